@@ -1,0 +1,129 @@
+"""The whole labeller: segment -> featurize -> score roles -> score topics -> results.
+
+Each stage is a pure function or a fitted estimator; ``NewssiftModel`` only
+joins them and turns arrays into :class:`~classifier.result.Result` records.
+It holds no I/O: loading and saving live in :mod:`classifier.persist`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from classifier.features import BlockBatch, Featurizer
+from classifier.labels import BOILERPLATE, MAIN, TEASER
+from classifier.result import Article, Result, Segment
+from classifier.role import MainScorer, TeaserScorer
+from classifier.segment import Block, segment
+from classifier.topic import TopicClassifier, pool_rows
+
+__all__ = ["NewssiftModel", "Scores", "MAIN_THRESHOLD_DEFAULT"]
+
+MAIN_THRESHOLD_DEFAULT = 0.5
+TEASER_THRESHOLD_DEFAULT = 0.5
+
+
+@dataclass
+class Scores:
+    """Every number the model computes for a batch of documents, block-aligned."""
+
+    doc: np.ndarray
+    p_main: np.ndarray
+    p_teaser: np.ndarray
+    role: np.ndarray  # 0 main, 1 teaser, 2 boilerplate
+    role_score: np.ndarray
+    topic_proba: np.ndarray  # per block
+    article_proba: np.ndarray  # per document
+    article_has_topic: np.ndarray
+
+
+class NewssiftModel:
+    """A fitted featurizer plus the three heads; see :func:`classifier.load_model`."""
+
+    def __init__(self, featurizer: Featurizer, main: MainScorer, teaser: TeaserScorer,
+                 topic: TopicClassifier, *, version: str = "unversioned",
+                 main_threshold: float = MAIN_THRESHOLD_DEFAULT) -> None:
+        self.featurizer = featurizer
+        self.main = main
+        self.teaser = teaser
+        self.topic = topic
+        self.version = version
+        self.main_threshold = main_threshold
+
+    @property
+    def topics(self) -> list[str]:
+        return [str(t) for t in self.topic.classes_]
+
+    def score_roles(self, batch: BlockBatch) -> tuple[np.ndarray, ...]:
+        """Role code (0 main, 1 teaser, 2 boilerplate), its probability, P(main), P(teaser|not main)."""
+        p_main = self.main.predict_proba(batch)[:, 1]
+        p_teaser = self.teaser.predict_proba(batch)[:, 1]
+        is_main = p_main >= self.main_threshold
+        is_teaser = ~is_main & (p_teaser >= TEASER_THRESHOLD_DEFAULT)
+        role = np.where(is_main, 0, np.where(is_teaser, 1, 2)).astype(np.int8)
+        role_score = np.where(is_main, p_main,
+                              np.where(is_teaser, (1 - p_main) * p_teaser,
+                                       (1 - p_main) * (1 - p_teaser)))
+        return role, role_score, p_main, p_teaser
+
+    def score(self, docs: Sequence[Sequence[str]]) -> Scores:
+        """Numbers for documents given as lists of block texts."""
+        batch = self.featurizer.transform(docs)
+        n_docs = len(docs)
+        role, role_score, p_main, p_teaser = self.score_roles(batch)
+        is_main = role == 0
+        topic_proba = self.topic.predict_proba(batch.tfidf)
+        # Article topic: from the main blocks; with none, from all that are not boilerplate.
+        has_main = np.bincount(batch.doc[is_main], minlength=n_docs) > 0
+        use = is_main | (~has_main[batch.doc] & (role == 1))
+        pooled = pool_rows(batch.tfidf, batch.doc, n_docs, use)
+        article_proba = self.topic.predict_proba(pooled) if n_docs else topic_proba[:0]
+        has_topic = np.bincount(batch.doc[use], minlength=n_docs) > 0
+        return Scores(batch.doc, p_main, p_teaser, role, role_score, topic_proba,
+                      article_proba, has_topic)
+
+    def segment_many(self, texts: Iterable[str]) -> list[Result]:
+        """Label many documents in one batch (much faster than one at a time)."""
+        texts = list(texts)
+        blocks = [segment(t) for t in texts]
+        scores = self.score([[b.text for b in bl] for bl in blocks])
+        return list(self._results(blocks, scores))
+
+    def segment(self, text: str) -> Result:
+        """Label every block of one document."""
+        return self.segment_many([text])[0]
+
+    def _results(self, blocks: list[list[Block]], s: Scores) -> Iterable[Result]:
+        topics = self.topics
+        roles = (MAIN, TEASER, BOILERPLATE)
+        block_topic = s.topic_proba.argmax(axis=1) if len(s.doc) else np.zeros(0, int)
+        block_topic_score = s.topic_proba.max(axis=1) if len(s.doc) else np.zeros(0)
+        art_topic = s.article_proba.argmax(axis=1) if len(blocks) else np.zeros(0, int)
+        art_score = s.article_proba.max(axis=1) if len(blocks) else np.zeros(0)
+        role_list = s.role.tolist()
+        role_score = s.role_score.tolist()
+        bt, bts = block_topic.tolist(), block_topic_score.tolist()
+        i = 0
+        for d, doc_blocks in enumerate(blocks):
+            a_topic = topics[art_topic[d]] if s.article_has_topic[d] else None
+            a_score = round(float(art_score[d]), 4) if a_topic else None
+            segs = []
+            counts = [0, 0, 0]
+            main_texts = []
+            for b in doc_blocks:
+                r = role_list[i]
+                counts[r] += 1
+                if r == 0:
+                    main_texts.append(b.text)
+                    topic, t_score = a_topic, a_score
+                elif r == 1:
+                    topic, t_score = topics[bt[i]], round(bts[i], 4)
+                else:
+                    topic, t_score = None, None
+                segs.append(Segment(b.index, b.start, b.end, b.text, roles[r],
+                                    round(role_score[i], 4), topic, t_score))
+                i += 1
+            article = Article(a_topic, a_score, "\n".join(main_texts), len(doc_blocks), *counts)
+            yield Result(article, segs)

@@ -1,0 +1,118 @@
+"""Model directories: ``model.joblib`` plus ``manifest.json``.
+
+joblib files are pickles, so a model is only ever loaded from a directory the
+operator put there, and only after its sha256 matches the manifest.  A model
+pickled by another scikit-learn version may load and silently predict
+differently, so the version must match too.  Saving writes a temporary
+directory and renames it into place: a crash never leaves half a model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import joblib
+import sklearn
+
+from classifier.errors import ModelError
+from classifier.model import NewssiftModel
+
+__all__ = ["save_model", "load_model", "read_manifest", "default_model_dir", "MODEL_FILE",
+           "MANIFEST_FILE"]
+
+MODEL_FILE = "model.joblib"
+MANIFEST_FILE = "manifest.json"
+_CHUNK = 1 << 20
+
+
+def default_model_dir() -> Path:
+    """The model shipped in the repository's ``models/default``."""
+    env = os.environ.get("NEWSSIFT_MODEL")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "models" / "default"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_manifest(model_dir: Path | str) -> dict[str, Any]:
+    model_dir = Path(model_dir)
+    path = model_dir / MANIFEST_FILE
+    if not model_dir.is_dir():
+        raise ModelError(f"{model_dir}: no such model directory (train one with `newssift train`)")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{model_dir}: no {MANIFEST_FILE}; not a newssift model directory") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{path}: unreadable manifest ({exc})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise ModelError(f"{path}: manifest lists no files")
+    return manifest
+
+
+def load_model(model_dir: Path | str | None = None) -> NewssiftModel:
+    """Load a model directory after checking file hashes and the scikit-learn version."""
+    model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
+    manifest = read_manifest(model_dir)
+    trained_with = manifest.get("sklearn_version")
+    if trained_with != sklearn.__version__:
+        raise ModelError(
+            f"{model_dir}: trained with scikit-learn {trained_with}, this is "
+            f"{sklearn.__version__}; install scikit-learn=={trained_with} or retrain the model")
+    for name, expected in manifest["files"].items():
+        path = model_dir / name
+        if Path(name).name != name or not path.is_file():
+            raise ModelError(f"{model_dir}: manifest names missing file {name!r}")
+        if sha256_file(path) != expected:
+            raise ModelError(f"{path}: sha256 does not match the manifest; refusing to load it")
+    if MODEL_FILE not in manifest["files"]:
+        raise ModelError(f"{model_dir}: manifest does not list {MODEL_FILE}")
+    try:
+        model = joblib.load(model_dir / MODEL_FILE)
+    except Exception as exc:  # a verified file that still fails to unpickle
+        raise ModelError(f"{model_dir}: cannot load model ({type(exc).__name__}: {exc})") from None
+    if not isinstance(model, NewssiftModel):
+        raise ModelError(f"{model_dir}: {MODEL_FILE} does not hold a newssift model")
+    model.version = str(manifest.get("version", model_dir.name))
+    return model
+
+
+def save_model(model: NewssiftModel, out_dir: Path | str, manifest: dict[str, Any],
+               extra_files: dict[str, str] | None = None) -> Path:
+    """Write ``model`` and its manifest to ``out_dir`` atomically (replacing it if present)."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        joblib.dump(model, tmp / MODEL_FILE, compress=3)
+        for name, text in (extra_files or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        files = {p.name: sha256_file(p) for p in sorted(tmp.iterdir()) if p.name != MANIFEST_FILE}
+        full = {**manifest, "version": manifest.get("version", out_dir.name),
+                "sklearn_version": sklearn.__version__, "files": files}
+        (tmp / MANIFEST_FILE).write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8")
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.rename(out_dir, old)
+            os.rename(tmp, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir

@@ -1,0 +1,108 @@
+"""Role heads: is a block part of the main story, and if not, is it a teaser?
+
+``MainScorer`` is the two-pass model.  The first pass is a linear model over
+TF-IDF and shallow/position/neighbour features; the second pass is a small
+gradient-boosted model over the *context* of first-pass scores (blocks i-6..i+6,
+window means, page statistics).  The second pass is trained on out-of-fold
+first-pass scores, so that it learns how much to trust scores the first pass
+has not memorised.  ``TeaserScorer`` splits the blocks that are not main into
+teasers of other stories and boilerplate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import SGDClassifier
+from sklearn.model_selection import GroupKFold
+
+from classifier.context import context_features
+from classifier.features import BlockBatch
+
+__all__ = ["MainScorer", "TeaserScorer", "linear_input"]
+
+
+def linear_input(batch: BlockBatch) -> sp.csr_matrix:
+    """The first pass sees words and shallow features side by side."""
+    return sp.hstack([batch.tfidf, sp.csr_matrix(batch.dense)], format="csr", dtype=np.float32)
+
+
+def _sgd(alpha: float, epochs: int, seed: int) -> SGDClassifier:
+    return SGDClassifier(loss="log_loss", alpha=alpha, max_iter=epochs, tol=None,
+                         random_state=seed, average=True)
+
+
+class MainScorer(ClassifierMixin, BaseEstimator):
+    """P(block is main story), from the block and its context."""
+
+    def __init__(self, *, alpha: float = 2e-6, epochs: int = 6, folds: int = 3,
+                 boost_iter: int = 200, learning_rate: float = 0.1, max_leaf_nodes: int = 31,
+                 random_state: int = 0) -> None:
+        self.alpha = alpha
+        self.epochs = epochs
+        self.folds = folds
+        self.boost_iter = boost_iter
+        self.learning_rate = learning_rate
+        self.max_leaf_nodes = max_leaf_nodes
+        self.random_state = random_state
+
+    def fit(self, batch: BlockBatch, y: np.ndarray, sample_weight: np.ndarray | None = None,
+            ) -> "MainScorer":
+        y = np.asarray(y, dtype=np.int8)
+        x = linear_input(batch)
+        oof = np.zeros(len(y), dtype=np.float32)
+        splitter = GroupKFold(n_splits=self.folds)
+        for train, test in splitter.split(x, y, groups=batch.doc):
+            sw = None if sample_weight is None else sample_weight[train]
+            first = _sgd(self.alpha, self.epochs, self.random_state).fit(x[train], y[train], sample_weight=sw)
+            oof[test] = first.predict_proba(x[test])[:, 1]
+        self.first_ = _sgd(self.alpha, self.epochs, self.random_state).fit(x, y, sample_weight=sample_weight)
+        self.second_ = HistGradientBoostingClassifier(
+            max_iter=self.boost_iter, learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes, early_stopping=False,
+            random_state=self.random_state,
+        ).fit(self._second_input(oof, batch), y, sample_weight=sample_weight)
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def first_pass(self, batch: BlockBatch) -> np.ndarray:
+        return self.first_.predict_proba(linear_input(batch))[:, 1].astype(np.float32)
+
+    def _second_input(self, p: np.ndarray, batch: BlockBatch) -> np.ndarray:
+        ctx = context_features(p, batch.n_words.astype(np.float32), batch.doc, batch.pos)
+        return np.hstack([ctx, batch.dense])
+
+    def predict_proba(self, batch: BlockBatch) -> np.ndarray:
+        if len(batch) == 0:
+            return np.zeros((0, 2))
+        p = self.first_pass(batch)
+        return self.second_.predict_proba(self._second_input(p, batch))
+
+    def predict(self, batch: BlockBatch) -> np.ndarray:
+        return (self.predict_proba(batch)[:, 1] >= 0.5).astype(np.int8)
+
+
+class TeaserScorer(ClassifierMixin, BaseEstimator):
+    """P(teaser | not main): a headline or summary of another story, versus boilerplate."""
+
+    def __init__(self, *, alpha: float = 1e-5, epochs: int = 8, random_state: int = 0) -> None:
+        self.alpha = alpha
+        self.epochs = epochs
+        self.random_state = random_state
+
+    def fit(self, batch: BlockBatch, y: np.ndarray, sample_weight: np.ndarray | None = None,
+            ) -> "TeaserScorer":
+        self.model_ = _sgd(self.alpha, self.epochs, self.random_state).fit(
+            linear_input(batch), np.asarray(y, dtype=np.int8), sample_weight=sample_weight)
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, batch: BlockBatch) -> np.ndarray:
+        if len(batch) == 0:
+            return np.zeros((0, 2))
+        return self.model_.predict_proba(linear_input(batch))
+
+    def predict(self, batch: BlockBatch) -> np.ndarray:
+        return (self.predict_proba(batch)[:, 1] >= 0.5).astype(np.int8)

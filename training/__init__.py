@@ -1,0 +1,1 @@
+"""Training and evaluation of newssift models (reads ../shared/data by path)."""

@@ -1,0 +1,208 @@
+"""Training and evaluation corpora assembled from the shared data and our own labels.
+
+Role codes: 0 main, 1 teaser, 2 boilerplate, 3 "not main" from a source that
+does not say whether it is a teaser or boilerplate (the block datasets).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from classifier.errors import TrainingError
+from classifier.features import shallow_features
+from classifier.labels import DEFAULT_TOPICS, ROLES
+from classifier.segment import segment
+from training.compose import compose_document
+from training.config import TrainConfig
+from training.sources import (
+    BlockPage, LabelMap, TopicRow, read_articles, read_block_pages, read_label_map,
+    read_labelled_documents, read_topic_rows,
+)
+
+__all__ = ["RoleDoc", "TopicExample", "block_docs", "composed_docs", "labelled_docs",
+           "topic_examples", "is_holdout", "NOT_MAIN", "ROLE_CODES"]
+
+ROLE_CODES = {r: i for i, r in enumerate(ROLES)}
+NOT_MAIN = 3
+# Blocks whose gold coverage lies between these were half-aligned: leave them out.
+UNSURE_COV = (0.3, 0.7)
+_NORM_RE = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass
+class RoleDoc:
+    texts: list[str]
+    roles: np.ndarray
+    source: str
+    weight: float = 1.0
+    topics: list[str | None] = field(default_factory=list)
+    page: BlockPage | None = None
+    keep: np.ndarray | None = None  # blocks to train on (None: all)
+
+
+@dataclass(frozen=True)
+class TopicExample:
+    text: str
+    topic: str
+    source: str
+    proxy: bool
+    weight: float = 1.0
+
+
+def is_holdout(key: str, fraction: float) -> bool:
+    """Deterministic split by content, so that copies of a text fall on the same side."""
+    norm = _NORM_RE.sub(" ", key.lower()).strip()
+    digest = hashlib.blake2b(norm.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64 < fraction
+
+
+def block_docs(cfg: TrainConfig, sources: Iterable[str]) -> Iterator[RoleDoc]:
+    for source in sources:
+        pages = read_block_pages(cfg.data / "blocks" / f"{source}.jsonl.gz")
+        weight = cfg.comment_source_weight if source in cfg.comment_sources else 1.0
+        for n, page in enumerate(pages):
+            if cfg.max_pages_per_source and n >= cfg.max_pages_per_source:
+                break
+            cov = np.asarray(page.cov)
+            keep = ~((cov > UNSURE_COV[0]) & (cov < UNSURE_COV[1]))
+            roles = np.where(np.asarray(page.main) == 1, 0, NOT_MAIN).astype(np.int8)
+            yield RoleDoc(page.texts, roles, source, weight, page=page, keep=keep)
+
+
+def boilerplate_pool(docs: Iterable[RoleDoc], rng: random.Random, size: int = 20000) -> list[str]:
+    """Short non-main lines of real pages: menus, buttons, footers."""
+    pool: set[str] = set()
+    for doc in docs:
+        for text, role in zip(doc.texts, doc.roles):
+            if role == NOT_MAIN and len(text.split()) <= 6 and not text.endswith(("…", "...")):
+                pool.add(text)
+    pool_list = sorted(pool)
+    rng.shuffle(pool_list)
+    return pool_list[:size]
+
+
+def teaser_pool(cfg: TrainConfig, label_map: LabelMap, split: str = "train",
+                ) -> list[tuple[str, str]]:
+    """Headlines and teaser-like summaries of real stories, with their mapped topics."""
+    want_holdout = split == "test"
+    out: list[tuple[str, str]] = []
+    for name in ("huffpost", "agnews", "nyt-frontpage", "inshorts", "bbc", "huffpost-headlines"):
+        for row in read_topic_rows(cfg.data / "topics" / f"{name}-train.jsonl.gz"):
+            topic = label_map.topic(row.source, row.label)
+            if topic is None or is_holdout(row.headline or row.text,
+                                           cfg.holdout_fraction) != want_holdout:
+                continue
+            if name in ("huffpost", "agnews"):
+                out.append((row.text, topic))
+            if row.headline and len(row.headline.split()) >= 4:
+                out.append((row.headline, topic))
+    return out
+
+
+def composed_docs(cfg: TrainConfig, boilerplate: list[str], teasers: list[tuple[str, str]],
+                  n: int | None = None, split: str = "train") -> list[RoleDoc]:
+    """Pages composed from articles of one side of the split (by headline)."""
+    want_holdout = split == "test"
+    rng = random.Random(cfg.seed + want_holdout)
+    stories: list[tuple[str | None, list[str]]] = []
+    for name in cfg.article_files:
+        for art in read_articles(cfg.data / "articles" / f"{name}.jsonl.gz"):
+            paragraphs = [p for p in art.get("paragraphs", []) if p.strip()]
+            headline = art.get("headline") or paragraphs[0] if paragraphs else ""
+            if len(paragraphs) >= 2 and is_holdout(headline, cfg.holdout_fraction) == want_holdout:
+                headline = art.get("headline")
+                if headline and headline.isupper():
+                    headline = headline.title()
+                stories.append((headline, paragraphs))
+    rng.shuffle(stories)
+    n = cfg.composed_documents if n is None else n
+    docs = []
+    for headline, paragraphs in stories[:n]:
+        doc = compose_document(rng, headline, paragraphs, rng.sample(teasers, 10), boilerplate)
+        docs.append(RoleDoc(doc.texts, np.array([ROLE_CODES[r] for r in doc.roles], np.int8),
+                            "composed", cfg.composed_weight, doc.topics))
+    return docs
+
+
+def labelled_docs(path, source: str, weight: float, topics: Iterable[str] = DEFAULT_TOPICS,
+                  ) -> list[RoleDoc]:
+    """Documents in the labels exchange format; unlabelled blocks are left out of training."""
+    topics = set(topics)
+    docs = []
+    for n, rec in enumerate(read_labelled_documents(path), 1):
+        blocks = segment(rec["text"])
+        roles = np.full(len(blocks), -1, np.int8)
+        block_topics: list[str | None] = [None] * len(blocks)
+        for lab in rec["labels"]:
+            i = lab.get("index")
+            if not isinstance(i, int) or not 0 <= i < len(blocks):
+                raise TrainingError(f"{path}: record {n}: block index {i!r} out of range")
+            if lab.get("role") is not None:
+                if lab["role"] not in ROLE_CODES:
+                    raise TrainingError(f"{path}: record {n}: unknown role {lab['role']!r}")
+                roles[i] = ROLE_CODES[lab["role"]]
+            if lab.get("topic") is not None:
+                if lab["topic"] not in topics:
+                    raise TrainingError(f"{path}: record {n}: unknown topic {lab['topic']!r}")
+                block_topics[i] = lab["topic"]
+        docs.append(RoleDoc([b.text for b in blocks], roles, source, weight, block_topics,
+                            keep=roles >= 0))
+    return docs
+
+
+def topic_examples(cfg: TrainConfig, label_map: LabelMap, split: str) -> list[TopicExample]:
+    """Mapped topic rows of one side of the per-file split, headlines added as examples of their own."""
+    want_holdout = split == "test"
+    out: list[TopicExample] = []
+    for name in cfg.topic_files:
+        rows: list[TopicRow] = []
+        for row in read_topic_rows(cfg.data / "topics" / f"{name}-train.jsonl.gz"):
+            if is_holdout(row.headline or row.text, cfg.holdout_fraction) == want_holdout:
+                rows.append(row)
+        for row in rows:
+            topic = label_map.topic(row.source, row.label)
+            if topic is None:
+                continue
+            proxy = label_map.is_proxy(row.source, row.label)
+            out.append(TopicExample(row.text, topic, name, proxy))
+            if (not want_holdout and row.headline and row.headline != row.text
+                    and len(row.headline.split()) >= 3):
+                out.append(TopicExample(row.headline, topic, name, proxy, 0.5))
+    return out
+
+
+def balance_weights(examples: list[TopicExample], per_source: int) -> np.ndarray:
+    """Give every source at most ``per_source`` rows' worth of weight."""
+    totals: dict[str, float] = defaultdict(float)
+    for ex in examples:
+        totals[ex.source] += ex.weight
+    return np.array([ex.weight * min(1.0, per_source / totals[ex.source]) for ex in examples])
+
+
+def weak_teaser_labels(texts: list[str], roles: np.ndarray) -> np.ndarray:
+    """For blocks known only as "not main": call the obvious ones boilerplate.
+
+    Very short lines, link/legal lines and long unpunctuated runs are boilerplate;
+    headline-shaped lines might be teasers of other stories, so they stay unknown.
+    """
+    out = roles.copy()
+    idx = np.flatnonzero(roles == NOT_MAIN)
+    if len(idx) == 0:
+        return out
+    feats = shallow_features([texts[i] for i in idx])
+    words = np.expm1(feats[:, 1])
+    obvious = (words <= 3) | (feats[:, 11] > 0) | (feats[:, 12] > 0) | (words > 45) | (
+        feats[:, 10] > 0)
+    out[idx[obvious]] = 2
+    return out
+
+
+def load_label_map(cfg: TrainConfig) -> LabelMap:
+    return read_label_map(cfg.data / "topics" / "label-map.json")

@@ -1,0 +1,221 @@
+"""Evaluation: how well a model keeps the main story of pages from sites it never saw.
+
+* Role, leave-one-dataset-out: for every block source, train the role heads on
+  all the other sources (plus composed and hand-labelled documents) and score
+  the held-out one: block-level P/R/F1 of `main` and token-level F1 of the kept
+  text against the page's gold text, beside jusText and the best length rule.
+* Role, three classes: main/teaser/boilerplate P/R/F1 on composed pages built
+  only from held-out articles and held-out headlines.
+* Topic: accuracy on the 20% held out of every topic file, beside a plain
+  TF-IDF + LinearSVC trained on all mapped sets together and one per set.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm import tqdm
+
+from classifier.labels import ROLES
+from classifier.model import NewssiftModel
+from training.baselines import justext_available, justext_keep, length_rule_keep
+from training.config import TrainConfig
+from training.corpus import (
+    RoleDoc, block_docs, boilerplate_pool, composed_docs, load_label_map, teaser_pool,
+    topic_examples,
+)
+from training.metrics import class_report, format_report, token_f1
+from training.train import (
+    featurize_docs, fit_featurizer, fit_role_heads, gather_inputs, join_role_data,
+)
+
+__all__ = ["lodo_role_eval", "topic_eval", "three_class_eval", "score_pages", "LENGTH_RULE_RANGE",
+           "format_lodo", "format_topics"]
+
+LENGTH_RULE_RANGE = range(1, 61)
+UNSURE = (0.3, 0.7)
+
+
+@dataclass
+class PageScore:
+    source: str
+    token_f1: float
+    keep: list[bool]
+    gold_main: list[int]
+    sure: list[bool]
+
+
+def _page_scores(docs: Sequence[RoleDoc], keeps: Iterable[Sequence[bool]]) -> list[PageScore]:
+    out = []
+    for doc, keep in zip(docs, keeps):
+        kept = "\n".join(t for t, k in zip(doc.texts, keep) if k)
+        cov = np.asarray(doc.page.cov)
+        sure = ~((cov > UNSURE[0]) & (cov < UNSURE[1]))
+        out.append(PageScore(doc.source, token_f1(kept, doc.page.gold)[2], list(keep),
+                             list(doc.page.main), sure.tolist()))
+    return out
+
+
+def summarize(scores: Sequence[PageScore]) -> dict:
+    """Mean page token F1 and block-level P/R/F1 of `main` (half-aligned blocks left out)."""
+    keep = np.concatenate([np.asarray(s.keep, bool)[np.asarray(s.sure)] for s in scores])
+    gold = np.concatenate([np.asarray(s.gold_main, bool)[np.asarray(s.sure)] for s in scores])
+    tp, fp, fn = (keep & gold).sum(), (keep & ~gold).sum(), (~keep & gold).sum()
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    return {"pages": len(scores), "token_f1": float(np.mean([s.token_f1 for s in scores])),
+            "block_precision": float(prec), "block_recall": float(rec),
+            "block_f1": float(2 * prec * rec / (prec + rec)) if prec + rec else 0.0}
+
+
+def score_pages(model: NewssiftModel, docs: Sequence[RoleDoc], batch_size: int = 200,
+                ) -> list[PageScore]:
+    """Token and block scores of a fitted model on real pages."""
+    keeps: list[list[bool]] = []
+    for i in range(0, len(docs), batch_size):
+        part = docs[i:i + batch_size]
+        batch = model.featurizer.transform([d.texts for d in part])
+        keep = model.score_roles(batch)[0] == 0
+        bounds = np.cumsum([0] + [len(d.texts) for d in part])
+        keeps += [keep[a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:])]
+    return _page_scores(docs, keeps)
+
+
+def baseline_scores(docs: Sequence[RoleDoc], progress: bool) -> dict[str, list[PageScore]]:
+    """jusText and every length rule on the same pages."""
+    out: dict[str, list[PageScore]] = {}
+    if justext_available():
+        keeps = [justext_keep(d.texts) for d in tqdm(docs, desc="jusText", disable=not progress)]
+        out["justext"] = _page_scores(docs, keeps)
+    for k in LENGTH_RULE_RANGE:
+        out[f"length>={k}"] = _page_scores(docs, (length_rule_keep(d.texts, k) for d in docs))
+    return out
+
+
+def lodo_role_eval(cfg: TrainConfig, progress: bool = True,
+                   log: Callable[[str], None] = print) -> dict:
+    """Leave-one-dataset-out over ``cfg.eval_sources``; returns figures per source and overall."""
+    inputs = gather_inputs(cfg, block_sources=cfg.eval_sources)
+    featurizer = fit_featurizer(cfg, inputs)
+    by_source = {s: [d for d in inputs.block if d.source == s] for s in cfg.eval_sources}
+    data = {s: featurize_docs(featurizer, docs) for s, docs in by_source.items() if docs}
+    label_map = load_label_map(cfg)
+    teasers = teaser_pool(cfg, label_map)
+    shared = featurize_docs(featurizer, inputs.labelled) if inputs.labelled else None
+    model_scores: dict[str, list[PageScore]] = {}
+    folds = [s for s in cfg.eval_sources if s in data]
+    for held in tqdm(folds, desc="leave-one-dataset-out", disable=not progress):
+        train_sources = [s for s in cfg.block_sources if s != held and s in data]
+        pool = boilerplate_pool([d for s in train_sources for d in by_source[s]],
+                                random.Random(cfg.seed))
+        pool += sorted({t for d in inputs.labelled for t, r in zip(d.texts, d.roles) if r == 2})
+        composed = featurize_docs(featurizer, composed_docs(cfg, pool, teasers))
+        parts = [data[s] for s in train_sources] + [composed] + ([shared] if shared else [])
+        main, teaser = fit_role_heads(cfg, join_role_data(parts))
+        fold_model = NewssiftModel(featurizer, main, teaser, topic=None)
+        model_scores[held] = score_pages(fold_model, by_source[held])
+        log(f"  {held}: token F1 {summarize(model_scores[held])['token_f1']:.3f}")
+    all_docs = [d for s in folds for d in by_source[s]]
+    base = baseline_scores(all_docs, progress)
+    best_k = max(LENGTH_RULE_RANGE,
+                 key=lambda k: np.mean([p.token_f1 for p in base[f"length>={k}"]]))
+    report: dict = {"sources": {}, "best_length_rule": best_k}
+    for s in folds:
+        row = {"newssift": summarize(model_scores[s])}
+        for name in ("justext", f"length>={best_k}"):
+            if name in base:
+                row[name.split(">=")[0]] = summarize([p for p in base[name] if p.source == s])
+        report["sources"][s] = row
+    everything = [p for s in folds for p in model_scores[s]]
+    report["all"] = {"newssift": summarize(everything)}
+    for name in ("justext", f"length>={best_k}"):
+        if name in base:
+            report["all"][name.split(">=")[0]] = summarize(base[name])
+    return report
+
+
+def format_lodo(report: dict) -> str:
+    k = report["best_length_rule"]
+    lines = [f"Role, leave-one-dataset-out (token F1 of kept text / block F1 of main); "
+             f"best length rule: keep blocks of {k}+ words",
+             f"  {'source':<18}{'pages':>6}  {'newssift':>17}  {'jusText':>17}  {'length rule':>17}"]
+    for s, row in list(report["sources"].items()) + [("ALL", report["all"])]:
+        cells = []
+        for name in ("newssift", "justext", "length"):
+            m = row.get(name)
+            cells.append(f"{m['token_f1']:.3f} / {m['block_f1']:.3f}" if m else "-")
+        lines.append(f"  {s:<18}{row['newssift']['pages']:>6}  " + "  ".join(f"{c:>17}" for c in cells))
+    return "\n".join(lines)
+
+
+def three_class_eval(model: NewssiftModel, cfg: TrainConfig, n_docs: int = 600) -> dict:
+    """main/teaser/boilerplate on pages composed only from held-out text."""
+    label_map = load_label_map(cfg)
+    rng = random.Random(cfg.seed + 1)
+    block = list(block_docs(cfg.replace(max_pages_per_source=40), ["dragnet"]))
+    pool = boilerplate_pool(block, rng)
+    docs = composed_docs(cfg, pool, teaser_pool(cfg, label_map, split="test"), n=n_docs,
+                         split="test")
+    s = model.score([d.texts for d in docs])
+    y_true = np.concatenate([d.roles for d in docs])
+    return class_report([ROLES[i] for i in y_true], [ROLES[i] for i in s.role], ROLES)
+
+
+def topic_eval(model: NewssiftModel, cfg: TrainConfig, baselines: bool = True,
+               progress: bool = True) -> dict:
+    """Accuracy per topic file on its held-out 20%, world-news proxies also right as politics."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import LinearSVC
+
+    label_map = load_label_map(cfg)
+    train_rows = topic_examples(cfg, label_map, "train")
+    train_rows = [r for r in train_rows if r.weight == 1.0]  # plain baselines: the rows as given
+    test_rows = topic_examples(cfg, label_map, "test")
+    sources = [s for s in cfg.topic_files if any(r.source == s for r in test_rows)]
+
+    def accuracy(pred: Sequence[str], rows) -> float:
+        ok = [p == r.topic or (r.proxy and r.topic == "conflict" and p == "politics")
+              for p, r in zip(pred, rows)]
+        return float(np.mean(ok)) if ok else 0.0
+
+    def svc():
+        return make_pipeline(TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2),
+                             LinearSVC(C=0.5))
+
+    combined = None
+    if baselines:
+        combined = svc().fit([r.text for r in train_rows], [r.topic for r in train_rows])
+    report: dict = {"sources": {}}
+    all_true, all_pred = [], []
+    for s in tqdm(sources, desc="topic evaluation", disable=not progress):
+        rows = [r for r in test_rows if r.source == s]
+        batch = model.featurizer.transform([[r.text] for r in rows])
+        pred = list(model.topic.predict(batch.tfidf))
+        row = {"n": len(rows), "newssift": accuracy(pred, rows)}
+        all_true += [r.topic for r in rows]
+        all_pred += [p if not (r.proxy and r.topic == "conflict" and p == "politics") else r.topic
+                     for p, r in zip(pred, rows)]
+        if baselines:
+            row["svc_all_sets"] = accuracy(combined.predict([r.text for r in rows]), rows)
+            own = [r for r in train_rows if r.source == s]
+            if len({r.topic for r in own}) > 1:
+                alone = svc().fit([r.text for r in own], [r.topic for r in own])
+                row["svc_this_set"] = accuracy(alone.predict([r.text for r in rows]), rows)
+        report["sources"][s] = row
+    report["per_class"] = class_report(all_true, all_pred, model.topics)
+    return report
+
+
+def format_topics(report: dict) -> str:
+    lines = ["Topic accuracy on the 20% held out of each file (world-news proxies: politics also right)",
+             f"  {'file':<20}{'n':>6}{'newssift':>10}{'SVC all':>10}{'SVC alone':>11}"]
+    for s, row in report["sources"].items():
+        lines.append(f"  {s:<20}{row['n']:>6}{row['newssift']:>10.3f}"
+                     f"{row.get('svc_all_sets', float('nan')):>10.3f}"
+                     f"{row.get('svc_this_set', float('nan')):>11.3f}")
+    lines.append(format_report("Topic per class (all held-out rows)", report["per_class"]))
+    return "\n".join(lines)

@@ -1,0 +1,117 @@
+"""Readers for the shared third-party datasets, by path.
+
+The data never lives in the project: every reader takes the root of
+``../shared/data`` (or a path from the training config) and yields plain
+records.  Nothing here is imported by the classifier at run time.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from classifier.errors import TrainingError
+
+__all__ = [
+    "BlockPage",
+    "TopicRow",
+    "LabelMap",
+    "read_block_pages",
+    "read_topic_rows",
+    "read_articles",
+    "read_label_map",
+    "read_labelled_documents",
+]
+
+
+@dataclass(frozen=True)
+class BlockPage:
+    """A real page as a naive scraper saw it, with a main/not-main label per block."""
+
+    id: str
+    dataset: str
+    texts: list[str]
+    main: list[int]
+    cov: list[float]
+    gold: str
+
+
+@dataclass(frozen=True)
+class TopicRow:
+    text: str
+    headline: str | None
+    label: str
+    source: str
+
+
+@dataclass(frozen=True)
+class LabelMap:
+    labels: list[str]
+    maps: dict[str, dict[str, str]]
+    proxy: dict[str, set[str]]
+
+    def topic(self, source: str, label: str) -> str | None:
+        return self.maps.get(source, {}).get(label)
+
+    def is_proxy(self, source: str, label: str) -> bool:
+        return label in self.proxy.get(source, set())
+
+
+def _jsonl(path: Path) -> Iterator[dict]:
+    if not path.exists():
+        raise TrainingError(f"{path}: not found; is ../shared/data beside the project?")
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def read_block_pages(path: Path) -> Iterator[BlockPage]:
+    for rec in _jsonl(path):
+        blocks = rec["blocks"]
+        yield BlockPage(
+            id=rec["id"],
+            dataset=rec["dataset"],
+            texts=[b["text"] for b in blocks],
+            main=[int(b["main"]) for b in blocks],
+            cov=[float(b.get("cov", b["main"])) for b in blocks],
+            gold=rec.get("gold") or "",
+        )
+
+
+def read_topic_rows(path: Path) -> Iterator[TopicRow]:
+    for rec in _jsonl(path):
+        headline = rec.get("headline") or rec.get("title") or rec.get("subject")
+        yield TopicRow(rec["text"], headline, rec["label"], rec["source"])
+
+
+def read_articles(path: Path) -> Iterator[dict]:
+    """Full-text articles: ``headline`` and ``paragraphs`` are what we use."""
+    yield from _jsonl(path)
+
+
+def read_label_map(path: Path) -> LabelMap:
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    return LabelMap(
+        labels=list(raw["labels"]),
+        maps=raw["maps"],
+        proxy={k: set(v) for k, v in raw.get("proxy", {}).items()},
+    )
+
+
+def read_labelled_documents(path: Path) -> Iterator[dict]:
+    """Documents in the labels exchange format: ``{"text", "labels": [{"index", "role", "topic"}]}``.
+
+    The same format is written by the service's ``GET /v1/labels`` and read by
+    ``newssift train --labels``; labels may cover only some blocks.
+    """
+    for n, rec in enumerate(_jsonl(Path(path)), 1):
+        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+            raise TrainingError(f"{path}: line {n}: expected an object with a 'text' string")
+        if not isinstance(rec.get("labels"), list):
+            raise TrainingError(f"{path}: line {n}: expected a 'labels' list")
+        yield rec

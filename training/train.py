@@ -1,0 +1,210 @@
+"""Fit a NewssiftModel from a TrainConfig (and optional extra label files).
+
+Everything is seeded from ``cfg.seed``: the same config and data give the same
+model.  Progress goes to a tqdm bar on stderr; nothing is written here: the CLI
+saves the result with :func:`classifier.persist.save_model`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from classifier.errors import TrainingError
+from classifier.features import BlockBatch, Featurizer, concat_batches
+from classifier.labels import DEFAULT_TOPICS
+from classifier.model import NewssiftModel
+from classifier.role import MainScorer, TeaserScorer
+from classifier.topic import TopicClassifier
+from training.config import TrainConfig
+from training.corpus import (
+    NOT_MAIN, RoleDoc, TopicExample, balance_weights, block_docs, boilerplate_pool,
+    composed_docs, labelled_docs, load_label_map, teaser_pool, topic_examples,
+    weak_teaser_labels,
+)
+
+__all__ = ["train", "fit_featurizer", "fit_role_heads", "fit_topic_head", "RoleData",
+           "featurize_docs", "TrainInputs", "gather_inputs"]
+
+WORLD_NEWS_ALTERNATIVES = ("conflict", "politics")
+PROXY_WEIGHT = 0.5
+
+
+@dataclass
+class RoleData:
+    """Featurized role documents with per-block targets and weights."""
+
+    batch: BlockBatch
+    roles: np.ndarray
+    weights: np.ndarray
+
+
+@dataclass
+class TrainInputs:
+    block: list[RoleDoc]
+    composed: list[RoleDoc]
+    labelled: list[RoleDoc]
+    topics: list[TopicExample]
+
+
+def gather_inputs(cfg: TrainConfig, labels_files: Sequence[Path] = (),
+                  block_sources: Sequence[str] | None = None,
+                  step: Callable[[str], None] = lambda _: None) -> TrainInputs:
+    label_map = load_label_map(cfg)
+    step("reading block pages")
+    block = list(block_docs(cfg, cfg.block_sources if block_sources is None else block_sources))
+    labelled = []
+    hw = cfg.path(cfg.handwritten)
+    if cfg.handwritten and hw.exists():
+        labelled += labelled_docs(hw, "handwritten", cfg.handwritten_weight)
+    for path in list(cfg.labels_files) + list(labels_files):
+        labelled += labelled_docs(cfg.path(str(path)), "labels", cfg.labels_weight)
+    step("composing documents")
+    rng = random.Random(cfg.seed)
+    pool = boilerplate_pool(block, rng)
+    pool += sorted({t for d in labelled for t, r in zip(d.texts, d.roles) if r == 2})
+    composed = composed_docs(cfg, pool, teaser_pool(cfg, label_map)) if cfg.composed_documents else []
+    step("reading topic data")
+    topics = topic_examples(cfg, label_map, "train")
+    return TrainInputs(block, composed, labelled, topics)
+
+
+def fit_featurizer(cfg: TrainConfig, inputs: TrainInputs) -> Featurizer:
+    """The vocabulary comes from news text and our own labels, never from the block pages.
+
+    That keeps every leave-one-source-out fold honest while sharing one featurizer.
+    """
+    docs = [[t for t, r in zip(d.texts, d.roles) if r != 2] for d in inputs.composed]
+    docs += [d.texts for d in inputs.labelled]
+    docs += [[ex.text] for ex in inputs.topics]
+    if not docs:
+        raise TrainingError("no training text: check data_root and the handwritten corpus path")
+    return Featurizer(ngram_range=(1, cfg.ngram_max), min_df=cfg.min_df,
+                      max_features=cfg.max_features).fit(docs)
+
+
+def featurize_docs(featurizer: Featurizer, docs: Sequence[RoleDoc]) -> RoleData:
+    batch = featurizer.transform([d.texts for d in docs])
+    roles = np.concatenate([d.roles for d in docs]) if docs else np.zeros(0, np.int8)
+    weights = np.concatenate([
+        np.full(len(d.texts), d.weight) * (d.keep if d.keep is not None else 1.0) for d in docs
+    ]) if docs else np.zeros(0)
+    roles = np.where(weights > 0, roles, -1)
+    for d_start, d in zip(np.cumsum([0] + [len(d.texts) for d in docs[:-1]]), docs):
+        sl = slice(d_start, d_start + len(d.texts))
+        roles[sl] = np.where(roles[sl] >= 0, weak_teaser_labels(d.texts, roles[sl]), roles[sl])
+    return RoleData(batch, roles.astype(np.int8), weights.astype(np.float64))
+
+
+def join_role_data(parts: Sequence[RoleData]) -> RoleData:
+    return RoleData(concat_batches([p.batch for p in parts]),
+                    np.concatenate([p.roles for p in parts]),
+                    np.concatenate([p.weights for p in parts]))
+
+
+def fit_role_heads(cfg: TrainConfig, data: RoleData) -> tuple[MainScorer, TeaserScorer]:
+    known = data.roles >= 0
+    if not known.any():
+        raise TrainingError("no labelled blocks to train the role heads on")
+    y_main = (data.roles == 0).astype(np.int8)
+    w_main = np.where(known, data.weights, 0.0)
+    main = MainScorer(alpha=cfg.main_alpha, epochs=cfg.main_epochs, folds=cfg.main_folds,
+                      boost_iter=cfg.boost_iter, random_state=cfg.seed)
+    main.fit(data.batch, y_main, sample_weight=w_main)
+    # Teaser head: blocks known to be teasers or boilerplate (not the unknown "not main" ones).
+    known_split = (data.roles == 1) | (data.roles == 2)
+    y_teaser = (data.roles == 1).astype(np.int8)
+    if len(np.unique(y_teaser[known_split])) < 2:
+        raise TrainingError("the teaser head needs both teaser and boilerplate examples")
+    teaser = TeaserScorer(alpha=cfg.teaser_alpha, random_state=cfg.seed)
+    teaser.fit(data.batch, y_teaser, sample_weight=np.where(known_split, data.weights, 0.0))
+    return main, teaser
+
+
+def _topic_targets(inputs: TrainInputs) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    texts = [ex.text for ex in inputs.topics]
+    labels = [ex.topic for ex in inputs.topics]
+    weights = balance_weights_safe(inputs.topics)
+    proxy = np.array([ex.proxy for ex in inputs.topics], dtype=bool)
+    for doc in inputs.labelled:
+        for text, role, topic in zip(doc.texts, doc.roles, doc.topics):
+            if topic is not None:
+                texts.append(text)
+                labels.append(topic)
+    n_extra = len(texts) - len(inputs.topics)
+    extra_weight = next((d.weight for d in inputs.labelled), 1.0)
+    weights = np.concatenate([weights, np.full(n_extra, extra_weight)])
+    proxy = np.concatenate([proxy, np.zeros(n_extra, dtype=bool)])
+    return texts, labels, weights, proxy
+
+
+def balance_weights_safe(examples: list[TopicExample], per_source: int = 8000) -> np.ndarray:
+    return balance_weights(examples, per_source) if examples else np.zeros(0)
+
+
+def fit_topic_head(cfg: TrainConfig, featurizer: Featurizer, inputs: TrainInputs) -> TopicClassifier:
+    """Two fits: a clean model on exact labels decides what the proxy labels really are.
+
+    A world-news row is relabelled to whichever of conflict and politics the clean
+    model prefers (diplomacy is politics, fighting is conflict); other proxy rows
+    keep their label at reduced weight.
+    """
+    texts, labels, weights, proxy = _topic_targets(inputs)
+    if not texts:
+        raise TrainingError("no topic examples: check topic_files and the handwritten corpus")
+    x = featurizer.transform([[t] for t in texts]).tfidf
+    y = np.array(labels, dtype=object)
+    make = lambda: TopicClassifier(alpha=cfg.topic_alpha, epochs=cfg.topic_epochs,  # noqa: E731
+                                   random_state=cfg.seed)
+    clean = ~proxy
+    if proxy.any() and len(set(y[clean])) == len(set(y)):
+        first = make().fit(x[clean], y[clean], sample_weight=weights[clean])
+        world = proxy & (y == "conflict")
+        if world.any():
+            cols = [list(first.classes_).index(c) for c in WORLD_NEWS_ALTERNATIVES]
+            choice = first.predict_proba(x[world])[:, cols].argmax(axis=1)
+            y[world] = np.array(WORLD_NEWS_ALTERNATIVES, dtype=object)[choice]
+        weights = np.where(proxy & ~world, weights * PROXY_WEIGHT, weights)
+    return make().fit(x, y.astype(str), sample_weight=weights)
+
+
+def train(cfg: TrainConfig, labels_files: Sequence[Path] = (), progress: bool = True,
+          ) -> tuple[NewssiftModel, dict]:
+    """Build a model; returns it with a summary of what it was trained on."""
+    steps = ["reading block pages", "composing documents", "reading topic data", "vocabulary",
+             "featurizing role documents", "role heads", "topic head"]
+    bar = tqdm(total=len(steps), desc="training", unit="step", disable=not progress)
+
+    def step(name: str) -> None:
+        bar.set_postfix_str(name)
+        bar.update(0 if bar.n == 0 and name == steps[0] else 1)
+
+    inputs = gather_inputs(cfg, labels_files, step=step)
+    step("vocabulary")
+    featurizer = fit_featurizer(cfg, inputs)
+    step("featurizing role documents")
+    data = featurize_docs(featurizer, inputs.block + inputs.composed + inputs.labelled)
+    step("role heads")
+    main, teaser = fit_role_heads(cfg, data)
+    step("topic head")
+    topic = fit_topic_head(cfg, featurizer, inputs)
+    bar.update(bar.total - bar.n)
+    bar.close()
+    unknown = set(topic.classes_) - set(DEFAULT_TOPICS)
+    if unknown:
+        raise TrainingError(f"topic labels outside the label set: {sorted(unknown)}")
+    summary = {
+        "block_pages": {s: sum(1 for d in inputs.block if d.source == s)
+                        for s in sorted({d.source for d in inputs.block})},
+        "composed_documents": len(inputs.composed),
+        "labelled_documents": len(inputs.labelled),
+        "topic_examples": len(inputs.topics),
+        "blocks": int(len(data.roles)),
+        "not_main_unknown_blocks": int((data.roles == NOT_MAIN).sum()),
+    }
+    return NewssiftModel(featurizer, main, teaser, topic), summary
