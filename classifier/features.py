@@ -183,7 +183,7 @@ class Featurizer(TransformerMixin, BaseEstimator):
         self.min_df = min_df
         self.max_features = max_features
 
-    def fit(self, docs: Sequence[Sequence[str]], y=None) -> "Featurizer":
+    def fit(self, docs: Sequence[Sequence[str]], y=None) -> Featurizer:
         """Learn the vocabulary, IDF weights and feature scaling from documents of blocks."""
         texts = [t for d in docs for t in d]
         self.counter_ = CountVectorizer(

@@ -34,6 +34,15 @@ def _sgd(alpha: float, epochs: int, seed: int) -> SGDClassifier:
                          random_state=seed, average=True)
 
 
+def _slim(model: SGDClassifier) -> SGDClassifier:
+    """Drop the averaging buffers SGD keeps after fit (two more copies of the weights)."""
+    for name in ("_standard_coef", "_standard_intercept", "_average_coef", "_average_intercept"):
+        if hasattr(model, name):
+            delattr(model, name)
+    model.coef_ = model.coef_.astype(np.float32)
+    return model
+
+
 class MainScorer(ClassifierMixin, BaseEstimator):
     """P(block is main story), from the block and its context."""
 
@@ -49,7 +58,7 @@ class MainScorer(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, batch: BlockBatch, y: np.ndarray, sample_weight: np.ndarray | None = None,
-            ) -> "MainScorer":
+            ) -> MainScorer:
         y = np.asarray(y, dtype=np.int8)
         x = linear_input(batch)
         oof = np.zeros(len(y), dtype=np.float32)
@@ -58,7 +67,8 @@ class MainScorer(ClassifierMixin, BaseEstimator):
             sw = None if sample_weight is None else sample_weight[train]
             first = _sgd(self.alpha, self.epochs, self.random_state).fit(x[train], y[train], sample_weight=sw)
             oof[test] = first.predict_proba(x[test])[:, 1]
-        self.first_ = _sgd(self.alpha, self.epochs, self.random_state).fit(x, y, sample_weight=sample_weight)
+        self.first_ = _slim(_sgd(self.alpha, self.epochs, self.random_state).fit(
+            x, y, sample_weight=sample_weight))
         self.second_ = HistGradientBoostingClassifier(
             max_iter=self.boost_iter, learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes, early_stopping=False,
@@ -93,9 +103,9 @@ class TeaserScorer(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, batch: BlockBatch, y: np.ndarray, sample_weight: np.ndarray | None = None,
-            ) -> "TeaserScorer":
-        self.model_ = _sgd(self.alpha, self.epochs, self.random_state).fit(
-            linear_input(batch), np.asarray(y, dtype=np.int8), sample_weight=sample_weight)
+            ) -> TeaserScorer:
+        self.model_ = _slim(_sgd(self.alpha, self.epochs, self.random_state).fit(
+            linear_input(batch), np.asarray(y, dtype=np.int8), sample_weight=sample_weight))
         self.classes_ = np.array([0, 1])
         return self
 

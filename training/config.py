@@ -48,7 +48,6 @@ class TrainConfig:
     handwritten_weight: float = 5.0
     labels_weight: float = 10.0
     holdout_fraction: float = 0.2
-    topic_rows_per_source: int = 8000
     ngram_max: int = 2
     min_df: int = 3
     max_features: int = 200_000
@@ -57,8 +56,7 @@ class TrainConfig:
     main_folds: int = 3
     boost_iter: int = 200
     teaser_alpha: float = 1e-5
-    topic_alpha: float = 2e-6
-    topic_epochs: int = 10
+    topic_c: float = 0.5
     max_pages_per_source: int = 0  # 0: all; tests use a handful
 
     def path(self, relative: str) -> Path:
@@ -69,7 +67,7 @@ class TrainConfig:
     def data(self) -> Path:
         return self.path(self.data_root)
 
-    def replace(self, **changes: Any) -> "TrainConfig":
+    def replace(self, **changes: Any) -> TrainConfig:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)
         return TrainConfig(**values)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -22,8 +21,14 @@ from classifier.segment import segment
 from training.compose import compose_document
 from training.config import TrainConfig
 from training.sources import (
-    BlockPage, LabelMap, TopicRow, read_articles, read_block_pages, read_label_map,
-    read_labelled_documents, read_topic_rows,
+    BlockPage,
+    LabelMap,
+    TopicRow,
+    read_articles,
+    read_block_pages,
+    read_label_map,
+    read_labelled_documents,
+    read_topic_rows,
 )
 
 __all__ = ["RoleDoc", "TopicExample", "block_docs", "composed_docs", "labelled_docs",
@@ -176,14 +181,6 @@ def topic_examples(cfg: TrainConfig, label_map: LabelMap, split: str) -> list[To
                     and len(row.headline.split()) >= 3):
                 out.append(TopicExample(row.headline, topic, name, proxy, 0.5))
     return out
-
-
-def balance_weights(examples: list[TopicExample], per_source: int) -> np.ndarray:
-    """Give every source at most ``per_source`` rows' worth of weight."""
-    totals: dict[str, float] = defaultdict(float)
-    for ex in examples:
-        totals[ex.source] += ex.weight
-    return np.array([ex.weight * min(1.0, per_source / totals[ex.source]) for ex in examples])
 
 
 def weak_teaser_labels(texts: list[str], roles: np.ndarray) -> np.ndarray:

@@ -24,12 +24,21 @@ from classifier.model import NewssiftModel
 from training.baselines import justext_available, justext_keep, length_rule_keep
 from training.config import TrainConfig
 from training.corpus import (
-    RoleDoc, block_docs, boilerplate_pool, composed_docs, load_label_map, teaser_pool,
+    RoleDoc,
+    block_docs,
+    boilerplate_pool,
+    composed_docs,
+    load_label_map,
+    teaser_pool,
     topic_examples,
 )
 from training.metrics import class_report, format_report, token_f1
 from training.train import (
-    featurize_docs, fit_featurizer, fit_role_heads, gather_inputs, join_role_data,
+    featurize_docs,
+    fit_featurizer,
+    fit_role_heads,
+    gather_inputs,
+    join_role_data,
 )
 
 __all__ = ["lodo_role_eval", "topic_eval", "three_class_eval", "score_pages", "LENGTH_RULE_RANGE",

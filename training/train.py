@@ -23,8 +23,16 @@ from classifier.role import MainScorer, TeaserScorer
 from classifier.topic import TopicClassifier
 from training.config import TrainConfig
 from training.corpus import (
-    NOT_MAIN, RoleDoc, TopicExample, balance_weights, block_docs, boilerplate_pool,
-    composed_docs, labelled_docs, load_label_map, teaser_pool, topic_examples,
+    NOT_MAIN,
+    RoleDoc,
+    TopicExample,
+    block_docs,
+    boilerplate_pool,
+    composed_docs,
+    labelled_docs,
+    load_label_map,
+    teaser_pool,
+    topic_examples,
     weak_teaser_labels,
 )
 
@@ -55,7 +63,8 @@ class TrainInputs:
 def gather_inputs(cfg: TrainConfig, labels_files: Sequence[Path] = (),
                   block_sources: Sequence[str] | None = None,
                   step: Callable[[str], None] = lambda _: None) -> TrainInputs:
-    label_map = load_label_map(cfg)
+    needs_map = bool(cfg.topic_files) or bool(cfg.composed_documents and cfg.article_files)
+    label_map = load_label_map(cfg) if needs_map else None
     step("reading block pages")
     block = list(block_docs(cfg, cfg.block_sources if block_sources is None else block_sources))
     labelled = []
@@ -68,9 +77,11 @@ def gather_inputs(cfg: TrainConfig, labels_files: Sequence[Path] = (),
     rng = random.Random(cfg.seed)
     pool = boilerplate_pool(block, rng)
     pool += sorted({t for d in labelled for t, r in zip(d.texts, d.roles) if r == 2})
-    composed = composed_docs(cfg, pool, teaser_pool(cfg, label_map)) if cfg.composed_documents else []
+    composed = []
+    if cfg.composed_documents and cfg.article_files:
+        composed = composed_docs(cfg, pool, teaser_pool(cfg, label_map))
     step("reading topic data")
-    topics = topic_examples(cfg, label_map, "train")
+    topics = topic_examples(cfg, label_map, "train") if cfg.topic_files else []
     return TrainInputs(block, composed, labelled, topics)
 
 
@@ -126,51 +137,59 @@ def fit_role_heads(cfg: TrainConfig, data: RoleData) -> tuple[MainScorer, Teaser
     return main, teaser
 
 
-def _topic_targets(inputs: TrainInputs) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+def _topic_targets(inputs: TrainInputs) -> tuple[list[str], list[str], list[str], np.ndarray, np.ndarray]:
     texts = [ex.text for ex in inputs.topics]
     labels = [ex.topic for ex in inputs.topics]
-    weights = balance_weights_safe(inputs.topics)
-    proxy = np.array([ex.proxy for ex in inputs.topics], dtype=bool)
+    sources = [ex.source for ex in inputs.topics]
+    weights = [ex.weight for ex in inputs.topics]
+    proxy = [ex.proxy for ex in inputs.topics]
     for doc in inputs.labelled:
-        for text, role, topic in zip(doc.texts, doc.roles, doc.topics):
+        for text, topic in zip(doc.texts, doc.topics):
             if topic is not None:
                 texts.append(text)
                 labels.append(topic)
-    n_extra = len(texts) - len(inputs.topics)
-    extra_weight = next((d.weight for d in inputs.labelled), 1.0)
-    weights = np.concatenate([weights, np.full(n_extra, extra_weight)])
-    proxy = np.concatenate([proxy, np.zeros(n_extra, dtype=bool)])
-    return texts, labels, weights, proxy
+                sources.append(doc.source)
+                weights.append(doc.weight)
+                proxy.append(False)
+    return texts, labels, sources, np.array(weights, float), np.array(proxy, bool)
 
 
-def balance_weights_safe(examples: list[TopicExample], per_source: int = 8000) -> np.ndarray:
-    return balance_weights(examples, per_source) if examples else np.zeros(0)
+def relabel_world_news(x, y: np.ndarray, proxy: np.ndarray, weights: np.ndarray,
+                       C: float) -> np.ndarray:
+    """World-news rows become conflict or politics, whichever a model of exact labels prefers.
+
+    A world-news section carries diplomacy and elections abroad as well as wars;
+    taken at face value it teaches that every foreign-politics story is conflict.
+    """
+    from sklearn.svm import LinearSVC
+
+    clean = ~proxy
+    world = proxy & (y == "conflict")
+    if not world.any() or not set(WORLD_NEWS_ALTERNATIVES) <= set(y[clean]):
+        return y
+    first = LinearSVC(C=C).fit(x[clean], y[clean], sample_weight=weights[clean])
+    cols = [list(first.classes_).index(c) for c in WORLD_NEWS_ALTERNATIVES]
+    choice = first.decision_function(x[world])[:, cols].argmax(axis=1)
+    y = y.copy()
+    y[world] = np.array(WORLD_NEWS_ALTERNATIVES, dtype=object)[choice]
+    return y
 
 
 def fit_topic_head(cfg: TrainConfig, featurizer: Featurizer, inputs: TrainInputs) -> TopicClassifier:
-    """Two fits: a clean model on exact labels decides what the proxy labels really are.
+    """Per-source experts under a source gate; proxy labels handled, not taken at face value.
 
-    A world-news row is relabelled to whichever of conflict and politics the clean
-    model prefers (diplomacy is politics, fighting is conflict); other proxy rows
-    keep their label at reduced weight.
+    World-news rows are relabelled (see :func:`relabel_world_news`); other proxy
+    rows keep their label at reduced weight.
     """
-    texts, labels, weights, proxy = _topic_targets(inputs)
+    texts, labels, sources, weights, proxy = _topic_targets(inputs)
     if not texts:
         raise TrainingError("no topic examples: check topic_files and the handwritten corpus")
     x = featurizer.transform([[t] for t in texts]).tfidf
-    y = np.array(labels, dtype=object)
-    make = lambda: TopicClassifier(alpha=cfg.topic_alpha, epochs=cfg.topic_epochs,  # noqa: E731
-                                   random_state=cfg.seed)
-    clean = ~proxy
-    if proxy.any() and len(set(y[clean])) == len(set(y)):
-        first = make().fit(x[clean], y[clean], sample_weight=weights[clean])
-        world = proxy & (y == "conflict")
-        if world.any():
-            cols = [list(first.classes_).index(c) for c in WORLD_NEWS_ALTERNATIVES]
-            choice = first.predict_proba(x[world])[:, cols].argmax(axis=1)
-            y[world] = np.array(WORLD_NEWS_ALTERNATIVES, dtype=object)[choice]
-        weights = np.where(proxy & ~world, weights * PROXY_WEIGHT, weights)
-    return make().fit(x, y.astype(str), sample_weight=weights)
+    y = relabel_world_news(x, np.array(labels, dtype=object), proxy, weights, cfg.topic_c)
+    world = proxy & (np.array(labels, dtype=object) == "conflict")
+    weights = np.where(proxy & ~world, weights * PROXY_WEIGHT, weights)
+    return TopicClassifier(C=cfg.topic_c, random_state=cfg.seed).fit(
+        x, y.astype(str), sources=sources, sample_weight=weights)
 
 
 def train(cfg: TrainConfig, labels_files: Sequence[Path] = (), progress: bool = True,

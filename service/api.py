@@ -1,0 +1,153 @@
+"""Reading request bodies through the pydantic schemas, and ``/openapi.json`` from the same schemas.
+
+Views declare what they take and give with :func:`endpoint`; :func:`parse_json`
+turns bytes into a validated model or raises an :class:`ApiError` (415, 400 or
+422), and :func:`openapi_document` walks the URL map to describe every route.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, request
+from pydantic import BaseModel, ValidationError
+
+from service.errors import ApiError
+from service.schemas import ErrorResponse
+
+__all__ = ["endpoint", "parse_json", "decode_body", "openapi_document"]
+
+M = TypeVar("M", bound=BaseModel)
+_REF = "#/components/schemas/{model}"
+_RULE_ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
+_ERROR_STATUSES = {400: "Malformed body", 401: "Missing or wrong bearer token",
+                   403: "Write endpoints are disabled", 404: "Not found", 409: "Conflict",
+                   413: "Body too large", 415: "Unsupported content type",
+                   422: "Invalid input", 503: "No model loaded"}
+
+
+def endpoint(*, summary: str, response: type[BaseModel] | None, body: type[BaseModel] | None = None,
+             text_body: bool = False, status: int = 200, auth: bool = False,
+             errors: tuple[int, ...] = (), media_type: str = "application/json") -> Callable:
+    """Attach OpenAPI facts to a view; the view still does its own parsing with :func:`parse_json`."""
+
+    def mark(view: Callable) -> Callable:
+        view.openapi = {"summary": summary, "response": response, "body": body,
+                        "text_body": text_body, "status": status, "auth": auth,
+                        "errors": errors, "media_type": media_type,
+                        "description": (view.__doc__ or "").strip()}
+        return view
+
+    return mark
+
+
+def decode_body(data: bytes) -> str:
+    """Strict UTF-8 (a leading BOM is dropped); NUL bytes mean binary data, not text."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "invalid_encoding",
+                       f"body is not valid UTF-8 (byte {exc.start}); send UTF-8 text") from None
+    if "\x00" in text:
+        raise ApiError(400, "invalid_encoding", "body holds NUL bytes; send text, not binary data")
+    return text
+
+
+def _is_json() -> bool:
+    return request.mimetype == "application/json" or request.mimetype.endswith("+json")
+
+
+def parse_json(model: type[M], allow_empty: bool = False) -> M:
+    """The request body as ``model``; 415 for another content type, 400 for bad JSON, 422 invalid."""
+    data = request.get_data(cache=True)
+    if allow_empty and not data:
+        return model()
+    if not _is_json():
+        raise ApiError(415, "unsupported_media_type",
+                       f"expected Content-Type application/json, got {request.mimetype or 'none'!r}")
+    try:
+        raw = json.loads(decode_body(data))
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, "invalid_json", f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ApiError(400, "invalid_json", "body is nested too deeply") from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise ApiError(422, "invalid_input", _describe(exc)) from None
+
+
+def _describe(exc: ValidationError, limit: int = 3) -> str:
+    parts = []
+    for err in exc.errors(include_url=False)[:limit]:
+        where = ".".join(str(p) for p in err["loc"]) or "body"
+        parts.append(f"{where}: {err['msg']}")
+    more = exc.error_count() - limit
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+def _schema_ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, str]:
+    schema = model.model_json_schema(ref_template=_REF)
+    for name, sub in schema.pop("$defs", {}).items():
+        components[name] = sub
+    components[model.__name__] = schema
+    return {"$ref": _REF.format(model=model.__name__)}
+
+
+def _operation(spec: dict, path_args: list[tuple[str, str]], components: dict) -> dict:
+    op: dict[str, Any] = {"summary": spec["summary"], "responses": {}}
+    if spec["description"]:
+        op["description"] = spec["description"]
+    if path_args:
+        op["parameters"] = [{"name": name, "in": "path", "required": True,
+                             "schema": {"type": "integer", "minimum": 1} if conv == "int"
+                             else {"type": "string"}} for conv, name in path_args]
+    content: dict[str, Any] = {}
+    if spec["body"] is not None:
+        content["application/json"] = {"schema": _schema_ref(spec["body"], components)}
+    if spec["text_body"]:
+        content["text/plain"] = {"schema": {"type": "string"}}
+    if content:
+        op["requestBody"] = {"required": True, "content": content}
+    ok: dict[str, Any] = {"description": "OK"}
+    if spec["response"] is not None:
+        ok["content"] = {spec["media_type"]: {"schema": _schema_ref(spec["response"], components)}}
+    elif spec["media_type"] != "application/json":
+        ok["content"] = {spec["media_type"]: {"schema": {"type": "string"}}}
+    op["responses"][str(spec["status"])] = ok
+    error_ref = _schema_ref(ErrorResponse, components)
+    statuses = set(spec["errors"]) | ({401, 403} if spec["auth"] else set())
+    statuses |= {400, 413, 415, 422} if content else set()
+    for code in sorted(statuses):
+        op["responses"][str(code)] = {"description": _ERROR_STATUSES.get(code, "Error"),
+                                      "content": {"application/json": {"schema": error_ref}}}
+    if spec["auth"]:
+        op["security"] = [{"bearer": []}]
+    return op
+
+
+def openapi_document(app: Flask) -> dict[str, Any]:
+    """OpenAPI 3.1 for every route that declared itself with :func:`endpoint`."""
+    paths: dict[str, dict] = {}
+    components: dict[str, Any] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        spec = getattr(app.view_functions.get(rule.endpoint), "openapi", None)
+        if spec is None:
+            continue
+        args = _RULE_ARG.findall(rule.rule)
+        path = _RULE_ARG.sub(lambda m: "{" + m.group(2) + "}", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = _operation(spec, args, components)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "newssift", "version": "1",
+                 "description": "Label every block of scraped news text; store corrections; retrain."},
+        "paths": paths,
+        "components": {"schemas": dict(sorted(components.items())),
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }

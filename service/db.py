@@ -1,0 +1,105 @@
+"""The SQLite file: schema, connections, one connection per request.
+
+WAL lets readers run beside the one writer; the busy timeout makes concurrent
+writers from several gunicorn workers wait instead of failing.  A connection
+is opened lazily for a request (``get_db``) and closed when it ends.  The
+training process opens its own connection with :func:`connect`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from flask import Flask, current_app, g
+
+__all__ = ["connect", "get_db", "init_app", "init_schema", "now"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL,
+    n_blocks INTEGER NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS labels (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    block INTEGER NOT NULL,
+    role TEXT,
+    topic TEXT,
+    who TEXT NOT NULL,
+    created TEXT NOT NULL,
+    superseded_by INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS labels_current
+    ON labels(document_id, block) WHERE superseded_by IS NULL;
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY,
+    status TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    progress REAL NOT NULL DEFAULT 0,
+    pid INTEGER,
+    params TEXT NOT NULL,
+    note TEXT,
+    created TEXT NOT NULL,
+    finished TEXT,
+    version TEXT,
+    reason TEXT,
+    evaluation TEXT,
+    log_path TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS one_running_job ON jobs(status) WHERE status = 'running';
+CREATE TABLE IF NOT EXISTS versions (
+    name TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    reason TEXT,
+    job_id INTEGER,
+    documents TEXT NOT NULL DEFAULT '[]',
+    created TEXT NOT NULL
+);
+"""
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def connect(path: Path | str, timeout: float = 10.0) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def init_schema(path: Path | str, timeout: float = 10.0) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = connect(path, timeout)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.executescript(SCHEMA)
+    finally:
+        conn.close()
+
+
+def get_db() -> sqlite3.Connection:
+    if "db" not in g:
+        settings = current_app.extensions["newssift"]
+        g.db = connect(settings["db"], settings["db_timeout"])
+    return g.db
+
+
+def _close(_exc: BaseException | None) -> None:
+    conn = g.pop("db", None)
+    if conn is not None:
+        conn.close()
+
+
+def init_app(app: Flask) -> None:
+    settings = app.extensions["newssift"]
+    init_schema(settings["db"], settings["db_timeout"])
+    app.teardown_appcontext(_close)

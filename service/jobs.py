@@ -1,0 +1,136 @@
+"""Retrain jobs as the server sees them: start one, report on it, clean up after a crash.
+
+A job is a row in the ``jobs`` table and a separate process (``python -m
+service.trainer``).  A partial unique index allows one ``running`` row at a
+time, so two workers racing to start a job cannot both win: the loser gets 409.
+A running row whose process is gone (the server was killed, the trainer
+crashed) is marked failed by :func:`reap`, which runs at start-up and before
+every new job.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from service.db import connect, now
+from service.errors import ApiError
+
+__all__ = ["start_job", "reap", "job_view", "LOG_TAIL_LINES", "TRAINER_MODULE"]
+
+LOG_TAIL_LINES = 40
+LOG_TAIL_BYTES = 32 * 1024
+TRAINER_MODULE = "service.trainer"
+STARTING_GRACE_S = 60  # a row may have no pid for this long while its process starts
+INTERRUPTED = "interrupted: the training process stopped before the job finished (server killed?)"
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.exists():  # a reused pid is not our trainer
+        try:
+            return TRAINER_MODULE.encode() in cmdline.read_bytes()
+        except OSError:
+            return False
+    return True
+
+
+def reap(conn: sqlite3.Connection) -> int:
+    """Mark running jobs whose process is gone as failed; returns how many."""
+    rows = conn.execute("SELECT id, pid, created FROM jobs WHERE status = 'running'").fetchall()
+    dead = []
+    for row in rows:
+        starting = row["pid"] is None and _age_s(row["created"]) < STARTING_GRACE_S
+        if not starting and not _alive(row["pid"]):
+            dead.append(row["id"])
+    for job_id in dead:
+        conn.execute("UPDATE jobs SET status = 'failed', stage = 'failed', reason = ?, finished = ? "
+                     "WHERE id = ? AND status = 'running'", (INTERRUPTED, now(), job_id))
+    return len(dead)
+
+
+def _age_s(stamp: str) -> float:
+    return time.time() - calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+def start_job(conn: sqlite3.Connection, settings: dict[str, Any], note: str | None) -> int:
+    """Insert the job row and start its process; 409 when one is already running."""
+    reap(conn)
+    params = {k: str(settings[k]) if isinstance(settings[k], Path) else settings[k]
+              for k in ("train_config", "model_dir", "data_dir", "gate_tolerance", "cv_folds",
+                        "full_eval", "db_timeout")}
+    try:
+        job_id = conn.execute(
+            "INSERT INTO jobs (status, stage, progress, params, note, created) "
+            "VALUES ('running', 'starting', 0, ?, ?, ?)", (json.dumps(params), note, now())).lastrowid
+    except sqlite3.IntegrityError:
+        running = conn.execute("SELECT id FROM jobs WHERE status = 'running'").fetchone()
+        raise ApiError(409, "retrain_running",
+                       f"retrain job {running['id'] if running else '?'} is still running; "
+                       "wait for it (GET /v1/retrain/<job>)") from None
+    log_dir = Path(settings["data_dir"]) / "jobs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"job-{job_id}.log"
+    env = {**os.environ, "OMP_NUM_THREADS": str(settings["threads"]), "PYTHONUNBUFFERED": "1"}
+    try:
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen([sys.executable, "-m", TRAINER_MODULE, str(job_id),
+                                     str(settings["db"])], stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT, env=env, close_fds=True)
+    except OSError as exc:
+        conn.execute("UPDATE jobs SET status = 'failed', stage = 'failed', reason = ?, finished = ? "
+                     "WHERE id = ?", (f"cannot start the training process: {exc}", now(), job_id))
+        raise ApiError(503, "retrain_unavailable", f"cannot start the training process: {exc}") from None
+    conn.execute("UPDATE jobs SET pid = ?, log_path = ? WHERE id = ?", (proc.pid, str(log_path), job_id))
+    threading.Thread(target=_wait, args=(proc, settings, job_id), daemon=True).start()
+    return job_id
+
+
+def _wait(proc: subprocess.Popen, settings: dict[str, Any], job_id: int) -> None:
+    """Collect the process; a trainer that died without saying so leaves a failed job."""
+    code = proc.wait()
+    conn = connect(settings["db"], settings["db_timeout"])
+    try:
+        conn.execute("UPDATE jobs SET status = 'failed', stage = 'failed', finished = ?, "
+                     "reason = COALESCE(reason, ?) WHERE id = ? AND status = 'running'",
+                     (now(), f"training process exited with status {code}", job_id))
+    finally:
+        conn.close()
+
+
+def _tail(path: str | None) -> list[str]:
+    if not path:
+        return []
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - LOG_TAIL_BYTES))
+            data = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return []
+    lines = [line.rstrip() for line in data.replace("\r", "\n").split("\n") if line.strip()]
+    return lines[-LOG_TAIL_LINES:]
+
+
+def job_view(row: sqlite3.Row) -> dict[str, Any]:
+    return {"id": row["id"], "status": row["status"], "stage": row["stage"],
+            "progress": row["progress"], "created": row["created"], "finished": row["finished"],
+            "version": row["version"], "reason": row["reason"],
+            "evaluation": json.loads(row["evaluation"]) if row["evaluation"] else None,
+            "log_tail": _tail(row["log_path"]), "note": row["note"]}

@@ -1,0 +1,134 @@
+"""Request and response bodies: pydantic models that validate and feed ``/openapi.json``.
+
+Limits that tune behaviour are named here; the label set itself (roles and the
+active model's topics) is checked in the views, where the model is known.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "SegmentRequest", "BatchRequest", "SegmentResponse", "BatchResponse", "LabelItem",
+    "LabelsRequest", "LabelsResponse", "RetrainRequest", "JobResponse", "ModelInfo",
+    "ModelsResponse", "HealthResponse", "ErrorResponse", "ID_MAX", "WHO_MAX",
+]
+
+ID_MAX = 200
+WHO_MAX = 100
+NOTE_MAX = 500
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class SegmentRequest(_Strict):
+    text: str = Field(description="Raw article text; one block per non-empty line.")
+    id: str | int | None = Field(None, description="Echoed back unchanged.")
+
+
+class BatchRequest(_Strict):
+    documents: list[SegmentRequest] = Field(min_length=1,
+                                            description="Up to NEWSSIFT_MAX_BATCH documents.")
+
+
+class SegmentOut(BaseModel):
+    index: int
+    start: int
+    end: int
+    text: str
+    role: Literal["main", "teaser", "boilerplate"]
+    role_score: float
+    topic: str | None
+    topic_score: float | None
+
+
+class ArticleOut(BaseModel):
+    topic: str | None
+    topic_score: float | None
+    text: str
+    n_blocks: int
+    n_main: int
+    n_teaser: int
+    n_boilerplate: int
+
+
+class SegmentResponse(BaseModel):
+    article: ArticleOut
+    segments: list[SegmentOut]
+    model: str = Field(description="Version of the model that produced the labels.")
+    id: str | int | None = None
+
+
+class BatchResponse(BaseModel):
+    model: str
+    results: list[SegmentResponse]
+
+
+class LabelItem(_Strict):
+    index: int = Field(ge=0, description="Block index as `segment(text)` numbers them.")
+    role: Literal["main", "teaser", "boilerplate"] | None = None
+    topic: str | None = Field(None, max_length=64, description="One of the active model's topics.")
+
+
+class LabelsRequest(_Strict):
+    text: str = Field(description="The full text the indexes refer to.")
+    labels: list[LabelItem] = Field(min_length=1)
+    who: str | None = Field(None, max_length=WHO_MAX, description="Who made the corrections.")
+
+
+class LabelsResponse(BaseModel):
+    document: str = Field(description="sha256 of the text.")
+    stored: int
+    superseded: int
+    blocks: int
+
+
+class RetrainRequest(_Strict):
+    note: str | None = Field(None, max_length=NOTE_MAX, description="Kept with the job.")
+
+
+class JobResponse(BaseModel):
+    id: int
+    status: Literal["running", "promoted", "rejected", "failed"]
+    stage: str
+    progress: float
+    created: str
+    finished: str | None
+    version: str | None
+    reason: str | None
+    evaluation: dict | None
+    log_tail: list[str]
+    note: str | None
+
+
+class ModelInfo(BaseModel):
+    version: str
+    active: bool
+    status: str = Field(description="available, promoted, rejected or activated")
+    reason: str | None
+    created: str | None
+    job: int | None
+
+
+class ModelsResponse(BaseModel):
+    active: str | None
+    serving: str | None = Field(description="Version loaded by the worker that answered.")
+    models: list[ModelInfo]
+
+
+class HealthResponse(BaseModel):
+    status: str
+    model: str | None = None
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail

@@ -1,0 +1,140 @@
+"""One retrain job, run as its own process: ``python -m service.trainer JOB_ID DB``.
+
+Stages: export the stored labels, train a candidate version next to the others
+(atomically, by :func:`training.card.write_trained_model`), measure it and the
+active model on the same data (:mod:`service.evaluation`), and switch the
+``ACTIVE`` pointer only if :func:`service.gate.decide` says it is not worse.
+Every stage updates the job row; stdout/stderr are the job's log.  The process
+exits when the server that started it goes away, so a killed server leaves a
+``running`` row with a dead pid, which the next start marks failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from classifier.errors import NewssiftError
+from classifier.persist import load_model
+from service.db import connect, now
+from service.evaluation import gold_metrics, heldout_metrics, labels_cv_metrics
+from service.gate import decide
+from service.store import iter_documents, content_hash
+from service.versions import (
+    new_version_name, read_pointer, record_version, version_path, version_records, write_pointer,
+)
+
+__all__ = ["run_job", "main"]
+
+WATCHDOG_INTERVAL_S = 1.0
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(WATCHDOG_INTERVAL_S)
+        if os.getppid() != parent:
+            print("server process went away; stopping", flush=True)
+            os._exit(3)
+
+
+class Job:
+    def __init__(self, conn, job_id: int) -> None:
+        self.conn, self.id = conn, job_id
+
+    def update(self, **fields: Any) -> None:
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        self.conn.execute(f"UPDATE jobs SET {cols} WHERE id = ?", (*fields.values(), self.id))
+
+    def stage(self, name: str, progress: float) -> None:
+        print(f"[{now()}] {name}", flush=True)
+        self.update(stage=name, progress=progress)
+
+
+def _trained_on(conn, name: str | None) -> set[str]:
+    row = version_records(conn).get(name) if name else None
+    return set(json.loads(row["documents"])) if row is not None else set()
+
+
+def run_job(conn, job_id: int) -> None:
+    from training.card import write_trained_model
+    from training.config import load_config
+    from training.train import train
+
+    job = Job(conn, job_id)
+    params = json.loads(conn.execute("SELECT params FROM jobs WHERE id = ?", (job_id,)).fetchone()[0])
+    models_dir = Path(params["model_dir"])
+    job.stage("exporting labels", 0.05)
+    records = list(iter_documents(conn))
+    hashes = [content_hash(r["text"]) for r in records]
+    labels_path = Path(params["data_dir"]) / "jobs" / f"job-{job_id}.labels.jsonl"
+    labels_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                           encoding="utf-8")
+    print(f"{len(records)} labelled texts", flush=True)
+    job.stage("training", 0.1)
+    cfg = load_config(params["train_config"])
+    name = new_version_name(models_dir, job_id)
+    write_trained_model(cfg, version_path(models_dir, name), [labels_path] if records else [],
+                        evaluate=False, config_path=params["train_config"], progress=True)
+    job.update(version=name)
+    job.stage("evaluating", 0.5)
+    active_name = read_pointer(models_dir)
+    active = load_model(version_path(models_dir, active_name)) if active_name else None
+    candidate = load_model(version_path(models_dir, name))
+    metrics = {"active": gold_metrics(active) if active else {}, "candidate": gold_metrics(candidate)}
+    if params["full_eval"]:
+        job.stage("evaluating on held-out data", 0.6)
+        if active:
+            metrics["active"].update(heldout_metrics(active, cfg))
+        metrics["candidate"].update(heldout_metrics(candidate, cfg))
+    if params["cv_folds"]:
+        job.stage("cross-validating stored labels", 0.7)
+        seen = _trained_on(conn, active_name)
+        act, cand = labels_cv_metrics(cfg, records, [h not in seen for h in hashes], active,
+                                      params["cv_folds"],
+                                      lambda c, files: train(c, files, progress=False)[0])
+        metrics["active"].update(act)
+        metrics["candidate"].update(cand)
+    job.stage("gating", 0.9)
+    decision = decide(metrics["active"] if active else None, metrics["candidate"],
+                      params["gate_tolerance"])
+    promote, reason = decision.promote, decision.reason
+    if promote and read_pointer(models_dir) != active_name:
+        promote, reason = False, "the active model changed during the retrain; start it again"
+    evaluation = {"active_version": active_name, "candidate_version": name, "metrics": metrics,
+                  "compared": decision.compared, "tolerance": params["gate_tolerance"]}
+    record_version(conn, name, "promoted" if promote else "rejected", reason, job_id, hashes)
+    if promote:
+        write_pointer(models_dir, name)
+    print(f"{'promoted' if promote else 'rejected'} {name}: {reason}", flush=True)
+    job.update(status="promoted" if promote else "rejected", stage="done", progress=1.0,
+               reason=reason, evaluation=json.dumps(evaluation), finished=now())
+
+
+def main(argv: list[str] | None = None) -> int:
+    job_id_text, db = (argv or sys.argv[1:])[:2]
+    job_id = int(job_id_text)
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    conn = connect(db)
+    try:
+        conn.execute("UPDATE jobs SET pid = ? WHERE id = ?", (os.getpid(), job_id))
+        run_job(conn, job_id)
+        return 0
+    except (NewssiftError, OSError, ValueError) as exc:
+        message = f"{type(exc).__name__}: {exc}" if not isinstance(exc, NewssiftError) else str(exc)
+    except Exception as exc:  # a bug: keep the traceback in the log, a summary in the job
+        traceback.print_exc()
+        message = f"internal error: {type(exc).__name__}: {exc}"
+    print(f"failed: {message}", flush=True)
+    conn.execute("UPDATE jobs SET status = 'failed', stage = 'failed', reason = ?, finished = ? "
+                 "WHERE id = ?", (message, now(), job_id))
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

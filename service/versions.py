@@ -1,0 +1,127 @@
+"""Model versions on disk: one directory each under the model directory, and an ``ACTIVE`` pointer.
+
+A version name is checked against :data:`VERSION_RE` before it touches the file
+system, and the resolved path must sit directly inside the model directory, so
+a name from a URL cannot reach anywhere else.  Directories starting with a dot
+are temporary (half-written) and never listed.  The pointer is switched by
+writing a temporary file and ``os.replace``-ing it: readers see the old name or
+the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from classifier.errors import InvalidInput, ModelError
+from classifier.persist import MANIFEST_FILE, load_model, read_manifest
+from service.db import now
+
+__all__ = ["VERSION_RE", "POINTER_FILE", "check_name", "version_path", "list_versions",
+           "read_pointer", "write_pointer", "bootstrap", "new_version_name", "record_version",
+           "version_records"]
+
+VERSION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+POINTER_FILE = "ACTIVE"
+
+
+def check_name(name: str) -> str:
+    if not isinstance(name, str) or not VERSION_RE.fullmatch(name):
+        raise InvalidInput(f"{name!r} is not a model version name (letters, digits, - and _, "
+                           "at most 64, starting with a letter or digit)")
+    return name
+
+
+def version_path(models_dir: Path, name: str) -> Path:
+    """The directory of version ``name``; never outside ``models_dir``."""
+    root = Path(models_dir).resolve()
+    path = (root / check_name(name)).resolve()
+    if path.parent != root:
+        raise InvalidInput(f"{name!r} does not name a directory inside the model directory")
+    return path
+
+
+def list_versions(models_dir: Path) -> list[str]:
+    if not Path(models_dir).is_dir():
+        return []
+    return sorted(p.name for p in Path(models_dir).iterdir()
+                  if p.is_dir() and VERSION_RE.fullmatch(p.name) and (p / MANIFEST_FILE).is_file())
+
+
+def read_pointer(models_dir: Path) -> str | None:
+    try:
+        name = (Path(models_dir) / POINTER_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name if VERSION_RE.fullmatch(name) else None
+
+
+def write_pointer(models_dir: Path, name: str) -> None:
+    check_name(name)
+    fd, tmp = tempfile.mkstemp(dir=models_dir, prefix=f".{POINTER_FILE}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(name + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, Path(models_dir) / POINTER_FILE)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def new_version_name(models_dir: Path, job_id: int) -> str:
+    return check_name(time.strftime("v%Y%m%d-%H%M%S", time.gmtime()) + f"-job{job_id}")
+
+
+def bootstrap(models_dir: Path, seed_model: Path | None) -> str | None:
+    """On first start, copy the seed model in as the first version and point at it.
+
+    Returns the active version name, or None when there is none and no seed model.
+    The seed's manifest hashes are checked (by loading it) before it is switched on.
+    """
+    models_dir = Path(models_dir)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    active = read_pointer(models_dir)
+    if active is not None or seed_model is None or not Path(seed_model).is_dir():
+        return active
+    versions = list_versions(models_dir)
+    if versions:
+        name = versions[-1]
+    else:
+        manifest = read_manifest(seed_model)
+        name = str(manifest.get("version") or "seed")
+        name = name if VERSION_RE.fullmatch(name) else "seed"
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=models_dir))
+        try:
+            shutil.copytree(seed_model, tmp, dirs_exist_ok=True)
+            load_model(tmp)  # hashes and scikit-learn version, before it can become active
+            try:
+                os.rename(tmp, models_dir / name)
+            except OSError:  # another worker won the race
+                shutil.rmtree(tmp, ignore_errors=True)
+        except ModelError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    if read_pointer(models_dir) is None:
+        write_pointer(models_dir, name)
+    return read_pointer(models_dir)
+
+
+def record_version(conn: sqlite3.Connection, name: str, status: str, reason: str | None,
+                   job_id: int | None = None, documents: list[str] | None = None) -> None:
+    """Remember a version's fate; ``documents`` are the sha256 of the stored texts it trained on."""
+    conn.execute("INSERT INTO versions (name, status, reason, job_id, documents, created) "
+                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET status = excluded.status, "
+                 "reason = excluded.reason", (name, status, reason, job_id,
+                                              json.dumps(documents or []), now()))
+
+
+def version_records(conn: sqlite3.Connection) -> dict[str, sqlite3.Row]:
+    return {row["name"]: row for row in conn.execute("SELECT * FROM versions")}

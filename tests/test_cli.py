@@ -1,0 +1,109 @@
+"""The newssift command as a user runs it: one article, JSONL streams, and every bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+
+from classifier.cli import cli
+
+EXAMPLE = ROOT / "examples" / "article.txt"
+
+
+@pytest.fixture
+def run(tiny_model_dir):
+    def run(*args, input=None):
+        return CliRunner().invoke(cli, ["classify", "--model", str(tiny_model_dir), *args],
+                                  input=input)
+    return run
+
+
+def test_json_output_has_article_and_every_segment(run):
+    result = run("--format", "json", str(EXAMPLE))
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert set(out) == {"article", "segments", "model"}
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert len(out["segments"]) == len([line for line in text.splitlines() if line.strip()])
+    first = out["segments"][0]
+    assert set(first) == {"index", "start", "end", "text", "role", "role_score", "topic", "topic_score"}
+    assert text[first["start"]:first["end"]] == first["text"]
+
+
+def test_listing_names_roles_and_topics(run):
+    result = run("--format", "text", str(EXAMPLE))
+    assert result.exit_code == 0
+    assert "main" in result.output and "teaser" in result.output
+
+
+def test_stdin_and_empty_input_give_an_empty_result(run):
+    result = run("--format", "json", "-", input="")
+    assert result.exit_code == 0
+    out = json.loads(result.output)
+    assert out["segments"] == [] and out["article"]["topic"] is None
+
+
+def test_jsonl_keeps_ids_and_reports_bad_lines_by_number(run):
+    lines = [json.dumps({"id": "a", "text": "A story.\nAnother line."}), "{not json",
+             json.dumps({"id": 7}), json.dumps({"id": "b", "text": ""}), "[1, 2]"]
+    result = run("--input-format", "jsonl", "-", input="\n".join(lines) + "\n")
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in records] == ["a", None, 7, "b", None]
+    assert records[0]["segments"] and records[3]["segments"] == []
+    assert records[1]["error"]["line"] == 2 and "malformed JSON" in records[1]["error"]["message"]
+    assert "missing 'text'" in records[2]["error"]["message"]
+    assert "3 line(s)" in result.stderr
+
+
+def test_jsonl_from_file(run, tmp_path):
+    path = tmp_path / "docs.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "text": f"Line {i} of a story."}) + "\n"
+                            for i in range(130)))
+    result = run("--input-format", "jsonl", "--batch-size", "16", str(path))
+    assert result.exit_code == 0
+    assert [json.loads(x)["id"] for x in result.stdout.splitlines()] == list(range(130))
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"caf\xe9 au lait", "not valid UTF-8"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary data"),
+])
+def test_undecodable_input_is_one_line_and_non_zero(run, tmp_path, content, message):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    result = run(str(path))
+    assert result.exit_code != 0
+    assert result.stderr.startswith("newssift: ") and message in result.stderr
+    assert "Traceback" not in result.output and result.stderr.count("\n") == 1
+
+
+def test_missing_file_and_directory(run, tmp_path):
+    for target, message in [(tmp_path / "nope.txt", "no such file"), (tmp_path, "is a directory")]:
+        result = run(str(target))
+        assert result.exit_code != 0 and message in result.stderr
+
+
+def test_bad_model_path_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(cli, ["classify", "--model", str(tmp_path / "none"), str(EXAMPLE)])
+    assert result.exit_code != 0
+    assert result.stderr.startswith("newssift: ") and "no such model directory" in result.stderr
+
+
+def test_utf8_bom_is_accepted(run, tmp_path):
+    path = tmp_path / "bom.txt"
+    path.write_bytes("\ufeffA headline\nA paragraph of the story.".encode())
+    result = run("--format", "json", str(path))
+    assert result.exit_code == 0
+    assert json.loads(result.output)["segments"][0]["text"] == "A headline"
+
+
+def test_train_rejects_unknown_config_keys(tmp_path):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("[heads]\nmain_alhpa = 1\n")
+    result = CliRunner().invoke(cli, ["train", "--config", str(cfg), "--out", str(tmp_path / "m")])
+    assert result.exit_code != 0 and "unknown setting(s) main_alhpa" in result.stderr
+    assert not (tmp_path / "m").exists()

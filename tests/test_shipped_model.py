@@ -1,0 +1,68 @@
+"""The shipped model on the user's seed article and on our own fixture articles."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import FIXTURES, ROOT, read_labels
+
+FIXTURE_NAMES = ["court_ruling", "election", "match_report"]
+
+
+def test_seed_article_every_role_right_and_topics_defensible(shipped_model, seed):
+    text, expected = seed
+    result = shipped_model.segment(text)
+    assert len(result.segments) == len(expected) == 15
+    for seg, exp in zip(result.segments, expected):
+        assert seg.text.startswith(exp["text_start"])
+    assert [s.role for s in result.segments] == [e["role"] for e in expected]
+    main = [s for s in result.segments if s.role == "main"]
+    assert len(main) == 9 and all(s.topic == "conflict" for s in main)
+    teasers_ok = sum(s.topic in e["accept_topics"]
+                     for s, e in zip(result.segments, expected) if e["role"] == "teaser")
+    assert teasers_ok >= 5
+    assert result.article.topic == "conflict"
+    assert result.article.text.count("\n") == 8
+
+
+def _check_fixture(model, path):
+    text = path.read_text(encoding="utf-8")
+    expected = read_labels(path.with_suffix(".labels.jsonl"))
+    result = model.segment(text)
+    roles = [(s.role, e["role"]) for s, e in zip(result.segments, expected)]
+    topics = [(s.topic, e) for s, e in zip(result.segments, expected) if e["role"] != "boilerplate"]
+    return result, roles, topics
+
+
+@pytest.mark.parametrize("name", FIXTURE_NAMES + ["article"])
+def test_own_fixture_articles(shipped_model, name):
+    path = ROOT / "examples" / "article.txt" if name == "article" else FIXTURES / f"{name}.txt"
+    result, roles, topics = _check_fixture(shipped_model, path)
+    right = sum(got == want for got, want in roles)
+    assert right >= len(roles) - 1, roles
+    main_topics = {t for t, e in topics if e["role"] == "main"}
+    want_main = {e["topic"] for t, e in topics if e["role"] == "main"}
+    assert main_topics <= want_main | {None}
+    assert result.article.topic in want_main
+
+
+def test_legal_and_conflict_teasers_are_recognised(shipped_model):
+    hits = total = 0
+    for name in FIXTURE_NAMES + ["article"]:
+        path = ROOT / "examples" / "article.txt" if name == "article" else FIXTURES / f"{name}.txt"
+        result, _, topics = _check_fixture(shipped_model, path)
+        for seg, exp in zip(result.segments, read_labels(path.with_suffix(".labels.jsonl"))):
+            if exp["role"] == "teaser" and exp["topic"] in {"legal", "conflict"}:
+                total += 1
+                hits += seg.role == "teaser" and seg.topic in exp["accept_topics"]
+    assert total >= 6 and hits >= total - 1
+
+
+def test_a_lone_headline_gets_a_topic_from_itself(shipped_model):
+    result = shipped_model.segment("Court jails former minister for seven years over bribery scheme")
+    assert result.article.topic == "legal"
+
+
+def test_segment_many_equals_segment_one_by_one(shipped_model):
+    texts = [(ROOT / "examples" / "article.txt").read_text(encoding="utf-8"), "", "One line only.",
+             (FIXTURES / "election.txt").read_text(encoding="utf-8")]
+    assert shipped_model.segment_many(texts) == [shipped_model.segment(t) for t in texts]

@@ -1,0 +1,152 @@
+"""Train-evaluate-save as one step, and the model card that goes with a model.
+
+The manifest records what a model was trained on (sources and their licences),
+the config that built it, and its evaluation figures; ``MODEL_CARD.md`` says the
+same for people.  Evaluation text is kept in ``EVALUATION.txt`` beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from classifier.errors import TrainingError
+from classifier.model import NewssiftModel
+from classifier.persist import MANIFEST_FILE, read_manifest, save_model
+from training.config import TrainConfig
+from training.evaluate import (
+    format_lodo,
+    format_topics,
+    lodo_role_eval,
+    three_class_eval,
+    topic_eval,
+)
+from training.metrics import format_report
+from training.train import train
+
+__all__ = ["write_trained_model", "evaluate_model", "SOURCES"]
+
+SOURCES = {
+    "blocks/cleaneval": "CleanEval 2007 (Baroni et al.); no licence stated, research use",
+    "blocks/cleanportaleval": "CleanPortalEval (Endrédy & Novák 2013); no licence stated, research use",
+    "blocks/readability": "mozilla/readability test pages; Apache-2.0",
+    "blocks/canola": "KrdWrd CANOLA corpus; CC BY-SA 4.0",
+    "blocks/utomo-big9": "Utomo & Leu extraction data; research use only",
+    "blocks/utomo-chaos": "Utomo & Leu extraction data; research use only",
+    "blocks/modern2026": "tiptopjaw/web-content-extraction-benchmark; Apache-2.0",
+    "blocks/htmltotext-multi": "leogao2/htmltotext-benchmark; no licence stated",
+    "topics/huffpost": "HuffPost News Category Dataset v3 (R. Misra); CC BY 4.0",
+    "topics/huffpost-headlines": "HuffPost News Category (Misra; Bao et al. 2020 sample); CC BY 4.0",
+    "topics/bbc": "BBC News (Greene & Cunningham 2006); research use, content (c) BBC",
+    "topics/agnews": "AG's News (Zhang et al. 2015); research / non-commercial use",
+    "topics/nyt-frontpage": "NYT front page 1996-2006 (Boydstun), Policy Agendas coding; research use",
+    "topics/inshorts": "Inshorts News Data (Kaggle); no licence stated, research use",
+    "topics/20news": "20 Newsgroups (Lang 1995); research use",
+    "topics/insightcrime": "InSight Crime articles via ConfliBERT (Hu et al. 2022); research use",
+    "topics/satp": "South Asia Terrorism Portal reports via ConfliBERT; research use",
+    "articles/reuters21578": "Reuters-21578, Distribution 1.0; research use only",
+    "articles/bbc2025": "BBC News articles 2024-25 (course project scrape); research use only",
+    "training/data/handwritten.jsonl": "written by the newssift developers; MIT",
+}
+
+
+def _sources_used(cfg: TrainConfig, labels_files: Sequence[Path]) -> dict[str, str]:
+    used = {f"blocks/{s}" for s in cfg.block_sources} | {f"topics/{s}" for s in cfg.topic_files}
+    used |= {f"articles/{s}" for s in cfg.article_files}
+    out = {k: v for k, v in SOURCES.items() if k in used}
+    if cfg.handwritten:
+        out[cfg.handwritten] = SOURCES.get(cfg.handwritten, "project data")
+    for p in labels_files:
+        out[str(p)] = "user corrections"
+    return out
+
+
+def quick_evaluation(model: NewssiftModel, cfg: TrainConfig, progress: bool = True) -> dict:
+    """Held-out figures that take a couple of minutes (no retraining)."""
+    from training.corpus import block_docs
+    from training.evaluate import score_pages, summarize
+
+    out = {"three_class": three_class_eval(model, cfg),
+           "topics": topic_eval(model, cfg, progress=progress)}
+    never_trained = [s for s in cfg.eval_sources if s not in cfg.block_sources]
+    if never_trained:
+        docs = list(block_docs(cfg, never_trained))
+        out["unseen_sources"] = {s: summarize(score_pages(model, [d for d in docs if d.source == s]))
+                                 for s in never_trained}
+    return out
+
+
+def format_quick(report: dict) -> str:
+    parts = [format_report("Role on composed pages of held-out articles and headlines",
+                           report["three_class"]), format_topics(report["topics"])]
+    for s, m in report.get("unseen_sources", {}).items():
+        parts.append(f"Shipped model on {s} (never trained on): token F1 {m['token_f1']:.3f}, "
+                     f"block P/R/F1 {m['block_precision']:.3f}/{m['block_recall']:.3f}/"
+                     f"{m['block_f1']:.3f}, {m['pages']} pages")
+    return "\n\n".join(parts)
+
+
+def write_trained_model(cfg: TrainConfig, out_dir: Path, labels_files: Sequence[Path] = (),
+                        evaluate: bool = True, config_path: str | None = None,
+                        progress: bool = True) -> Path:
+    started = time.time()
+    model, summary = train(cfg, labels_files, progress=progress)
+    model.version = out_dir.name
+    evaluation, text = {}, ""
+    if evaluate:
+        evaluation = quick_evaluation(model, cfg, progress)
+        text = format_quick(evaluation)
+        print(text)
+    manifest = {
+        "version": out_dir.name,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "training_seconds": round(time.time() - started, 1),
+        "roles": ["main", "teaser", "boilerplate"],
+        "topics": model.topics,
+        "config": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(cfg).items()},
+        "config_file": config_path,
+        "training_data": summary,
+        "sources": _sources_used(cfg, labels_files),
+        "evaluation": evaluation,
+    }
+    extra = {"EVALUATION.txt": text + "\n"} if text else {}
+    return save_model(model, out_dir, manifest, extra_files=extra)
+
+
+def evaluate_model(model: NewssiftModel, model_path: str | None, config_path: str | None,
+                   lodo: bool = True, log: Callable[[str], None] = print) -> dict:
+    from classifier.persist import default_model_dir
+    from training.config import load_config
+
+    model_dir = Path(model_path) if model_path else default_model_dir()
+    if config_path:
+        cfg = load_config(config_path)
+    else:
+        stored = read_manifest(model_dir).get("config")
+        if not stored:
+            raise TrainingError(f"{model_dir}: manifest has no training config; pass --config")
+        cfg = TrainConfig().replace(**{k: tuple(v) if isinstance(v, list) else v
+                                       for k, v in stored.items()})
+    report = quick_evaluation(model, cfg)
+    log(format_quick(report))
+    if lodo:
+        report["lodo"] = lodo_role_eval(cfg, log=log)
+        log(format_lodo(report["lodo"]))
+    return report
+
+
+def record_evaluation(model_dir: Path, report: dict, text: str) -> None:
+    """Store figures in an existing model's manifest without touching the hashed files."""
+    manifest = read_manifest(model_dir)
+    manifest.setdefault("evaluation", {}).update(report)
+    fd, tmp = tempfile.mkstemp(dir=model_dir, prefix=".manifest.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(manifest, handle, indent=2)
+        handle.write("\n")
+    os.replace(tmp, model_dir / MANIFEST_FILE)
+    (model_dir / "EVALUATION_LODO.txt").write_text(text + "\n", encoding="utf-8")
