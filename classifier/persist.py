@@ -97,6 +97,7 @@ def save_model(model: NewssiftModel, out_dir: Path | str, manifest: dict[str, An
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
+        os.chmod(tmp, 0o755)  # mkdtemp makes it private; a model is meant to be shared
         joblib.dump(model, tmp / MODEL_FILE, compress=3)
         for name, text in (extra_files or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")

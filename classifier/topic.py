@@ -39,8 +39,9 @@ def _softmax(z: np.ndarray, t: float) -> np.ndarray:
 class TopicClassifier(ClassifierMixin, BaseEstimator):
     """P(topic | TF-IDF row) from a source gate and one expert per source."""
 
-    def __init__(self, *, C: float = 0.5, random_state: int = 0) -> None:
+    def __init__(self, *, C: float = 0.5, general_weight: float = 0.5, random_state: int = 0) -> None:
         self.C = C
+        self.general_weight = general_weight
         self.random_state = random_state
 
     def fit(self, x: sp.csr_matrix, y: Sequence[str], sources: Sequence[str] | None = None,
@@ -62,6 +63,13 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.sources_ = np.array(sorted(set(sources)))
         blocks, intercepts, layout = [], [], []
         col = 0
+        # The general model, trained on every source at once, speaks for texts
+        # that resemble no source in particular (most of what users send).
+        general = LinearSVC(C=self.C, random_state=self.random_state).fit(x, y, sample_weight=w)
+        coef, icpt = self._ovr(general, len(self.classes_))
+        blocks.append(coef)
+        intercepts.append(icpt)
+        col += coef.shape[1]
         if len(self.sources_) > 1:
             gate = LinearSVC(C=self.C, random_state=self.random_state).fit(x, sources, sample_weight=w)
             coef, icpt = self._ovr(gate, len(self.sources_))
@@ -80,7 +88,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             coef, icpt = self._ovr(expert, len(labels))
             blocks.append(coef)
             intercepts.append(icpt)
-            layout.append((slice(col, col + coef.shape[1]), idx))
+            layout.append((slice(col - len(self.classes_), col - len(self.classes_) + coef.shape[1]), idx))
             col += coef.shape[1]
         self.coef_ = np.hstack(blocks).astype(np.float32) if blocks else np.zeros(
             (x.shape[1], 0), np.float32)
@@ -115,6 +123,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
 
     def _mix(self, z: np.ndarray) -> np.ndarray:
         n = z.shape[0]
+        k = len(self.classes_)
+        general = _softmax(z[:, :k], self.expert_t_)
+        z = z[:, k:]
         n_src = len(self.sources_)
         gate = _softmax(z[:, :n_src], self.gate_t_) if n_src > 1 else np.ones((n, 1))
         p = np.zeros((n, len(self.classes_)))
@@ -123,7 +134,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
                 p[:, idx[0]] += gate[:, j]
             else:
                 p[:, idx] += gate[:, j:j + 1] * _softmax(z[:, cols], self.expert_t_)
-        return p
+        return self.general_weight * general + (1 - self.general_weight) * p
 
     def predict_proba(self, x: sp.csr_matrix) -> np.ndarray:
         if x.shape[0] == 0:

@@ -123,6 +123,7 @@ class ModelsResponse(BaseModel):
 class HealthResponse(BaseModel):
     status: str
     model: str | None = None
+    worker: int | None = Field(None, description="pid of the worker that answered.")
 
 
 class ErrorDetail(BaseModel):

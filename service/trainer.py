@@ -25,9 +25,14 @@ from classifier.persist import load_model
 from service.db import connect, now
 from service.evaluation import gold_metrics, heldout_metrics, labels_cv_metrics
 from service.gate import decide
-from service.store import iter_documents, content_hash
+from service.store import content_hash, iter_documents
 from service.versions import (
-    new_version_name, read_pointer, record_version, version_path, version_records, write_pointer,
+    new_version_name,
+    read_pointer,
+    record_version,
+    version_path,
+    version_records,
+    write_pointer,
 )
 
 __all__ = ["run_job", "main"]
@@ -131,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         message = f"internal error: {type(exc).__name__}: {exc}"
     print(f"failed: {message}", flush=True)
+    version = conn.execute("SELECT version FROM jobs WHERE id = ?", (job_id,)).fetchone()[0]
+    if version:  # trained but not judged: listed, never promoted
+        record_version(conn, version, "failed", message, job_id)
     conn.execute("UPDATE jobs SET status = 'failed', stage = 'failed', reason = ?, finished = ? "
                  "WHERE id = ?", (message, now(), job_id))
     return 1

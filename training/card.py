@@ -15,9 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from classifier.errors import TrainingError
 from classifier.model import NewssiftModel
-from classifier.persist import MANIFEST_FILE, read_manifest, save_model
+from classifier.persist import MANIFEST_FILE, read_manifest, save_model, sha256_file
 from training.config import TrainConfig
 from training.evaluate import (
     format_lodo,
@@ -115,23 +114,56 @@ def write_trained_model(cfg: TrainConfig, out_dir: Path, labels_files: Sequence[
         "evaluation": evaluation,
     }
     extra = {"EVALUATION.txt": text + "\n"} if text else {}
+    extra["MODEL_CARD.md"] = model_card({**manifest, "sklearn_version": sklearn_version()})
     return save_model(model, out_dir, manifest, extra_files=extra)
+
+
+def sklearn_version() -> str:
+    import sklearn
+
+    return sklearn.__version__
+
+
+def model_card(manifest: dict) -> str:
+    """The human summary of a manifest: what the model is, what it learnt from, how good it is."""
+    ev = manifest.get("evaluation", {})
+    lines = [
+        f"# newssift model `{manifest.get('version')}`", "",
+        "Labels each block of scraped news text with a role (main / teaser / boilerplate) and a "
+        "topic. TF-IDF word 1-2-grams with shallow and position features; a two-pass main head "
+        "(SGD logistic regression, then gradient boosting over the context of first-pass scores), "
+        "a linear teaser head, and a topic head mixing a general linear SVM with per-source experts.",
+        "", f"- created: {manifest.get('created')}; scikit-learn {manifest.get('sklearn_version')}",
+        f"- roles: {', '.join(manifest.get('roles', []))}",
+        f"- topics: {', '.join(manifest.get('topics', []))}",
+        f"- training data: {json.dumps(manifest.get('training_data', {}))}", "",
+        "## Training sources and licences", "",
+        "Third-party data is used for training only and is not distributed with the model. "
+        "Several sources are licensed for research use only: check them before using this model "
+        "commercially. Dragnet's data (AGPL-3.0) is not used for training.", "",
+    ]
+    lines += [f"- `{k}`: {v}" for k, v in manifest.get("sources", {}).items()]
+    lines += ["", "## Evaluation", ""]
+    lodo = ev.get("lodo")
+    if lodo:
+        lines += ["Leave-one-dataset-out on the block datasets (train on all other sources, score "
+                  "the held-out one); token F1 of kept text against the gold text / block F1 of "
+                  "`main`:", "", "```", format_lodo(lodo), "```", ""]
+    if "three_class" in ev:
+        lines += ["```", format_quick(ev), "```", ""]
+    lines += ["Known weaknesses: user comments and short items that some golds count as main "
+              "(bylines, datelines) are the main source of errors; topics of very short teasers "
+              "are the least reliable output.", ""]
+    return "\n".join(lines)
 
 
 def evaluate_model(model: NewssiftModel, model_path: str | None, config_path: str | None,
                    lodo: bool = True, log: Callable[[str], None] = print) -> dict:
     from classifier.persist import default_model_dir
-    from training.config import load_config
+    from training.config import config_from_manifest, load_config
 
     model_dir = Path(model_path) if model_path else default_model_dir()
-    if config_path:
-        cfg = load_config(config_path)
-    else:
-        stored = read_manifest(model_dir).get("config")
-        if not stored:
-            raise TrainingError(f"{model_dir}: manifest has no training config; pass --config")
-        cfg = TrainConfig().replace(**{k: tuple(v) if isinstance(v, list) else v
-                                       for k, v in stored.items()})
+    cfg = load_config(config_path) if config_path else config_from_manifest(model_dir)
     report = quick_evaluation(model, cfg)
     log(format_quick(report))
     if lodo:
@@ -144,9 +176,14 @@ def record_evaluation(model_dir: Path, report: dict, text: str) -> None:
     """Store figures in an existing model's manifest without touching the hashed files."""
     manifest = read_manifest(model_dir)
     manifest.setdefault("evaluation", {}).update(report)
-    fd, tmp = tempfile.mkstemp(dir=model_dir, prefix=".manifest.")
+    for name, content in (("EVALUATION_LODO.txt", text + "\n"), ("MODEL_CARD.md", model_card(manifest))):
+        _write_atomic(model_dir / name, content)
+        manifest["files"][name] = sha256_file(model_dir / name)
+    _write_atomic(model_dir / MANIFEST_FILE, json.dumps(manifest, indent=2) + "\n")
+
+
+def _write_atomic(path: Path, content: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(manifest, handle, indent=2)
-        handle.write("\n")
-    os.replace(tmp, model_dir / MANIFEST_FILE)
-    (model_dir / "EVALUATION_LODO.txt").write_text(text + "\n", encoding="utf-8")
+        handle.write(content)
+    os.replace(tmp, path)

@@ -14,7 +14,7 @@ else:  # pragma: no cover
 
 from classifier.errors import TrainingError
 
-__all__ = ["TrainConfig", "load_config", "PROJECT_ROOT"]
+__all__ = ["TrainConfig", "load_config", "config_from_manifest", "PROJECT_ROOT"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,6 +57,8 @@ class TrainConfig:
     boost_iter: int = 200
     teaser_alpha: float = 1e-5
     topic_c: float = 0.5
+    topic_general_weight: float = 0.5
+    relabel_world_news: bool = True
     max_pages_per_source: int = 0  # 0: all; tests use a handful
 
     def path(self, relative: str) -> Path:
@@ -100,3 +102,15 @@ def load_config(path: Path | str | None) -> TrainConfig:
     return TrainConfig().replace(**flat)
 
 
+
+
+def config_from_manifest(model_dir: Path | str) -> TrainConfig:
+    """The config a model was trained with, as its manifest records it."""
+    from classifier.persist import read_manifest
+
+    stored = read_manifest(model_dir).get("config")
+    if not stored:
+        raise TrainingError(f"{model_dir}: manifest has no training config; pass --config")
+    known = {f.name for f in fields(TrainConfig)}
+    return TrainConfig().replace(**{k: tuple(v) if isinstance(v, list) else v
+                                    for k, v in stored.items() if k in known})

@@ -45,6 +45,7 @@ __all__ = ["lodo_role_eval", "topic_eval", "three_class_eval", "score_pages", "L
            "format_lodo", "format_topics"]
 
 LENGTH_RULE_RANGE = range(1, 61)
+THRESHOLD_SWEEP = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 UNSURE = (0.3, 0.7)
 
 
@@ -80,17 +81,23 @@ def summarize(scores: Sequence[PageScore]) -> dict:
             "block_f1": float(2 * prec * rec / (prec + rec)) if prec + rec else 0.0}
 
 
+def main_probabilities(model: NewssiftModel, docs: Sequence[RoleDoc], batch_size: int = 200,
+                       ) -> list[np.ndarray]:
+    """P(main) of every block of every page."""
+    out: list[np.ndarray] = []
+    for i in range(0, len(docs), batch_size):
+        part = docs[i:i + batch_size]
+        p = model.main.predict_proba(model.featurizer.transform([d.texts for d in part]))[:, 1]
+        bounds = np.cumsum([0] + [len(d.texts) for d in part])
+        out += [p[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    return out
+
+
 def score_pages(model: NewssiftModel, docs: Sequence[RoleDoc], batch_size: int = 200,
                 ) -> list[PageScore]:
     """Token and block scores of a fitted model on real pages."""
-    keeps: list[list[bool]] = []
-    for i in range(0, len(docs), batch_size):
-        part = docs[i:i + batch_size]
-        batch = model.featurizer.transform([d.texts for d in part])
-        keep = model.score_roles(batch)[0] == 0
-        bounds = np.cumsum([0] + [len(d.texts) for d in part])
-        keeps += [keep[a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:])]
-    return _page_scores(docs, keeps)
+    probs = main_probabilities(model, docs, batch_size)
+    return _page_scores(docs, [(p >= model.main_threshold).tolist() for p in probs])
 
 
 def baseline_scores(docs: Sequence[RoleDoc], progress: bool) -> dict[str, list[PageScore]]:
@@ -115,6 +122,7 @@ def lodo_role_eval(cfg: TrainConfig, progress: bool = True,
     teasers = teaser_pool(cfg, label_map)
     shared = featurize_docs(featurizer, inputs.labelled) if inputs.labelled else None
     model_scores: dict[str, list[PageScore]] = {}
+    probs: dict[str, list[np.ndarray]] = {}
     folds = [s for s in cfg.eval_sources if s in data]
     for held in tqdm(folds, desc="leave-one-dataset-out", disable=not progress):
         train_sources = [s for s in cfg.block_sources if s != held and s in data]
@@ -125,13 +133,19 @@ def lodo_role_eval(cfg: TrainConfig, progress: bool = True,
         parts = [data[s] for s in train_sources] + [composed] + ([shared] if shared else [])
         main, teaser = fit_role_heads(cfg, join_role_data(parts))
         fold_model = NewssiftModel(featurizer, main, teaser, topic=None)
-        model_scores[held] = score_pages(fold_model, by_source[held])
+        probs[held] = main_probabilities(fold_model, by_source[held])
+        model_scores[held] = _page_scores(by_source[held], [(p >= fold_model.main_threshold).tolist()
+                                                            for p in probs[held]])
         log(f"  {held}: token F1 {summarize(model_scores[held])['token_f1']:.3f}")
     all_docs = [d for s in folds for d in by_source[s]]
     base = baseline_scores(all_docs, progress)
     best_k = max(LENGTH_RULE_RANGE,
                  key=lambda k: np.mean([p.token_f1 for p in base[f"length>={k}"]]))
-    report: dict = {"sources": {}, "best_length_rule": best_k}
+    report: dict = {"sources": {}, "best_length_rule": best_k, "threshold_sweep": {}}
+    for t in THRESHOLD_SWEEP:
+        pages = [p for s in folds for p in _page_scores(by_source[s], [(q >= t).tolist()
+                                                                     for q in probs[s]])]
+        report["threshold_sweep"][str(t)] = summarize(pages)["token_f1"]
     for s in folds:
         row = {"newssift": summarize(model_scores[s])}
         for name in ("justext", f"length>={best_k}"):
@@ -157,6 +171,10 @@ def format_lodo(report: dict) -> str:
             m = row.get(name)
             cells.append(f"{m['token_f1']:.3f} / {m['block_f1']:.3f}" if m else "-")
         lines.append(f"  {s:<18}{row['newssift']['pages']:>6}  " + "  ".join(f"{c:>17}" for c in cells))
+    sweep = report.get("threshold_sweep")
+    if sweep:
+        lines.append("  mean token F1 by P(main) threshold: " +
+                     ", ".join(f"{t}: {v:.3f}" for t, v in sweep.items()))
     return "\n".join(lines)
 
 

@@ -185,10 +185,15 @@ def fit_topic_head(cfg: TrainConfig, featurizer: Featurizer, inputs: TrainInputs
     if not texts:
         raise TrainingError("no topic examples: check topic_files and the handwritten corpus")
     x = featurizer.transform([[t] for t in texts]).tfidf
-    y = relabel_world_news(x, np.array(labels, dtype=object), proxy, weights, cfg.topic_c)
-    world = proxy & (np.array(labels, dtype=object) == "conflict")
-    weights = np.where(proxy & ~world, weights * PROXY_WEIGHT, weights)
-    return TopicClassifier(C=cfg.topic_c, random_state=cfg.seed).fit(
+    y = np.array(labels, dtype=object)
+    world = proxy & (y == "conflict")
+    if cfg.relabel_world_news:
+        y = relabel_world_news(x, y, proxy, weights, cfg.topic_c)
+        weights = np.where(proxy & ~world, weights * PROXY_WEIGHT, weights)
+    else:
+        weights = np.where(proxy, weights * PROXY_WEIGHT, weights)
+    return TopicClassifier(C=cfg.topic_c, general_weight=cfg.topic_general_weight,
+                           random_state=cfg.seed).fit(
         x, y.astype(str), sources=sources, sample_weight=weights)
 
 

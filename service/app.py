@@ -1,0 +1,80 @@
+"""The application factory: settings, database, model holder, one blueprint per resource."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, current_app
+
+from service import db, errors
+from service.errors import ApiError
+from service.holder import ModelHolder
+from service.jobs import reap
+from service.settings import load_settings
+from service.versions import bootstrap
+
+__all__ = ["create_app", "prepare", "serving_model"]
+
+log = logging.getLogger("newssift.service")
+_thread_limits: Any = None
+
+
+def prepare(settings: dict[str, Any]) -> None:
+    """Create the data directory, the schema and the first model version; fail stale jobs.
+
+    Idempotent; ``newssift serve`` runs it once before forking workers, and
+    every app factory call runs it again.
+    """
+    settings["data_dir"].mkdir(parents=True, exist_ok=True)
+    db.init_schema(settings["db"], settings["db_timeout"])
+    bootstrap(settings["model_dir"], settings["seed_model"])
+    conn = db.connect(settings["db"], settings["db_timeout"])
+    try:
+        failed = reap(conn)
+    finally:
+        conn.close()
+    if failed:
+        log.warning("marked %d interrupted retrain job(s) as failed", failed)
+
+
+def _limit_threads(n: int) -> None:
+    """One OpenMP/BLAS thread per worker: oversubscribed OpenMP makes prediction ~15x slower."""
+    global _thread_limits
+    from threadpoolctl import threadpool_limits
+
+    _thread_limits = threadpool_limits(n)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` holds setting names (see :mod:`service.settings`) and Flask keys."""
+    config = dict(config or {})
+    flask_keys = {k: config.pop(k) for k in list(config) if k.isupper()}
+    settings = load_settings(config)
+    app = Flask("service")
+    app.config.update(MAX_CONTENT_LENGTH=settings["max_bytes"], JSON_SORT_KEYS=False, **flask_keys)
+    app.json.sort_keys = False
+    app.extensions["newssift"] = settings
+    _limit_threads(settings["threads"])
+    prepare(settings)
+    db.init_app(app)
+    errors.init_app(app)
+    holder = ModelHolder(settings["model_dir"], settings["reload_interval"])
+    app.extensions["newssift_model"] = holder
+    holder.refresh()
+
+    from service.routes import health, labels, models, retrain, segment
+
+    for module in (segment, labels, retrain, models, health):
+        app.register_blueprint(module.bp)
+    return app
+
+
+def serving_model():
+    """(version, model) for this request, or 503 when no model is loaded."""
+    current = current_app.extensions["newssift_model"].get()
+    if current is None:
+        raise ApiError(503, "no_model", "no model is loaded; train one (`newssift train`) and set "
+                       "NEWSSIFT_SEED_MODEL, or activate a version")
+    return current

@@ -1,0 +1,42 @@
+"""Bearer-token check for the endpoints that write (and the bulk label export).
+
+The token is compared with :func:`hmac.compare_digest` (constant time).  With
+no token configured, those endpoints are refused unless the server runs in
+insecure dev mode, so forgetting to set a token never opens them up.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+from collections.abc import Callable
+
+from flask import current_app, request
+
+from service.errors import ApiError
+
+__all__ = ["require_token"]
+
+
+def _check() -> None:
+    settings = current_app.extensions["newssift"]
+    token = settings["api_token"]
+    if not token:
+        if settings["insecure_dev"]:
+            return
+        raise ApiError(403, "writes_disabled", "this server has no API token; set NEWSSIFT_API_TOKEN "
+                       "(or start it with --insecure-dev for local development)")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+        raise ApiError(401, "unauthorized", "missing or wrong bearer token "
+                       "(send Authorization: Bearer <NEWSSIFT_API_TOKEN>)",
+                       {"WWW-Authenticate": 'Bearer realm="newssift"'})
+
+
+def require_token(view: Callable) -> Callable:
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        _check()
+        return view(*args, **kwargs)
+
+    return wrapper

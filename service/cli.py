@@ -1,0 +1,78 @@
+"""``newssift serve``: the service under gunicorn (added to the ``newssift`` command group).
+
+The master process prepares the data directory once (schema, first model
+version, stale jobs); each worker then builds its own app with
+:func:`service.app.create_app`, so no model or database handle crosses a fork.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+from service.settings import SETTINGS
+
+__all__ = ["serve", "run_gunicorn"]
+
+_DEFAULTS = {s.name: s for s in SETTINGS}
+GRACEFUL_TIMEOUT_S = 10
+WORKER_TIMEOUT_S = 60
+
+
+def run_gunicorn(overrides: dict[str, Any]) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from service.app import create_app, prepare
+    from service.settings import load_settings
+
+    settings = load_settings(overrides)
+    os.environ.setdefault("OMP_NUM_THREADS", str(settings["threads"]))
+    prepare(settings)
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{settings['host']}:{settings['port']}")
+            self.cfg.set("workers", settings["workers"])
+            self.cfg.set("threads", settings["worker_threads"])
+            self.cfg.set("worker_class", "gthread" if settings["worker_threads"] > 1 else "sync")
+            self.cfg.set("timeout", WORKER_TIMEOUT_S)
+            self.cfg.set("graceful_timeout", GRACEFUL_TIMEOUT_S)
+            self.cfg.set("accesslog", os.environ.get("NEWSSIFT_ACCESS_LOG"))
+            self.cfg.set("proc_name", "newssift")
+            self.cfg.set("control_socket_disable", True)
+
+        def load(self):
+            return create_app(overrides)
+
+    click.echo(f"newssift: serving on http://{settings['host']}:{settings['port']} "
+               f"({settings['workers']} workers), data in {settings['data_dir']}", err=True)
+    if not settings["api_token"]:
+        click.echo("newssift: no NEWSSIFT_API_TOKEN: write endpoints are "
+                   + ("OPEN (--insecure-dev)" if settings["insecure_dev"] else "refused"), err=True)
+    Server().run()
+
+
+@click.command()
+@click.option("--host", default=None, help=f"Address to bind [{_DEFAULTS['host'].default}].")
+@click.option("--port", type=int, default=None, help=f"Port [{_DEFAULTS['port'].default}].")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help=f"Worker processes [{_DEFAULTS['workers'].default}].")
+@click.option("--threads", "worker_threads", type=click.IntRange(1, 64), default=None,
+              help=f"Threads per worker [{_DEFAULTS['worker_threads'].default}].")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Label database and model versions [~/.local/share/newssift].")
+@click.option("--seed-model", type=click.Path(file_okay=False), default=None,
+              help="Model copied in as the first version [the shipped models/default].")
+@click.option("--train-config", type=click.Path(dir_okay=False), default=None,
+              help=f"Config for POST /v1/retrain [{_DEFAULTS['train_config'].default}].")
+@click.option("--insecure-dev", is_flag=True, default=None,
+              help="Allow write endpoints without NEWSSIFT_API_TOKEN (local development only).")
+def serve(**options: Any) -> None:
+    """Serve the HTTP API under gunicorn (settings also from NEWSSIFT_* variables)."""
+    run_gunicorn({k: v for k, v in options.items() if v is not None})
+
+
+if __name__ == "__main__":  # python -m service.cli: the same command without the classifier CLI
+    serve()

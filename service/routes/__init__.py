@@ -1,0 +1,1 @@
+"""One blueprint per resource: segment, labels, retrain, models, health (with /openapi.json)."""

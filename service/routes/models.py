@@ -1,0 +1,67 @@
+"""``GET /v1/models`` lists versions; ``POST /v1/models/<version>/activate`` switches (rollback)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app
+
+from classifier.errors import InvalidInput, ModelError
+from classifier.persist import load_model
+from service.api import endpoint
+from service.auth import require_token
+from service.db import get_db
+from service.errors import ApiError
+from service.schemas import ModelsResponse
+from service.versions import (
+    list_versions,
+    read_pointer,
+    version_path,
+    version_records,
+    write_pointer,
+)
+
+bp = Blueprint("models", __name__, url_prefix="/v1/models")
+
+
+def _listing() -> dict:
+    models_dir = current_app.extensions["newssift"]["model_dir"]
+    active = read_pointer(models_dir)
+    records = version_records(get_db())
+    serving = current_app.extensions["newssift_model"].get()
+    out = []
+    for name in list_versions(models_dir):
+        rec = records.get(name)
+        out.append({"version": name, "active": name == active,
+                    "status": rec["status"] if rec else "available",
+                    "reason": rec["reason"] if rec else None,
+                    "created": rec["created"] if rec else None,
+                    "job": rec["job_id"] if rec else None})
+    return {"active": active, "serving": serving[0] if serving else None, "models": out}
+
+
+@bp.get("")
+@endpoint(summary="Model versions, the active one and the one this worker serves",
+          response=ModelsResponse)
+def index():
+    return _listing()
+
+
+@bp.post("/<version>/activate")
+@endpoint(summary="Make a version the active model (e.g. roll back)", response=ModelsResponse,
+          auth=True, errors=(404, 422))
+@require_token
+def activate(version: str):
+    """The version is loaded and its manifest hashes checked before the pointer moves."""
+    models_dir = current_app.extensions["newssift"]["model_dir"]
+    try:
+        path = version_path(models_dir, version)
+    except InvalidInput as exc:
+        raise ApiError(404, "not_found", str(exc)) from None
+    if version not in list_versions(models_dir):
+        raise ApiError(404, "not_found", f"no model version {version!r}; see GET /v1/models")
+    try:
+        load_model(path)
+    except ModelError as exc:
+        raise ApiError(422, "model_error", str(exc)) from None
+    write_pointer(models_dir, version)
+    current_app.extensions["newssift_model"].refresh()
+    return _listing()

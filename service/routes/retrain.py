@@ -1,0 +1,41 @@
+"""``POST /v1/retrain`` starts a background job; ``GET /v1/retrain/<job>`` reports on it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app
+
+from service.api import endpoint, parse_json
+from service.auth import require_token
+from service.db import get_db
+from service.errors import ApiError
+from service.jobs import job_view, reap
+from service.schemas import JobResponse, RetrainRequest
+
+bp = Blueprint("retrain", __name__, url_prefix="/v1/retrain")
+
+
+@bp.post("")
+@endpoint(summary="Retrain on the base data plus stored labels, in the background",
+          body=RetrainRequest, response=JobResponse, status=202, auth=True, errors=(409, 503))
+@require_token
+def start():
+    """The new version is promoted only if it is not worse than the active one (see its evaluation)."""
+    from service.jobs import start_job
+
+    req = parse_json(RetrainRequest, allow_empty=True)
+    conn = get_db()
+    job_id = start_job(conn, current_app.extensions["newssift"], req.note)
+    row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    return job_view(row), 202, {"Location": f"/v1/retrain/{job_id}"}
+
+
+@bp.get("/<int:job_id>")
+@endpoint(summary="Status, progress, log tail and evaluation of a retrain job",
+          response=JobResponse, errors=(404,))
+def status(job_id: int):
+    conn = get_db()
+    reap(conn)
+    row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    if row is None:
+        raise ApiError(404, "not_found", f"no retrain job {job_id}")
+    return job_view(row)

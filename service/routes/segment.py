@@ -1,0 +1,48 @@
+"""``POST /v1/segment`` and ``POST /v1/segment/batch``: label the blocks of texts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+
+from service.api import decode_body, endpoint, parse_json
+from service.app import serving_model
+from service.errors import ApiError
+from service.schemas import BatchRequest, BatchResponse, SegmentRequest, SegmentResponse
+
+bp = Blueprint("segment", __name__, url_prefix="/v1/segment")
+
+
+def _result(result, version: str, doc_id) -> dict:
+    out = result.to_dict()
+    out["model"] = version
+    out["id"] = doc_id
+    return out
+
+
+@bp.post("")
+@endpoint(summary="Label every block of one text", body=SegmentRequest, text_body=True,
+          response=SegmentResponse, errors=(503,))
+def segment_one():
+    """Send JSON `{"text", "id"}` or the raw text as `text/plain` (UTF-8)."""
+    if request.mimetype == "text/plain":
+        doc = SegmentRequest(text=decode_body(request.get_data(cache=True)))
+    else:
+        doc = parse_json(SegmentRequest)
+    version, model = serving_model()
+    return _result(model.segment(doc.text), version, doc.id)
+
+
+@bp.post("/batch")
+@endpoint(summary="Label the blocks of several texts in one request", body=BatchRequest,
+          response=BatchResponse, errors=(503,))
+def segment_batch():
+    """At most NEWSSIFT_MAX_BATCH documents; results come back in the order sent."""
+    batch = parse_json(BatchRequest)
+    limit = current_app.extensions["newssift"]["max_batch"]
+    if len(batch.documents) > limit:
+        raise ApiError(422, "batch_too_large",
+                       f"{len(batch.documents)} documents; send at most {limit} per request")
+    version, model = serving_model()
+    results = model.segment_many([d.text for d in batch.documents])
+    return {"model": version,
+            "results": [_result(r, version, d.id) for r, d in zip(results, batch.documents)]}

@@ -1,0 +1,111 @@
+"""Segment endpoints, health, OpenAPI and the error shape of every kind of bad request."""
+
+import pytest
+from service_fixtures import ARTICLE, assert_error, make_app
+
+pytest_plugins = ["service_fixtures"]
+
+
+def test_segment_json_returns_cli_shape_plus_model(client):
+    r = client.post("/v1/segment", json={"text": ARTICLE, "id": "a-1"})
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["model"] == "tiny1" and body["id"] == "a-1"
+    assert set(body["article"]) == {"topic", "topic_score", "text", "n_blocks", "n_main",
+                                    "n_teaser", "n_boilerplate"}
+    seg = body["segments"][0]
+    assert set(seg) == {"index", "start", "end", "text", "role", "role_score", "topic", "topic_score"}
+    assert ARTICLE[seg["start"]:seg["end"]] == seg["text"]
+
+
+def test_segment_plain_text_equals_json(client):
+    as_text = client.post("/v1/segment", data=ARTICLE.encode(), content_type="text/plain; charset=utf-8")
+    as_json = client.post("/v1/segment", json={"text": ARTICLE})
+    assert as_text.status_code == 200
+    assert as_text.get_json()["segments"] == as_json.get_json()["segments"]
+
+
+def test_empty_text_has_no_segments(client):
+    body = client.post("/v1/segment", json={"text": "  \n\n"}).get_json()
+    assert body["segments"] == [] and body["article"]["n_blocks"] == 0
+
+
+def test_batch_keeps_order_and_ids(client):
+    docs = [{"text": ARTICLE, "id": 1}, {"text": "One line only.", "id": 2}]
+    body = client.post("/v1/segment/batch", json={"documents": docs}).get_json()
+    assert [r["id"] for r in body["results"]] == [1, 2]
+    assert body["results"][1]["article"]["n_blocks"] == 1
+
+
+def test_batch_limit(tmp_path, seed_model_dir):
+    client = make_app(tmp_path, seed_model_dir, max_batch=2).test_client()
+    r = client.post("/v1/segment/batch", json={"documents": [{"text": "x"}] * 3})
+    assert "at most 2" in assert_error(r, 422, "batch_too_large")["message"]
+
+
+@pytest.mark.parametrize("kwargs, status, code", [
+    ({"data": b"{", "content_type": "application/json"}, 400, "invalid_json"),
+    ({"data": b'{"text": "\xff"}', "content_type": "application/json"}, 400, "invalid_encoding"),
+    ({"data": b"caf\xe9", "content_type": "text/plain"}, 400, "invalid_encoding"),
+    ({"data": b"a\x00b", "content_type": "text/plain"}, 400, "invalid_encoding"),
+    ({"data": b"[" * 100_000, "content_type": "application/json"}, 400, "invalid_json"),
+    ({"data": b"<text/>", "content_type": "application/xml"}, 415, "unsupported_media_type"),
+    ({"data": b"text=x", "content_type": "application/x-www-form-urlencoded"}, 415, None),
+    ({"data": b"x"}, 415, "unsupported_media_type"),
+    ({"json": ["not", "an", "object"]}, 422, "invalid_input"),
+    ({"json": {"txt": "typo"}}, 422, "invalid_input"),
+    ({"json": {"text": 5}}, 422, "invalid_input"),
+    ({"json": {"text": "x", "id": [1]}}, 422, "invalid_input"),
+    ({"json": {"text": "x", "extra": 1}}, 422, "invalid_input"),
+])
+def test_bad_segment_requests(client, kwargs, status, code):
+    assert_error(client.post("/v1/segment", **kwargs), status, code)
+
+
+@pytest.mark.parametrize("body", [{}, {"documents": []}, {"documents": [{"id": 1}]}, {"documents": "x"}])
+def test_bad_batches(client, body):
+    assert_error(client.post("/v1/segment/batch", json=body), 422, "invalid_input")
+
+
+def test_body_over_the_cap_is_413(tmp_path, seed_model_dir):
+    client = make_app(tmp_path, seed_model_dir, max_bytes=1000).test_client()
+    err = assert_error(client.post("/v1/segment", data=b"x" * 1001, content_type="text/plain"), 413)
+    assert "1000 bytes" in err["message"]
+    assert client.post("/v1/segment", data=b"x" * 900, content_type="text/plain").status_code == 200
+
+
+def test_unknown_path_and_method(client):
+    assert_error(client.get("/v2/segment"), 404, "not_found")
+    r = client.get("/v1/segment")
+    assert_error(r, 405, "method_not_allowed")
+    assert "POST" in r.headers["Allow"]
+
+
+def test_health_and_ready(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    ready = client.get("/readyz").get_json()
+    assert ready["status"] == "ready" and ready["model"] == "tiny1" and ready["worker"] > 0
+
+
+def test_not_ready_without_a_model(tmp_path):
+    client = make_app(tmp_path, tmp_path / "no-such-model").test_client()
+    assert client.get("/healthz").status_code == 200
+    assert_error(client.get("/readyz"), 503, "no_model")
+    assert_error(client.post("/v1/segment", json={"text": "x"}), 503, "no_model")
+
+
+def test_openapi_describes_every_route(app, client):
+    doc = client.get("/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    described = {(path, method) for path, ops in doc["paths"].items() for method in ops}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in ("static", "health.openapi"):
+            continue
+        path = rule.rule.replace("<int:job_id>", "{job_id}").replace("<version>", "{version}")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (path, method.lower()) in described
+    seg = doc["paths"]["/v1/segment"]["post"]
+    assert set(seg["requestBody"]["content"]) == {"application/json", "text/plain"}
+    schemas = doc["components"]["schemas"]
+    assert schemas["LabelItem"]["properties"]["role"]["anyOf"][0]["enum"] == ["main", "teaser", "boilerplate"]
+    assert doc["paths"]["/v1/retrain"]["post"]["security"] == [{"bearer": []}]

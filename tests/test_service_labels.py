@@ -1,0 +1,90 @@
+"""POST/GET /v1/labels: validation, auth, superseding, and an export that training reads back."""
+
+import json
+
+import pytest
+from service_fixtures import AUTH, TOKEN, assert_error, make_app
+
+from service.store import content_hash
+from training.corpus import labelled_docs
+
+pytest_plugins = ["service_fixtures"]
+
+TEXT = "Markets rally as rates fall\nShares rose sharply on Monday.\nSubscribe to our newsletter\n"
+
+
+def post(client, labels, text=TEXT, headers=AUTH, **extra):
+    return client.post("/v1/labels", json={"text": text, "labels": labels, **extra}, headers=headers)
+
+
+def test_store_and_export_in_training_format(client, tmp_path):
+    r = post(client, [{"index": 2, "role": "boilerplate"}, {"index": 1, "role": "main",
+                                                           "topic": "business"}], who="editor")
+    assert r.status_code == 201
+    assert r.get_json() == {"document": content_hash(TEXT), "stored": 2, "superseded": 0, "blocks": 3}
+    export = client.get("/v1/labels", headers=AUTH)
+    assert export.mimetype == "application/x-ndjson"
+    lines = export.get_data(as_text=True).splitlines()
+    assert [json.loads(x) for x in lines] == [{"text": TEXT, "labels": [
+        {"index": 1, "role": "main", "topic": "business"},
+        {"index": 2, "role": "boilerplate", "topic": None}]}]
+    path = tmp_path / "labels.jsonl"
+    path.write_text(export.get_data(as_text=True), encoding="utf-8")
+    (doc,) = labelled_docs(path, "labels", 10.0)
+    assert doc.roles.tolist() == [-1, 0, 2] and doc.topics == [None, "business", None]
+
+
+def test_newer_correction_supersedes_older(app, client):
+    post(client, [{"index": 0, "role": "teaser"}])
+    r = post(client, [{"index": 0, "role": "main", "topic": "business"}])
+    assert r.get_json()["superseded"] == 1
+    (line,) = client.get("/v1/labels", headers=AUTH).get_data(as_text=True).splitlines()
+    assert json.loads(line)["labels"] == [{"index": 0, "role": "main", "topic": "business"}]
+    from service.db import connect
+
+    conn = connect(app.extensions["newssift"]["db"])
+    rows = conn.execute("SELECT role, who, superseded_by FROM labels ORDER BY id").fetchall()
+    assert [tuple(r) for r in rows] == [("teaser", "api", 2), ("main", "api", None)]
+
+
+def test_same_text_is_stored_once(client):
+    post(client, [{"index": 0, "role": "main"}])
+    post(client, [{"index": 1, "role": "main"}])
+    assert len(client.get("/v1/labels", headers=AUTH).get_data(as_text=True).splitlines()) == 1
+
+
+@pytest.mark.parametrize("labels, text, code", [
+    ([{"index": 3, "role": "main"}], TEXT, "index_out_of_range"),
+    ([{"index": -1, "role": "main"}], TEXT, "invalid_input"),
+    ([{"index": 0, "role": "headline"}], TEXT, "invalid_input"),
+    ([{"index": 0, "topic": "gardening"}], TEXT, "unknown_label"),
+    ([{"index": 0}], TEXT, "invalid_input"),
+    ([{"index": 0, "role": "main"}, {"index": 0, "role": "teaser"}], TEXT, "duplicate_index"),
+    ([], TEXT, "invalid_input"),
+    ([{"index": 0, "role": "main"}], "\n  \n", "invalid_input"),
+    ([{"index": "0", "role": "main"}], TEXT, "invalid_input"),
+])
+def test_bad_labels(client, labels, text, code):
+    assert_error(post(client, labels, text=text), 422, code)
+    assert client.get("/v1/labels", headers=AUTH).get_data() == b""
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"},
+                                     {"Authorization": TOKEN}, {"Authorization": f"Basic {TOKEN}"}])
+def test_token_required(client, headers):
+    r = post(client, [{"index": 0, "role": "main"}], headers=headers)
+    assert_error(r, 401, "unauthorized")
+    assert r.headers["WWW-Authenticate"].startswith("Bearer")
+    assert_error(client.get("/v1/labels", headers=headers), 401)
+
+
+def test_no_token_configured_refuses_writes(tmp_path, seed_model_dir):
+    client = make_app(tmp_path, seed_model_dir, api_token=None).test_client()
+    assert_error(post(client, [{"index": 0, "role": "main"}]), 403, "writes_disabled")
+    assert_error(client.post("/v1/retrain", headers=AUTH), 403, "writes_disabled")
+    assert_error(client.post("/v1/models/tiny1/activate", headers=AUTH), 403, "writes_disabled")
+
+
+def test_insecure_dev_allows_writes_without_token(tmp_path, seed_model_dir):
+    client = make_app(tmp_path, seed_model_dir, api_token=None, insecure_dev=True).test_client()
+    assert post(client, [{"index": 0, "role": "main"}], headers={}).status_code == 201

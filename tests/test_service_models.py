@@ -1,0 +1,74 @@
+"""Model versions: names that cannot escape, the atomic pointer, activation and hot reload."""
+
+import shutil
+
+import pytest
+from service_fixtures import AUTH, assert_error
+
+from classifier.errors import InvalidInput
+from service.holder import ModelHolder
+from service.versions import POINTER_FILE, read_pointer, version_path, write_pointer
+
+pytest_plugins = ["service_fixtures"]
+
+
+@pytest.mark.parametrize("name", ["..", ".", "../x", "a/b", ".hidden", "", "a" * 65, "v1\n", "v 1",
+                                  "%2e%2e", "v1/../../etc"])
+def test_version_names_cannot_leave_the_models_dir(tmp_path, name):
+    with pytest.raises(InvalidInput, match="version name"):
+        version_path(tmp_path, name)
+
+
+def test_pointer_is_replaced_whole(tmp_path):
+    write_pointer(tmp_path, "v1")
+    write_pointer(tmp_path, "v2")
+    assert read_pointer(tmp_path) == "v2"
+    assert [p.name for p in tmp_path.iterdir()] == [POINTER_FILE]  # no temporary files left
+
+
+def test_first_start_copies_the_seed_model(app, client):
+    models_dir = app.extensions["newssift"]["model_dir"]
+    assert read_pointer(models_dir) == "tiny1" and (models_dir / "tiny1" / "manifest.json").is_file()
+    body = client.get("/v1/models").get_json()
+    assert body["active"] == body["serving"] == "tiny1"
+    assert body["models"] == [{"version": "tiny1", "active": True, "status": "available",
+                               "reason": None, "created": None, "job": None}]
+
+
+def _add_version(app, name):
+    models_dir = app.extensions["newssift"]["model_dir"]
+    shutil.copytree(models_dir / "tiny1", models_dir / name)
+    return models_dir
+
+
+def test_activate_switches_the_served_model(app, client):
+    _add_version(app, "v2")
+    r = client.post("/v1/models/v2/activate", headers=AUTH)
+    assert r.status_code == 200 and r.get_json()["active"] == "v2"
+    assert client.post("/v1/segment", json={"text": "Hello."}).get_json()["model"] == "v2"
+
+
+@pytest.mark.parametrize("version, status", [("nope", 404), ("..", 404), (".tiny1", 404)])
+def test_activate_unknown_versions(client, version, status):
+    assert_error(client.post(f"/v1/models/{version}/activate", headers=AUTH), status, "not_found")
+
+
+def test_activate_refuses_an_altered_model(app, client):
+    models_dir = _add_version(app, "bad")
+    with open(models_dir / "bad" / "model.joblib", "ab") as handle:
+        handle.write(b"tampered")
+    assert "sha256" in assert_error(client.post("/v1/models/bad/activate", headers=AUTH),
+                                    422, "model_error")["message"]
+    assert read_pointer(models_dir) == "tiny1"
+
+
+def test_holder_follows_the_pointer_and_survives_a_bad_version(app):
+    models_dir = _add_version(app, "v2")
+    holder = ModelHolder(models_dir, interval=0.0)
+    first = holder.get()
+    assert first[0] == "tiny1"
+    write_pointer(models_dir, "v2")
+    assert holder.get()[0] == "v2"
+    assert first[1] is not holder.get()[1]  # a request holding the old object keeps it
+    write_pointer(models_dir, "missing")
+    assert holder.get()[0] == "v2"  # keeps serving what it has

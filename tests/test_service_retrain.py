@@ -1,0 +1,107 @@
+"""Retraining through the API: jobs, the gate, labels that change the model, crash recovery."""
+
+import json
+import os
+
+import pytest
+from service_fixtures import AUTH, assert_error, make_app, wait_for_job
+
+from service.db import connect, now
+from service.versions import read_pointer
+
+pytest_plugins = ["service_fixtures"]
+
+# Made up for this test; block 1 is a plain news sentence the model calls main.
+TEXT = ("Harbour council approves new ferry timetable\n"
+        "The harbour council on Tuesday approved a new ferry timetable that adds two evening "
+        "crossings to the island from next month, after residents asked for later services.\n"
+        "Councillors said the extra crossings would be paid for from the port budget.\n"
+        "Read more local news\n")
+
+
+def block_role(client, index: int) -> tuple[str, str]:
+    body = client.post("/v1/segment", json={"text": TEXT}).get_json()
+    return body["model"], body["segments"][index]["role"]
+
+
+def test_a_corrected_block_flips_after_retrain(tmp_path, seed_model_dir):
+    # Tolerance 1: this test is about labels reaching the model, not about the gate.
+    client = make_app(tmp_path, seed_model_dir, gate_tolerance=1.0).test_client()
+    before_model, before = block_role(client, 2)
+    corrected = "boilerplate" if before != "boilerplate" else "main"
+    assert client.post("/v1/labels", json={"text": TEXT, "labels": [{"index": 2, "role": corrected}]},
+                       headers=AUTH).status_code == 201
+    r = client.post("/v1/retrain", json={"note": "flip"}, headers=AUTH)
+    assert r.status_code == 202 and r.headers["Location"] == f"/v1/retrain/{r.get_json()['id']}"
+    job = wait_for_job(client, r.get_json()["id"])
+    assert job["status"] == "promoted", job
+    assert job["progress"] == 1.0 and job["note"] == "flip"
+    assert job["evaluation"]["metrics"]["candidate"]["gold_role_accuracy"] > 0.5
+    assert any("promoted" in line for line in job["log_tail"])
+    after_model, after = block_role(client, 2)
+    assert after_model == job["version"] != before_model
+    assert after == corrected, f"block 2 was {before}, corrected to {corrected}, model says {after}"
+
+
+def test_gate_rejects_and_keeps_the_old_model(tmp_path, seed_model_dir):
+    app = make_app(tmp_path, seed_model_dir, gate_tolerance=-1.0)  # demand +1.0: never met
+    client = app.test_client()
+    job = wait_for_job(client, client.post("/v1/retrain", headers=AUTH).get_json()["id"])
+    assert job["status"] == "rejected" and "worse than the active model" in job["reason"]
+    assert read_pointer(app.extensions["newssift"]["model_dir"]) == "tiny1"
+    versions = {m["version"]: m for m in client.get("/v1/models").get_json()["models"]}
+    assert versions[job["version"]]["status"] == "rejected"
+    assert versions[job["version"]]["reason"] == job["reason"]
+
+
+def test_one_job_at_a_time(app, client):
+    conn = connect(app.extensions["newssift"]["db"])
+    conn.execute("INSERT INTO jobs (status, stage, pid, params, created) VALUES "
+                 "('running', 'training', ?, '{}', ?)", (os.getpid(), now()))
+    # Our own pid is alive but is not a trainer process, so the row is stale and reaped:
+    first = client.post("/v1/retrain", headers=AUTH)
+    assert first.status_code == 202
+    assert_error(client.post("/v1/retrain", headers=AUTH), 409, "retrain_running")
+    wait_for_job(client, first.get_json()["id"])
+    assert client.get("/v1/retrain/1").get_json()["status"] == "failed"
+
+
+def test_interrupted_job_is_failed_on_next_start(tmp_path, seed_model_dir):
+    app = make_app(tmp_path, seed_model_dir)
+    conn = connect(app.extensions["newssift"]["db"])
+    conn.execute("INSERT INTO jobs (status, stage, pid, params, created) VALUES "
+                 "('running', 'training', 999999999, '{}', ?)", (now(),))
+    client = make_app(tmp_path, seed_model_dir).test_client()
+    job = client.get("/v1/retrain/1").get_json()
+    assert job["status"] == "failed" and "interrupted" in job["reason"]
+
+
+def test_a_failing_training_is_reported(tmp_path, seed_model_dir):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[data]\nno_such_setting = 1\n")
+    client = make_app(tmp_path, seed_model_dir, train_config=str(bad)).test_client()
+    job = wait_for_job(client, client.post("/v1/retrain", headers=AUTH).get_json()["id"])
+    assert job["status"] == "failed" and "no_such_setting" in job["reason"]
+
+
+@pytest.mark.parametrize("body, status", [(b"{", 400), (b'{"note": 5}', 422), (b'{"x": 1}', 422)])
+def test_bad_retrain_bodies(client, body, status):
+    assert_error(client.post("/v1/retrain", data=body, content_type="application/json",
+                             headers=AUTH), status)
+
+
+def test_unknown_job(client):
+    assert_error(client.get("/v1/retrain/42"), 404, "not_found")
+    assert_error(client.get("/v1/retrain/abc"), 404)
+
+
+def test_cross_validated_labels_feed_the_gate(tmp_path, seed_model_dir):
+    client = make_app(tmp_path, seed_model_dir, cv_folds=2, gate_tolerance=1.0).test_client()
+    for n in range(2):
+        text = TEXT.replace("Tuesday", f"day {n}")
+        client.post("/v1/labels", json={"text": text, "labels": [{"index": 3, "role": "boilerplate"}]},
+                    headers=AUTH)
+    job = wait_for_job(client, client.post("/v1/retrain", headers=AUTH).get_json()["id"])
+    metrics = job["evaluation"]["metrics"]
+    assert "labels_cv_role_accuracy" in metrics["active"]
+    assert "labels_cv_role_accuracy" in metrics["candidate"], json.dumps(job)

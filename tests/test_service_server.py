@@ -1,0 +1,168 @@
+"""The real server: gunicorn with 2 workers on a free 127.0.0.1 port, killed at the end."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from service_fixtures import TINY_CONFIG, TOKEN
+
+pytest_plugins = ["service_fixtures"]
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_ARTICLE = ROOT.parent / "shared" / "seed" / "seed-article.txt"
+START_TIMEOUT_S = 60
+THREADS, LABELS = 8, 1000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, data_dir: Path, seed: Path) -> None:
+        self.data_dir, self.seed, self.proc, self.port = data_dir, seed, None, 0
+
+    def start(self) -> None:
+        self.port = free_port()
+        env = {**os.environ, "NEWSSIFT_API_TOKEN": TOKEN, "NEWSSIFT_CV_FOLDS": "0",
+               "NEWSSIFT_FULL_EVAL": "false", "NEWSSIFT_RELOAD_INTERVAL": "0.2",
+               "NEWSSIFT_GATE_TOLERANCE": "1.0"}
+        self.log = open(self.data_dir.parent / f"server-{self.port}.log", "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "--port", str(self.port), "--workers", "2",
+             "--data-dir", str(self.data_dir), "--seed-model", str(self.seed),
+             "--train-config", TINY_CONFIG], cwd=ROOT, env=env, stdout=self.log,
+            stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            try:
+                if self.request("GET", "/readyz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            assert self.proc.poll() is None, "server exited during start-up"
+            time.sleep(0.2)
+        raise AssertionError("server not ready in time")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: master, workers and any training process."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        self.log.close()
+
+    def request(self, method: str, path: str, body=None, auth: bool = False, conn=None):
+        own = conn is None
+        conn = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        if auth:
+            headers["Authorization"] = f"Bearer {TOKEN}"
+        try:
+            conn.request(method, path, json.dumps(body) if body is not None else None, headers)
+            r = conn.getresponse()
+            data = r.read()
+        finally:
+            if own:
+                conn.close()
+        ctype = r.getheader("Content-Type", "")
+        return r.status, json.loads(data) if ctype.startswith("application/json") else data
+
+    def wait_job(self, job_id: int, timeout: float = 120) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job = self.request("GET", f"/v1/retrain/{job_id}")[1]
+            if job["status"] != "running":
+                return job
+            time.sleep(0.2)
+        raise AssertionError(f"job {job_id} did not finish: {job}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, seed_model_dir):
+    srv = Server(tmp_path_factory.mktemp("server") / "data", seed_model_dir)
+    try:
+        srv.start()
+        yield srv
+    finally:
+        srv.kill()
+
+
+def test_segments_the_seed_article(server):
+    if not SEED_ARTICLE.is_file():
+        pytest.skip(f"{SEED_ARTICLE} is not beside the project")
+    status, body = server.request("POST", "/v1/segment", {"text": SEED_ARTICLE.read_text("utf-8")})
+    assert status == 200 and body["model"] == "tiny1" and body["segments"]
+
+
+def test_labels_from_eight_threads_are_all_stored(server):
+    errors: list = []
+
+    def worker(t: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        try:
+            for n in range(LABELS // THREADS):
+                text = f"Thread {t} story {n} headline\nBody of story {n} from thread {t}.\n"
+                status, body = server.request("POST", "/v1/labels", {
+                    "text": text, "labels": [{"index": 1, "role": "main"}]}, auth=True, conn=conn)
+                if status != 201:
+                    errors.append((status, body))
+        except Exception as exc:  # surfaced below; a thread must not die silently
+            errors.append(exc)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(THREADS)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    status, data = server.request("GET", "/v1/labels", auth=True)
+    lines = [json.loads(x) for x in data.decode().splitlines()]
+    assert status == 200 and len(lines) == LABELS
+    assert {x["text"].split("\n")[0] for x in lines} == {
+        f"Thread {t} story {n} headline" for t in range(THREADS) for n in range(LABELS // THREADS)}
+
+
+def test_retrain_is_served_by_both_workers(server):
+    status, job = server.request("POST", "/v1/retrain", {}, auth=True)
+    assert status == 202
+    job = server.wait_job(job["id"])
+    assert job["status"] == "promoted", job
+    seen: dict[int, str] = {}
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (len(seen) < 2 or set(seen.values()) != {job["version"]}):
+        ready = server.request("GET", "/readyz")[1]  # a new connection: either worker may answer
+        seen[ready["worker"]] = ready["model"]
+    assert len(seen) == 2 and set(seen.values()) == {job["version"]}, seen
+
+
+def test_sigkill_during_retrain_keeps_model_and_labels(server, tmp_path):
+    active = server.request("GET", "/v1/models")[1]["active"]
+    labels_before = server.request("GET", "/v1/labels", auth=True)[1]
+    status, job = server.request("POST", "/v1/retrain", {}, auth=True)
+    assert status == 202
+    time.sleep(0.3)
+    assert server.request("GET", f"/v1/retrain/{job['id']}")[1]["status"] == "running"
+    server.kill()
+    server.start()
+    assert server.request("GET", "/v1/models")[1]["active"] == active
+    assert server.request("GET", "/readyz")[1]["model"] == active
+    failed = server.request("GET", f"/v1/retrain/{job['id']}")[1]
+    assert failed["status"] == "failed" and "interrupted" in failed["reason"]
+    assert server.request("GET", "/v1/labels", auth=True)[1] == labels_before
+    status, again = server.request("POST", "/v1/retrain", {}, auth=True)  # not blocked by the dead job
+    assert status == 202
+    assert server.wait_job(again["id"])["status"] == "promoted"
