@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 __all__ = ["Segment", "Article", "Result"]
 
@@ -40,7 +40,16 @@ class Result:
     segments: list[Segment]
 
     def to_dict(self) -> dict:
-        return {"article": asdict(self.article), "segments": [asdict(s) for s in self.segments]}
+        """JSON-ready form; written out field by field because ``asdict`` deep-copies (slow)."""
+        a = self.article
+        return {
+            "article": {"topic": a.topic, "topic_score": a.topic_score, "text": a.text,
+                        "n_blocks": a.n_blocks, "n_main": a.n_main, "n_teaser": a.n_teaser,
+                        "n_boilerplate": a.n_boilerplate},
+            "segments": [{"index": s.index, "start": s.start, "end": s.end, "text": s.text,
+                          "role": s.role, "role_score": s.role_score, "topic": s.topic,
+                          "topic_score": s.topic_score} for s in self.segments],
+        }
 
     @property
     def main_text(self) -> str:

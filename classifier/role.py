@@ -24,9 +24,30 @@ from classifier.features import BlockBatch
 __all__ = ["MainScorer", "TeaserScorer", "linear_input"]
 
 
-def linear_input(batch: BlockBatch) -> sp.csr_matrix:
-    """The first pass sees words and shallow features side by side."""
-    return sp.hstack([batch.tfidf, sp.csr_matrix(batch.dense)], format="csr", dtype=np.float32)
+def shift_rows(x: sp.csr_matrix, k: int, doc: np.ndarray) -> sp.csr_matrix:
+    """Row i of the result is row i+k of ``x`` when that block is in the same document, else empty."""
+    n = x.shape[0]
+    src = np.arange(n) + k
+    ok = (src >= 0) & (src < n)
+    ok[ok] &= doc[src[ok]] == doc[ok]
+    pick = sp.csr_matrix((np.ones(int(ok.sum()), dtype=np.float32), (np.flatnonzero(ok), src[ok])),
+                         shape=(n, n))
+    return pick @ x
+
+
+def linear_input(batch: BlockBatch, neighbour_words: float = 0.0) -> sp.csr_matrix:
+    """The first pass sees words and shallow features side by side.
+
+    With ``neighbour_words`` > 0 it also sees the words of the blocks just before
+    and after (scaled down): "Reply", "3 hours ago" or "Related" next to a block
+    say more about it than its own words do.
+    """
+    parts = [batch.tfidf]
+    if neighbour_words:
+        parts += [neighbour_words * shift_rows(batch.tfidf, -1, batch.doc),
+                  neighbour_words * shift_rows(batch.tfidf, 1, batch.doc)]
+    parts.append(sp.csr_matrix(batch.dense))
+    return sp.hstack(parts, format="csr", dtype=np.float32)
 
 
 def _sgd(alpha: float, epochs: int, seed: int) -> SGDClassifier:
@@ -48,8 +69,9 @@ class MainScorer(ClassifierMixin, BaseEstimator):
 
     def __init__(self, *, alpha: float = 2e-6, epochs: int = 6, folds: int = 3,
                  boost_iter: int = 200, learning_rate: float = 0.1, max_leaf_nodes: int = 31,
-                 random_state: int = 0) -> None:
+                 neighbour_words: float = 0.0, random_state: int = 0) -> None:
         self.alpha = alpha
+        self.neighbour_words = neighbour_words
         self.epochs = epochs
         self.folds = folds
         self.boost_iter = boost_iter
@@ -60,7 +82,7 @@ class MainScorer(ClassifierMixin, BaseEstimator):
     def fit(self, batch: BlockBatch, y: np.ndarray, sample_weight: np.ndarray | None = None,
             ) -> MainScorer:
         y = np.asarray(y, dtype=np.int8)
-        x = linear_input(batch)
+        x = linear_input(batch, self.neighbour_words)
         oof = np.zeros(len(y), dtype=np.float32)
         splitter = GroupKFold(n_splits=self.folds)
         for train, test in splitter.split(x, y, groups=batch.doc):
@@ -78,7 +100,8 @@ class MainScorer(ClassifierMixin, BaseEstimator):
         return self
 
     def first_pass(self, batch: BlockBatch) -> np.ndarray:
-        return self.first_.predict_proba(linear_input(batch))[:, 1].astype(np.float32)
+        x = linear_input(batch, getattr(self, "neighbour_words", 0.0))
+        return self.first_.predict_proba(x)[:, 1].astype(np.float32)
 
     def _second_input(self, p: np.ndarray, batch: BlockBatch) -> np.ndarray:
         ctx = context_features(p, batch.n_words.astype(np.float32), batch.doc, batch.pos)

@@ -42,3 +42,13 @@ def test_offsets_round_trip_and_nothing_is_lost_or_reordered(text):
         covered.update(range(b.start, b.end))
     assert all(text[i].isspace() or text[i] in "\r\n\x85\u2028\u2029"
                for i in range(len(text)) if i not in covered)
+
+
+def test_result_dict_has_every_field_of_the_records():
+    from dataclasses import asdict
+
+    from classifier import Article, Result, Segment
+
+    seg = Segment(0, 0, 4, "Text", "main", 0.9, "sport", 0.8)
+    art = Article("sport", 0.8, "Text", 1, 1, 0, 0)
+    assert Result(art, [seg]).to_dict() == {"article": asdict(art), "segments": [asdict(seg)]}

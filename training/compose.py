@@ -29,6 +29,8 @@ class ComposeOptions:
     max_teasers: int = 8
     max_boilerplate: int = 6
     p_truncate: float = 0.6
+    p_comments: float = 0.35
+    max_comments: int = 12
 
 
 @dataclass(frozen=True)
@@ -48,12 +50,45 @@ def truncate_teaser(rng: random.Random, text: str) -> str:
     return " ".join(words[:keep]).rstrip(",;:") + rng.choice(ELLIPSES)
 
 
+_NAMES = ("Mark T.", "jenny_k", "Rob", "AnonymousCoward", "Priya S", "dave1979", "Guest",
+          "Helen", "skeptic42", "Tomasz W.", "Carlos", "mary-ann", "J. Okafor", "Liam", "NightOwl")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+_COMMENT_HEADERS = ("{n} Comments", "{n} comments", "Comments ({n})", "Leave a Reply",
+                    "Join the discussion", "Discussion", "Reader comments", "Responses")
+_AUTHOR_LINES = ("{name} says:", "{name}", "{name} wrote:", "Posted by {name}", "{name} replied")
+_DATE_LINES = ("{month} {day}, {year} at {hour}:{minute:02d} pm", "{hour} hours ago", "{day} {month} {year}",
+               "{day} days ago", "{month} {day}, {year}")
+_AFTER_LINES = ("Reply", "Report", "Like", "Reply ↓", "Log in to Reply", "Share")
+
+
+def comment_section(rng: random.Random, comments: Sequence[str], max_comments: int) -> list[str]:
+    """A user-comment thread as a scraper flattens it: header, then author, date, text, Reply."""
+    lines = [rng.choice(_COMMENT_HEADERS).format(n=rng.randint(2, 300))]
+    fill = {"month": rng.choice(_MONTHS), "day": rng.randint(1, 28), "year": rng.randint(2005, 2026),
+            "hour": rng.randint(1, 12), "minute": rng.randint(0, 59)}
+    author_fmt, date_fmt = rng.choice(_AUTHOR_LINES), rng.choice(_DATE_LINES)
+    after = rng.choice(_AFTER_LINES) if rng.random() < 0.6 else None
+    for _ in range(rng.randint(1, max_comments)):
+        if rng.random() < 0.85:
+            lines.append(author_fmt.format(name=rng.choice(_NAMES)))
+        if rng.random() < 0.7:
+            fill["day"], fill["hour"] = rng.randint(1, 28), rng.randint(1, 12)
+            lines.append(date_fmt.format(**fill))
+        lines += rng.sample(list(comments), min(len(comments), rng.choice((1, 1, 1, 2, 3))))
+        if after:
+            lines.append(after)
+    return lines
+
+
 def compose_document(rng: random.Random, headline: str | None, paragraphs: Sequence[str],
                      teasers: Sequence[tuple[str, str]], boilerplate: Sequence[str],
-                     options: ComposeOptions = ComposeOptions()) -> ComposedDocument:
-    """One page: optional header boilerplate, the story, teasers of other stories, footer.
+                     options: ComposeOptions = ComposeOptions(),
+                     comments: Sequence[str] = ()) -> ComposedDocument:
+    """One page: optional header boilerplate, the story, teasers of other stories, comments, footer.
 
-    ``teasers`` are (text, topic) pairs; ``boilerplate`` a pool of lines to draw from.
+    ``teasers`` are (text, topic) pairs; ``boilerplate`` and ``comments`` pools to draw from.
+    User comments are boilerplate: they are not the story.
     """
     texts: list[str] = []
     roles: list[str] = []
@@ -95,6 +130,9 @@ def compose_document(rng: random.Random, headline: str | None, paragraphs: Seque
     if teasers and rng.random() < 0.3:
         add_boilerplate(1)
     add_teasers(teasers)
+    if comments and rng.random() < options.p_comments:
+        for line in comment_section(rng, comments, options.max_comments):
+            add(line, BOILERPLATE, None)
     if rng.random() < options.p_bottom_boilerplate:
         add_boilerplate(rng.randint(1, options.max_boilerplate))
     return ComposedDocument(texts, roles, topics)

@@ -55,6 +55,8 @@ class TrainConfig:
     main_epochs: int = 6
     main_folds: int = 3
     boost_iter: int = 200
+    boost_learning_rate: float = 0.1
+    neighbour_words: float = 0.0
     teaser_alpha: float = 1e-5
     topic_c: float = 0.5
     topic_general_weight: float = 0.5

@@ -68,6 +68,23 @@ def is_holdout(key: str, fraction: float) -> bool:
     return int.from_bytes(digest, "big") / 2**64 < fraction
 
 
+def main_after_body(main: np.ndarray, max_gap: int = 3) -> np.ndarray:
+    """Main-labelled blocks after the page's main body (its longest run of main blocks,
+    gaps of up to ``max_gap`` blocks allowed): on sets whose gold keeps user
+    comments, that is where the comments are."""
+    idx = np.flatnonzero(main)
+    out = np.zeros(len(main), dtype=bool)
+    if len(idx) == 0:
+        return out
+    breaks = np.flatnonzero(np.diff(idx) > max_gap + 1)
+    run_starts = np.concatenate([[0], breaks + 1])
+    run_ends = np.concatenate([breaks, [len(idx) - 1]])
+    weight = run_ends - run_starts
+    body_end = idx[run_ends[int(np.argmax(weight))]]
+    out[idx[idx > body_end]] = True
+    return out
+
+
 def block_docs(cfg: TrainConfig, sources: Iterable[str]) -> Iterator[RoleDoc]:
     for source in sources:
         pages = read_block_pages(cfg.data / "blocks" / f"{source}.jsonl.gz")
@@ -77,6 +94,8 @@ def block_docs(cfg: TrainConfig, sources: Iterable[str]) -> Iterator[RoleDoc]:
                 break
             cov = np.asarray(page.cov)
             keep = ~((cov > UNSURE_COV[0]) & (cov < UNSURE_COV[1]))
+            if source in cfg.comment_sources:
+                keep &= ~main_after_body(np.asarray(page.main))
             roles = np.where(np.asarray(page.main) == 1, 0, NOT_MAIN).astype(np.int8)
             yield RoleDoc(page.texts, roles, source, weight, page=page, keep=keep)
 
@@ -111,8 +130,24 @@ def teaser_pool(cfg: TrainConfig, label_map: LabelMap, split: str = "train",
     return out
 
 
+def comment_pool(cfg: TrainConfig, size: int = 30000) -> list[str]:
+    """Paragraphs of Usenet posts: real user-written discussion, the voice of comment threads."""
+    path = cfg.data / "topics" / "20news-train.jsonl.gz"
+    if not path.exists():
+        return []
+    out = []
+    for row in read_topic_rows(path):
+        for para in row.text.split("\n\n")[1:]:
+            words = para.split()
+            if 6 <= len(words) <= 150 and not para.lstrip().startswith((">", "|")):
+                out.append(" ".join(words))
+    random.Random(cfg.seed).shuffle(out)
+    return out[:size]
+
+
 def composed_docs(cfg: TrainConfig, boilerplate: list[str], teasers: list[tuple[str, str]],
-                  n: int | None = None, split: str = "train") -> list[RoleDoc]:
+                  n: int | None = None, split: str = "train", comments: list[str] | None = None,
+                  ) -> list[RoleDoc]:
     """Pages composed from articles of one side of the split (by headline)."""
     want_holdout = split == "test"
     rng = random.Random(cfg.seed + want_holdout)
@@ -129,8 +164,10 @@ def composed_docs(cfg: TrainConfig, boilerplate: list[str], teasers: list[tuple[
     rng.shuffle(stories)
     n = cfg.composed_documents if n is None else n
     docs = []
+    comments = comment_pool(cfg) if comments is None else comments
     for headline, paragraphs in stories[:n]:
-        doc = compose_document(rng, headline, paragraphs, rng.sample(teasers, 10), boilerplate)
+        doc = compose_document(rng, headline, paragraphs, rng.sample(teasers, 10), boilerplate,
+                               comments=comments)
         docs.append(RoleDoc(doc.texts, np.array([ROLE_CODES[r] for r in doc.roles], np.int8),
                             "composed", cfg.composed_weight, doc.topics))
     return docs

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["tokens", "token_f1", "class_report", "format_report"]
+__all__ = ["tokens", "token_f1", "counter_f1", "class_report", "format_report"]
 
 # Word tokens as the block datasets define them: letters and digits, lower-cased,
 # each CJK character a token of its own.
@@ -19,9 +19,16 @@ def tokens(text: str) -> list[str]:
     return _TOKEN_RE.findall(text.lower())
 
 
+def counter_f1(p: Counter, g: Counter) -> float:
+    return token_f1_counts(p, g)[2]
+
+
 def token_f1(predicted: str, gold: str) -> tuple[float, float, float]:
     """Bag-of-tokens precision, recall, F1 (1.0 each when both are empty)."""
-    p, g = Counter(tokens(predicted)), Counter(tokens(gold))
+    return token_f1_counts(Counter(tokens(predicted)), Counter(tokens(gold)))
+
+
+def token_f1_counts(p: Counter, g: Counter) -> tuple[float, float, float]:
     if not p and not g:
         return 1.0, 1.0, 1.0
     if not p or not g:

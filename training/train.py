@@ -125,7 +125,8 @@ def fit_role_heads(cfg: TrainConfig, data: RoleData) -> tuple[MainScorer, Teaser
     y_main = (data.roles == 0).astype(np.int8)
     w_main = np.where(known, data.weights, 0.0)
     main = MainScorer(alpha=cfg.main_alpha, epochs=cfg.main_epochs, folds=cfg.main_folds,
-                      boost_iter=cfg.boost_iter, random_state=cfg.seed)
+                      boost_iter=cfg.boost_iter, learning_rate=cfg.boost_learning_rate,
+                      neighbour_words=cfg.neighbour_words, random_state=cfg.seed)
     main.fit(data.batch, y_main, sample_weight=w_main)
     # Teaser head: blocks known to be teasers or boilerplate (not the unknown "not main" ones).
     known_split = (data.roles == 1) | (data.roles == 2)

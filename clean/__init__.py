@@ -1,0 +1,17 @@
+"""Batch-clean scraped corpora: ``newssift clean INPUT... -o OUTPUT``.
+
+    readers      inputs (JSONL, JSONL.gz, CSV, folders and globs of .txt, stdin) -> Doc / BadRecord
+    work         the one cleaning function every engine runs on a chunk of documents
+    writers      crash-safe, resumable output (JSONL, JSONL.gz, a folder of .txt) and the error report
+    summary      counts that add up across chunks, workers and resumed runs
+    pipeline     reads, skips what is done, chunks, hands chunks to an engine, writes in order
+    local        the multiprocessing engine (one model per worker process)
+    dask_engine  the Dask engine (one output part per partition)
+    cli          the click command
+
+Nothing heavy is imported here: the model is loaded by the engine that needs it.
+"""
+
+from clean.options import CleanOptions
+
+__all__ = ["CleanOptions"]

@@ -1,0 +1,137 @@
+"""``newssift clean INPUT... -o OUTPUT``: the main story of every document of a corpus.
+
+Registered on the ``newssift`` group by :func:`classifier.cli.main`; runnable on its
+own as ``python -m clean``.  Raises :class:`~classifier.errors.NewssiftError` for
+anything the user can fix; the group prints it as one ``newssift: <message>`` line.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import click
+
+from classifier.errors import InvalidInput
+from clean.options import CHUNK_DOCS_DEFAULT, PARTITION_DOCS_DEFAULT, CleanOptions
+from clean.summary import build_summary, format_summary, write_summary
+
+__all__ = ["clean", "default_workers", "side_paths"]
+
+
+def default_workers() -> int:
+    """All the cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def side_paths(output: Path, fmt: str, engine: str) -> tuple[Path, Path]:
+    """Where the error report and the summary go, beside or inside the output."""
+    if fmt == "txt-dir" or engine == "dask":
+        folder = output.parent if "*" in output.name else output
+        return folder / "_errors.jsonl", folder / "_summary.json"
+    base = output.name
+    for suffix in (".gz", ".jsonl", ".ndjson", ".json"):
+        if base.lower().endswith(suffix):
+            base = base[: -len(suffix)]
+    return output.with_name(base + ".errors.jsonl"), output.with_name(base + ".summary.json")
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=True),
+              help="JSONL file (gzip when it ends in .gz), or a folder with --format txt-dir. "
+                   "With --engine dask: a folder, or a pattern like out/part-*.jsonl.gz.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "txt-dir"]), default="jsonl",
+              show_default=True, help="One JSON record per document, or one cleaned .txt per document.")
+@click.option("--input-format", type=click.Choice(["auto", "jsonl", "csv", "txt"]), default="auto",
+              show_default=True, help="auto: by file name (.jsonl[.gz], .csv, .txt, folders); stdin: jsonl.")
+@click.option("--text-field", default="text", show_default=True, help="JSONL field or CSV column of the text.")
+@click.option("--id-field", default="id", show_default=True,
+              help="JSONL field or CSV column of the id (default when absent: FILE:LINE).")
+@click.option("--segments", is_flag=True, help="Also write every block's role, topic and scores.")
+@click.option("--workers", type=click.IntRange(1, 1024), default=None,
+              help="Worker processes, each with its own model (default: all cores).")
+@click.option("--chunk-size", type=click.IntRange(1, 100_000), default=CHUNK_DOCS_DEFAULT, show_default=True,
+              help="Documents per chunk: labelled together, written and fsynced together.")
+@click.option("--resume", is_flag=True, help="Keep what OUTPUT already holds, skip those ids, append the rest.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing OUTPUT.")
+@click.option("--strict", is_flag=True, help="Stop with an error at the first bad record.")
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False), default=None,
+              help="Error report (JSONL; default: beside OUTPUT, NAME.errors.jsonl).")
+@click.option("--summary", "summary_path", type=click.Path(dir_okay=False), default=None,
+              help="Summary (JSON; default: beside OUTPUT, NAME.summary.json).")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr (default: only on a terminal).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: processes on this machine. dask: the tasks of a Dask cluster.")
+@click.option("--scheduler", default="local", show_default=True,
+              help="With --engine dask: tcp://HOST:8786, or local to start a LocalCluster.")
+@click.option("--partition-size", type=click.IntRange(1, 10_000_000), default=PARTITION_DOCS_DEFAULT,
+              show_default=True, help="With --engine dask: documents per partition (one output part each).")
+@click.option("--model", "model_path", type=click.Path(), default=None,
+              help="Model directory (default: the shipped models/default).")
+def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, text_field: str,
+          id_field: str, segments: bool, workers: int | None, chunk_size: int, resume: bool,
+          overwrite: bool, strict: bool, errors_path: str | None, summary_path: str | None,
+          progress: bool | None, engine: str, scheduler: str, partition_size: int,
+          model_path: str | None) -> None:
+    """Clean INPUT... (JSONL, JSONL.gz, CSV, .txt files, folders, globs, or - for stdin) into OUTPUT."""
+    from clean.readers import resolve_inputs
+
+    if resume and overwrite:
+        raise InvalidInput("--resume and --overwrite contradict each other; pass one")
+    if model_path is None:
+        from classifier.persist import default_model_dir
+
+        model_path = str(default_model_dir())
+    options = CleanOptions(text_field=text_field, id_field=id_field, input_format=input_format,
+                           segments=segments, strict=strict, chunk_docs=chunk_size,
+                           workers=workers or default_workers(), model_path=str(Path(model_path).resolve()))
+    out = Path(output)
+    default_errors, default_summary = side_paths(out, fmt, engine)
+    errors_file = Path(errors_path) if errors_path else default_errors
+    summary_file = Path(summary_path) if summary_path else default_summary
+    sources = resolve_inputs(inputs, options)
+    start = time.perf_counter()
+    if engine == "dask":
+        from clean.dask_engine import run_dask
+
+        if fmt != "jsonl":
+            raise InvalidInput("--format txt-dir is not available with --engine dask; use jsonl parts")
+        counts = run_dask(sources, out, options, scheduler=scheduler, partition_docs=partition_size,
+                          resume=resume, overwrite=overwrite, errors_path=errors_file)
+    else:
+        counts = _run_local(sources, out, fmt, options, resume, overwrite, errors_file, progress)
+    summary = build_summary(counts.total, counts.this_run, seconds=time.perf_counter() - start,
+                            resumed=counts.resumed, engine=engine,
+                            workers=options.workers, output=str(out),
+                            error_report=str(errors_file) if counts.this_run.errors else None)
+    write_summary(summary, summary_file)
+    for line in format_summary(summary):
+        click.echo(line)
+    click.echo(f"summary written to {summary_file}")
+    if counts.this_run.errors:
+        click.echo(f"newssift: {counts.this_run.errors} bad record(s) skipped; see {errors_file}", err=True)
+
+
+def _run_local(sources, out: Path, fmt: str, options: CleanOptions, resume: bool, overwrite: bool,
+               errors_file: Path, progress_flag: bool | None):
+    from clean.pipeline import clean_corpus
+    from clean.progress import Progress
+    from clean.writers import ErrorReport, JsonlOutput, TxtDirOutput
+
+    if fmt == "jsonl" and out.is_dir():
+        raise InvalidInput(f"{out}: is a folder; give a file name, or pass --format txt-dir")
+    output = TxtDirOutput(out) if fmt == "txt-dir" else JsonlOutput(out)
+    if output.exists() and not (resume or overwrite):
+        raise InvalidInput(f"{out}: already exists; pass --resume to finish it or --overwrite to replace it")
+    progress = Progress(progress_flag)
+    try:
+        return clean_corpus(sources, output, ErrorReport(errors_file), options, resume=resume,
+                            progress=progress)
+    finally:
+        progress.close()

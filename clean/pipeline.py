@@ -1,0 +1,94 @@
+"""One local cleaning run: recover what is done, read, skip, chunk, clean in order, write.
+
+Reading happens here, in the parent; cleaning in :mod:`clean.local`'s workers.
+Each id already complete in the output is skipped as many times as it was
+written, so a resumed run writes exactly what the interrupted one did not.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+from classifier.errors import InvalidInput
+from clean import local
+from clean.options import CleanOptions
+from clean.progress import Progress
+from clean.readers import BadRecord, Doc, Source, iter_records
+from clean.summary import Stats
+from clean.writers import ErrorReport
+
+__all__ = ["clean_corpus", "chunked", "RunCounts"]
+
+
+class RunCounts:
+    """Totals over the whole output, this run's own counts, and how many were already done."""
+
+    def __init__(self) -> None:
+        self.total = Stats()
+        self.this_run = Stats()
+        self.resumed = 0
+
+
+def _docs(sources: Iterable[Source], options: CleanOptions, done: Counter, errors: ErrorReport,
+          counts: RunCounts) -> Iterator[Doc]:
+    for source in sources:
+        for item in iter_records(source, options):
+            if isinstance(item, BadRecord):
+                if options.strict:
+                    raise InvalidInput(f"{item.describe()} (--strict stops at the first bad record)")
+                counts.this_run.errors += 1
+                errors.add([item])
+            elif done[item.id] > 0:
+                done[item.id] -= 1
+            else:
+                yield item
+
+
+def chunked(docs: Iterable[Doc], max_docs: int, max_chars: int) -> Iterator[list[Doc]]:
+    """Chunks of at most ``max_docs`` documents and about ``max_chars`` characters."""
+    chunk: list[Doc] = []
+    size = 0
+    for doc in docs:
+        chunk.append(doc)
+        size += len(doc.text)
+        if len(chunk) >= max_docs or size >= max_chars:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def clean_corpus(sources: list[Source], output, errors: ErrorReport, options: CleanOptions, *,
+                 resume: bool, progress: Progress) -> RunCounts:
+    """Clean every source into ``output`` (a writer from :mod:`clean.writers`)."""
+    counts = RunCounts()
+    done: Counter = Counter()
+
+    def already_done(record: dict) -> None:
+        done[record["id"]] += 1
+        counts.total.add_record(record)
+
+    if resume:
+        counts.resumed = output.recover(already_done)
+    output.open(append=resume)
+    wrote = False
+    try:
+        docs = _docs(sources, options, done, errors, counts)
+        chunks = chunked(docs, options.chunk_docs, options.chunk_bytes)
+        for result in local.map_chunks(chunks, workers=options.workers, model_path=options.model_path,
+                                       segments=options.segments, want_texts=output.wants_texts):
+            output.write(result)
+            errors.add(result.bad)
+            counts.this_run.merge(result.stats)
+            progress.update(result.stats.documents, result.stats.text_bytes)
+            wrote = wrote or result.stats.documents > 0
+    finally:
+        errors.close()
+        output.close(discard_if_empty=not wrote and not resume)
+    counts.total.merge(counts.this_run)
+    if counts.total.documents == 0:
+        seen = f"; {counts.this_run.errors} bad record(s), see {errors.path}" if counts.this_run.errors else ""
+        raise InvalidInput(f"no documents to clean in the inputs{seen}")
+    return counts
+

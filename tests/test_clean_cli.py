@@ -1,0 +1,202 @@
+"""`newssift clean` as a user runs it: corpora in, cleaned records out, every bad input one clear line."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import click
+import pytest
+from click.testing import CliRunner
+from conftest import FIXTURES, ROOT
+
+from classifier.cli import NewssiftGroup
+from clean.cli import clean
+
+ARTICLES = [p.read_text(encoding="utf-8") for p in [ROOT / "examples" / "article.txt",
+                                                     *sorted(FIXTURES.glob("*.txt"))]]
+
+
+@click.group(cls=NewssiftGroup)
+def group() -> None:
+    """The clean command on a group that handles errors the way `newssift` does."""
+
+
+group.add_command(clean)
+
+
+def corpus(n: int) -> list[dict]:
+    return [{"id": f"doc-{i:04d}", "text": f"{ARTICLES[i % len(ARTICLES)]}\nShare this story ({i})\n"}
+            for i in range(n)]
+
+
+def write_jsonl(path, records) -> str:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records))
+    return str(path)
+
+
+def read_jsonl(path) -> list[dict]:
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+@pytest.fixture
+def run(tiny_model_dir):
+    def run(*args, input=None):
+        return CliRunner().invoke(group, ["clean", "--model", str(tiny_model_dir), "--workers", "1", *args],
+                                  input=input)
+    return run
+
+
+def test_jsonl_corpus_gives_clean_text_topic_and_a_summary(run, tmp_path, tiny_model):
+    src = write_jsonl(tmp_path / "in.jsonl", corpus(12))
+    result = run(src, "-o", str(tmp_path / "out.jsonl"))
+    assert result.exit_code == 0, result.output
+    records = read_jsonl(tmp_path / "out.jsonl")
+    assert [r["id"] for r in records] == [f"doc-{i:04d}" for i in range(12)]
+    expected = tiny_model.segment(corpus(12)[3]["text"]).article
+    assert records[3]["text"] == expected.text and records[3]["topic"] == expected.topic
+    assert "segments" not in records[0]
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert summary["documents"] == 12 and summary["errors"] == 0
+    assert summary["blocks"]["kept"] == sum(r["n_main"] for r in records)
+    assert sum(summary["topics"].values()) == 12
+    assert "documents: 12" in result.stdout and "kept (main)" in result.stdout
+
+
+def test_two_workers_small_chunks_and_gzip_give_the_same_records(run, tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", corpus(30))
+    assert run(src, "-o", str(tmp_path / "one.jsonl")).exit_code == 0
+    result = run(src, "-o", str(tmp_path / "two.jsonl.gz"), "--workers", "2", "--chunk-size", "4")
+    assert result.exit_code == 0, result.output
+    assert read_jsonl(tmp_path / "two.jsonl.gz") == read_jsonl(tmp_path / "one.jsonl")
+    assert (tmp_path / "two.summary.json").exists()
+
+
+def test_segments_carry_every_blocks_labels(run, tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", corpus(2))
+    assert run(src, "-o", str(tmp_path / "out.jsonl"), "--segments").exit_code == 0
+    rec = read_jsonl(tmp_path / "out.jsonl")[1]
+    assert len(rec["segments"]) == rec["n_blocks"]
+    assert {s["role"] for s in rec["segments"]} <= {"main", "teaser", "boilerplate"}
+    assert rec["text"] == "\n".join(s["text"] for s in rec["segments"] if s["role"] == "main")
+
+
+def test_folder_of_txt_to_txt_dir_mirrors_the_tree(run, tmp_path):
+    (tmp_path / "pages" / "sport").mkdir(parents=True)
+    (tmp_path / "pages" / "a.txt").write_text(ARTICLES[0])
+    (tmp_path / "pages" / "sport" / "b.txt").write_text(ARTICLES[3])
+    result = run(str(tmp_path / "pages"), "-o", str(tmp_path / "clean"), "--format", "txt-dir")
+    assert result.exit_code == 0, result.output
+    index = read_jsonl(tmp_path / "clean" / "_index.jsonl")
+    assert [r["id"] for r in index] == ["a.txt", "sport/b.txt"] and "text" not in index[0]
+    assert (tmp_path / "clean" / "sport" / "b.txt").read_text().strip()
+    assert json.loads((tmp_path / "clean" / "_summary.json").read_text())["documents"] == 2
+
+
+def test_stdin_and_csv(run, tmp_path):
+    lines = "".join(json.dumps(r) + "\n" for r in corpus(3))
+    result = run("-", "-o", str(tmp_path / "stdin.jsonl"), input=lines)
+    assert result.exit_code == 0, result.output
+    assert [r["id"] for r in read_jsonl(tmp_path / "stdin.jsonl")] == ["doc-0000", "doc-0001", "doc-0002"]
+    csv_path = tmp_path / "in.csv"
+    csv_path.write_text('url,content\nu1,"Headline\nThe minister spoke on Monday about the budget plans."\n')
+    result = run(str(csv_path), "-o", str(tmp_path / "csv.jsonl"), "--text-field", "content",
+                 "--id-field", "url")
+    assert result.exit_code == 0, result.output
+    assert read_jsonl(tmp_path / "csv.jsonl")[0]["id"] == "u1"
+
+
+def test_bad_records_go_to_the_report_and_the_run_goes_on(run, tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", [corpus(1)[0], "{broken", {"id": "x", "body": "?"}, corpus(2)[1]])
+    result = run(src, "-o", str(tmp_path / "out.jsonl"))
+    assert result.exit_code == 0, result.output
+    assert [r["id"] for r in read_jsonl(tmp_path / "out.jsonl")] == ["doc-0000", "doc-0001"]
+    errors = read_jsonl(tmp_path / "out.errors.jsonl")
+    assert [(e["source"], e["line"]) for e in errors] == [(src, 2), (src, 3)]
+    assert "2 bad record(s)" in result.stderr
+    assert json.loads((tmp_path / "out.summary.json").read_text())["errors"] == 2
+
+
+def test_strict_stops_at_the_first_bad_record(run, tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", [*corpus(3), "{broken", *corpus(5)[3:]])
+    result = run(src, "-o", str(tmp_path / "out.jsonl"), "--strict", "--chunk-size", "2")
+    assert result.exit_code == 2
+    assert result.stderr == f"newssift: {src}, line 4: malformed JSON (Expecting property name enclosed " \
+                            "in double quotes, column 2) (--strict stops at the first bad record)\n"
+    done = read_jsonl(tmp_path / "out.jsonl") if (tmp_path / "out.jsonl").exists() else []
+    assert [r["id"] for r in done] == [f"doc-{i:04d}" for i in range(len(done))] and len(done) <= 3
+
+
+def test_resume_finishes_a_partial_output_to_equal_a_full_run(run, tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", [*corpus(6), "{broken", *corpus(10)[6:]])
+    assert run(src, "-o", str(tmp_path / "full.jsonl")).exit_code == 0
+    full = (tmp_path / "full.jsonl").read_bytes()
+    lines = full.splitlines(keepends=True)
+    (tmp_path / "part.jsonl").write_bytes(b"".join(lines[:4]) + lines[4][:25])
+    result = run(src, "-o", str(tmp_path / "part.jsonl"), "--resume", "--chunk-size", "3")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "part.jsonl").read_bytes() == full
+    whole, resumed = (json.loads((tmp_path / f"{n}.summary.json").read_text()) for n in ("full", "part"))
+    assert resumed["resumed_documents"] == 4 and resumed["this_run"]["documents"] == 6
+    for key in ("documents", "blocks", "topics", "errors"):
+        assert resumed[key] == whole[key]
+    assert len(read_jsonl(tmp_path / "part.errors.jsonl")) == 1
+
+
+def test_an_existing_output_is_never_overwritten_by_accident(run, tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", corpus(2))
+    (tmp_path / "out.jsonl").write_text("precious\n")
+    result = run(src, "-o", str(tmp_path / "out.jsonl"))
+    assert result.exit_code == 2 and "--resume" in result.stderr and "--overwrite" in result.stderr
+    assert (tmp_path / "out.jsonl").read_text() == "precious\n"
+    assert run(src, "-o", str(tmp_path / "out.jsonl"), "--overwrite").exit_code == 0
+    assert len(read_jsonl(tmp_path / "out.jsonl")) == 2
+
+
+def _empty(tmp_path):
+    (tmp_path / "empty.jsonl").write_text("")
+    return [str(tmp_path / "empty.jsonl")], "no documents to clean"
+
+
+def _malformed(tmp_path):
+    return [write_jsonl(tmp_path / "bad.jsonl", ["{x", "[1]", '{"id": 1}'])], "3 bad record(s), see"
+
+
+def _binary(tmp_path):
+    (tmp_path / "photo.jsonl").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
+    return [str(tmp_path / "photo.jsonl")], "no documents to clean"
+
+
+def _missing(tmp_path):
+    return [str(tmp_path / "nope.jsonl")], "nope.jsonl: no such file or folder"
+
+
+@pytest.mark.parametrize("make", [_empty, _malformed, _binary, _missing])
+def test_inputs_without_documents_fail_in_one_line_with_no_output(run, tmp_path, make):
+    inputs, message = make(tmp_path)
+    result = run(*inputs, "-o", str(tmp_path / "out.jsonl"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("newssift: ") and message in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+    assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "out.summary.json").exists()
+
+
+@pytest.mark.parametrize("target, message", [
+    ("file.txt/out.jsonl", "cannot write"),
+    ("no/such/dir/out.jsonl", "cannot write"),
+    (".", "is a folder"),
+])
+def test_unwritable_outputs_fail_before_any_work(run, tmp_path, target, message):
+    src = write_jsonl(tmp_path / "in.jsonl", corpus(2))
+    (tmp_path / "file.txt").write_text("")
+    result = run(src, "-o", str(tmp_path / target))
+    assert result.exit_code == 2 and message in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_missing_model_is_one_line(tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", corpus(1))
+    result = CliRunner().invoke(group, ["clean", src, "-o", str(tmp_path / "o.jsonl"),
+                                        "--model", str(tmp_path / "none")])
+    assert result.exit_code == 2 and "no such model directory" in result.stderr

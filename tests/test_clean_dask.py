@@ -1,0 +1,89 @@
+"""The Dask engine on a LocalCluster of two worker processes gives the local engine's records."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from conftest import FIXTURES, ROOT
+
+pytest.importorskip("distributed", reason='the Dask engine is optional: pip install "newssift[dask]"')
+pytest.importorskip("dask.bag", reason='the Dask engine is optional: pip install "newssift[dask]"')
+
+from distributed import Client, LocalCluster  # noqa: E402
+
+from clean.cli import clean  # noqa: E402
+from clean.dask_engine import part_path  # noqa: E402
+
+ARTICLES = [p.read_text(encoding="utf-8") for p in [ROOT / "examples" / "article.txt",
+                                                     *sorted(FIXTURES.glob("*.txt"))]]
+
+
+@pytest.fixture(scope="module")
+def cluster_address():
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+def sorted_by_id(lines: list[bytes]) -> list[bytes]:
+    return sorted(lines, key=lambda line: json.loads(line)["id"])
+
+
+def test_dask_parts_equal_the_local_output_byte_for_byte(tiny_model_dir, cluster_address, tmp_path):
+    src = tmp_path / "corpus.jsonl"
+    lines = [json.dumps({"id": f"d{i:03d}", "text": ARTICLES[i % 4] + f"\nStory {i}.\n"}) for i in range(60)]
+    lines.insert(17, "{not json")
+    src.write_text("\n".join(lines) + "\n")
+    common = [str(src), "--model", str(tiny_model_dir), "--segments"]
+    local = CliRunner().invoke(clean, [*common, "-o", str(tmp_path / "local.jsonl"), "--workers", "1"])
+    assert local.exit_code == 0, local.output
+    out = tmp_path / "dask"
+    result = CliRunner().invoke(clean, [*common, "-o", str(out), "--engine", "dask",
+                                        "--scheduler", cluster_address, "--partition-size", "16"])
+    assert result.exit_code == 0, result.output
+    parts = sorted(out.glob("part-*.jsonl"))
+    assert [p.name for p in parts] == [f"part-{i:05d}.jsonl" for i in range(4)]
+    dask_lines = [line for p in parts for line in p.read_bytes().splitlines()]
+    assert sorted_by_id(dask_lines) == sorted_by_id((tmp_path / "local.jsonl").read_bytes().splitlines())
+    summary, local_summary = (json.loads(p.read_text()) for p in (out / "_summary.json",
+                                                                   tmp_path / "local.summary.json"))
+    for key in ("documents", "blocks", "topics", "errors"):
+        assert summary[key] == local_summary[key]
+    errors = [json.loads(line) for line in (out / "_errors.jsonl").read_text().splitlines()]
+    assert [(e["source"], e["line"]) for e in errors] == [(str(src), 18)]
+
+    # A lost part is redone by --resume; the others are kept as they are.
+    kept = part_path(out, 0).stat().st_mtime_ns
+    part_path(out, 2).unlink()
+    again = CliRunner().invoke(clean, [*common, "-o", str(out), "--engine", "dask", "--scheduler",
+                                       cluster_address, "--partition-size", "16", "--resume"])
+    assert again.exit_code == 0, again.output
+    assert part_path(out, 0).stat().st_mtime_ns == kept
+    assert [line for p in parts for line in p.read_bytes().splitlines()] == dask_lines
+    assert json.loads((out / "_summary.json").read_text())["resumed_documents"] == 45
+
+
+def test_gzip_part_pattern_and_a_model_loaded_once_per_worker(tiny_model_dir, cluster_address, tmp_path):
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": ARTICLES[i % 4]}) + "\n" for i in range(24)))
+    pattern = tmp_path / "out" / "clean-*.jsonl.gz"
+    result = CliRunner().invoke(clean, [str(src), "--model", str(tiny_model_dir), "-o", str(pattern),
+                                        "--engine", "dask", "--scheduler", cluster_address,
+                                        "--partition-size", "4"])
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "out").glob("clean-*.jsonl.gz"))) == 6
+
+    def models_loaded() -> int:
+        from clean import work
+
+        return len(work._MODELS)
+
+    with Client(cluster_address) as client:
+        assert set(client.run(models_loaded).values()) == {1}
+
+
+def test_stdin_cannot_go_to_dask_workers(tiny_model_dir, tmp_path):
+    result = CliRunner().invoke(clean, ["-", "-o", str(tmp_path / "out"), "--engine", "dask",
+                                        "--model", str(tiny_model_dir)], input="{}\n")
+    assert result.exit_code != 0 and "stdin cannot be read by Dask workers" in str(result.exception)

@@ -1,0 +1,98 @@
+"""Training pieces on tiny inline data: metrics, composed pages, comment handling, configs, labels."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pytest
+
+from classifier import TrainingError
+from training.compose import compose_document, truncate_teaser
+from training.config import TrainConfig, load_config
+from training.corpus import labelled_docs, main_after_body
+from training.metrics import class_report, token_f1
+
+
+def test_token_f1_is_a_bag_of_words_score():
+    assert token_f1("The cat sat", "the cat ran") == pytest.approx((2 / 3, 2 / 3, 2 / 3))
+    assert token_f1("", "") == (1.0, 1.0, 1.0)
+    assert token_f1("", "gold text")[2] == 0.0
+
+
+def test_class_report_counts_per_class():
+    report = class_report(["main", "main", "teaser"], ["main", "teaser", "teaser"], ["main", "teaser"])
+    assert report["main"]["precision"] == 1.0 and report["main"]["recall"] == 0.5
+    assert report["_overall"]["accuracy"] == pytest.approx(2 / 3)
+
+
+def test_composed_page_keeps_story_order_and_labels_by_construction():
+    rng = random.Random(0)
+    paragraphs = [f"Paragraph {i} of the story, with enough words to be a paragraph." for i in range(5)]
+    teasers = [(f"Headline number {i} about another story entirely, with more words here", "sport")
+               for i in range(10)]
+    doc = compose_document(rng, "The headline", paragraphs, teasers, ["Home", "Contact us"],
+                           comments=["I disagree with this article."])
+    story = [t for t, r in zip(doc.texts, doc.roles) if r == "main"]
+    assert story[-5:] == paragraphs
+    assert all(topic == "sport" for r, topic in zip(doc.roles, doc.topics) if r == "teaser")
+    assert len(doc.texts) == len(doc.roles) == len(doc.topics)
+
+
+def test_truncated_teasers_end_with_a_mark():
+    text = truncate_teaser(random.Random(1), " ".join(f"word{i}" for i in range(30)))
+    assert text.endswith(("…", "...")) and len(text.split()) < 30
+
+
+def test_comments_after_the_main_body_are_found():
+    main = np.array([0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 0, 1])
+    assert np.flatnonzero(main_after_body(main)).tolist() == [10, 12]
+    assert not main_after_body(np.array([0, 1, 0, 1, 1])).any()
+
+
+def test_config_reads_sections_and_rejects_typos(tmp_path):
+    good = tmp_path / "good.toml"
+    good.write_text("[heads]\nboost_iter = 7\n[data]\nblock_sources = ['canola']\n")
+    cfg = load_config(good)
+    assert cfg.boost_iter == 7 and cfg.block_sources == ("canola",)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("boost_iters = 7\n")
+    with pytest.raises(TrainingError, match="unknown setting"):
+        load_config(bad)
+    with pytest.raises(TrainingError, match="not found"):
+        load_config(tmp_path / "missing.toml")
+
+
+@pytest.mark.parametrize("label, message", [
+    ({"index": 9, "role": "main"}, "out of range"),
+    ({"index": 0, "role": "headline"}, "unknown role"),
+    ({"index": 0, "topic": "gardening"}, "unknown topic"),
+])
+def test_labels_files_are_validated(tmp_path, label, message):
+    path = tmp_path / "labels.jsonl"
+    path.write_text(json.dumps({"text": "One\nTwo", "labels": [label]}) + "\n")
+    with pytest.raises(TrainingError, match=message):
+        labelled_docs(path, "labels", 1.0)
+
+
+def test_a_correction_changes_the_retrained_model(tmp_path):
+    from training.train import train
+
+    cfg = load_config(TrainConfig().path("training/configs/tiny.toml"))
+    text = ("Storm closes mountain roads as snow piles up in northern valleys\n"
+            "Heavy snow closed three mountain passes on Monday, stranding lorries and cutting off "
+            "villages in the northern valleys for the second time this winter.\n"
+            "Subscribe to our weekly newsletter for more stories like this one")
+    before, _ = train(cfg, progress=False)
+    path = tmp_path / "corrections.jsonl"
+    assert before.segment(text).segments[2].role == "main"
+    path.write_text(json.dumps({"text": text, "labels": [{"index": 2, "role": "boilerplate"}]}) + "\n")
+    after, summary = train(cfg, labels_files=[path], progress=False)
+    assert summary["labelled_documents"] == before_docs(cfg) + 1
+    seg = after.segment(text).segments
+    assert seg[2].role == "boilerplate"
+
+
+def before_docs(cfg: TrainConfig) -> int:
+    return sum(1 for _ in open(cfg.path(cfg.handwritten), encoding="utf-8"))
