@@ -195,12 +195,14 @@ def evaluate(model_path: str | None, config_path: str | None, lodo: bool, json_o
 
 
 def main() -> None:
-    try:
-        from service.cli import serve  # the service adds its own command when it is installed
-    except ImportError:
-        serve = None
-    if serve is not None and "serve" not in cli.commands:
-        cli.add_command(serve)
+    # The service and the batch cleaner add their commands here, not at import of this module,
+    # so that `classifier` does not depend on them.
+    from clean.cli import clean
+    from service.cli import serve
+
+    for command in (serve, clean):
+        if command.name not in cli.commands:
+            cli.add_command(command)
     cli(prog_name="newssift")
 
 

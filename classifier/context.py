@@ -29,10 +29,19 @@ def _window_mean(values: np.ndarray, doc: np.ndarray, pos: np.ndarray, lo_off: i
     idx = np.arange(n)
     lo = np.clip(idx + lo_off, start, end)
     hi = np.clip(idx + hi_off + 1, start, end)
-    csum = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
+    csum = np.concatenate([[0], np.cumsum(_fixed(values))])
     width = hi - lo
-    total = csum[hi] - csum[lo]
+    total = (csum[hi] - csum[lo]) / QUANTUM
     return np.where(width > 0, total / np.maximum(width, 1), FILL).astype(np.float32)
+
+
+QUANTUM = 1 << 24
+
+
+def _fixed(values: np.ndarray) -> np.ndarray:
+    """Fixed-point integers: cumulative sums over a batch stay exact, so a document's
+    features do not depend on which other documents share its batch."""
+    return np.rint(np.asarray(values, dtype=np.float64) * QUANTUM).astype(np.int64)
 
 
 def context_features(p: np.ndarray, n_words: np.ndarray, doc: np.ndarray,
@@ -55,13 +64,16 @@ def context_features(p: np.ndarray, n_words: np.ndarray, doc: np.ndarray,
     mean = (np.bincount(doc, weights=p) / np.maximum(counts, 1))[doc]
     hard = (p > 0.5).astype(np.float64)
     share = (np.bincount(doc, weights=hard) / np.maximum(counts, 1))[doc]
-    weighted = p * n_words
+    weighted = _fixed(p) * np.rint(n_words).astype(np.int64)
     words_total = np.bincount(doc, weights=n_words.astype(np.float64))[doc]
-    main_words = np.bincount(doc, weights=weighted)[doc]
     csum = np.cumsum(weighted) - weighted
     doc_start = (np.cumsum(counts) - counts).astype(np.int64)[doc]
-    before = csum - csum[doc_start]
-    after = main_words - before - weighted
+    before_q = csum - csum[doc_start]
+    main_q = np.concatenate([[0], np.cumsum(weighted)])
+    doc_end = doc_start + counts[doc].astype(np.int64)
+    main_words = (main_q[doc_end] - main_q[doc_start]) / QUANTUM
+    before = before_q / QUANTUM
+    after = main_words - before - weighted / QUANTUM
     parts += [
         mean[:, None], share[:, None],
         (main_words / np.maximum(words_total, 1))[:, None],

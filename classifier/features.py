@@ -174,7 +174,8 @@ def position_features(doc: np.ndarray, pos: np.ndarray, log_chars: np.ndarray) -
         return np.zeros((0, len(POSITION_NAMES)), dtype=np.float32)
     counts = np.bincount(doc)
     size = counts[doc]
-    chars = np.expm1(log_chars)
+    # Whole numbers: the batch-wide cumulative sums below stay exact.
+    chars = np.rint(np.expm1(log_chars.astype(np.float64)))
     csum = np.cumsum(chars) - chars
     doc_start = np.cumsum(counts) - counts
     before = csum - csum[doc_start][doc]

@@ -20,6 +20,11 @@ class Segment:
     topic: str | None
     topic_score: float | None
 
+    def to_dict(self) -> dict:
+        return {"index": self.index, "start": self.start, "end": self.end, "text": self.text,
+                "role": self.role, "role_score": self.role_score, "topic": self.topic,
+                "topic_score": self.topic_score}
+
 
 @dataclass(frozen=True, slots=True)
 class Article:
@@ -33,6 +38,11 @@ class Article:
     n_teaser: int
     n_boilerplate: int
 
+    def to_dict(self) -> dict:
+        return {"topic": self.topic, "topic_score": self.topic_score, "text": self.text,
+                "n_blocks": self.n_blocks, "n_main": self.n_main, "n_teaser": self.n_teaser,
+                "n_boilerplate": self.n_boilerplate}
+
 
 @dataclass(frozen=True, slots=True)
 class Result:
@@ -41,15 +51,7 @@ class Result:
 
     def to_dict(self) -> dict:
         """JSON-ready form; written out field by field because ``asdict`` deep-copies (slow)."""
-        a = self.article
-        return {
-            "article": {"topic": a.topic, "topic_score": a.topic_score, "text": a.text,
-                        "n_blocks": a.n_blocks, "n_main": a.n_main, "n_teaser": a.n_teaser,
-                        "n_boilerplate": a.n_boilerplate},
-            "segments": [{"index": s.index, "start": s.start, "end": s.end, "text": s.text,
-                          "role": s.role, "role_score": s.role_score, "topic": s.topic,
-                          "topic_score": s.topic_score} for s in self.segments],
-        }
+        return {"article": self.article.to_dict(), "segments": [s.to_dict() for s in self.segments]}
 
     @property
     def main_text(self) -> str:

@@ -54,7 +54,7 @@ def classify_jsonl(model: NewssiftModel, lines: IO[bytes], out: IO[str], batch_s
     for batch in _batches(lines, batch_size):
         parsed = [(n, *parse_line(raw, n)) for n, raw in batch]
         good = [(doc_id, text) for _, doc_id, text, err in parsed if err is None]
-        results = iter(model.segment_many([t for _, t in good]))
+        results = iter(model.segment_many_dicts([t for _, t in good]))
         chunk = []
         for n, doc_id, _, err in parsed:
             if err is not None:
@@ -63,7 +63,7 @@ def classify_jsonl(model: NewssiftModel, lines: IO[bytes], out: IO[str], batch_s
                                                           "message": f"{name}: {err}",
                                                           "line": n}}))
             else:
-                chunk.append(dumps({"id": doc_id, **next(results).to_dict()}))
+                chunk.append(dumps({"id": doc_id, **next(results)}))
         out.write("\n".join(chunk) + "\n")
     out.flush()
     return errors

@@ -4,6 +4,7 @@
     work         the one cleaning function every engine runs on a chunk of documents
     writers      crash-safe, resumable output (JSONL, JSONL.gz, a folder of .txt) and the error report
     summary      counts that add up across chunks, workers and resumed runs
+    progress     the tqdm bar (documents/s and MB/s)
     pipeline     reads, skips what is done, chunks, hands chunks to an engine, writes in order
     local        the multiprocessing engine (one model per worker process)
     dask_engine  the Dask engine (one output part per partition)

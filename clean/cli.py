@@ -49,7 +49,8 @@ def side_paths(output: Path, fmt: str, engine: str) -> tuple[Path, Path]:
               show_default=True, help="One JSON record per document, or one cleaned .txt per document.")
 @click.option("--input-format", type=click.Choice(["auto", "jsonl", "csv", "txt"]), default="auto",
               show_default=True, help="auto: by file name (.jsonl[.gz], .csv, .txt, folders); stdin: jsonl.")
-@click.option("--text-field", default="text", show_default=True, help="JSONL field or CSV column of the text.")
+@click.option("--text-field", default="text", show_default=True,
+              help="JSONL field or CSV column of the text.")
 @click.option("--id-field", default="id", show_default=True,
               help="JSONL field or CSV column of the id (default when absent: FILE:LINE).")
 @click.option("--segments", is_flag=True, help="Also write every block's role, topic and scores.")
@@ -57,7 +58,8 @@ def side_paths(output: Path, fmt: str, engine: str) -> tuple[Path, Path]:
               help="Worker processes, each with its own model (default: all cores).")
 @click.option("--chunk-size", type=click.IntRange(1, 100_000), default=CHUNK_DOCS_DEFAULT, show_default=True,
               help="Documents per chunk: labelled together, written and fsynced together.")
-@click.option("--resume", is_flag=True, help="Keep what OUTPUT already holds, skip those ids, append the rest.")
+@click.option("--resume", is_flag=True,
+              help="Keep what OUTPUT already holds, skip those ids, append the rest.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing OUTPUT.")
 @click.option("--strict", is_flag=True, help="Stop with an error at the first bad record.")
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False), default=None,

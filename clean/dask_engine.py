@@ -85,7 +85,7 @@ def clean_partition(part: Partition, options: CleanOptions, out: str) -> dict:
             else:
                 yield item
 
-    writer = JsonlOutput(tmp)
+    writer = JsonlOutput(tmp, compress=target.name.lower().endswith(".gz"))
     writer.open(append=False)
     try:
         for chunk in chunked(docs(), options.chunk_docs, options.chunk_bytes):
@@ -141,7 +141,7 @@ def _client(scheduler: str, workers: int):
         raise InvalidInput('the Dask engine needs Dask: pip install "newssift[dask]"') from None
     if scheduler == "local":
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+                          dashboard_address=":0") as cluster, Client(cluster) as client:
             yield client
         return
     try:
@@ -151,6 +151,16 @@ def _client(scheduler: str, workers: int):
                            f"start one with `dask scheduler` or pass --scheduler local") from None
     with client:
         yield client
+
+
+def _compute(client, bag) -> list[dict]:
+    try:
+        return client.compute(bag).result()
+    except RuntimeError as exc:
+        if "deserializ" not in str(exc):
+            raise
+        raise InvalidInput("the Dask scheduler or workers cannot load newssift's tasks; install newssift "
+                           "(the same version) where `dask scheduler` and `dask worker` run") from None
 
 
 def run_dask(sources: list[Source], out: Path, options: CleanOptions, *, scheduler: str,
@@ -168,7 +178,7 @@ def run_dask(sources: list[Source], out: Path, options: CleanOptions, *, schedul
 
         with _client(scheduler, options.workers) as client:
             bag = db.from_sequence(todo, npartitions=len(todo)).map(clean_partition, options, str(out))
-            fresh = dict(zip((p.index for p in todo), client.compute(bag).result()))
+            fresh = dict(zip((p.index for p in todo), _compute(client, bag)))
     return _collect(parts, fresh, out, errors_path)
 
 

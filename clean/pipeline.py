@@ -88,7 +88,8 @@ def clean_corpus(sources: list[Source], output, errors: ErrorReport, options: Cl
         output.close(discard_if_empty=not wrote and not resume)
     counts.total.merge(counts.this_run)
     if counts.total.documents == 0:
-        seen = f"; {counts.this_run.errors} bad record(s), see {errors.path}" if counts.this_run.errors else ""
-        raise InvalidInput(f"no documents to clean in the inputs{seen}")
+        bad = counts.this_run.errors
+        raise InvalidInput("no documents to clean in the inputs"
+                           + (f"; {bad} bad record(s), see {errors.path}" if bad else ""))
     return counts
 

@@ -84,9 +84,10 @@ def _kind_of(path: str) -> str | None:
 
 
 def _glob_root(pattern: str) -> str:
+    """The folder a glob's ids are relative to: its parts before the first wildcard."""
     parts = Path(pattern).parts
-    static = [p for p in parts[:next(i for i, p in enumerate(parts) if any(c in p for c in _GLOB_CHARS))]]
-    return str(Path(*static)) if static else "."
+    first = next(i for i, p in enumerate(parts) if any(c in p for c in _GLOB_CHARS))
+    return str(Path(*parts[:first])) if first else "."
 
 
 def resolve_inputs(args: Iterable[str], options: CleanOptions) -> list[Source]:

@@ -82,7 +82,8 @@ def _label(model, docs: Sequence[Doc]) -> list[object]:
         return out
 
 
-def clean_docs(model, docs: Sequence[Doc], *, segments: bool = False, want_texts: bool = False) -> ChunkResult:
+def clean_docs(model, docs: Sequence[Doc], *, segments: bool = False,
+               want_texts: bool = False) -> ChunkResult:
     """Clean a chunk of documents; output lines keep the input order."""
     stats = Stats()
     lines, bad, texts = [], [], [] if want_texts else None

@@ -17,6 +17,7 @@ everything after the last whole record is cut off, and the ids read are skipped.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -65,9 +66,9 @@ class JsonlOutput:
 
     wants_texts = False  # the text stays in the record
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, compress: bool | None = None) -> None:
         self.path = Path(path)
-        self.gzip = self.path.name.lower().endswith(".gz")
+        self.gzip = self.path.name.lower().endswith(".gz") if compress is None else compress
         self._handle = None
         self._created = False
 
@@ -136,8 +137,6 @@ class JsonlOutput:
             return
         data = result.lines
         if self.gzip:
-            import gzip
-
             data = gzip.compress(data, GZIP_LEVEL, mtime=0)
         self._handle.write(data)
         self._handle.flush()

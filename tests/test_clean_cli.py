@@ -109,7 +109,8 @@ def test_stdin_and_csv(run, tmp_path):
 
 
 def test_bad_records_go_to_the_report_and_the_run_goes_on(run, tmp_path):
-    src = write_jsonl(tmp_path / "in.jsonl", [corpus(1)[0], "{broken", {"id": "x", "body": "?"}, corpus(2)[1]])
+    records = [corpus(1)[0], "{broken", {"id": "x", "body": "?"}, corpus(2)[1]]
+    src = write_jsonl(tmp_path / "in.jsonl", records)
     result = run(src, "-o", str(tmp_path / "out.jsonl"))
     assert result.exit_code == 0, result.output
     assert [r["id"] for r in read_jsonl(tmp_path / "out.jsonl")] == ["doc-0000", "doc-0001"]
@@ -200,3 +201,21 @@ def test_a_missing_model_is_one_line(tmp_path):
     result = CliRunner().invoke(group, ["clean", src, "-o", str(tmp_path / "o.jsonl"),
                                         "--model", str(tmp_path / "none")])
     assert result.exit_code == 2 and "no such model directory" in result.stderr
+
+
+def test_txt_dir_resume_rewrites_only_what_the_index_does_not_hold(run, tmp_path):
+    (tmp_path / "pages").mkdir()
+    for i in range(5):
+        (tmp_path / "pages" / f"p{i}.txt").write_text(ARTICLES[i % 4])
+    args = [str(tmp_path / "pages"), "-o", str(tmp_path / "clean"), "--format", "txt-dir",
+            "--chunk-size", "2"]
+    assert run(*args).exit_code == 0
+    index = tmp_path / "clean" / "_index.jsonl"
+    whole = index.read_bytes()
+    index.write_bytes(b"".join(whole.splitlines(keepends=True)[:3]) + b'{"id": "p3.t')
+    (tmp_path / "clean" / "p4.txt").unlink()
+    result = run(*args, "--resume")
+    assert result.exit_code == 0, result.output
+    assert index.read_bytes() == whole
+    assert sorted(p.name for p in (tmp_path / "clean").glob("p*.txt")) == [f"p{i}.txt" for i in range(5)]
+    assert json.loads((tmp_path / "clean" / "_summary.json").read_text())["resumed_documents"] == 3

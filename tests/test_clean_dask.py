@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import pytest
@@ -22,7 +23,7 @@ ARTICLES = [p.read_text(encoding="utf-8") for p in [ROOT / "examples" / "article
 
 @pytest.fixture(scope="module")
 def cluster_address():
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         yield cluster.scheduler_address
 
 
@@ -61,7 +62,8 @@ def test_dask_parts_equal_the_local_output_byte_for_byte(tiny_model_dir, cluster
     assert again.exit_code == 0, again.output
     assert part_path(out, 0).stat().st_mtime_ns == kept
     assert [line for p in parts for line in p.read_bytes().splitlines()] == dask_lines
-    assert json.loads((out / "_summary.json").read_text())["resumed_documents"] == 45
+    resumed = json.loads((out / "_summary.json").read_text())["resumed_documents"]
+    assert resumed == 16 + 15 + 13  # part 1 holds the bad line
 
 
 def test_gzip_part_pattern_and_a_model_loaded_once_per_worker(tiny_model_dir, cluster_address, tmp_path):
@@ -72,7 +74,10 @@ def test_gzip_part_pattern_and_a_model_loaded_once_per_worker(tiny_model_dir, cl
                                         "--engine", "dask", "--scheduler", cluster_address,
                                         "--partition-size", "4"])
     assert result.exit_code == 0, result.output
-    assert len(list((tmp_path / "out").glob("clean-*.jsonl.gz"))) == 6
+    parts = sorted((tmp_path / "out").glob("clean-*.jsonl.gz"))
+    assert len(parts) == 6
+    with gzip.open(parts[5], "rt") as handle:
+        assert [json.loads(line)["id"] for line in handle] == [20, 21, 22, 23]
 
     def models_loaded() -> int:
         from clean import work
@@ -87,3 +92,13 @@ def test_stdin_cannot_go_to_dask_workers(tiny_model_dir, tmp_path):
     result = CliRunner().invoke(clean, ["-", "-o", str(tmp_path / "out"), "--engine", "dask",
                                         "--model", str(tiny_model_dir)], input="{}\n")
     assert result.exit_code != 0 and "stdin cannot be read by Dask workers" in str(result.exception)
+
+
+def test_strict_stops_the_dask_run_with_the_bad_lines_place(tiny_model_dir, cluster_address, tmp_path):
+    src = tmp_path / "corpus.jsonl"
+    src.write_text(json.dumps({"id": 1, "text": ARTICLES[0]}) + "\n{broken\n")
+    result = CliRunner().invoke(clean, [str(src), "--model", str(tiny_model_dir), "-o", str(tmp_path / "out"),
+                                        "--engine", "dask", "--scheduler", cluster_address, "--strict"])
+    assert result.exit_code != 0
+    assert f"{src}, line 2: malformed JSON" in str(result.exception)
+    assert not list((tmp_path / "out").glob("part-*.jsonl"))

@@ -50,7 +50,8 @@ def test_undecodable_bytes_and_truncated_gzip_are_bad_records(tmp_path):
     items = read_all([str(path)])
     assert isinstance(items[1], BadRecord) and "UTF-8" in items[1].message and items[1].line == 2
     broken = tmp_path / "broken.jsonl.gz"
-    broken.write_bytes(gzip.compress(jsonl(*({"id": i, "text": "x" * 50} for i in range(200))).encode())[:-30])
+    whole = gzip.compress(jsonl(*({"id": i, "text": "x" * 50} for i in range(200))).encode())
+    broken.write_bytes(whole[:-30])
     items = read_all([str(broken)])
     assert isinstance(items[-1], BadRecord) and "gzip" in items[-1].message
 

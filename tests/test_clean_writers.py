@@ -7,10 +7,10 @@ import json
 
 import pytest
 
+from clean.readers import BadRecord
 from clean.summary import Stats
 from clean.work import ChunkResult
 from clean.writers import ErrorReport, JsonlOutput, TxtDirOutput, relpath_for_id
-from clean.readers import BadRecord
 
 
 def chunk(*ids, texts=False) -> ChunkResult:

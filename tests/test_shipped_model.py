@@ -66,3 +66,8 @@ def test_segment_many_equals_segment_one_by_one(shipped_model):
     texts = [(ROOT / "examples" / "article.txt").read_text(encoding="utf-8"), "", "One line only.",
              (FIXTURES / "election.txt").read_text(encoding="utf-8")]
     assert shipped_model.segment_many(texts) == [shipped_model.segment(t) for t in texts]
+
+
+def test_dicts_path_equals_records_path(shipped_model):
+    texts = [(FIXTURES / "election.txt").read_text(encoding="utf-8"), ""]
+    assert shipped_model.segment_many_dicts(texts) == [r.to_dict() for r in shipped_model.segment_many(texts)]

@@ -45,6 +45,7 @@ class TrainConfig:
     seed: int = 13
     composed_documents: int = 4000
     composed_weight: float = 1.0
+    p_comments: float = 0.35
     handwritten_weight: float = 5.0
     labels_weight: float = 10.0
     holdout_fraction: float = 0.2

@@ -18,7 +18,7 @@ from classifier.errors import TrainingError
 from classifier.features import shallow_features
 from classifier.labels import DEFAULT_TOPICS, ROLES
 from classifier.segment import segment
-from training.compose import compose_document
+from training.compose import ComposeOptions, compose_document
 from training.config import TrainConfig
 from training.sources import (
     BlockPage,
@@ -165,9 +165,10 @@ def composed_docs(cfg: TrainConfig, boilerplate: list[str], teasers: list[tuple[
     n = cfg.composed_documents if n is None else n
     docs = []
     comments = comment_pool(cfg) if comments is None else comments
+    options = ComposeOptions(p_comments=cfg.p_comments)
     for headline, paragraphs in stories[:n]:
         doc = compose_document(rng, headline, paragraphs, rng.sample(teasers, 10), boilerplate,
-                               comments=comments)
+                               options, comments=comments)
         docs.append(RoleDoc(doc.texts, np.array([ROLE_CODES[r] for r in doc.roles], np.int8),
                             "composed", cfg.composed_weight, doc.topics))
     return docs
