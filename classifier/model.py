@@ -34,7 +34,7 @@ class Scores:
     p_teaser: np.ndarray
     role: np.ndarray  # 0 main, 1 teaser, 2 boilerplate
     role_score: np.ndarray
-    topic_proba: np.ndarray  # per block
+    topic_proba: np.ndarray  # per block; filled for teasers only
     article_proba: np.ndarray  # per document
     article_has_topic: np.ndarray
 
@@ -74,7 +74,11 @@ class NewssiftModel:
         n_docs = len(docs)
         role, role_score, p_main, p_teaser = self.score_roles(batch)
         is_main = role == 0
-        topic_proba = self.topic.predict_proba(batch.tfidf)
+        # Only teasers show a topic of their own (main blocks take the article's).
+        teasers = np.flatnonzero(role == 1)
+        topic_proba = np.zeros((len(role), len(self.topic.classes_)))
+        if len(teasers):
+            topic_proba[teasers] = self.topic.predict_proba(batch.tfidf[teasers])
         # Article topic: from the main blocks; with none, from all that are not boilerplate.
         has_main = np.bincount(batch.doc[is_main], minlength=n_docs) > 0
         use = is_main | (~has_main[batch.doc] & (role == 1))

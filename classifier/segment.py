@@ -15,9 +15,10 @@ from dataclasses import dataclass
 __all__ = ["Block", "segment"]
 
 # Line ends as str.splitlines() knows them, minus the form feed / file separator
-# family that scraped text uses inside lines.
-_LINE_RE = re.compile(r"[^\r\n\u2028\u2029\x85]+")
-_NON_SPACE_RE = re.compile(r"\S")
+# family that scraped text uses inside lines.  One match per non-empty line, the
+# group spanning the line without its surrounding whitespace.
+_BREAKS = "\r\n\u2028\u2029\x85"
+_BLOCK_RE = re.compile(rf"[^\S{_BREAKS}]*(\S(?:[^{_BREAKS}]*\S)?)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +38,7 @@ def segment(text: str) -> list[Block]:
     stripped text); nothing inside a line is changed, nothing is reordered.
     """
     blocks: list[Block] = []
-    for match in _LINE_RE.finditer(text):
-        line = match.group()
-        stripped = line.strip()
-        if not stripped:
-            continue
-        lead = _NON_SPACE_RE.search(line).start()
-        start = match.start() + lead
-        blocks.append(Block(len(blocks), start, start + len(stripped), stripped))
+    append = blocks.append
+    for i, match in enumerate(_BLOCK_RE.finditer(text)):
+        append(Block(i, match.start(1), match.end(1), match.group(1)))
     return blocks

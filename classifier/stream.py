@@ -11,9 +11,15 @@ import json
 from collections.abc import Iterator
 from typing import IO
 
+import orjson
+
 from classifier.model import NewssiftModel
 
 __all__ = ["classify_jsonl", "parse_line"]
+
+
+def _dumps(record: dict) -> str:
+    return orjson.dumps(record).decode("utf-8")
 
 
 def parse_line(raw: bytes, line_no: int) -> tuple[object, str | None, str | None]:
@@ -24,6 +30,8 @@ def parse_line(raw: bytes, line_no: int) -> tuple[object, str | None, str | None
         return None, None, f"line {line_no}: not valid UTF-8"
     except json.JSONDecodeError as exc:
         return None, None, f"line {line_no}: malformed JSON ({exc.msg})"
+    except RecursionError:
+        return None, None, f"line {line_no}: JSON nested too deeply"
     if not isinstance(rec, dict):
         return None, None, f"line {line_no}: expected a JSON object"
     doc_id = rec.get("id", line_no)
@@ -50,7 +58,7 @@ def classify_jsonl(model: NewssiftModel, lines: IO[bytes], out: IO[str], batch_s
                    name: str = "input") -> int:
     """Label every line; returns how many lines got an error record."""
     errors = 0
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    dumps = _dumps
     for batch in _batches(lines, batch_size):
         parsed = [(n, *parse_line(raw, n)) for n, raw in batch]
         good = [(doc_id, text) for _, doc_id, text, err in parsed if err is None]
