@@ -151,9 +151,11 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
               help="Score the new model on held-out data and store the figures in its manifest.")
 def train(config_path: str, out_dir: str, labels_files: tuple[str, ...], evaluate: bool) -> None:
     """Train a model and write it, with its manifest and model card, to --out."""
+    from classifier.persist import check_output_dir
     from training.card import write_trained_model
     from training.config import load_config
 
+    check_output_dir(Path(out_dir))  # before a long training run, not after it
     cfg = load_config(config_path)
     missing = [p for p in labels_files if not Path(p).is_file()]
     if missing:

@@ -110,7 +110,7 @@ def shallow_features(texts: Sequence[str]) -> np.ndarray:
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
     starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
     ends = starts + lengths
-    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     flags = _flags(codes)
     space = (flags & F_SPACE) > 0
     prev_space = np.concatenate([[True], space[:-1]])

@@ -90,10 +90,21 @@ def load_model(model_dir: Path | str | None = None) -> NewssiftModel:
     return model
 
 
+def check_output_dir(out_dir: Path) -> None:
+    """Refuse to replace anything but an earlier model: ``--out models`` must not eat ``models/``."""
+    out_dir = Path(out_dir).resolve()
+    if out_dir == out_dir.parent or out_dir == Path.cwd().resolve():
+        raise ModelError(f"{out_dir}: give a new directory for the model, not this one")
+    if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir())
+                                                     and not (out_dir / MANIFEST_FILE).is_file())):
+        raise ModelError(f"{out_dir}: exists and is not a model directory; choose another --out")
+
+
 def save_model(model: NewssiftModel, out_dir: Path | str, manifest: dict[str, Any],
                extra_files: dict[str, str] | None = None) -> Path:
     """Write ``model`` and its manifest to ``out_dir`` atomically (replacing it if present)."""
     out_dir = Path(out_dir)
+    check_output_dir(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 __all__ = ["Block", "segment"]
 
 # Line ends as str.splitlines() knows them, minus the form feed / file separator
-# family that scraped text uses inside lines.  One match per non-empty line, the
-# group spanning the line without its surrounding whitespace.
+# family that scraped text uses inside lines.  One match per non-empty line,
+# spanning it without its surrounding whitespace (linear: no backtracking over space runs).
 _BREAKS = "\r\n\u2028\u2029\x85"
-_BLOCK_RE = re.compile(rf"[^\S{_BREAKS}]*(\S(?:[^{_BREAKS}]*\S)?)")
+_BLOCK_RE = re.compile(rf"\S(?:[^{_BREAKS}]*\S)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,5 +40,5 @@ def segment(text: str) -> list[Block]:
     blocks: list[Block] = []
     append = blocks.append
     for i, match in enumerate(_BLOCK_RE.finditer(text)):
-        append(Block(i, match.start(1), match.end(1), match.group(1)))
+        append(Block(i, match.start(), match.end(), match.group()))
     return blocks

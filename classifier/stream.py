@@ -25,13 +25,11 @@ def _dumps(record: dict) -> str:
 def parse_line(raw: bytes, line_no: int) -> tuple[object, str | None, str | None]:
     """(id, text, error) for one input line."""
     try:
-        rec = json.loads(raw)
+        rec = orjson.loads(raw)  # strict: also refuses lone surrogates such as "\ud800"
     except UnicodeDecodeError:
         return None, None, f"line {line_no}: not valid UTF-8"
     except json.JSONDecodeError as exc:
         return None, None, f"line {line_no}: malformed JSON ({exc.msg})"
-    except RecursionError:
-        return None, None, f"line {line_no}: JSON nested too deeply"
     if not isinstance(rec, dict):
         return None, None, f"line {line_no}: expected a JSON object"
     doc_id = rec.get("id", line_no)

@@ -22,6 +22,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
+
 from classifier.errors import InvalidInput
 from clean.options import CleanOptions
 
@@ -183,7 +185,7 @@ def _jsonl(source: Source, options: CleanOptions) -> Iterator[Doc | BadRecord]:
 
 def _parse_jsonl(raw: bytes, n: int, name: str, options: CleanOptions) -> Doc | BadRecord:
     try:
-        rec = json.loads(raw)
+        rec = orjson.loads(raw)  # strict: also refuses lone surrogates such as "\ud800"
     except UnicodeDecodeError as exc:
         return BadRecord(name, n, f"not valid UTF-8 (byte {exc.start} of the line)")
     except json.JSONDecodeError as exc:

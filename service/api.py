@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import orjson
 from flask import Flask, request
 from pydantic import BaseModel, ValidationError
 
@@ -71,7 +72,7 @@ def parse_json(model: type[M], allow_empty: bool = False) -> M:
         raise ApiError(415, "unsupported_media_type",
                        f"expected Content-Type application/json, got {request.mimetype or 'none'!r}")
     try:
-        raw = json.loads(decode_body(data))
+        raw = orjson.loads(decode_body(data))  # strict: also refuses lone surrogates
     except json.JSONDecodeError as exc:
         raise ApiError(400, "invalid_json", f"body is not valid JSON: {exc}") from None
     except RecursionError:

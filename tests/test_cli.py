@@ -107,3 +107,19 @@ def test_train_rejects_unknown_config_keys(tmp_path):
     result = CliRunner().invoke(cli, ["train", "--config", str(cfg), "--out", str(tmp_path / "m")])
     assert result.exit_code != 0 and "unknown setting(s) main_alhpa" in result.stderr
     assert not (tmp_path / "m").exists()
+
+
+def test_jsonl_lone_surrogate_is_an_error_record_not_a_crash(run):
+    lines = ['{"id": 1, "text": "bad \\ud800 text"}', json.dumps({"id": 2, "text": "Fine line."})]
+    result = run("--input-format", "jsonl", "-", input="\n".join(lines) + "\n")
+    assert result.exit_code == 0
+    records = [json.loads(x) for x in result.stdout.splitlines()]
+    assert "error" in records[0] and records[1]["segments"]
+
+
+def test_train_refuses_to_replace_a_directory_that_is_not_a_model(tmp_path):
+    (tmp_path / "keep.txt").write_text("precious")
+    result = CliRunner().invoke(cli, ["train", "--config", "training/configs/tiny.toml",
+                                      "--out", str(tmp_path)])
+    assert result.exit_code != 0 and "not a model directory" in result.stderr
+    assert (tmp_path / "keep.txt").read_text() == "precious"

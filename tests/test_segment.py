@@ -52,3 +52,13 @@ def test_result_dict_has_every_field_of_the_records():
     seg = Segment(0, 0, 4, "Text", "main", 0.9, "sport", 0.8)
     art = Article("sport", 0.8, "Text", 1, 1, 0, 0)
     assert Result(art, [seg]).to_dict() == {"article": asdict(art), "segments": [asdict(seg)]}
+
+
+def test_long_whitespace_runs_take_linear_time():
+    import time
+
+    text = "a" + " " * 200_000 + "\n" + " " * 200_000 + "b"
+    start = time.perf_counter()
+    blocks = segment(text)
+    assert [b.text for b in blocks] == ["a", "b"]
+    assert time.perf_counter() - start < 1.0

@@ -109,3 +109,11 @@ def test_openapi_describes_every_route(app, client):
     schemas = doc["components"]["schemas"]
     assert schemas["LabelItem"]["properties"]["role"]["anyOf"][0]["enum"] == ["main", "teaser", "boilerplate"]
     assert doc["paths"]["/v1/retrain"]["post"]["security"] == [{"bearer": []}]
+
+
+@pytest.mark.parametrize("path", ["/v1/segment", "/v1/segment/batch"])
+def test_lone_surrogate_escape_is_a_400_not_a_500(client, path):
+    body = (b'{"text": "bad \\ud800"}' if path == "/v1/segment"
+            else b'{"documents": [{"text": "bad \\ud800"}]}')
+    r = client.post(path, data=body, content_type="application/json")
+    assert_error(r, 400, "invalid_json")
