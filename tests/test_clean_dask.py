@@ -85,7 +85,9 @@ def test_gzip_part_pattern_and_a_model_loaded_once_per_worker(tiny_model_dir, cl
         return len(work._MODELS)
 
     with Client(cluster_address) as client:
-        assert set(client.run(models_loaded).values()) == {1}
+        loaded = list(client.run(models_loaded).values())
+    # Once per worker that ran a task (Dask may give every task to one worker), never more.
+    assert max(loaded) == 1 and all(n <= 1 for n in loaded)
 
 
 def test_stdin_cannot_go_to_dask_workers(tiny_model_dir, tmp_path):

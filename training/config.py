@@ -35,6 +35,7 @@ class TrainConfig:
     # Sources whose gold keeps user comments, which we do not count as main.
     comment_sources: tuple[str, ...] = ("cleaneval", "htmltotext-multi")
     comment_source_weight: float = 0.5
+    drop_comment_tails: bool = True
     topic_files: tuple[str, ...] = (
         "huffpost", "bbc", "agnews", "huffpost-headlines", "nyt-frontpage", "inshorts",
         "20news", "insightcrime", "satp",

@@ -94,7 +94,7 @@ def block_docs(cfg: TrainConfig, sources: Iterable[str]) -> Iterator[RoleDoc]:
                 break
             cov = np.asarray(page.cov)
             keep = ~((cov > UNSURE_COV[0]) & (cov < UNSURE_COV[1]))
-            if source in cfg.comment_sources:
+            if source in cfg.comment_sources and cfg.drop_comment_tails:
                 keep &= ~main_after_body(np.asarray(page.main))
             roles = np.where(np.asarray(page.main) == 1, 0, NOT_MAIN).astype(np.int8)
             yield RoleDoc(page.texts, roles, source, weight, page=page, keep=keep)
