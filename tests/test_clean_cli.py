@@ -124,8 +124,9 @@ def test_strict_stops_at_the_first_bad_record(run, tmp_path):
     src = write_jsonl(tmp_path / "in.jsonl", [*corpus(3), "{broken", *corpus(5)[3:]])
     result = run(src, "-o", str(tmp_path / "out.jsonl"), "--strict", "--chunk-size", "2")
     assert result.exit_code == 2
-    assert result.stderr == f"newssift: {src}, line 4: malformed JSON (Expecting property name enclosed " \
-                            "in double quotes, column 2) (--strict stops at the first bad record)\n"
+    assert result.stderr.startswith(f"newssift: {src}, line 4: malformed JSON (")
+    assert result.stderr.endswith("(--strict stops at the first bad record)\n")
+    assert result.stderr.count("\n") == 1
     done = read_jsonl(tmp_path / "out.jsonl") if (tmp_path / "out.jsonl").exists() else []
     assert [r["id"] for r in done] == [f"doc-{i:04d}" for i in range(len(done))] and len(done) <= 3
 
