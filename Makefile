@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/newssift classify examples/article.txt
+	$(BIN)/newssift classify --format text examples/article.txt
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
