@@ -186,4 +186,5 @@ def _write_atomic(path: Path, content: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(content)
+    os.chmod(tmp, 0o644)  # mkstemp makes it private
     os.replace(tmp, path)
