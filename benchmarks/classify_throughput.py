@@ -15,45 +15,19 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = "1"  # one core, for every library, before numpy is imported
 
 import argparse  # noqa: E402
-import gzip  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from corpus import build_corpus, timed  # noqa: E402
+
 from classifier import load_model, segment  # noqa: E402
 from classifier.stream import classify_jsonl  # noqa: E402
-
-
-def build_corpus(n_docs: int) -> list[str]:
-    blocks_dir = ROOT.parent / "shared" / "data" / "blocks"
-    texts: list[str] = []
-    if blocks_dir.is_dir():
-        for name in ("utomo-chaos", "modern2026", "readability", "cleanportaleval"):
-            with gzip.open(blocks_dir / f"{name}.jsonl.gz", "rt", encoding="utf-8") as handle:
-                for line in handle:
-                    texts.append("\n".join(b["text"] for b in json.loads(line)["blocks"]))
-                    if len(texts) >= n_docs:
-                        return texts
-    own = [p.read_text(encoding="utf-8") for p in
-           [ROOT / "examples" / "article.txt", *sorted((ROOT / "tests" / "fixtures").glob("*.txt"))]]
-    while len(texts) < n_docs:
-        texts.append(own[len(texts) % len(own)])
-    return texts
-
-
-def timed(fn, repeat: int = 1) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> None:

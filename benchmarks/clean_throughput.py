@@ -21,7 +21,6 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = "1"  # one core for the in-process baselines, before numpy is imported
 
 import argparse  # noqa: E402
-import gzip  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import subprocess  # noqa: E402
@@ -33,32 +32,16 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from corpus import build_corpus, own_articles, timed  # noqa: E402
+
 from classifier import load_model, segment  # noqa: E402
 
-BLOCK_SOURCES = ("utomo-chaos", "modern2026", "readability", "cleanportaleval")
 FIXED_COST_DOCS = 16
 SMALL_DOC_LINES = 4
 
 
-def own_articles() -> list[str]:
-    paths = [ROOT / "examples" / "article.txt", *sorted((ROOT / "tests" / "fixtures").glob("*.txt"))]
-    return [p.read_text(encoding="utf-8") for p in paths]
 
 
-def build_corpus(n_docs: int) -> list[str]:
-    blocks_dir = ROOT.parent / "shared" / "data" / "blocks"
-    texts: list[str] = []
-    if blocks_dir.is_dir():
-        for name in BLOCK_SOURCES:
-            with gzip.open(blocks_dir / f"{name}.jsonl.gz", "rt", encoding="utf-8") as handle:
-                for line in handle:
-                    texts.append("\n".join(b["text"] for b in json.loads(line)["blocks"]))
-                    if len(texts) >= n_docs:
-                        return texts
-    own = own_articles()
-    while len(texts) < n_docs:
-        texts.append(own[len(texts) % len(own)])
-    return texts
 
 
 def write_small_corpus(path: Path, n_docs: int) -> None:
@@ -91,13 +74,6 @@ def run_clean(corpus: Path, out: Path, workers: int, model: str | None) -> dict:
     return {"wall": wall, **summary["this_run"]}
 
 
-def timed(fn, repeat: int = 1) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> None:
