@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from classifier.errors import InvalidInput, NewssiftError
+from classifier.textio import decode_utf8
 
 __all__ = ["main", "cli"]
 
@@ -43,18 +44,7 @@ def read_text(path: str, max_bytes: int = MAX_DOCUMENT_BYTES_DEFAULT) -> str:
         raise InvalidInput(f"{name}: permission denied") from None
     if len(data) > max_bytes:
         raise InvalidInput(f"{name}: larger than {max_bytes} bytes; split it or use --input-format jsonl")
-    return decode_text(data, name)
-
-
-def decode_text(data: bytes, name: str) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if b"\x00" in data:
-        raise InvalidInput(f"{name}: binary data (NUL bytes); expected UTF-8 text")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{name}: not valid UTF-8 (byte {exc.start}); re-encode it as UTF-8") from None
+    return decode_utf8(data, name)
 
 
 class NewssiftGroup(click.Group):

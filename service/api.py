@@ -16,6 +16,8 @@ import orjson
 from flask import Flask, request
 from pydantic import BaseModel, ValidationError
 
+from classifier.errors import InvalidInput
+from classifier.textio import decode_utf8
 from service.errors import ApiError
 from service.schemas import ErrorResponse
 
@@ -46,17 +48,11 @@ def endpoint(*, summary: str, response: type[BaseModel] | None, body: type[BaseM
 
 
 def decode_body(data: bytes) -> str:
-    """Strict UTF-8 (a leading BOM is dropped); NUL bytes mean binary data, not text."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    """The body as text, by the rule every edge applies (:func:`classifier.textio.decode_utf8`)."""
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ApiError(400, "invalid_encoding",
-                       f"body is not valid UTF-8 (byte {exc.start}); send UTF-8 text") from None
-    if "\x00" in text:
-        raise ApiError(400, "invalid_encoding", "body holds NUL bytes; send text, not binary data")
-    return text
+        return decode_utf8(data, "body")
+    except InvalidInput as exc:
+        raise ApiError(400, "invalid_encoding", str(exc)) from None
 
 
 def _is_json() -> bool:

@@ -21,6 +21,7 @@ from pathlib import Path
 from classifier.labels import ROLES
 from classifier.model import NewssiftModel
 from service.settings import PROJECT_ROOT
+from training.metrics import class_report
 
 __all__ = ["GoldDoc", "gold_documents", "gold_metrics", "heldout_metrics", "labels_cv_metrics",
            "GOLD_GLOBS"]
@@ -59,14 +60,10 @@ def _accuracy(hits: Sequence[bool]) -> float | None:
 
 
 def _macro_f1(pairs: Sequence[tuple[str, str]]) -> float | None:
-    f1s = []
-    for label in ROLES:
-        tp = sum(1 for g, p in pairs if g == label and p == label)
-        fp = sum(1 for g, p in pairs if g != label and p == label)
-        fn = sum(1 for g, p in pairs if g == label and p != label)
-        if tp + fn:
-            f1s.append(2 * tp / (2 * tp + fp + fn))
-    return sum(f1s) / len(f1s) if f1s else None
+    if not pairs:
+        return None
+    gold, predicted = zip(*pairs)
+    return class_report(gold, predicted, ROLES)["_overall"]["macro_f1"]
 
 
 def score_docs(model: NewssiftModel, docs: Sequence[GoldDoc], prefix: str) -> dict[str, float]:
