@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import SGDClassifier
@@ -21,7 +22,7 @@ from sklearn.model_selection import GroupKFold
 from classifier.context import context_features
 from classifier.features import BlockBatch
 
-__all__ = ["MainScorer", "TeaserScorer", "linear_input"]
+__all__ = ["MainScorer", "TeaserScorer", "linear_input", "linear_proba"]
 
 
 def shift_rows(x: sp.csr_matrix, k: int, doc: np.ndarray) -> sp.csr_matrix:
@@ -48,6 +49,21 @@ def linear_input(batch: BlockBatch, neighbour_words: float = 0.0) -> sp.csr_matr
                   neighbour_words * shift_rows(batch.tfidf, 1, batch.doc)]
     parts.append(sp.csr_matrix(batch.dense))
     return sp.hstack(parts, format="csr", dtype=np.float32)
+
+
+def linear_proba(model: SGDClassifier, batch: BlockBatch, neighbour_words: float = 0.0,
+                 ) -> np.ndarray:
+    """P(class 1) of a fitted logistic first pass, as ``predict_proba(linear_input(batch))``.
+
+    Computed as words @ w + dense @ w' without stacking the two: turning the dense
+    block into a sparse one for ``hstack`` costs more than the whole product.
+    """
+    if neighbour_words:
+        return model.predict_proba(linear_input(batch, neighbour_words))[:, 1]
+    coef = model.coef_.ravel()
+    n_words = batch.tfidf.shape[1]
+    z = batch.tfidf @ coef[:n_words] + batch.dense @ coef[n_words:] + model.intercept_[0]
+    return expit(z)
 
 
 def _sgd(alpha: float, epochs: int, seed: int) -> SGDClassifier:
@@ -100,8 +116,8 @@ class MainScorer(ClassifierMixin, BaseEstimator):
         return self
 
     def first_pass(self, batch: BlockBatch) -> np.ndarray:
-        x = linear_input(batch, getattr(self, "neighbour_words", 0.0))
-        return self.first_.predict_proba(x)[:, 1].astype(np.float32)
+        return linear_proba(self.first_, batch, getattr(self, "neighbour_words", 0.0)
+                            ).astype(np.float32)
 
     def _second_input(self, p: np.ndarray, batch: BlockBatch) -> np.ndarray:
         ctx = context_features(p, batch.n_words.astype(np.float32), batch.doc, batch.pos)
@@ -135,7 +151,8 @@ class TeaserScorer(ClassifierMixin, BaseEstimator):
     def predict_proba(self, batch: BlockBatch) -> np.ndarray:
         if len(batch) == 0:
             return np.zeros((0, 2))
-        return self.model_.predict_proba(linear_input(batch))
+        p = linear_proba(self.model_, batch)
+        return np.column_stack([1 - p, p])
 
     def predict(self, batch: BlockBatch) -> np.ndarray:
         return (self.predict_proba(batch)[:, 1] >= 0.5).astype(np.int8)

@@ -1,0 +1,70 @@
+"""The fast n-gram counter gives exactly what scikit-learn's CountVectorizer gives."""
+
+import pickle
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import CountVectorizer
+
+from classifier.counting import NgramCounter
+from classifier.features import Featurizer
+
+CORPUS = [
+    "Fighting near Bakhmut went on through the night, officials said.",
+    "The court ruled on Tuesday that the ban was unlawful.",
+    "ΣΟΦΟΣ ΑΝΘΡΩΠΟΣ said the Greek papers; naïve café owners agreed.",
+    "Subscribe to our newsletter | Privacy policy | Terms",
+    "Share this article: Facebook Twitter Email",
+    "officials said the night was quiet; the court said nothing",
+    "",
+    "a b c d",  # single letters are not tokens
+    "QQ qq Qq are not special to the counter",
+]
+
+
+def _same(a, b) -> bool:
+    a, b = a.tocsr(), b.tocsr()
+    a.sort_indices()
+    return (a.shape == b.shape and np.array_equal(a.indptr, b.indptr)
+            and np.array_equal(a.indices, b.indices) and np.array_equal(a.data, b.data))
+
+
+def test_counts_equal_count_vectorizer_including_bigrams_of_dropped_words():
+    # max_features keeps some bigrams whose words were cut: they must still be counted.
+    vec = CountVectorizer(ngram_range=(1, 2), max_features=25, dtype=np.float32).fit(CORPUS)
+    assert NgramCounter.supports(vec)
+    fast = NgramCounter(vec.vocabulary_)
+    assert _same(vec.transform(CORPUS), fast.transform(CORPUS))
+
+
+def test_unigram_vocabularies_are_supported_too():
+    vec = CountVectorizer(dtype=np.float32).fit(CORPUS)
+    assert _same(vec.transform(CORPUS), NgramCounter(vec.vocabulary_).transform(CORPUS))
+
+
+def test_settings_it_cannot_reproduce_fall_back_to_scikit_learn():
+    assert not NgramCounter.supports(CountVectorizer(stop_words="english").fit(CORPUS))
+    assert not NgramCounter.supports(CountVectorizer(analyzer="char").fit(CORPUS))
+
+
+_VEC = CountVectorizer(ngram_range=(1, 2), dtype=np.float32).fit(CORPUS)
+_FAST = NgramCounter(_VEC.vocabulary_)
+_WORDS = st.sampled_from(["the", "court", "said", "night", "Σ", "ΣΟΦΟΣ", "qq", "QQ", "\n",
+                          " ", ".", "officials", "İ", "naïve", "café", "x"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=30), st.lists(_WORDS, max_size=12).map("".join)),
+                max_size=6))
+def test_counts_match_on_arbitrary_text(texts):
+    assert _same(_VEC.transform(texts), _FAST.transform(texts))
+
+
+def test_featurizer_pickles_without_its_derived_counter():
+    featurizer = Featurizer(min_df=1).fit([CORPUS[:4], CORPUS[4:]])
+    featurizer.transform([CORPUS])
+    assert "_fast_counter" in featurizer.__dict__
+    clone = pickle.loads(pickle.dumps(featurizer))
+    assert "_fast_counter" not in clone.__dict__
+    assert _same(clone.transform([CORPUS]).tfidf, featurizer.transform([CORPUS]).tfidf)
