@@ -95,7 +95,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=str(ROOT / "models" / "default"))
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=4, help="threads per worker (1: sync worker)")
+    ap.add_argument("--threads", type=int, default=8, help="threads per worker (1: sync worker)")
     ap.add_argument("--json-out", default=None)
     args = ap.parse_args()
     body = json.dumps({"text": article()}).encode()

@@ -9,13 +9,14 @@ from typing import Any
 from flask import Flask, current_app
 
 from service import db, errors
+from service.batcher import Batcher
 from service.errors import ApiError
 from service.holder import ModelHolder
 from service.jobs import reap
 from service.settings import load_settings
 from service.versions import bootstrap
 
-__all__ = ["create_app", "prepare", "serving_model"]
+__all__ = ["create_app", "prepare", "serving_model", "label_texts"]
 
 log = logging.getLogger("newssift.service")
 _thread_limits: Any = None
@@ -62,6 +63,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     holder = ModelHolder(settings["model_dir"], settings["reload_interval"])
     app.extensions["newssift_model"] = holder
+    app.extensions["newssift_batcher"] = Batcher(settings["max_batch_docs"],
+                                                        threads=settings["threads"])
     holder.refresh()
 
     from service.routes import health, labels, models, retrain, segment
@@ -78,3 +81,8 @@ def serving_model():
         raise ApiError(503, "no_model", "no model is loaded; train one (`newssift train`) and set "
                        "NEWSSIFT_SEED_MODEL, or activate a version")
     return current
+
+
+def label_texts(model, texts: list[str]) -> list[dict]:
+    """JSON-ready results for ``texts``, labelled together with other requests' waiting texts."""
+    return current_app.extensions["newssift_batcher"].label(model, texts)

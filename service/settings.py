@@ -76,6 +76,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Largest request body in bytes; larger ones get 413.", int),
     Setting("max_batch", "NEWSSIFT_MAX_BATCH", 64,
             "Most documents in one `POST /v1/segment/batch`.", int),
+    Setting("max_batch_docs", "NEWSSIFT_MAX_BATCH_DOCS", 32,
+            "Most documents a worker labels in one model call when requests arrive together "
+            "(1: no batching across requests).", int),
     Setting("train_config", "NEWSSIFT_TRAIN_CONFIG", "training/configs/default.toml",
             "Training config (TOML) for `POST /v1/retrain`; relative to the project root.", str),
     Setting("gate_tolerance", "NEWSSIFT_GATE_TOLERANCE", 0.02,
@@ -96,7 +99,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "NEWSSIFT_HOST", "127.0.0.1", "`newssift serve`: address to bind.", str),
     Setting("port", "NEWSSIFT_PORT", 8000, "`newssift serve`: port to bind.", int),
     Setting("workers", "NEWSSIFT_WORKERS", 2, "`newssift serve`: gunicorn worker processes.", int),
-    Setting("worker_threads", "NEWSSIFT_WORKER_THREADS", 4,
+    Setting("worker_threads", "NEWSSIFT_WORKER_THREADS", 8,
             "`newssift serve`: threads per gunicorn worker (gthread worker class).", int),
 )
 
@@ -131,7 +134,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
         out["seed_model"] = default_model_dir()
     config = Path(out["train_config"])
     out["train_config"] = str(config if config.is_absolute() else PROJECT_ROOT / config)
-    for name in ("max_bytes", "max_batch", "workers", "worker_threads", "threads"):
+    for name in ("max_bytes", "max_batch", "max_batch_docs", "workers", "worker_threads", "threads"):
         if out[name] < 1:
             raise InvalidInput(f"setting {name} ({_BY_NAME[name].env}) must be at least 1")
     return out

@@ -5,15 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from service.api import decode_body, endpoint, parse_json
-from service.app import serving_model
+from service.app import label_texts, serving_model
 from service.errors import ApiError
 from service.schemas import BatchRequest, BatchResponse, SegmentRequest, SegmentResponse
 
 bp = Blueprint("segment", __name__, url_prefix="/v1/segment")
 
 
-def _result(result, version: str, doc_id) -> dict:
-    out = result.to_dict()
+def _result(out: dict, version: str, doc_id) -> dict:
     out["model"] = version
     out["id"] = doc_id
     return out
@@ -29,7 +28,7 @@ def segment_one():
     else:
         doc = parse_json(SegmentRequest)
     version, model = serving_model()
-    return _result(model.segment(doc.text), version, doc.id)
+    return _result(label_texts(model, [doc.text])[0], version, doc.id)
 
 
 @bp.post("/batch")
@@ -43,6 +42,6 @@ def segment_batch():
         raise ApiError(422, "batch_too_large",
                        f"{len(batch.documents)} documents; send at most {limit} per request")
     version, model = serving_model()
-    results = model.segment_many([d.text for d in batch.documents])
+    results = label_texts(model, [d.text for d in batch.documents])
     return {"model": version,
             "results": [_result(r, version, d.id) for r, d in zip(results, batch.documents)]}

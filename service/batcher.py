@@ -1,0 +1,115 @@
+"""Requests that arrive together are labelled together.
+
+Labelling one 5 KB article costs about 3.5 ms, nearly all of it fixed per call
+(input checks, a hundred tree walks, sparse-matrix bookkeeping); labelling eight
+at once costs barely more than one. Under load a gthread worker holds several
+requests at a time, so each hands its text to the worker's :class:`Batcher` and
+waits, while one thread labels everything that is waiting in a single
+``segment_many_dicts`` call. Nothing waits for a batch to fill: an idle batcher
+runs a lone request at once, so latency without load is unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from dataclasses import dataclass, field
+
+from classifier.model import NewssiftModel
+
+__all__ = ["Batcher", "MAX_BATCH_DOCS_DEFAULT", "MAX_BATCH_CHARS_DEFAULT"]
+
+MAX_BATCH_DOCS_DEFAULT = 32
+# A batch stops growing past this much text, so that one huge body delays few others.
+MAX_BATCH_CHARS_DEFAULT = 1_000_000
+
+
+@dataclass
+class _Job:
+    model: NewssiftModel
+    texts: list[str]
+    done: threading.Event = field(default_factory=threading.Event)
+    results: list[dict] | None = None
+    error: BaseException | None = None
+
+
+class Batcher:
+    """Labels texts for many threads of one process, batching those that wait together."""
+
+    def __init__(self, max_docs: int = MAX_BATCH_DOCS_DEFAULT,
+                 max_chars: int = MAX_BATCH_CHARS_DEFAULT, threads: int = 1) -> None:
+        self.max_docs = max_docs
+        self.max_chars = max_chars
+        self.threads = threads
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+
+    def label(self, model: NewssiftModel, texts: list[str]) -> list[dict]:
+        """``model.segment_many_dicts(texts)``, run together with other threads' texts."""
+        if not texts:
+            return []
+        job = _Job(model, texts)
+        self._start()
+        self._queue.put(job)
+        job.done.wait()
+        if job.error is not None:
+            raise job.error
+        assert job.results is not None
+        return job.results
+
+    def _start(self) -> None:
+        # The thread is started lazily and again after a fork: threads do not survive one.
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid != os.getpid():
+                self._queue = queue.SimpleQueue()
+                threading.Thread(target=self._run, args=(self._queue,), name="newssift-batcher",
+                                 daemon=True).start()
+                self._pid = os.getpid()
+
+    def _run(self, jobs: queue.SimpleQueue[_Job]) -> None:
+        # OpenMP's thread count is per thread: limit this one, or the boosting head
+        # starts a team per core in every worker, and idle team threads spin on the
+        # cores the other workers need (3x fewer requests/s on 2 cores).
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(self.threads)
+        while True:
+            batch = [jobs.get()]
+            docs, chars = len(batch[0].texts), sum(map(len, batch[0].texts))
+            while docs < self.max_docs and chars < self.max_chars:
+                try:
+                    job = jobs.get_nowait()
+                except queue.Empty:
+                    break
+                batch.append(job)
+                docs += len(job.texts)
+                chars += sum(map(len, job.texts))
+            for group in _by_model(batch):
+                _label_group(group)
+
+
+def _by_model(batch: list[_Job]) -> list[list[_Job]]:
+    """Jobs grouped by the model they asked for (a hot reload can put two in one batch)."""
+    groups: dict[int, list[_Job]] = {}
+    for job in batch:
+        groups.setdefault(id(job.model), []).append(job)
+    return list(groups.values())
+
+
+def _label_group(group: list[_Job]) -> None:
+    try:
+        results = group[0].model.segment_many_dicts([t for job in group for t in job.texts])
+    except BaseException as exc:  # handed to the waiting request threads, which raise it
+        for job in group:
+            job.error = exc
+            job.done.set()
+        return
+    at = 0
+    for job in group:
+        job.results = results[at:at + len(job.texts)]
+        at += len(job.texts)
+        job.done.set()

@@ -1,0 +1,66 @@
+"""Texts from many request threads are labelled together and each gets its own results."""
+
+import threading
+
+import pytest
+
+from service.batcher import Batcher
+
+TEXTS = [
+    "Troops pushed back an attack near the river overnight, officials said.\nSubscribe now",
+    "The court ruled the ban unlawful.\nRelated: Markets fall as rates rise…",
+    "",
+    "Home | World | Sport\nA long report on the election results in the capital city today.",
+]
+
+
+class Counting:
+    """The model, counting its calls."""
+
+    def __init__(self, model):
+        self.model, self.calls = model, 0
+
+    def segment_many_dicts(self, texts):
+        self.calls += 1
+        return self.model.segment_many_dicts(texts)
+
+
+def test_each_thread_gets_what_the_model_gives_for_its_own_texts(tiny_model):
+    batcher = Batcher(max_docs=4)
+    model = Counting(tiny_model)
+    expected = {i: tiny_model.segment_many_dicts([t]) for i, t in enumerate(TEXTS)}
+    got: dict[int, list] = {}
+    barrier = threading.Barrier(8)
+
+    def client(k: int) -> None:
+        barrier.wait()
+        for _ in range(20):
+            i = (k + _) % len(TEXTS)
+            got.setdefault(k, []).append((i, batcher.label(model, [TEXTS[i]])))
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(len(v) for v in got.values()) == 160
+    assert model.calls < 160  # threads that waited together shared a call
+    for results in got.values():
+        for i, result in results:
+            assert result == expected[i]
+
+
+def test_several_texts_in_one_call_come_back_in_order(tiny_model):
+    assert Batcher().label(tiny_model, TEXTS) == tiny_model.segment_many_dicts(TEXTS)
+    assert Batcher().label(tiny_model, []) == []
+
+
+def test_a_model_error_reaches_the_caller_and_the_batcher_keeps_working(tiny_model):
+    class Broken:
+        def segment_many_dicts(self, texts):
+            raise RuntimeError("model exploded")
+
+    batcher = Batcher()
+    with pytest.raises(RuntimeError, match="model exploded"):
+        batcher.label(Broken(), ["text"])
+    assert batcher.label(tiny_model, TEXTS[:1]) == tiny_model.segment_many_dicts(TEXTS[:1])
