@@ -40,3 +40,5 @@ def test_every_setting_is_documented_in_the_readme_table():
     rendered = Path(__file__).resolve().parent.parent / "service" / "README_SETTINGS.md"
     assert rendered.read_text(encoding="utf-8") == table, \
         "regenerate: python -m service.settings > service/README_SETTINGS.md"
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert table in readme, "paste service/README_SETTINGS.md into the README's Service section"
