@@ -28,6 +28,7 @@ _LINK_RE = re.compile(r"https?://|www\.|@\w|\.com\b|\.org\b")
 _SENTENCE_ENDS = ".!?\"”'’)"
 _BULLETS = "-–—•*·>»|#0123456789"
 _QUOTES = "\"“'‘«"
+SCALE_FLOOR = 0.05
 WORD_BINS = np.array([2, 5, 10, 20, 40], dtype=np.float32)
 
 SHALLOW_NAMES = (
@@ -35,6 +36,22 @@ SHALLOW_NAMES = (
     "cap_word_share", "ends_sentence", "ends_ellipsis", "ends_colon", "separators",
     "legal", "link", "commas_per_word", "starts_bullet", "starts_quote", "log_sentences",
 )
+SECTION_NAMES = (
+    "comment_meta", "log_meta_before", "log_meta_after", "meta_window",
+    "meta_prev2", "meta_prev1", "meta_next1", "meta_next2",
+)
+# Lines that frame user comments: "Posted by: tj at October 29, 2012 06:10 PM",
+# "3 hours ago", "Reply", "12 comments", "Jane says:".  Anchored to whole lines
+# where a phrase alone would also occur in stories.
+_COMMENT_META_RE = re.compile(
+    r"^(?:posted by|reply\b|report(?: abuse)?$|permalink|share this comment|"
+    r"\d+ (?:replies|comments?|responses)\b|comments? \(\d+\)|leave a (?:comment|reply)|"
+    r"log in to (?:reply|comment)|add (?:a |your )?comment|comments?$|\d+ (?:points?|likes?)\b)"
+    r"|\b(?:says|wrote)[ \t]*:?[ \t]*$"
+    r"|\b\d+[ \t]+(?:minutes?|hours?|days?|weeks?|months?|years?)[ \t]+ago\b"
+    r"|\bat \d{1,2}:\d{2}[ \t]*(?:[ap]\.?m\.?)?\b.{0,10}$",
+    re.IGNORECASE | re.MULTILINE)
+SECTION_WINDOW = 5
 POSITION_NAMES = (
     "rel_pos", "log_before", "log_after", "log_doc_blocks", "chars_before_share",
     "chars_share_of_max", "is_first", "is_last",
@@ -198,6 +215,39 @@ def position_features(doc: np.ndarray, pos: np.ndarray, log_chars: np.ndarray) -
     return out
 
 
+def comment_meta(texts: Sequence[str]) -> np.ndarray:
+    """Which blocks are comment-framing lines (one regex pass over the joined blocks)."""
+    n = len(texts)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
+    return _regex_hits(_COMMENT_META_RE, "\n".join(texts), starts, n)
+
+
+def section_features(meta: np.ndarray, doc: np.ndarray) -> np.ndarray:
+    """Where a block sits among comment-framing lines (see SECTION_NAMES).
+
+    The words of a user comment look like the story's; what gives a comment
+    away is its surroundings: a run of them after the story, each under a
+    "Posted by ... at 5:10 PM" or "3 hours ago" line.
+    """
+    n = len(doc)
+    if n == 0:
+        return np.zeros((0, len(SECTION_NAMES)), dtype=np.float32)
+    m = meta.astype(np.int64)
+    counts = np.bincount(doc)
+    doc_start = np.cumsum(counts) - counts
+    before_all = np.cumsum(m) - m  # integers: exact, so a block's value ignores its batch
+    before = before_all - before_all[doc_start][doc]
+    after = np.bincount(doc, weights=m).astype(np.int64)[doc] - before - m
+    window = sum(shift(meta.astype(np.float32), k, doc, 0.0)
+                 for k in range(-SECTION_WINDOW, SECTION_WINDOW + 1)) / (2 * SECTION_WINDOW + 1)
+    near = [shift(meta.astype(np.float32), k, doc, 0.0) for k in NEIGHBOUR_OFFSETS]
+    return np.column_stack([meta, np.log1p(before), np.log1p(after), window, *near]
+                           ).astype(np.float32)
+
+
 def shift(values: np.ndarray, k: int, doc: np.ndarray, fill: float) -> np.ndarray:
     """``values`` of the block ``k`` places later (k > 0) or earlier (k < 0) in the same document."""
     out = np.full_like(values, fill)
@@ -237,10 +287,11 @@ class Featurizer(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, *, ngram_range: tuple[int, int] = (1, 2), min_df: int = 3,
-                 max_features: int | None = 200_000) -> None:
+                 max_features: int | None = 200_000, comment_features: bool = False) -> None:
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_features = max_features
+        self.comment_features = comment_features
 
     def fit(self, docs: Sequence[Sequence[str]], y=None) -> Featurizer:
         """Learn the vocabulary, IDF weights and feature scaling from documents of blocks."""
@@ -255,7 +306,9 @@ class Featurizer(TransformerMixin, BaseEstimator):
         self.stop_columns_ = np.array(sorted(vocab[w] for w in ENGLISH_STOP_WORDS if w in vocab))
         base, _ = self._dense(texts, counts, *doc_index([len(d) for d in docs]))
         self.mean_ = base.mean(axis=0)
-        self.scale_ = base.std(axis=0) + 1e-6
+        # Floored: a feature nearly constant in the fitting text (comment lines are rare
+        # in news) would otherwise turn its first nonzero value into a z-score of 1e6.
+        self.scale_ = np.maximum(base.std(axis=0), SCALE_FLOOR)
         return self
 
     def transform(self, docs: Sequence[Sequence[str]]) -> BlockBatch:
@@ -305,10 +358,11 @@ class Featurizer(TransformerMixin, BaseEstimator):
         stop_share = np.minimum(stops / n_words, 1.0)[:, None].astype(np.float32)
         bins = (n_words[:, None] > WORD_BINS[None, :]).astype(np.float32)
         with_stop = np.hstack([base, stop_share])
-        dense = np.hstack([
-            with_stop, bins, position_features(doc, pos, base[:, 0]),
-            neighbour_features(with_stop, doc),
-        ]).astype(np.float32)
+        parts = [with_stop, bins, position_features(doc, pos, base[:, 0]),
+                 neighbour_features(with_stop, doc)]
+        if getattr(self, "comment_features", False):  # models saved before it lack the attribute
+            parts.append(section_features(comment_meta(texts), doc))
+        dense = np.hstack(parts).astype(np.float32)
         return dense, np.rint(np.expm1(base[:, 1])).astype(np.int32)
 
 

@@ -75,11 +75,17 @@ def boosted_proba(model: HistGradientBoostingClassifier, x: np.ndarray) -> np.nd
     which the pinned version has; anything else falls back to ``predict_proba``.
     """
     try:
+        from sklearn.ensemble._hist_gradient_boosting._binning import _map_to_bins
         from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
-        binned = model._bin_mapper.transform(np.asarray(x, dtype=np.float64))
-        missing = model._bin_mapper.missing_values_bin_idx_
+        mapper = model._bin_mapper
+        missing = mapper.missing_values_bin_idx_
+        # The thread count in force now, not the one stored at fit: a forked worker
+        # that starts more OpenMP threads than its limit can deadlock.
         threads = _openmp_effective_n_threads()
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        binned = np.zeros_like(x, dtype=np.uint8, order="F")
+        _map_to_bins(x, mapper.bin_thresholds_, mapper.is_categorical_, missing, threads, binned)
         raw = np.full(len(x), float(np.ravel(model._baseline_prediction)[0]))
         for (tree,) in model._predictors:
             raw += tree.predict_binned(binned, missing, threads)

@@ -55,28 +55,30 @@ def cached_model(model_path: str | None):
         return _MODELS[key]
 
 
-def output_record(doc_id: object, result, segments: bool) -> dict:
-    """One output line: id, cleaned text, article topic, block counts (and every block)."""
-    art = result.article
-    rec = {"id": doc_id, "text": art.text, "topic": art.topic, "topic_score": art.topic_score,
-           "n_blocks": art.n_blocks, "n_main": art.n_main, "n_teaser": art.n_teaser,
-           "n_boilerplate": art.n_boilerplate}
+def output_record(doc_id: object, result: dict, segments: bool) -> dict:
+    """One output line: id, cleaned text, article topic, block counts (and every block).
+
+    ``result`` is one of ``NewssiftModel.segment_many_dicts``'s results.
+    """
+    art = result["article"]
+    rec = {"id": doc_id, "text": art["text"], "topic": art["topic"],
+           "topic_score": art["topic_score"], "n_blocks": art["n_blocks"],
+           "n_main": art["n_main"], "n_teaser": art["n_teaser"],
+           "n_boilerplate": art["n_boilerplate"]}
     if segments:
-        rec["segments"] = [{"index": s.index, "start": s.start, "end": s.end, "text": s.text,
-                            "role": s.role, "role_score": s.role_score, "topic": s.topic,
-                            "topic_score": s.topic_score} for s in result.segments]
+        rec["segments"] = result["segments"]
     return rec
 
 
-def _label(model, docs: Sequence[Doc]) -> list[object]:
+def _label(model, docs: Sequence[Doc], segments: bool) -> list[object]:
     """Results in one batch; if the batch fails, one by one so one bad document costs only itself."""
     try:
-        return model.segment_many([d.text for d in docs])
+        return model.segment_many_dicts([d.text for d in docs], segments=segments)
     except Exception:  # noqa: BLE001 - isolate the document, report it, keep going
         out = []
         for d in docs:
             try:
-                out.append(model.segment(d.text))
+                out.append(model.segment_many_dicts([d.text], segments=segments)[0])
             except Exception as exc:  # noqa: BLE001
                 out.append(BadRecord(d.source, d.line, f"could not be cleaned ({exc})", d.id))
         return out
@@ -87,7 +89,7 @@ def clean_docs(model, docs: Sequence[Doc], *, segments: bool = False,
     """Clean a chunk of documents; output lines keep the input order."""
     stats = Stats()
     lines, bad, texts = [], [], [] if want_texts else None
-    for doc, result in zip(docs, _label(model, docs)):
+    for doc, result in zip(docs, _label(model, docs, segments)):
         if isinstance(result, BadRecord):
             bad.append(result)
             stats.errors += 1

@@ -53,6 +53,7 @@ class TrainConfig:
     ngram_max: int = 2
     min_df: int = 3
     max_features: int = 200_000
+    comment_features: bool = False
     main_alpha: float = 2e-6
     main_epochs: int = 6
     main_folds: int = 3
@@ -62,6 +63,8 @@ class TrainConfig:
     teaser_alpha: float = 1e-5
     topic_c: float = 0.5
     topic_general_weight: float = 0.5
+    # Rough (proxy) labels other than world news count this much (label-map.json marks them).
+    topic_proxy_weight: float = 0.5
     relabel_world_news: bool = True
     max_pages_per_source: int = 0  # 0: all; tests use a handful
 

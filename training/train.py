@@ -40,7 +40,6 @@ __all__ = ["train", "fit_featurizer", "fit_role_heads", "fit_topic_head", "RoleD
            "featurize_docs", "TrainInputs", "gather_inputs"]
 
 WORLD_NEWS_ALTERNATIVES = ("conflict", "politics")
-PROXY_WEIGHT = 0.5
 
 
 @dataclass
@@ -96,7 +95,8 @@ def fit_featurizer(cfg: TrainConfig, inputs: TrainInputs) -> Featurizer:
     if not docs:
         raise TrainingError("no training text: check data_root and the handwritten corpus path")
     return Featurizer(ngram_range=(1, cfg.ngram_max), min_df=cfg.min_df,
-                      max_features=cfg.max_features).fit(docs)
+                      max_features=cfg.max_features,
+                      comment_features=cfg.comment_features).fit(docs)
 
 
 def featurize_docs(featurizer: Featurizer, docs: Sequence[RoleDoc]) -> RoleData:
@@ -190,9 +190,9 @@ def fit_topic_head(cfg: TrainConfig, featurizer: Featurizer, inputs: TrainInputs
     world = proxy & (y == "conflict")
     if cfg.relabel_world_news:
         y = relabel_world_news(x, y, proxy, weights, cfg.topic_c)
-        weights = np.where(proxy & ~world, weights * PROXY_WEIGHT, weights)
+        weights = np.where(proxy & ~world, weights * cfg.topic_proxy_weight, weights)
     else:
-        weights = np.where(proxy, weights * PROXY_WEIGHT, weights)
+        weights = np.where(proxy, weights * cfg.topic_proxy_weight, weights)
     return TopicClassifier(C=cfg.topic_c, general_weight=cfg.topic_general_weight,
                            random_state=cfg.seed).fit(
         x, y.astype(str), sources=sources, sample_weight=weights)
