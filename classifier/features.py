@@ -43,14 +43,23 @@ SECTION_NAMES = (
 # Lines that frame user comments: "Posted by: tj at October 29, 2012 06:10 PM",
 # "3 hours ago", "Reply", "12 comments", "Jane says:".  Anchored to whole lines
 # where a phrase alone would also occur in stories.
-_COMMENT_META_RE = re.compile(
+_COMMENT_START = (
     r"^(?:posted by|reply\b|report(?: abuse)?$|permalink|share this comment|"
     r"\d+ (?:replies|comments?|responses)\b|comments? \(\d+\)|leave a (?:comment|reply)|"
-    r"log in to (?:reply|comment)|add (?:a |your )?comment|comments?$|\d+ (?:points?|likes?)\b)"
-    r"|\b(?:says|wrote)[ \t]*:?[ \t]*$"
+    r"log in to (?:reply|comment)|add (?:a |your )?comment|comments?$|\d+ (?:points?|likes?)\b)")
+_COMMENT_INLINE = (
+    r"\b(?:says|wrote)[ \t]*:?[ \t]*$"
     r"|\b\d+[ \t]+(?:minutes?|hours?|days?|weeks?|months?|years?)[ \t]+ago\b"
-    r"|\bat \d{1,2}:\d{2}[ \t]*(?:[ap]\.?m\.?)?\b.{0,10}$",
-    re.IGNORECASE | re.MULTILINE)
+    r"|\bat \d{1,2}:\d{2}[ \t]*(?:[ap]\.?m\.?)?\b.{0,10}$")
+_COMMENT_META_RE = re.compile(f"{_COMMENT_START}|{_COMMENT_INLINE}", re.IGNORECASE | re.MULTILINE)
+_COMMENT_START_RE = re.compile(_COMMENT_START, re.IGNORECASE | re.MULTILINE)
+_COMMENT_INLINE_RE = re.compile(_COMMENT_INLINE, re.IGNORECASE | re.MULTILINE)
+# Every match of an in-line branch holds one of these pieces once lowercased ("ſ" is
+# the one letter that case-insensitive matching equates with "s" and lower() keeps).
+# Scanning all text for them is fast; the slow case-insensitive search then runs
+# only on the few blocks that hold one.
+# (One pattern each: the regex engine finds a lone literal far faster than an alternation.)
+_COMMENT_HINTS = tuple(re.compile(p) for p in ("ays", "rote", "ſ", "ago", r"\d:\d"))
 SECTION_WINDOW = 5
 POSITION_NAMES = (
     "rel_pos", "log_before", "log_after", "log_doc_blocks", "chars_before_share",
@@ -216,13 +225,31 @@ def position_features(doc: np.ndarray, pos: np.ndarray, log_chars: np.ndarray) -
 
 
 def comment_meta(texts: Sequence[str]) -> np.ndarray:
-    """Which blocks are comment-framing lines (one regex pass over the joined blocks)."""
+    """Which blocks hold a match of the comment-framing pattern (``_COMMENT_META_RE``).
+
+    Equal to searching every block with it, three times as fast: the line-start
+    branch runs once over the joined blocks, the in-line ones only on hinted blocks.
+    """
     n = len(texts)
     if n == 0:
         return np.zeros(0, dtype=bool)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-    starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
-    return _regex_hits(_COMMENT_META_RE, "\n".join(texts), starts, n)
+    hits = _regex_hits(_COMMENT_START_RE, "\n".join(texts), _starts(texts), n)
+    lowered = list(map(str.lower, texts))
+    joined, starts = "\n".join(lowered), _starts(lowered)
+    hinted = np.zeros(n, dtype=bool)
+    for hint in _COMMENT_HINTS:
+        hinted |= _regex_hits(hint, joined, starts, n)
+    hinted &= ~hits
+    search = _COMMENT_INLINE_RE.search  # the line-start branch has had its say above
+    for i in np.flatnonzero(hinted).tolist():
+        hits[i] = search(texts[i]) is not None
+    return hits
+
+
+def _starts(texts: Sequence[str]) -> np.ndarray:
+    """Offsets of each text in the texts joined with newlines."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
 
 
 def section_features(meta: np.ndarray, doc: np.ndarray) -> np.ndarray:
