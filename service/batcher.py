@@ -103,8 +103,12 @@ def _by_model(batch: list[_Job]) -> list[list[_Job]]:
 def _label_group(group: list[_Job]) -> None:
     try:
         results = group[0].model.segment_many_dicts([t for job in group for t in job.texts])
-    except BaseException as exc:  # handed to the waiting request threads, which raise it
-        for job in group:
+    except BaseException as exc:
+        if len(group) > 1 and isinstance(exc, Exception):
+            for job in group:  # one request's text must not fail the others batched with it
+                _label_group([job])
+            return
+        for job in group:  # handed to the waiting request threads, which raise it
             job.error = exc
             job.done.set()
         return

@@ -1,6 +1,7 @@
 """Texts from many request threads are labelled together and each gets its own results."""
 
 import threading
+import time
 
 import pytest
 
@@ -64,3 +65,45 @@ def test_a_model_error_reaches_the_caller_and_the_batcher_keeps_working(tiny_mod
     with pytest.raises(RuntimeError, match="model exploded"):
         batcher.label(Broken(), ["text"])
     assert batcher.label(tiny_model, TEXTS[:1]) == tiny_model.segment_many_dicts(TEXTS[:1])
+
+
+def test_a_text_that_breaks_the_model_fails_only_its_own_request(tiny_model):
+    entered, release = threading.Event(), threading.Event()
+    batch_sizes = []
+
+    class Picky:
+        """Holds its first call until the other requests are queued behind it."""
+
+        def segment_many_dicts(self, texts):
+            batch_sizes.append(len(texts))
+            if texts == ["hold"]:
+                entered.set()
+                release.wait(5)
+            if "poison" in texts:
+                raise ValueError("cannot label poison")
+            return tiny_model.segment_many_dicts(texts)
+
+    batcher, model = Batcher(), Picky()
+    outcomes: dict[int, object] = {}
+
+    def client(k: int, text: str) -> None:
+        try:
+            outcomes[k] = batcher.label(model, [text])
+        except ValueError as exc:
+            outcomes[k] = exc
+
+    first = threading.Thread(target=client, args=(-1, "hold"))
+    first.start()
+    entered.wait(5)
+    texts = {0: "poison", 1: TEXTS[0], 2: TEXTS[1], 3: TEXTS[3]}
+    threads = [threading.Thread(target=client, args=(k, t)) for k, t in texts.items()]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)  # let them queue behind the held call
+    release.set()
+    for t in [first, *threads]:
+        t.join()
+    assert max(batch_sizes) == 4  # the four queued requests went to the model together
+    assert isinstance(outcomes[0], ValueError)
+    for k in (1, 2, 3):
+        assert outcomes[k] == tiny_model.segment_many_dicts([texts[k]])
