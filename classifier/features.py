@@ -371,7 +371,7 @@ class Featurizer(TransformerMixin, BaseEstimator):
         return out
 
     def __getstate__(self) -> dict:
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: the object being saved keeps its cache
         state.pop("_fast_counter", None)
         return state
 

@@ -74,6 +74,8 @@ def boosted_proba(model: HistGradientBoostingClassifier, x: np.ndarray) -> np.nd
     numbers (a bin edge is a split threshold). Uses scikit-learn internals,
     which the pinned version has; anything else falls back to ``predict_proba``.
     """
+    if np.ndim(x) != 2 or np.shape(x)[1] != getattr(model, "n_features_in_", -1):
+        return model.predict_proba(x)[:, 1]  # which explains the mismatch; the fast path would crash
     try:
         from sklearn.ensemble._hist_gradient_boosting._binning import _map_to_bins
         from sklearn.utils._openmp_helpers import _openmp_effective_n_threads

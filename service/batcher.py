@@ -44,6 +44,7 @@ class Batcher:
         self.threads = threads
         self._lock = threading.Lock()
         self._pid: int | None = None
+        self._thread: threading.Thread | None = None
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
 
     def label(self, model: NewssiftModel, texts: list[str]) -> list[dict]:
@@ -59,16 +60,23 @@ class Batcher:
         assert job.results is not None
         return job.results
 
+    def _running(self) -> bool:
+        return self._pid == os.getpid() and self._thread is not None and self._thread.is_alive()
+
     def _start(self) -> None:
-        # The thread is started lazily and again after a fork: threads do not survive one.
-        if self._pid == os.getpid():
+        # Started lazily, again after a fork (threads do not survive one), and again if
+        # it ever died: otherwise every later request of this worker would wait forever.
+        if self._running():
             return
         with self._lock:
+            if self._running():
+                return
             if self._pid != os.getpid():
-                self._queue = queue.SimpleQueue()
-                threading.Thread(target=self._run, args=(self._queue,), name="newssift-batcher",
-                                 daemon=True).start()
-                self._pid = os.getpid()
+                self._queue = queue.SimpleQueue()  # a parent's queue holds no job of ours
+            self._thread = threading.Thread(target=self._run, args=(self._queue,),
+                                            name="newssift-batcher", daemon=True)
+            self._thread.start()
+            self._pid = os.getpid()
 
     def _run(self, jobs: queue.SimpleQueue[_Job]) -> None:
         # OpenMP's thread count is per thread: limit this one, or the boosting head

@@ -67,4 +67,5 @@ def test_featurizer_pickles_without_its_derived_counter():
     assert "_fast_counter" in featurizer.__dict__
     clone = pickle.loads(pickle.dumps(featurizer))
     assert "_fast_counter" not in clone.__dict__
+    assert "_fast_counter" in featurizer.__dict__  # saving does not strip the live object
     assert _same(clone.transform([CORPUS]).tfidf, featurizer.transform([CORPUS]).tfidf)
