@@ -48,8 +48,9 @@ class NgramCounter:
                 pair_keys.append((a << 32) | b)
                 pair_cols.append(col)
         ids[_SENTINEL] = _SENTINEL_ID
-        order = np.argsort(np.array(pair_keys, dtype=np.int64), kind="stable")
-        self._pair_keys = np.array(pair_keys, dtype=np.int64)[order]
+        keys = np.array(pair_keys, dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        self._pair_keys = keys[order]
         self._pair_cols = np.array(pair_cols, dtype=np.int64)[order]
         self._lookup = ids.get
 
@@ -63,10 +64,14 @@ class NgramCounter:
                 and tuple(vectorizer.ngram_range) in ((1, 1), (1, 2))
                 and not vectorizer.binary)
 
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """(len(texts), n_features) counts with sorted indices, as ``CountVectorizer`` gives."""
+    def transform(self, texts: Sequence[str], lowered: Sequence[str] | None = None,
+                  ) -> sp.csr_matrix:
+        """(len(texts), n_features) counts with sorted indices, as ``CountVectorizer`` gives.
+
+        ``lowered`` is ``[t.lower() for t in texts]``, when the caller already has it.
+        """
         n = len(texts)
-        joined = f"\n{_SENTINEL}\n".join(map(str.lower, texts))
+        joined = f"\n{_SENTINEL}\n".join(map(str.lower, texts) if lowered is None else lowered)
         # `\w\w+` finds the same maximal runs as the default `\b\w\w+\b`, faster.
         tokens = _TOKEN_RE.findall(joined)
         ids = np.fromiter(map(self._lookup, tokens, repeat(_MISSING_ID)), dtype=np.int64,

@@ -137,7 +137,7 @@ def shallow_features(texts: Sequence[str]) -> np.ndarray:
         return np.zeros((0, len(SHALLOW_NAMES)), dtype=np.float32)
     joined = "\n".join(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-    starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
+    starts = _starts(texts)
     ends = starts + lengths
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     flags = _flags(codes)
@@ -224,17 +224,18 @@ def position_features(doc: np.ndarray, pos: np.ndarray, log_chars: np.ndarray) -
     return out
 
 
-def comment_meta(texts: Sequence[str]) -> np.ndarray:
+def comment_meta(texts: Sequence[str], lowered: Sequence[str] | None = None) -> np.ndarray:
     """Which blocks hold a match of the comment-framing pattern (``_COMMENT_META_RE``).
 
     Equal to searching every block with it, three times as fast: the line-start
     branch runs once over the joined blocks, the in-line ones only on hinted blocks.
+    ``lowered`` is ``[t.lower() for t in texts]``, when the caller already has it.
     """
     n = len(texts)
     if n == 0:
         return np.zeros(0, dtype=bool)
     hits = _regex_hits(_COMMENT_START_RE, "\n".join(texts), _starts(texts), n)
-    lowered = list(map(str.lower, texts))
+    lowered = list(map(str.lower, texts)) if lowered is None else lowered
     joined, starts = "\n".join(lowered), _starts(lowered)
     hinted = np.zeros(n, dtype=bool)
     for hint in _COMMENT_HINTS:
@@ -341,14 +342,15 @@ class Featurizer(TransformerMixin, BaseEstimator):
     def transform(self, docs: Sequence[Sequence[str]]) -> BlockBatch:
         texts = [t for d in docs for t in d]
         doc, pos = doc_index([len(d) for d in docs])
-        counts = self.count(texts)
+        lowered = [t.lower() for t in texts]  # shared by the counter and the comment scan
+        counts = self.count(texts, lowered)
         tfidf = self._weigh(counts) if texts else counts
-        dense, n_words = self._dense(texts, counts, doc, pos)
+        dense, n_words = self._dense(texts, counts, doc, pos, lowered)
         dense = (dense - self.mean_) / self.scale_
         return BlockBatch(tfidf=tfidf.tocsr(), dense=dense.astype(np.float32), doc=doc, pos=pos,
                           n_words=n_words)
 
-    def count(self, texts: Sequence[str]) -> sp.csr_matrix:
+    def count(self, texts: Sequence[str], lowered: Sequence[str] | None = None) -> sp.csr_matrix:
         """The n-gram count matrix of blocks (what ``counter_.transform`` gives, faster)."""
         if not texts:
             return sp.csr_matrix((0, len(self.counter_.vocabulary_)), dtype=np.float32)
@@ -358,7 +360,7 @@ class Featurizer(TransformerMixin, BaseEstimator):
             fast = (NgramCounter(self.counter_.vocabulary_, dtype=self.counter_.dtype)
                     if NgramCounter.supports(self.counter_) else False)
             self._fast_counter = fast
-        return fast.transform(texts) if fast else self.counter_.transform(texts)
+        return fast.transform(texts, lowered) if fast else self.counter_.transform(texts)
 
     def _weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         """``idf_.transform(counts)`` (sublinear tf, idf, L2 rows) without its input checks,
@@ -375,7 +377,7 @@ class Featurizer(TransformerMixin, BaseEstimator):
         state.pop("_fast_counter", None)
         return state
 
-    def _dense(self, texts, counts, doc, pos) -> tuple[np.ndarray, np.ndarray]:
+    def _dense(self, texts, counts, doc, pos, lowered=None) -> tuple[np.ndarray, np.ndarray]:
         base = shallow_features(texts)
         n_words = np.maximum(np.expm1(base[:, 1]), 1)
         if len(texts) and len(self.stop_columns_):
@@ -388,7 +390,7 @@ class Featurizer(TransformerMixin, BaseEstimator):
         parts = [with_stop, bins, position_features(doc, pos, base[:, 0]),
                  neighbour_features(with_stop, doc)]
         if getattr(self, "comment_features", False):  # models saved before it lack the attribute
-            parts.append(section_features(comment_meta(texts), doc))
+            parts.append(section_features(comment_meta(texts, lowered), doc))
         dense = np.hstack(parts).astype(np.float32)
         return dense, np.rint(np.expm1(base[:, 1])).astype(np.int32)
 
