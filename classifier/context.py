@@ -10,25 +10,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from classifier.features import shift
+from classifier.features import doc_bounds, shifted
 
 __all__ = ["context_features", "CONTEXT_OFFSETS"]
 
 CONTEXT_OFFSETS = tuple(k for k in range(-6, 7) if k != 0)
 WINDOWS = (3, 10)
 FILL = -1.0
+# Before and after each block: the nearest WINDOWS blocks, then the whole rest of the page.
+_SPANS = np.array([s for w in WINDOWS for s in ((-w, -1), (1, w))] + [(-(1 << 20), -1), (1, 1 << 20)])
 
 
-def _window_mean(values: np.ndarray, doc: np.ndarray, pos: np.ndarray, lo_off: int,
-                 hi_off: int) -> np.ndarray:
-    """Mean of ``values`` over positions [i+lo_off, i+hi_off] clipped to the document; FILL if empty."""
-    n = len(values)
-    counts = np.bincount(doc)
-    start = (np.cumsum(counts) - counts)[doc]
-    end = start + counts[doc]  # exclusive
-    idx = np.arange(n)
-    lo = np.clip(idx + lo_off, start, end)
-    hi = np.clip(idx + hi_off + 1, start, end)
+def _window_means(values: np.ndarray, start: np.ndarray, end: np.ndarray,
+                  spans: np.ndarray) -> np.ndarray:
+    """(n, len(spans)): mean of ``values`` over rows [i+lo, i+hi] clipped to the document,
+    for each (lo, hi) of ``spans``; FILL where that is empty."""
+    at = np.arange(len(values))[:, None]
+    lo = np.clip(at + spans[None, :, 0], start[:, None], end[:, None])
+    hi = np.clip(at + spans[None, :, 1] + 1, start[:, None], end[:, None])
     csum = np.concatenate([[0], np.cumsum(_fixed(values))])
     width = hi - lo
     total = (csum[hi] - csum[lo]) / QUANTUM
@@ -51,14 +50,9 @@ def context_features(p: np.ndarray, n_words: np.ndarray, doc: np.ndarray,
     if n == 0:
         return np.zeros((0, n_context_features()), dtype=np.float32)
     p = p.astype(np.float32)
-    big = 1 << 20
-    parts = [p[:, None]]
-    parts += [shift(p, k, doc, FILL)[:, None] for k in CONTEXT_OFFSETS]
-    for w in WINDOWS:
-        parts.append(_window_mean(p, doc, pos, -w, -1)[:, None])
-        parts.append(_window_mean(p, doc, pos, 1, w)[:, None])
-    parts.append(_window_mean(p, doc, pos, -big, -1)[:, None])
-    parts.append(_window_mean(p, doc, pos, 1, big)[:, None])
+    start, end = doc_bounds(doc)
+    parts = [p[:, None], shifted(p, CONTEXT_OFFSETS, doc, FILL, (start, end)),
+             _window_means(p, start, end, _SPANS)]
     # Page statistics: how much of the page looks like story, and where it lies.
     counts = np.bincount(doc).astype(np.float64)
     mean = (np.bincount(doc, weights=p) / np.maximum(counts, 1))[doc]
@@ -67,11 +61,9 @@ def context_features(p: np.ndarray, n_words: np.ndarray, doc: np.ndarray,
     weighted = _fixed(p) * np.rint(n_words).astype(np.int64)
     words_total = np.bincount(doc, weights=n_words.astype(np.float64))[doc]
     csum = np.cumsum(weighted) - weighted
-    doc_start = (np.cumsum(counts) - counts).astype(np.int64)[doc]
-    before_q = csum - csum[doc_start]
+    before_q = csum - csum[start]
     main_q = np.concatenate([[0], np.cumsum(weighted)])
-    doc_end = doc_start + counts[doc].astype(np.int64)
-    main_words = (main_q[doc_end] - main_q[doc_start]) / QUANTUM
+    main_words = (main_q[end] - main_q[start]) / QUANTUM
     before = before_q / QUANTUM
     after = main_words - before - weighted / QUANTUM
     parts += [

@@ -24,6 +24,12 @@ __all__ = ["BlockBatch", "Featurizer", "concat_batches", "doc_index", "position_
            "shallow_features", "take_blocks"]
 
 _LEGAL_RE = re.compile(r"©|\(c\)|copyright|all rights reserved", re.IGNORECASE)
+# Hints on lowercased text for _LEGAL_RE (see comment_meta for the idea): its letters
+# match three characters case-insensitively that lower() does not turn into them:
+# "ı" and "ſ" (kept) and "İ" (which becomes "i" plus U+0307).
+_LEGAL_HINT_RE = re.compile(r"©|\(c\)|copyright|all rights reserved")
+_LEGAL_ODD = "\u0131\u017f\u0307"
+_LEGAL_ODD_RE = re.compile(f"[{_LEGAL_ODD}]")
 _LINK_RE = re.compile(r"https?://|www\.|@\w|\.com\b|\.org\b")
 _SENTENCE_ENDS = ".!?\"”'’)"
 _BULLETS = "-–—•*·>»|#0123456789"
@@ -124,37 +130,59 @@ def _flags(codes: np.ndarray) -> np.ndarray:
     return _TABLE[np.minimum(codes, 65535)] * (codes < 65536)
 
 
-def shallow_features(texts: Sequence[str]) -> np.ndarray:
+def shallow_features(texts: Sequence[str], lowered: Sequence[str] | None = None) -> np.ndarray:
     """Per-block shallow features (see SHALLOW_NAMES), float32 of shape (n, 17).
 
     All blocks are joined into one string and classified character by character
-    with numpy (a lookup table of flags, then per-block sums from cumulative
-    counts); the two regexes run once over the joined text.  No Python loop
-    touches a character or a word.
+    with numpy (a lookup table of flags, then per-block sums from one cumulative
+    count of every flag); the regexes run once over the joined text.  No Python
+    loop touches a character or a word.  ``lowered`` is ``[t.lower() for t in
+    texts]``, when the caller already has it.  Large inputs go in slices of about
+    ``SHALLOW_CHUNK_CHARS`` characters, which bounds the working memory.
     """
-    n = len(texts)
-    if n == 0:
+    if len(texts) == 0:
         return np.zeros((0, len(SHALLOW_NAMES)), dtype=np.float32)
+    lowered = list(map(str.lower, texts)) if lowered is None else lowered
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
+    cuts = [0, *np.searchsorted(ends, np.arange(SHALLOW_CHUNK_CHARS, ends[-1],
+                                                SHALLOW_CHUNK_CHARS)).tolist(), len(texts)]
+    parts = [_shallow(texts[a:b], lowered[a:b]) for a, b in zip(cuts, cuts[1:]) if b > a]
+    return np.vstack(parts) if len(parts) != 1 else parts[0]
+
+
+SHALLOW_CHUNK_CHARS = 1 << 22
+
+
+def _shallow(texts: Sequence[str], lowered: Sequence[str]) -> np.ndarray:
+    n = len(texts)
     joined = "\n".join(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
     starts = _starts(texts)
     ends = starts + lengths
-    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    # A closing newline: every index below stays inside, even for empty blocks.
+    codes = np.frombuffer((joined + "\n").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     flags = _flags(codes)
     space = (flags & F_SPACE) > 0
+    upper = (flags & F_UPPER) > 0
     prev_space = np.concatenate([[True], space[:-1]])
     word_start = ~space & prev_space
-    next2_upper = np.concatenate([(flags[2:] & F_UPPER) > 0, [False, False]])
+    next2_upper = np.concatenate([upper[2:], np.zeros(min(2, len(upper)), dtype=bool)])
     next_space = np.concatenate([space[1:], [True]])
     sentence_break = ((flags & F_STOP) > 0) & next_space & next2_upper
     sentence_break[np.maximum(ends - 1, 0)] = False  # a block's last stop is counted below
 
-    def per_block(mask: np.ndarray) -> np.ndarray:
-        cs = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
-        return (cs[ends] - cs[starts]).astype(np.float32)
+    # Per-block counts of eight character classes, from one cumulative sum.
+    marks = np.empty((8, len(codes) + 1), dtype=np.int32)
+    marks[:, 0] = 0
+    for j, row in enumerate((word_start, (flags & F_DIGIT) > 0, upper, (flags & F_PUNCT) > 0,
+                             word_start & upper, (flags & F_SEPARATOR) > 0,
+                             (flags & F_COMMA) > 0, sentence_break)):
+        marks[j, 1:] = row
+    np.cumsum(marks, axis=1, out=marks)
+    words, digits, uppers, puncts, cap_words, separators, commas, breaks = (
+        (marks[:, ends] - marks[:, starts]).astype(np.float32))
 
     n_chars = np.maximum(lengths, 1).astype(np.float32)
-    words = per_block(word_start)
     n_words = np.maximum(words, 1)
     last = flags[np.maximum(ends - 1, 0)]
     first = flags[np.minimum(starts, len(flags) - 1)]
@@ -162,24 +190,30 @@ def shallow_features(texts: Sequence[str]) -> np.ndarray:
     prev_code = codes[np.maximum(ends - 2, 0)]
     ellipsis = (last_code == ord("…")) | ((last_code == ord(".")) & (prev_code == ord("."))
                                           & (lengths >= 2))
-    legal = _regex_hits(_LEGAL_RE, joined, starts, n)
+    joined_lower, lower_starts = "\n".join(lowered), _starts(lowered)
+    legal = _regex_hits(_LEGAL_HINT_RE, joined_lower, lower_starts, n)
+    if any(ch in joined_lower for ch in _LEGAL_ODD):
+        legal |= _regex_hits(_LEGAL_ODD_RE, joined_lower, lower_starts, n)
+    search = _LEGAL_RE.search
+    for i in np.flatnonzero(legal).tolist():
+        legal[i] = search(texts[i]) is not None
     link = _regex_hits(_LINK_RE, joined, starts, n)
-    sentences = per_block(sentence_break) + ((last & F_STOP) > 0)
+    sentences = breaks + ((last & F_STOP) > 0)
     out = np.column_stack([
         np.log1p(lengths),
         np.log1p(words),
         np.minimum((n_chars - words + 1) / n_words, 20.0),
-        per_block((flags & F_DIGIT) > 0) / n_chars,
-        per_block((flags & F_UPPER) > 0) / n_chars,
-        per_block((flags & F_PUNCT) > 0) / n_chars,
-        per_block(word_start & ((flags & F_UPPER) > 0)) / n_words,
+        digits / n_chars,
+        uppers / n_chars,
+        puncts / n_chars,
+        cap_words / n_words,
         (last & F_END) > 0,
         ellipsis,
         last_code == ord(":"),
-        per_block((flags & F_SEPARATOR) > 0) > 0,
+        separators > 0,
         legal,
         link,
-        per_block((flags & F_COMMA) > 0) / n_words,
+        commas / n_words,
         (first & F_BULLET) > 0,
         (first & F_QUOTE) > 0,
         np.log1p(sentences),
@@ -269,28 +303,31 @@ def section_features(meta: np.ndarray, doc: np.ndarray) -> np.ndarray:
     before_all = np.cumsum(m) - m  # integers: exact, so a block's value ignores its batch
     before = before_all - before_all[doc_start][doc]
     after = np.bincount(doc, weights=m).astype(np.int64)[doc] - before - m
-    window = sum(shift(meta.astype(np.float32), k, doc, 0.0)
-                 for k in range(-SECTION_WINDOW, SECTION_WINDOW + 1)) / (2 * SECTION_WINDOW + 1)
-    near = [shift(meta.astype(np.float32), k, doc, 0.0) for k in NEIGHBOUR_OFFSETS]
-    return np.column_stack([meta, np.log1p(before), np.log1p(after), window, *near]
-                           ).astype(np.float32)
+    flags = meta.astype(np.float32)
+    window = shifted(flags, range(-SECTION_WINDOW, SECTION_WINDOW + 1), doc, 0.0).sum(axis=1)
+    near = shifted(flags, NEIGHBOUR_OFFSETS, doc, 0.0)
+    return np.column_stack([meta, np.log1p(before), np.log1p(after),
+                            window / (2 * SECTION_WINDOW + 1), near]).astype(np.float32)
 
 
-def shift(values: np.ndarray, k: int, doc: np.ndarray, fill: float) -> np.ndarray:
-    """``values`` of the block ``k`` places later (k > 0) or earlier (k < 0) in the same document."""
-    out = np.full_like(values, fill)
-    if k == 0:
-        return values.copy()
-    if abs(k) >= len(values):
-        return out
-    if k > 0:
-        same = doc[k:] == doc[:-k]
-        out[:-k][same] = values[k:][same]
-    else:
-        k = -k
-        same = doc[k:] == doc[:-k]
-        out[k:][same] = values[:-k][same]
-    return out
+def doc_bounds(doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First row and one past the last row of each block's document (documents are runs of rows)."""
+    counts = np.bincount(doc)
+    start = (np.cumsum(counts) - counts)[doc]
+    return start, start + counts[doc]
+
+
+def shifted(values: np.ndarray, offsets: Sequence[int], doc: np.ndarray, fill: float,
+            bounds: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """The values of the blocks ``k`` rows later (k > 0) or earlier (k < 0) in the same
+    document, ``fill`` past its ends: shape (n, len(offsets), *values.shape[1:])."""
+    start, end = doc_bounds(doc) if bounds is None else bounds
+    at = np.arange(len(values))[:, None] + np.asarray(offsets, dtype=np.int64)[None, :]
+    inside = (at >= start[:, None]) & (at < end[:, None])
+    taken = values[np.clip(at, 0, max(len(values) - 1, 0))] if len(values) else (
+        np.zeros(at.shape + values.shape[1:], values.dtype))
+    inside = inside.reshape(inside.shape + (1,) * (values.ndim - 1))
+    return np.where(inside, taken, np.asarray(fill, dtype=values.dtype))
 
 
 # Shallow columns whose neighbours' values help the first pass.
@@ -299,12 +336,10 @@ NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
 
 
 def neighbour_features(base: np.ndarray, doc: np.ndarray) -> np.ndarray:
-    cols = base[:, NEIGHBOUR_COLUMNS]
-    parts = []
-    for k in NEIGHBOUR_OFFSETS:
-        parts.append(shift(cols, k, doc, 0.0))
-        parts.append(shift(np.ones((len(doc), 1), np.float32), k, doc, 0.0))
-    return np.hstack(parts) if parts else cols
+    """For each offset: the neighbour's NEIGHBOUR_COLUMNS, then 1 if that neighbour exists."""
+    with_exists = np.hstack([base[:, NEIGHBOUR_COLUMNS], np.ones((len(doc), 1), np.float32)])
+    return shifted(with_exists, NEIGHBOUR_OFFSETS, doc, 0.0).reshape(
+        len(doc), len(NEIGHBOUR_OFFSETS) * with_exists.shape[1])
 
 
 class Featurizer(TransformerMixin, BaseEstimator):
@@ -372,18 +407,29 @@ class Featurizer(TransformerMixin, BaseEstimator):
         inplace_csr_row_normalize_l2(out)
         return out
 
+    def _stop_counts(self, counts: sp.csr_matrix) -> np.ndarray:
+        """Stopword tokens per block: ``counts[:, stop_columns_].sum(axis=1)``, without the
+        column indexing that cost more than the rest of the dense features."""
+        is_stop = self.__dict__.get("_stop_mask")
+        if is_stop is None:
+            is_stop = np.zeros(counts.shape[1], dtype=counts.dtype)
+            is_stop[self.stop_columns_] = 1
+            self._stop_mask = is_stop
+        # Counts are whole numbers, so the running sum is exact.
+        running = np.concatenate([[0.0], np.cumsum(counts.data * is_stop[counts.indices],
+                                                   dtype=np.float64)])
+        return (running[counts.indptr[1:]] - running[counts.indptr[:-1]]).astype(counts.dtype)
+
     def __getstate__(self) -> dict:
-        state = dict(super().__getstate__())  # a copy: the object being saved keeps its cache
+        state = dict(super().__getstate__())  # a copy: the object being saved keeps its caches
         state.pop("_fast_counter", None)
+        state.pop("_stop_mask", None)
         return state
 
     def _dense(self, texts, counts, doc, pos, lowered=None) -> tuple[np.ndarray, np.ndarray]:
-        base = shallow_features(texts)
+        base = shallow_features(texts, lowered)
         n_words = np.maximum(np.expm1(base[:, 1]), 1)
-        if len(texts) and len(self.stop_columns_):
-            stops = np.asarray(counts[:, self.stop_columns_].sum(axis=1)).ravel()
-        else:
-            stops = np.zeros(len(texts))
+        stops = self._stop_counts(counts)
         stop_share = np.minimum(stops / n_words, 1.0)[:, None].astype(np.float32)
         bins = (n_words[:, None] > WORD_BINS[None, :]).astype(np.float32)
         with_stop = np.hstack([base, stop_share])

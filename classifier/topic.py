@@ -94,6 +94,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             (x.shape[1], 0), np.float32)
         self.intercept_ = np.concatenate(intercepts).astype(np.float32) if intercepts else np.zeros(0)
         self.layout_ = layout
+        self.__dict__.pop("_plan", None)  # derived from the old layout
         return self
 
     @staticmethod
@@ -128,13 +129,36 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         z = z[:, k:]
         n_src = len(self.sources_)
         gate = _softmax(z[:, :n_src], self.gate_t_) if n_src > 1 else np.ones((n, 1))
-        p = np.zeros((n, len(self.classes_)))
-        for j, (cols, idx) in enumerate(self.layout_):
-            if cols is None:
-                p[:, idx[0]] += gate[:, j]
-            else:
-                p[:, idx] += gate[:, j:j + 1] * _softmax(z[:, cols], self.expert_t_)
+        take, starts, sizes, source, to_class = self._expert_plan()
+        if not len(take):
+            return self.general_weight * general
+        # Every expert's softmax at once: its columns are one group of the reduceat calls.
+        # A source with one label has one column of margin 0 (probability 1).
+        margins = np.concatenate([z, np.zeros((n, 1))], axis=1)[:, take]
+        top = np.repeat(np.maximum.reduceat(margins, starts, axis=1), sizes, axis=1)
+        e = np.exp(self.expert_t_ * (margins - top))
+        soft = e / np.repeat(np.add.reduceat(e, starts, axis=1), sizes, axis=1)
+        p = (gate[:, source] * soft) @ to_class
         return self.general_weight * general + (1 - self.general_weight) * p
+
+    def _expert_plan(self) -> tuple[np.ndarray, ...]:
+        """Index arrays for :meth:`_mix`, derived from ``layout_`` once and never pickled."""
+        plan = self.__dict__.get("_plan")
+        if plan is None:
+            n_cols = len(self.intercept_) - len(self.classes_)  # the zero column after them
+            take, sizes, source, classes = [], [], [], []
+            for j, (cols, idx) in enumerate(self.layout_):
+                take += [n_cols] if cols is None else list(range(cols.start, cols.stop))
+                sizes.append(len(idx))
+                source += [j] * len(idx)
+                classes += list(idx)
+            starts = np.cumsum(sizes) - np.asarray(sizes, dtype=np.int64)
+            to_class = np.zeros((len(take), len(self.classes_)))
+            to_class[np.arange(len(take)), classes] = 1.0
+            plan = (np.array(take, dtype=np.int64), starts.astype(np.int64),
+                    np.array(sizes, dtype=np.int64), np.array(source, dtype=np.int64), to_class)
+            self._plan = plan
+        return plan
 
     def predict_proba(self, x: sp.csr_matrix) -> np.ndarray:
         if x.shape[0] == 0:
@@ -148,6 +172,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     # to three decimals.
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
+        state.pop("_plan", None)
         coef = state.pop("coef_", None)
         if coef is not None:
             scale = np.abs(coef).max(axis=0) / QUANT_LEVELS + 1e-12
@@ -166,10 +191,11 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
 def pool_rows(x: sp.csr_matrix, groups: np.ndarray, n_groups: int, mask: np.ndarray) -> sp.csr_matrix:
     """One L2-normalised row per group: the sum of the rows of ``x`` where ``mask`` holds."""
     rows = np.flatnonzero(mask)
-    pick = sp.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (groups[rows], rows)),
-        shape=(n_groups, x.shape[0]),
-    )
+    rows = rows[np.argsort(groups[rows], kind="stable")]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(groups[rows], minlength=n_groups))])
+    # Built as CSR directly: the (row, col) form's conversion cost more than the product.
+    pick = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), rows, indptr),
+                         shape=(n_groups, x.shape[0]))
     pooled = (pick @ x).tocsr()
     # sklearn's normalize() checks its input at a cost larger than this whole function.
     inplace_csr_row_normalize_l2(pooled)

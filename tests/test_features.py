@@ -1,10 +1,19 @@
-"""Comment-framing lines: the fast scan finds exactly what the pattern finds block by block."""
+"""Shallow and comment features: the fast scans find exactly what the patterns find block by block."""
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifier.features import _COMMENT_META_RE, comment_meta, section_features
+from classifier import features
+from classifier.features import (
+    _COMMENT_META_RE,
+    _LEGAL_RE,
+    SHALLOW_NAMES,
+    comment_meta,
+    section_features,
+    shallow_features,
+    shifted,
+)
 
 LINES = [
     "Posted by: jonathan at October 29, 2012 05:23 PM",
@@ -52,3 +61,34 @@ def test_section_features_count_comment_lines_before_and_after_within_a_document
     out = section_features(meta, doc)
     assert np.allclose(np.expm1(out[:, 1]), [0, 1, 1, 0, 0, 0])  # before, same document only
     assert np.allclose(np.expm1(out[:, 2]), [1, 1, 0, 1, 1, 0])  # after
+
+
+_LEGAL_PIECES = st.sampled_from([
+    "copyright", "COPYRIGHT", "COPYRİGHT", "copyrıght", "(c)", "(C)", "©", "all rights reserved",
+    "ALL RIGHTS RESERVED", "all rightſ reserved", "ALL RİGHTS", "İ", "ı", "ſ", " ", "x", "right",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=20), st.lists(_LEGAL_PIECES, max_size=6).map("".join)),
+                min_size=1, max_size=6))
+def test_legal_flag_equals_the_case_insensitive_pattern_on_each_block(texts):
+    texts = [t.replace("\n", " ") for t in texts]
+    legal = shallow_features(texts)[:, SHALLOW_NAMES.index("legal")]
+    assert legal.tolist() == [float(_LEGAL_RE.search(t) is not None) for t in texts]
+
+
+def test_large_inputs_are_featurized_in_slices_with_the_same_numbers(monkeypatch):
+    texts = [f"Line {i}: Troops moved north, officials said. © {i}" * (i % 4 + 1) for i in range(300)]
+    whole = shallow_features(texts)
+    monkeypatch.setattr(features, "SHALLOW_CHUNK_CHARS", 500)
+    assert np.array_equal(shallow_features(texts), whole)
+
+
+def test_shifted_reads_neighbours_within_the_document_only():
+    doc = np.array([0, 0, 0, 1, 1])
+    values = np.array([10.0, 11.0, 12.0, 20.0, 21.0])
+    out = shifted(values, (-1, 1, 2), doc, -1.0)
+    assert out.tolist() == [[-1, 11, 12], [10, 12, -1], [11, -1, -1], [-1, 21, -1], [20, -1, -1]]
+    pairs = shifted(np.stack([values, -values], axis=1), (1,), doc, 0.0)
+    assert pairs.shape == (5, 1, 2) and pairs[0, 0].tolist() == [11.0, -11.0]

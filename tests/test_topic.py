@@ -1,0 +1,57 @@
+"""The topic head's mixture: P(topic | x) = w P_general + (1 - w) sum_s P(s | x) P_s(topic | x)."""
+
+import pickle
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from classifier.topic import TopicClassifier, _softmax
+
+TEXTS = {
+    "wire": [("troops shelled the town overnight", "conflict"), ("parliament passed the budget", "politics"),
+             ("the striker scored twice", "sport"), ("rebels seized the border post", "conflict")],
+    "court": [("the supreme court struck down the law", "legal"), ("judges heard the appeal", "legal"),
+              ("the senate confirmed the judge", "politics")],
+    "sports": [("the league suspended the coach", "sport"), ("the final went to penalties", "sport")],
+}
+
+
+def _fitted(copies: int = 12) -> tuple[TopicClassifier, np.ndarray]:
+    rows = [(f"{t} {i}", y, s) for s, items in TEXTS.items() for t, y in items for i in range(copies)]
+    x = TfidfVectorizer().fit_transform([r[0] for r in rows])
+    model = TopicClassifier(general_weight=0.4).fit(x, [r[1] for r in rows], [r[2] for r in rows])
+    return model, x
+
+
+def _mixture_by_the_definition(model: TopicClassifier, z: np.ndarray) -> np.ndarray:
+    k, n_src = len(model.classes_), len(model.sources_)
+    general = _softmax(z[:, :k], model.expert_t_)
+    rest = z[:, k:]
+    gate = _softmax(rest[:, :n_src], model.gate_t_)
+    p = np.zeros_like(general)
+    for j, (cols, idx) in enumerate(model.layout_):
+        p[:, idx] += gate[:, [j]] * (1.0 if cols is None else _softmax(rest[:, cols], model.expert_t_))
+    return model.general_weight * general + (1 - model.general_weight) * p
+
+
+def test_the_vectorized_mixture_is_the_sum_over_sources_it_stands_for():
+    model, x = _fitted()
+    z = model._margins(x)
+    assert np.allclose(model._mix(z), _mixture_by_the_definition(model, z), atol=1e-12)
+    assert np.allclose(model.predict_proba(x).sum(axis=1), 1.0)
+    assert any(cols is None for cols, _ in model.layout_)  # the one-label source is covered too
+
+
+def test_the_cached_plan_is_rebuilt_after_a_refit_and_never_pickled():
+    model, x = _fitted()
+    model.predict_proba(x)
+    copy = pickle.loads(pickle.dumps(model))
+    assert "_plan" not in copy.__dict__
+    assert np.allclose(copy.predict_proba(x), model.predict_proba(x), atol=1e-3)  # int8 weights
+    # Refit without the sports source: the layout changes, and so must the plan.
+    rows = [(f"{t} {i}", y, s) for s, items in TEXTS.items() if s != "sports"
+            for t, y in items for i in range(12)]
+    x2 = TfidfVectorizer().fit_transform([r[0] for r in rows])
+    model.fit(x2, [r[1] for r in rows], [r[2] for r in rows])
+    z = model._margins(x2)
+    assert np.allclose(model._mix(z), _mixture_by_the_definition(model, z), atol=1e-12)
