@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LEVELS = (1, 8, 16, 32)
-REQUESTS_PER_LEVEL = 1500
+REQUESTS_PER_LEVEL = 5000
 SECONDS_PER_LEVEL = 20.0
 WARMUP_REQUESTS = 50
 ARTICLE_BYTES = 5000

@@ -24,6 +24,7 @@ WORKER_TIMEOUT_S = 60
 def run_gunicorn(overrides: dict[str, Any]) -> None:
     from gunicorn.app.base import BaseApplication
 
+    from service import balance
     from service.app import create_app, prepare
     from service.settings import load_settings
 
@@ -36,7 +37,11 @@ def run_gunicorn(overrides: dict[str, Any]) -> None:
             self.cfg.set("bind", f"{settings['host']}:{settings['port']}")
             self.cfg.set("workers", settings["workers"])
             self.cfg.set("threads", settings["worker_threads"])
-            self.cfg.set("worker_class", "gthread" if settings["worker_threads"] > 1 else "sync")
+            if settings["worker_threads"] > 1:
+                self.cfg.set("worker_class", balance.install(settings["workers"]))
+                self.cfg.set("child_exit", balance.child_exit)
+            else:
+                self.cfg.set("worker_class", "sync")
             self.cfg.set("timeout", WORKER_TIMEOUT_S)
             self.cfg.set("graceful_timeout", GRACEFUL_TIMEOUT_S)
             self.cfg.set("accesslog", os.environ.get("NEWSSIFT_ACCESS_LOG"))
