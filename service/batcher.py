@@ -1,8 +1,8 @@
 """Requests that arrive together are labelled together.
 
 Labelling one 5 KB article costs about 2.6 ms, most of it fixed per call
-(input checks, a hundred tree walks, sparse-matrix bookkeeping); labelling eight
-at once costs barely more than one. Under load a gthread worker holds several
+(input checks, a hundred tree walks, sparse-matrix bookkeeping); eight at once
+cost 7.7 ms, not 21. Under load a gthread worker holds several
 requests at a time, so each hands its text to the worker's :class:`Batcher` and
 waits, while one thread labels everything that is waiting in a single
 ``segment_many_dicts`` call. Nothing waits for a batch to fill: an idle batcher
