@@ -150,7 +150,7 @@ def shallow_features(texts: Sequence[str], lowered: Sequence[str] | None = None)
     return np.vstack(parts) if len(parts) != 1 else parts[0]
 
 
-SHALLOW_CHUNK_CHARS = 1 << 22
+SHALLOW_CHUNK_CHARS = 1 << 20
 
 
 def _shallow(texts: Sequence[str], lowered: Sequence[str]) -> np.ndarray:
@@ -311,7 +311,10 @@ def section_features(meta: np.ndarray, doc: np.ndarray) -> np.ndarray:
 
 
 def doc_bounds(doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """First row and one past the last row of each block's document (documents are runs of rows)."""
+    """First row and one past the last row of each block's document.
+
+    Documents must be runs of rows with ascending numbers, as in every BlockBatch.
+    """
     counts = np.bincount(doc)
     start = (np.cumsum(counts) - counts)[doc]
     return start, start + counts[doc]
@@ -358,6 +361,8 @@ class Featurizer(TransformerMixin, BaseEstimator):
 
     def fit(self, docs: Sequence[Sequence[str]], y=None) -> Featurizer:
         """Learn the vocabulary, IDF weights and feature scaling from documents of blocks."""
+        for cache in ("_fast_counter", "_stop_mask"):  # derived from a previous fit
+            self.__dict__.pop(cache, None)
         texts = [t for d in docs for t in d]
         self.counter_ = CountVectorizer(
             ngram_range=tuple(self.ngram_range), min_df=self.min_df,

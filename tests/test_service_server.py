@@ -169,11 +169,11 @@ def test_sigkill_during_retrain_keeps_model_and_labels(server, tmp_path):
 
 
 def test_keep_alive_connections_are_shared_evenly_between_the_workers(server):
-    # Left to gunicorn's accept race, 8 connections split 4/4 only about a quarter of the time.
-    conns = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=30) for _ in range(8)]
+    # Left to gunicorn's accept race, 16 connections split 8/8 only a fifth of the time.
+    conns = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=30) for _ in range(16)]
     try:
         workers = [server.request("GET", "/readyz", conn=c)[1]["worker"] for c in conns]
-        assert sorted({w: workers.count(w) for w in workers}.values()) == [4, 4], workers
+        assert sorted({w: workers.count(w) for w in workers}.values()) == [8, 8], workers
     finally:
         for c in conns:
             c.close()
