@@ -1,9 +1,10 @@
 """Blocks to numbers: TF-IDF rows plus shallow text and position features.
 
-Shallow features are computed in one pass per block with C-level string
-operations (``split``, ``translate``, compiled regexes), never a Python loop over
-characters: the prototype spent as long on them as on the TF-IDF transform.
-Stopword density comes for free from the count matrix the TF-IDF is built on.
+Shallow features are computed for a whole batch at once, with numpy over the
+blocks' joined characters and compiled regexes over the joined text, never a
+Python loop over characters: the prototype spent as long on them as on the
+TF-IDF transform.  Stopword density comes for free from the count matrix the
+TF-IDF is built on.
 """
 
 from __future__ import annotations
