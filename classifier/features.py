@@ -299,14 +299,13 @@ def section_features(meta: np.ndarray, doc: np.ndarray) -> np.ndarray:
     if n == 0:
         return np.zeros((0, len(SECTION_NAMES)), dtype=np.float32)
     m = meta.astype(np.int64)
-    counts = np.bincount(doc)
-    doc_start = np.cumsum(counts) - counts
+    bounds = doc_bounds(doc)
     before_all = np.cumsum(m) - m  # integers: exact, so a block's value ignores its batch
-    before = before_all - before_all[doc_start][doc]
+    before = before_all - before_all[bounds[0]]
     after = np.bincount(doc, weights=m).astype(np.int64)[doc] - before - m
     flags = meta.astype(np.float32)
-    window = shifted(flags, range(-SECTION_WINDOW, SECTION_WINDOW + 1), doc, 0.0).sum(axis=1)
-    near = shifted(flags, NEIGHBOUR_OFFSETS, doc, 0.0)
+    window = shifted(flags, range(-SECTION_WINDOW, SECTION_WINDOW + 1), doc, 0.0, bounds).sum(axis=1)
+    near = shifted(flags, NEIGHBOUR_OFFSETS, doc, 0.0, bounds)
     return np.column_stack([meta, np.log1p(before), np.log1p(after),
                             window / (2 * SECTION_WINDOW + 1), near]).astype(np.float32)
 

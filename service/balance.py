@@ -142,13 +142,10 @@ class BalancedThreadWorker(ThreadWorker):
             super().set_accept_enabled(False)
 
     def wait_for_and_dispatch_events(self, timeout: float) -> None:
-        if self._slot is not None:
-            if self.alive:
-                TABLE.publish(self._slot, self.nr_conns)  # closed connections count down here
-            else:
-                self._leave()
-        if not self._accepting and self.alive and self.nr_conns < self.worker_connections:
-            self.set_accept_enabled(True)  # enabled only if it is now our turn
-            if not self._accepting:
-                timeout = min(timeout, RECHECK_S)
+        # Every loop publishes (closed connections count down here) or leaves the table.
+        turn = self._my_turn()
+        if turn and not self._accepting and self.nr_conns < self.worker_connections:
+            super().set_accept_enabled(True)
+        elif not self._accepting and self.alive:
+            timeout = min(timeout, RECHECK_S)  # to see soon when it is our turn
         super().wait_for_and_dispatch_events(timeout)
