@@ -98,13 +98,19 @@ def _echo_listing(result) -> None:
               help="text: SOURCE is one article. jsonl: one {\"id\", \"text\"} object per line.")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=64, show_default=True,
               help="Documents labelled together in jsonl mode.")
+@click.option("--main-threshold", type=float, default=None,
+              help="P(main) from which a block is main story (default 0.5; lower keeps more).")
 def classify(source: str, model_path: str | None, fmt: str | None, input_format: str,
-             batch_size: int) -> None:
+             batch_size: int, main_threshold: float | None) -> None:
     """Label the blocks of SOURCE (a file, or - for stdin)."""
+    if main_threshold is not None:
+        from classifier.model import check_main_threshold
+
+        check_main_threshold(main_threshold)  # before loading the model, not after
     if input_format == "jsonl":
         from classifier.stream import classify_jsonl
 
-        model = _load(model_path)
+        model = _load(model_path).with_main_threshold(main_threshold)
         if source == "-":
             errors = classify_jsonl(model, sys.stdin.buffer, sys.stdout, batch_size, "stdin")
         else:
@@ -119,7 +125,7 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
                        err=True)
         return
     text = read_text(source)
-    model = _load(model_path)
+    model = _load(model_path).with_main_threshold(main_threshold)
     result = model.segment(text)
     if fmt is None:
         fmt = "text" if sys.stdout.isatty() else "json"

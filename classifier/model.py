@@ -7,11 +7,13 @@ It holds no I/O: loading and saving live in :mod:`classifier.persist`.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from classifier.errors import InvalidInput
 from classifier.features import BlockBatch, Featurizer
 from classifier.labels import BOILERPLATE, MAIN, TEASER
 from classifier.result import Article, Result, Segment
@@ -19,9 +21,12 @@ from classifier.role import MainScorer, TeaserScorer
 from classifier.segment import Block, segment
 from classifier.topic import TopicClassifier, pool_rows
 
-__all__ = ["NewssiftModel", "Scores", "MAIN_THRESHOLD_DEFAULT"]
+__all__ = ["NewssiftModel", "Scores", "MAIN_THRESHOLD_DEFAULT", "MAIN_THRESHOLD_RANGE",
+           "check_main_threshold"]
 
 MAIN_THRESHOLD_DEFAULT = 0.5
+# Outside this a threshold keeps (nearly) everything or nothing: a typo, not a choice.
+MAIN_THRESHOLD_RANGE = (0.05, 0.95)
 TEASER_THRESHOLD_DEFAULT = 0.5
 
 
@@ -39,6 +44,15 @@ class Scores:
     article_has_topic: np.ndarray
 
 
+def check_main_threshold(threshold: float) -> float:
+    """``threshold`` if it is a usable P(main) threshold, else :class:`InvalidInput`."""
+    lo, hi = MAIN_THRESHOLD_RANGE
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not lo <= threshold <= hi:
+        raise InvalidInput(f"main threshold {threshold!r} is outside {lo}..{hi}; "
+                           f"{MAIN_THRESHOLD_DEFAULT} is the default, lower keeps more")
+    return float(threshold)
+
+
 class NewssiftModel:
     """A fitted featurizer plus the three heads; see :func:`classifier.load_model`."""
 
@@ -51,6 +65,21 @@ class NewssiftModel:
         self.topic = topic
         self.version = version
         self.main_threshold = main_threshold
+
+    def with_main_threshold(self, threshold: float | None) -> NewssiftModel:
+        """The same fitted model, calling a block main from P(main) >= ``threshold`` on.
+
+        Gold standards disagree on how much of a page is the story: CleanEval's
+        keeps comments and Modern2026's keeps listings (best near 0.3), Dragnet's
+        and the Utomo sets' keep less (best near 0.6).  A corpus owner who knows
+        which way theirs leans can say so without retraining.  Shares the fitted
+        parts (a shallow copy): cheap, and the original is left as it was.
+        """
+        if threshold is None or check_main_threshold(threshold) == self.main_threshold:
+            return self
+        model = copy.copy(self)
+        model.main_threshold = float(threshold)
+        return model
 
     @property
     def topics(self) -> list[str]:

@@ -18,30 +18,32 @@ from clean.work import ChunkResult, cached_model, clean_docs, limit_threads
 
 __all__ = ["map_chunks"]
 
-_worker_model_path: str | None = None
+_worker_model = None
 
 
-def _init_worker(model_path: str | None) -> None:
-    global _worker_model_path
-    _worker_model_path = model_path
+def _init_worker(model_path: str | None, main_threshold: float | None) -> None:
+    global _worker_model
     limit_threads()
-    cached_model(model_path)
+    _worker_model = cached_model(model_path, main_threshold)
 
 
 def _clean_in_worker(docs: list[Doc], segments: bool, want_texts: bool) -> ChunkResult:
-    return clean_docs(cached_model(_worker_model_path), docs, segments=segments, want_texts=want_texts)
+    return clean_docs(_worker_model, docs, segments=segments, want_texts=want_texts)
 
 
 def map_chunks(chunks: Iterable[list[Doc]], *, workers: int, model_path: str | None,
-               segments: bool = False, want_texts: bool = False) -> Iterator[ChunkResult]:
+               segments: bool = False, want_texts: bool = False,
+               main_threshold: float | None = None) -> Iterator[ChunkResult]:
     """Clean every chunk; yields one result per chunk, in the order the chunks came."""
     limit_threads()
-    model = cached_model(model_path)  # fails here, once and clearly, if the model is unusable
+    # Fails here, once and clearly, if the model (or threshold) is unusable.
+    model = cached_model(model_path, main_threshold)
     if workers <= 1:
         for docs in chunks:
             yield clean_docs(model, docs, segments=segments, want_texts=want_texts)
         return
-    pool = multiprocessing.get_context().Pool(workers, initializer=_init_worker, initargs=(model_path,))
+    pool = multiprocessing.get_context().Pool(workers, initializer=_init_worker,
+                                             initargs=(model_path, main_threshold))
     try:
         pending: deque = deque()
         for docs in chunks:

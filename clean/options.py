@@ -27,3 +27,4 @@ class CleanOptions:
     chunk_bytes: int = CHUNK_BYTES_DEFAULT
     workers: int = 1
     model_path: str | None = None
+    main_threshold: float | None = None  # None: the model's own (0.5)

@@ -77,7 +77,8 @@ def clean_corpus(sources: list[Source], output, errors: ErrorReport, options: Cl
         docs = _docs(sources, options, done, errors, counts)
         chunks = chunked(docs, options.chunk_docs, options.chunk_bytes)
         for result in local.map_chunks(chunks, workers=options.workers, model_path=options.model_path,
-                                       segments=options.segments, want_texts=output.wants_texts):
+                                       segments=options.segments, want_texts=output.wants_texts,
+                                       main_threshold=options.main_threshold):
             output.write(result)
             errors.add(result.bad)
             counts.this_run.merge(result.stats)

@@ -220,3 +220,26 @@ def test_txt_dir_resume_rewrites_only_what_the_index_does_not_hold(run, tmp_path
     assert index.read_bytes() == whole
     assert sorted(p.name for p in (tmp_path / "clean").glob("p*.txt")) == [f"p{i}.txt" for i in range(5)]
     assert json.loads((tmp_path / "clean" / "_summary.json").read_text())["resumed_documents"] == 3
+
+
+def test_main_threshold_reaches_every_worker(run, tmp_path, tiny_model):
+    src = write_jsonl(tmp_path / "in.jsonl", corpus(8))
+    kept = {}
+    for t in ("0.1", "0.5", "0.9"):
+        out = tmp_path / f"out-{t}.jsonl"
+        result = run(src, "-o", str(out), "--workers", "2", "--chunk-size", "2", "--main-threshold", t)
+        assert result.exit_code == 0, result.output
+        records = read_jsonl(out)
+        expected = tiny_model.with_main_threshold(float(t)).segment(corpus(8)[5]["text"]).article
+        assert records[5]["text"] == expected.text
+        kept[t] = sum(r["n_main"] for r in records)
+    assert kept["0.1"] > kept["0.9"] and kept["0.1"] >= kept["0.5"] >= kept["0.9"]
+
+
+@pytest.mark.parametrize("value", ["0", "1.5", "nan"])
+def test_an_unusable_main_threshold_is_one_line_and_no_output(run, tmp_path, value):
+    src = write_jsonl(tmp_path / "in.jsonl", corpus(2))
+    result = run(src, "-o", str(tmp_path / "out.jsonl"), "--main-threshold", value)
+    assert result.exit_code == 2
+    assert result.output.startswith("newssift: main threshold") and result.output.count("\n") == 1
+    assert not (tmp_path / "out.jsonl").exists()

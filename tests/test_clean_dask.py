@@ -104,3 +104,21 @@ def test_strict_stops_the_dask_run_with_the_bad_lines_place(tiny_model_dir, clus
     assert result.exit_code != 0
     assert f"{src}, line 2: malformed JSON" in str(result.exception)
     assert not list((tmp_path / "out").glob("part-*.jsonl"))
+
+
+def test_main_threshold_reaches_dask_workers_and_pins_the_resume(tiny_model_dir, cluster_address, tmp_path):
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps({"id": f"d{i:02d}", "text": ARTICLES[i % 4]}) + "\n" for i in range(12)))
+    common = [str(src), "--model", str(tiny_model_dir), "--main-threshold", "0.9"]
+    local = CliRunner().invoke(clean, [*common, "-o", str(tmp_path / "local.jsonl"), "--workers", "1"])
+    assert local.exit_code == 0, local.output
+    out = tmp_path / "dask"
+    dask = [*common, "-o", str(out), "--engine", "dask", "--scheduler", cluster_address,
+            "--partition-size", "4"]
+    assert CliRunner().invoke(clean, dask).exit_code == 0
+    lines = [line for p in sorted(out.glob("part-*.jsonl")) for line in p.read_bytes().splitlines()]
+    assert sorted_by_id(lines) == sorted_by_id((tmp_path / "local.jsonl").read_bytes().splitlines())
+    # Finishing the run with another threshold would mix two kinds of output.
+    other = [a if a != "0.9" else "0.3" for a in dask]
+    result = CliRunner().invoke(clean, [*other, "--resume"])
+    assert result.exit_code != 0 and "options changed" in str(result.exception or result.output)

@@ -123,3 +123,17 @@ def test_train_refuses_to_replace_a_directory_that_is_not_a_model(tmp_path):
                                       "--out", str(tmp_path)])
     assert result.exit_code != 0 and "not a model directory" in result.stderr
     assert (tmp_path / "keep.txt").read_text() == "precious"
+
+
+def test_main_threshold_moves_the_line_between_main_and_the_rest(run):
+    mains = []
+    for t in ("0.1", "0.5", "0.9"):
+        result = run("--format", "json", "--main-threshold", t, str(EXAMPLE))
+        assert result.exit_code == 0, result.output
+        mains.append(json.loads(result.output)["article"]["n_main"])
+    assert mains[0] >= mains[1] >= mains[2] and mains[0] > mains[2]
+
+
+def test_an_unusable_main_threshold_is_one_line(run):
+    result = run("--main-threshold", "2", str(EXAMPLE))
+    assert result.exit_code == 2 and result.output.startswith("newssift: main threshold")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import FIXTURES, ROOT, read_labels
 
+from classifier.errors import InvalidInput
+
 FIXTURE_NAMES = ["court_ruling", "election", "match_report"]
 
 
@@ -72,3 +74,17 @@ def test_segment_many_equals_segment_one_by_one(shipped_model):
 def test_dicts_path_equals_records_path(shipped_model):
     texts = [(FIXTURES / "election.txt").read_text(encoding="utf-8"), ""]
     assert shipped_model.segment_many_dicts(texts) == [r.to_dict() for r in shipped_model.segment_many(texts)]
+
+
+def test_a_lower_main_threshold_keeps_more_and_leaves_the_model_alone(shipped_model):
+    story = (ROOT / "examples" / "article.txt").read_text(encoding="utf-8").splitlines()
+    # A byline and a dateline: short lines that some gold standards keep and others drop.
+    text = "\n".join(story[:1] + ["By Maria Lopez, staff reporter", "Updated 14:32 GMT, 3 March"]
+                     + story[1:])
+    n_main = {t: shipped_model.with_main_threshold(t).segment(text).article.n_main
+              for t in (0.2, 0.5, 0.95)}
+    assert n_main[0.2] >= n_main[0.5] >= n_main[0.95] and n_main[0.2] > n_main[0.95]
+    assert shipped_model.main_threshold == 0.5
+    assert shipped_model.with_main_threshold(None) is shipped_model
+    with pytest.raises(InvalidInput, match="main threshold"):
+        shipped_model.with_main_threshold(1.0)

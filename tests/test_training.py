@@ -96,3 +96,15 @@ def test_a_correction_changes_the_retrained_model(tmp_path):
 
 def before_docs(cfg: TrainConfig) -> int:
     return sum(1 for _ in open(cfg.path(cfg.handwritten), encoding="utf-8"))
+
+
+def test_the_lodo_report_names_each_sources_best_threshold():
+    from training.evaluate import format_lodo
+
+    cell = {"token_f1": 0.8, "block_f1": 0.7, "pages": 3}
+    report = {"best_length_rule": 15, "sources": {"a": {"newssift": cell}, "b": {"newssift": cell}},
+              "all": {"newssift": cell}, "threshold_sweep": {"0.3": 0.80, "0.5": 0.82},
+              "threshold_sweep_by_source": {"a": {"0.3": 0.90, "0.5": 0.85},
+                                            "b": {"0.3": 0.70, "0.5": 0.79}}}
+    text = format_lodo(report)
+    assert "best threshold per source (token F1): a 0.3 (0.900), b 0.5 (0.790)" in text

@@ -148,10 +148,14 @@ def lodo_role_eval(cfg: TrainConfig, progress: bool = True,
     base = baseline_scores(all_docs, progress)
     best_k = max(LENGTH_RULE_RANGE,
                  key=lambda k: np.mean([p.token_f1 for p in base[f"length>={k}"]]))
-    report: dict = {"sources": {}, "best_length_rule": best_k, "threshold_sweep": {}}
+    report: dict = {"sources": {}, "best_length_rule": best_k, "threshold_sweep": {},
+                    "threshold_sweep_by_source": {s: {} for s in folds}}
     for t in THRESHOLD_SWEEP:
-        pages = [p for s in folds for p in _page_scores(by_source[s], [(q >= t).tolist()
-                                                                     for q in probs[s]])]
+        pages = []
+        for s in folds:
+            these = _page_scores(by_source[s], [(q >= t).tolist() for q in probs[s]])
+            report["threshold_sweep_by_source"][s][str(t)] = summarize(these)["token_f1"]
+            pages += these
         report["threshold_sweep"][str(t)] = summarize(pages)["token_f1"]
     for s in folds:
         row = {"newssift": summarize(model_scores[s])}
@@ -182,6 +186,12 @@ def format_lodo(report: dict) -> str:
     if sweep:
         lines.append("  mean token F1 by P(main) threshold: " +
                      ", ".join(f"{t}: {v:.3f}" for t, v in sweep.items()))
+    by_source = report.get("threshold_sweep_by_source")
+    if by_source:
+        # What `--main-threshold` can give a corpus whose gold keeps more (or less) than most.
+        best = {s: max(v.items(), key=lambda kv: kv[1]) for s, v in by_source.items()}
+        lines.append("  best threshold per source (token F1): " +
+                     ", ".join(f"{s} {t} ({v:.3f})" for s, (t, v) in best.items()))
     return "\n".join(lines)
 
 
