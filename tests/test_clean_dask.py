@@ -108,7 +108,8 @@ def test_strict_stops_the_dask_run_with_the_bad_lines_place(tiny_model_dir, clus
 
 def test_main_threshold_reaches_dask_workers_and_pins_the_resume(tiny_model_dir, cluster_address, tmp_path):
     src = tmp_path / "corpus.jsonl"
-    src.write_text("".join(json.dumps({"id": f"d{i:02d}", "text": ARTICLES[i % 4]}) + "\n" for i in range(12)))
+    src.write_text("".join(json.dumps({"id": f"d{i:02d}", "text": ARTICLES[i % 4]}) + "\n"
+                           for i in range(12)))
     common = [str(src), "--model", str(tiny_model_dir), "--main-threshold", "0.9"]
     local = CliRunner().invoke(clean, [*common, "-o", str(tmp_path / "local.jsonl"), "--workers", "1"])
     assert local.exit_code == 0, local.output
