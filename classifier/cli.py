@@ -100,8 +100,10 @@ def _echo_listing(result) -> None:
               help="Documents labelled together in jsonl mode.")
 @click.option("--main-threshold", type=float, default=None,
               help="P(main) from which a block is main story (default 0.5; lower keeps more).")
+@click.option("--keep-comments", is_flag=True,
+              help="Keep user-comment threads that P(main) calls main (default: they are boilerplate).")
 def classify(source: str, model_path: str | None, fmt: str | None, input_format: str,
-             batch_size: int, main_threshold: float | None) -> None:
+             batch_size: int, main_threshold: float | None, keep_comments: bool) -> None:
     """Label the blocks of SOURCE (a file, or - for stdin)."""
     if main_threshold is not None:
         from classifier.model import check_main_threshold
@@ -110,7 +112,7 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
     if input_format == "jsonl":
         from classifier.stream import classify_jsonl
 
-        model = _load(model_path).with_main_threshold(main_threshold)
+        model = _load(model_path).with_decision(main_threshold, keep_comments)
         if source == "-":
             errors = classify_jsonl(model, sys.stdin.buffer, sys.stdout, batch_size, "stdin")
         else:
@@ -125,7 +127,7 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
                        err=True)
         return
     text = read_text(source)
-    model = _load(model_path).with_main_threshold(main_threshold)
+    model = _load(model_path).with_decision(main_threshold, keep_comments)
     result = model.segment(text)
     if fmt is None:
         fmt = "text" if sys.stdout.isatty() else "json"

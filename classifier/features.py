@@ -88,6 +88,7 @@ class BlockBatch:
     doc: np.ndarray
     pos: np.ndarray
     n_words: np.ndarray
+    framing: np.ndarray | None = None  # comment-framing lines; None when not scanned for
 
     def __len__(self) -> int:
         return self.dense.shape[0]
@@ -372,7 +373,7 @@ class Featurizer(TransformerMixin, BaseEstimator):
         self.idf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
         vocab = self.counter_.vocabulary_
         self.stop_columns_ = np.array(sorted(vocab[w] for w in ENGLISH_STOP_WORDS if w in vocab))
-        base, _ = self._dense(texts, counts, *doc_index([len(d) for d in docs]))
+        base, _, _ = self._dense(texts, counts, *doc_index([len(d) for d in docs]))
         self.mean_ = base.mean(axis=0)
         # Floored: a feature nearly constant in the fitting text (comment lines are rare
         # in news) would otherwise turn its first nonzero value into a z-score of 1e6.
@@ -385,10 +386,10 @@ class Featurizer(TransformerMixin, BaseEstimator):
         lowered = [t.lower() for t in texts]  # shared by the counter and the comment scan
         counts = self.count(texts, lowered)
         tfidf = self._weigh(counts) if texts else counts
-        dense, n_words = self._dense(texts, counts, doc, pos, lowered)
+        dense, n_words, framing = self._dense(texts, counts, doc, pos, lowered)
         dense = (dense - self.mean_) / self.scale_
         return BlockBatch(tfidf=tfidf.tocsr(), dense=dense.astype(np.float32), doc=doc, pos=pos,
-                          n_words=n_words)
+                          n_words=n_words, framing=framing)
 
     def count(self, texts: Sequence[str], lowered: Sequence[str] | None = None) -> sp.csr_matrix:
         """The n-gram count matrix of blocks (what ``counter_.transform`` gives, faster)."""
@@ -431,7 +432,8 @@ class Featurizer(TransformerMixin, BaseEstimator):
         state.pop("_stop_mask", None)
         return state
 
-    def _dense(self, texts, counts, doc, pos, lowered=None) -> tuple[np.ndarray, np.ndarray]:
+    def _dense(self, texts, counts, doc, pos, lowered=None,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         base = shallow_features(texts, lowered)
         n_words = np.maximum(np.expm1(base[:, 1]), 1)
         stops = self._stop_counts(counts)
@@ -440,10 +442,12 @@ class Featurizer(TransformerMixin, BaseEstimator):
         with_stop = np.hstack([base, stop_share])
         parts = [with_stop, bins, position_features(doc, pos, base[:, 0]),
                  neighbour_features(with_stop, doc)]
+        framing = None
         if getattr(self, "comment_features", False):  # models saved before it lack the attribute
-            parts.append(section_features(comment_meta(texts, lowered), doc))
+            framing = comment_meta(texts, lowered)
+            parts.append(section_features(framing, doc))
         dense = np.hstack(parts).astype(np.float32)
-        return dense, np.rint(np.expm1(base[:, 1])).astype(np.int32)
+        return dense, np.rint(np.expm1(base[:, 1])).astype(np.int32), framing
 
 
 def concat_batches(batches: Sequence[BlockBatch]) -> BlockBatch:
@@ -458,10 +462,12 @@ def concat_batches(batches: Sequence[BlockBatch]) -> BlockBatch:
         doc=np.concatenate(docs) if docs else np.zeros(0, np.int64),
         pos=np.concatenate([b.pos for b in batches]),
         n_words=np.concatenate([b.n_words for b in batches]),
+        framing=(np.concatenate([b.framing for b in batches])
+                 if batches and all(b.framing is not None for b in batches) else None),
     )
 
 
 def take_blocks(batch: BlockBatch, rows: np.ndarray) -> BlockBatch:
     """A subset of blocks (keeping their document numbers and positions)."""
     return BlockBatch(batch.tfidf[rows], batch.dense[rows], batch.doc[rows], batch.pos[rows],
-                      batch.n_words[rows])
+                      batch.n_words[rows], None if batch.framing is None else batch.framing[rows])

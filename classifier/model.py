@@ -19,6 +19,7 @@ from classifier.labels import BOILERPLATE, MAIN, TEASER
 from classifier.result import Article, Result, Segment
 from classifier.role import MainScorer, TeaserScorer
 from classifier.segment import Block, segment
+from classifier.threads import drop_comment_threads
 from classifier.topic import TopicClassifier, pool_rows
 
 __all__ = ["NewssiftModel", "Scores", "MAIN_THRESHOLD_DEFAULT", "MAIN_THRESHOLD_RANGE",
@@ -58,43 +59,62 @@ class NewssiftModel:
 
     def __init__(self, featurizer: Featurizer, main: MainScorer, teaser: TeaserScorer,
                  topic: TopicClassifier, *, version: str = "unversioned",
-                 main_threshold: float = MAIN_THRESHOLD_DEFAULT) -> None:
+                 main_threshold: float = MAIN_THRESHOLD_DEFAULT,
+                 drop_comment_threads: bool = False) -> None:
         self.featurizer = featurizer
         self.main = main
         self.teaser = teaser
         self.topic = topic
         self.version = version
         self.main_threshold = main_threshold
+        self.drop_comment_threads = drop_comment_threads
 
-    def with_main_threshold(self, threshold: float | None) -> NewssiftModel:
-        """The same fitted model, calling a block main from P(main) >= ``threshold`` on.
+    def with_decision(self, main_threshold: float | None = None, keep_comments: bool = False,
+                      ) -> NewssiftModel:
+        """The same fitted model, with its own line between main story and the rest.
 
         Gold standards disagree on how much of a page is the story: CleanEval's
         keeps comments and Modern2026's keeps listings (best near 0.3), Dragnet's
         and the Utomo sets' keep less (best near 0.6).  A corpus owner who knows
-        which way theirs leans can say so without retraining.  Shares the fitted
-        parts (a shallow copy): cheap, and the original is left as it was.
+        which way theirs leans can say so without retraining: ``main_threshold``
+        moves the P(main) line, ``keep_comments`` turns off the comment-thread
+        rule.  Shares the fitted parts (a shallow copy); the original is unchanged.
         """
-        if threshold is None or check_main_threshold(threshold) == self.main_threshold:
+        threshold = self.main_threshold if main_threshold is None else check_main_threshold(main_threshold)
+        drop = getattr(self, "drop_comment_threads", False) and not keep_comments
+        if threshold == self.main_threshold and drop == getattr(self, "drop_comment_threads", False):
             return self
         model = copy.copy(self)
-        model.main_threshold = float(threshold)
+        model.main_threshold = threshold
+        model.drop_comment_threads = drop
         return model
 
     @property
     def topics(self) -> list[str]:
         return [str(t) for t in self.topic.classes_]
 
+    def keep_main(self, p_main: np.ndarray, framing: np.ndarray | None, n_words: np.ndarray,
+                  doc: np.ndarray, threshold: float | None = None) -> np.ndarray:
+        """Which blocks are main: P(main) at or above the threshold, less the comment
+        threads that follow a story (see :mod:`classifier.threads`)."""
+        keep = p_main >= (self.main_threshold if threshold is None else threshold)
+        if getattr(self, "drop_comment_threads", False) and framing is not None:
+            keep = drop_comment_threads(keep, framing, n_words, doc)
+        return keep
+
     def score_roles(self, batch: BlockBatch) -> tuple[np.ndarray, ...]:
         """Role code (0 main, 1 teaser, 2 boilerplate), its probability, P(main), P(teaser|not main)."""
         p_main = self.main.predict_proba(batch)[:, 1]
         p_teaser = self.teaser.predict_proba(batch)[:, 1]
-        is_main = p_main >= self.main_threshold
-        is_teaser = ~is_main & (p_teaser >= TEASER_THRESHOLD_DEFAULT)
+        is_main = self.keep_main(p_main, batch.framing, batch.n_words, batch.doc)
+        # A comment the role model would keep: boilerplate, scored by P(not main).
+        comment = ~is_main & (p_main >= self.main_threshold)
+        is_teaser = ~is_main & ~comment & (p_teaser >= TEASER_THRESHOLD_DEFAULT)
         role = np.where(is_main, 0, np.where(is_teaser, 1, 2)).astype(np.int8)
         role_score = np.where(is_main, p_main,
                               np.where(is_teaser, (1 - p_main) * p_teaser,
-                                       (1 - p_main) * (1 - p_teaser)))
+                                       np.where(comment, 1 - p_main,
+                                                (1 - p_main) * (1 - p_teaser))))
         return role, role_score, p_main, p_teaser
 
     def score(self, docs: Sequence[Sequence[str]]) -> Scores:

@@ -76,13 +76,15 @@ def side_paths(output: Path, fmt: str, engine: str) -> tuple[Path, Path]:
               show_default=True, help="With --engine dask: documents per partition (one output part each).")
 @click.option("--main-threshold", type=float, default=None,
               help="P(main) from which a block is kept (default 0.5; lower keeps more).")
+@click.option("--keep-comments", is_flag=True,
+              help="Keep user-comment threads that P(main) calls main (default: they are boilerplate).")
 @click.option("--model", "model_path", type=click.Path(), default=None,
               help="Model directory (default: the shipped models/default).")
 def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, text_field: str,
           id_field: str, segments: bool, workers: int | None, chunk_size: int, resume: bool,
           overwrite: bool, strict: bool, errors_path: str | None, summary_path: str | None,
           progress: bool | None, engine: str, scheduler: str, partition_size: int,
-          main_threshold: float | None, model_path: str | None) -> None:
+          main_threshold: float | None, keep_comments: bool, model_path: str | None) -> None:
     """Clean INPUT... (JSONL, JSONL.gz, CSV, .txt files, folders, globs, or - for stdin) into OUTPUT."""
     from clean.readers import resolve_inputs
 
@@ -99,7 +101,7 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
     options = CleanOptions(text_field=text_field, id_field=id_field, input_format=input_format,
                            segments=segments, strict=strict, chunk_docs=chunk_size,
                            workers=workers or default_workers(), model_path=str(Path(model_path).resolve()),
-                           main_threshold=main_threshold)
+                           main_threshold=main_threshold, keep_comments=keep_comments)
     out = Path(output)
     default_errors, default_summary = side_paths(out, fmt, engine)
     errors_file = Path(errors_path) if errors_path else default_errors

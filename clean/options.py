@@ -28,3 +28,4 @@ class CleanOptions:
     workers: int = 1
     model_path: str | None = None
     main_threshold: float | None = None  # None: the model's own (0.5)
+    keep_comments: bool = False          # keep user-comment threads as main when P(main) says so

@@ -44,16 +44,17 @@ def limit_threads() -> None:
     threadpool_limits(1)
 
 
-def cached_model(model_path: str | None, main_threshold: float | None = None):
+def cached_model(model_path: str | None, main_threshold: float | None = None,
+                 keep_comments: bool = False):
     """The model at ``model_path``, loaded once per process (None: the shipped default),
-    calling blocks main from P(main) >= ``main_threshold`` (None: the model's own)."""
+    with the main decision given (see ``NewssiftModel.with_decision``)."""
     key = model_path or ""
     with _LOCK:
         if key not in _MODELS:
             from classifier import load_model
 
             _MODELS[key] = load_model(model_path)
-        return _MODELS[key].with_main_threshold(main_threshold)
+        return _MODELS[key].with_decision(main_threshold, keep_comments)
 
 
 def output_record(doc_id: object, result: dict, segments: bool) -> dict:

@@ -50,6 +50,28 @@ def shipped_model():
     return load_model(SHIPPED)
 
 
+# A story followed by a user-comment thread (our own text), for the comment rule: each comment
+# signed below its text, the layout on which the role model alone keeps most of the comments.
+_COMMENTS = [
+    ["My cousin lives two streets from the crossing and says the shelling has not stopped for a week.",
+     "Thank you for reporting what is really happening there, and for naming the people who stayed."],
+    ["The bridges were built in the 1960s and the rail bridge was already closed for repairs before "
+     "the fighting started, so the road bridge is the only one that matters now.",
+     "Whoever controls it controls the harvest, which is why both sides have spent so much on holding it."],
+    ["According to the regional governor's office, residents of Kelvada have been without power since "
+     "Sunday, and the road to the capital is closed to all but military traffic.",
+     "Aid convoys have been turned back twice this week."],
+    ["This is the third time this year that the crossing has changed hands, and each time the civilians "
+     "who stay behind pay the price.",
+     "The international monitors should be allowed back in before the harvest begins."],
+]
+STORY_WITH_COMMENTS = "\n".join(
+    (ROOT / "examples" / "article.txt").read_text(encoding="utf-8").splitlines()[:8]
+    + [line for i, body in enumerate(_COMMENTS)
+       for line in body + [f"Posted by Reader{i} on March {i + 4}, 2025 at 9:1{i} am | permalink | Reply"]])
+COMMENT_WORDS = "Whoever controls it controls the harvest"
+
+
 @pytest.fixture(scope="session")
 def seed():
     text_path = SHARED / "seed" / "seed-article.txt"

@@ -8,7 +8,7 @@ import json
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, ROOT
+from conftest import COMMENT_WORDS, FIXTURES, ROOT, SHIPPED, STORY_WITH_COMMENTS
 
 from classifier.cli import NewssiftGroup
 from clean.cli import clean
@@ -230,7 +230,7 @@ def test_main_threshold_reaches_every_worker(run, tmp_path, tiny_model):
         result = run(src, "-o", str(out), "--workers", "2", "--chunk-size", "2", "--main-threshold", t)
         assert result.exit_code == 0, result.output
         records = read_jsonl(out)
-        expected = tiny_model.with_main_threshold(float(t)).segment(corpus(8)[5]["text"]).article
+        expected = tiny_model.with_decision(float(t)).segment(corpus(8)[5]["text"]).article
         assert records[5]["text"] == expected.text
         kept[t] = sum(r["n_main"] for r in records)
     assert kept["0.1"] > kept["0.9"] and kept["0.1"] >= kept["0.5"] >= kept["0.9"]
@@ -243,3 +243,13 @@ def test_an_unusable_main_threshold_is_one_line_and_no_output(run, tmp_path, val
     assert result.exit_code == 2
     assert result.output.startswith("newssift: main threshold") and result.output.count("\n") == 1
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_keep_comments_reaches_every_worker(shipped_model, tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": STORY_WITH_COMMENTS} for i in range(4)])
+    for flags, kept in (((), False), (("--keep-comments",), True)):
+        out = tmp_path / f"out{len(flags)}.jsonl"
+        result = CliRunner().invoke(group, ["clean", src, "-o", str(out), "--model", str(SHIPPED),
+                                            "--workers", "2", "--chunk-size", "1", *flags])
+        assert result.exit_code == 0, result.output
+        assert [COMMENT_WORDS in r["text"] for r in read_jsonl(out)] == [kept] * 4

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import COMMENT_WORDS, ROOT, SHIPPED, STORY_WITH_COMMENTS
 
 from classifier.cli import cli
 
@@ -137,3 +137,11 @@ def test_main_threshold_moves_the_line_between_main_and_the_rest(run):
 def test_an_unusable_main_threshold_is_one_line(run):
     result = run("--main-threshold", "2", str(EXAMPLE))
     assert result.exit_code == 2 and result.output.startswith("newssift: main threshold")
+
+
+@pytest.mark.parametrize("flags, kept", [((), False), (("--keep-comments",), True)])
+def test_comments_are_dropped_unless_asked_for(shipped_model, flags, kept):
+    result = CliRunner().invoke(cli, ["classify", "--model", str(SHIPPED), "--format", "json", *flags, "-"],
+                                input=STORY_WITH_COMMENTS)
+    assert result.exit_code == 0, result.output
+    assert (COMMENT_WORDS in json.loads(result.output)["article"]["text"]) == kept

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import FIXTURES, ROOT, read_labels
+from conftest import COMMENT_WORDS, FIXTURES, ROOT, STORY_WITH_COMMENTS, read_labels
 
 from classifier.errors import InvalidInput
 
@@ -81,10 +81,23 @@ def test_a_lower_main_threshold_keeps_more_and_leaves_the_model_alone(shipped_mo
     # A byline and a dateline: short lines that some gold standards keep and others drop.
     text = "\n".join(story[:1] + ["By Maria Lopez, staff reporter", "Updated 14:32 GMT, 3 March"]
                      + story[1:])
-    n_main = {t: shipped_model.with_main_threshold(t).segment(text).article.n_main
+    n_main = {t: shipped_model.with_decision(t).segment(text).article.n_main
               for t in (0.2, 0.5, 0.95)}
     assert n_main[0.2] >= n_main[0.5] >= n_main[0.95] and n_main[0.2] > n_main[0.95]
     assert shipped_model.main_threshold == 0.5
-    assert shipped_model.with_main_threshold(None) is shipped_model
+    assert shipped_model.with_decision() is shipped_model
     with pytest.raises(InvalidInput, match="main threshold"):
-        shipped_model.with_main_threshold(1.0)
+        shipped_model.with_decision(1.0)
+
+
+def test_user_comments_after_the_story_are_boilerplate(shipped_model):
+    roles = [s.role for s in shipped_model.segment(STORY_WITH_COMMENTS).segments]
+    assert roles[:8] == ["main"] * 8
+    # From the first signature on, the thread is boilerplate. (The first comment, above its
+    # signature, is beyond what the rule sees: nothing marks it yet.)
+    assert roles[10:] == ["boilerplate"] * (len(roles) - 10)
+    assert COMMENT_WORDS not in shipped_model.segment(STORY_WITH_COMMENTS).article.text
+    # For corpora whose convention keeps comments:
+    kept = shipped_model.with_decision(keep_comments=True).segment(STORY_WITH_COMMENTS)
+    assert COMMENT_WORDS in kept.article.text
+    assert shipped_model.drop_comment_threads

@@ -36,6 +36,8 @@ class TrainConfig:
     comment_sources: tuple[str, ...] = ("cleaneval", "htmltotext-multi")
     comment_source_weight: float = 0.5
     drop_comment_tails: bool = True
+    # Comment threads after a story are boilerplate (classifier/threads.py), whatever P(main) says.
+    drop_comment_threads: bool = False
     topic_files: tuple[str, ...] = (
         "huffpost", "bbc", "agnews", "huffpost-headlines", "nyt-frontpage", "inshorts",
         "20news", "insightcrime", "satp",

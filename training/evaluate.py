@@ -43,7 +43,7 @@ from training.train import (
 )
 
 __all__ = ["lodo_role_eval", "topic_eval", "three_class_eval", "score_pages", "LENGTH_RULE_RANGE",
-           "format_lodo", "format_topics"]
+           "format_lodo", "format_topics", "main_probabilities", "main_keeps", "PageMain"]
 
 LENGTH_RULE_RANGE = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 18, 20, 25, 30, 40, 50)
 THRESHOLD_SWEEP = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
@@ -88,23 +88,40 @@ def summarize(scores: Sequence[PageScore]) -> dict:
             "block_f1": float(2 * prec * rec / (prec + rec)) if prec + rec else 0.0}
 
 
+@dataclass
+class PageMain:
+    """What the main decision of one page needs: P(main) and the comment-thread inputs."""
+
+    p: np.ndarray
+    framing: np.ndarray | None
+    n_words: np.ndarray
+
+
 def main_probabilities(model: NewssiftModel, docs: Sequence[RoleDoc], batch_size: int = 200,
-                       ) -> list[np.ndarray]:
+                       ) -> list[PageMain]:
     """P(main) of every block of every page."""
-    out: list[np.ndarray] = []
+    out: list[PageMain] = []
     for i in range(0, len(docs), batch_size):
         part = docs[i:i + batch_size]
-        p = model.main.predict_proba(model.featurizer.transform([d.texts for d in part]))[:, 1]
+        batch = model.featurizer.transform([d.texts for d in part])
+        p = model.main.predict_proba(batch)[:, 1]
         bounds = np.cumsum([0] + [len(d.texts) for d in part])
-        out += [p[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        out += [PageMain(p[a:b], None if batch.framing is None else batch.framing[a:b],
+                         batch.n_words[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
     return out
+
+
+def main_keeps(model: NewssiftModel, pages: Sequence[PageMain], threshold: float | None = None,
+               ) -> list[list[bool]]:
+    """The model's main decision on every page, at its own threshold or at ``threshold``."""
+    return [model.keep_main(pm.p, pm.framing, pm.n_words, np.zeros(len(pm.p), np.int64),
+                            threshold).tolist() for pm in pages]
 
 
 def score_pages(model: NewssiftModel, docs: Sequence[RoleDoc], batch_size: int = 200,
                 ) -> list[PageScore]:
     """Token and block scores of a fitted model on real pages."""
-    probs = main_probabilities(model, docs, batch_size)
-    return _page_scores(docs, [(p >= model.main_threshold).tolist() for p in probs])
+    return _page_scores(docs, main_keeps(model, main_probabilities(model, docs, batch_size)))
 
 
 def baseline_scores(docs: Sequence[RoleDoc], progress: bool) -> dict[str, list[PageScore]]:
@@ -129,7 +146,7 @@ def lodo_role_eval(cfg: TrainConfig, progress: bool = True,
     teasers = teaser_pool(cfg, label_map)
     shared = featurize_docs(featurizer, inputs.labelled) if inputs.labelled else None
     model_scores: dict[str, list[PageScore]] = {}
-    probs: dict[str, list[np.ndarray]] = {}
+    probs: dict[str, list[PageMain]] = {}
     folds = [s for s in cfg.eval_sources if s in data]
     for held in tqdm(folds, desc="leave-one-dataset-out", disable=not progress):
         train_sources = [s for s in cfg.block_sources if s != held and s in data]
@@ -139,10 +156,10 @@ def lodo_role_eval(cfg: TrainConfig, progress: bool = True,
         composed = featurize_docs(featurizer, composed_docs(cfg, pool, teasers))
         parts = [data[s] for s in train_sources] + [composed] + ([shared] if shared else [])
         main, teaser = fit_role_heads(cfg, join_role_data(parts))
-        fold_model = NewssiftModel(featurizer, main, teaser, topic=None)
+        fold_model = NewssiftModel(featurizer, main, teaser, topic=None,
+                                   drop_comment_threads=cfg.drop_comment_threads)
         probs[held] = main_probabilities(fold_model, by_source[held])
-        model_scores[held] = _page_scores(by_source[held], [(p >= fold_model.main_threshold).tolist()
-                                                            for p in probs[held]])
+        model_scores[held] = _page_scores(by_source[held], main_keeps(fold_model, probs[held]))
         log(f"  {held}: token F1 {summarize(model_scores[held])['token_f1']:.3f}")
     all_docs = [d for s in folds for d in by_source[s]]
     base = baseline_scores(all_docs, progress)
@@ -153,7 +170,7 @@ def lodo_role_eval(cfg: TrainConfig, progress: bool = True,
     for t in THRESHOLD_SWEEP:
         pages = []
         for s in folds:
-            these = _page_scores(by_source[s], [(q >= t).tolist() for q in probs[s]])
+            these = _page_scores(by_source[s], main_keeps(fold_model, probs[s], t))
             report["threshold_sweep_by_source"][s][str(t)] = summarize(these)["token_f1"]
             pages += these
         report["threshold_sweep"][str(t)] = summarize(pages)["token_f1"]

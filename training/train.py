@@ -232,4 +232,6 @@ def train(cfg: TrainConfig, labels_files: Sequence[Path] = (), progress: bool = 
         "blocks": int(len(data.roles)),
         "not_main_unknown_blocks": int((data.roles == NOT_MAIN).sum()),
     }
-    return NewssiftModel(featurizer, main, teaser, topic), summary
+    model = NewssiftModel(featurizer, main, teaser, topic,
+                          drop_comment_threads=cfg.drop_comment_threads)
+    return model, summary

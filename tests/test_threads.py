@@ -1,0 +1,62 @@
+"""Comment threads after a story are dropped from the main text; forum pages keep their posts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from classifier.features import comment_meta
+from classifier.threads import MIN_BODY_WORDS, drop_comment_threads, in_comment_thread
+
+STORY = ["The council voted on Tuesday to close the old bridge to traffic for two years of repairs, "
+         "after engineers found cracks in three of its supports and warned of further damage. " * 2] * 3
+THREAD = ["12 Comments", "Jane Doe says:", "March 4, 2021 at 9:15 am",
+          "I drive over that bridge every day and I had no idea it was this bad. Thanks for the story.",
+          "Reply", "Sam K. says:", "March 4, 2021 at 10:02 am",
+          "About time. They should have done this years ago instead of patching it every winter.",
+          "Reply"]
+
+
+def words(texts):
+    return np.array([len(t.split()) for t in texts])
+
+
+def decide(texts, keep):
+    doc = np.zeros(len(texts), dtype=np.int64)
+    return drop_comment_threads(np.asarray(keep), comment_meta(texts), words(texts), doc)
+
+
+def test_a_thread_after_a_story_is_dropped_and_the_story_kept():
+    texts = STORY + THREAD
+    kept = decide(texts, [True] * len(texts))
+    assert kept.tolist() == [True] * len(STORY) + [False] * len(THREAD)
+
+
+def test_one_framing_line_is_not_a_thread():
+    texts = STORY + ["Posted by Jane Doe at 9:15 am", "Filed under: local news"]
+    assert decide(texts, [True] * len(texts)).all()
+
+
+def test_a_forum_page_without_a_story_before_keeps_its_posts():
+    texts = THREAD + THREAD
+    assert decide(texts, [True] * len(texts)).all()
+
+
+def test_a_short_kept_body_is_not_a_story():
+    texts = ["Bridge to close for repairs."] + THREAD
+    assert sum(words(texts[:1])) < MIN_BODY_WORDS
+    assert decide(texts, [True] * len(texts)).all()
+
+
+def test_the_body_must_be_kept_not_just_present():
+    texts = STORY + THREAD
+    kept = decide(texts, [False] * len(STORY) + [True] * len(THREAD))
+    assert kept.tolist() == [False] * len(STORY) + [True] * len(THREAD)
+
+
+def test_threads_stay_inside_their_document():
+    texts = STORY + THREAD[:3] + THREAD[:3]
+    # Split between the two halves of the framing: neither document holds four framing lines.
+    doc = np.repeat([0, 1], [len(STORY) + 3, 3])
+    assert not in_comment_thread(comment_meta(texts), doc).any()
+    doc_whole = np.zeros(len(texts), dtype=np.int64)
+    assert in_comment_thread(comment_meta(texts), doc_whole).sum() == 6
