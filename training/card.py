@@ -132,7 +132,10 @@ def model_card(manifest: dict) -> str:
         "Labels each block of scraped news text with a role (main / teaser / boilerplate) and a "
         "topic. TF-IDF word 1-2-grams with shallow and position features; a two-pass main head "
         "(SGD logistic regression, then gradient boosting over the context of first-pass scores), "
-        "a linear teaser head, and a topic head mixing a general linear SVM with per-source experts.",
+        "a linear teaser head, and a topic head mixing a general linear SVM with per-source experts."
+        + (" User-comment threads that follow a story are boilerplate (a rule over comment-framing "
+           "lines; `--keep-comments` turns it off)."
+           if manifest.get("config", {}).get("drop_comment_threads") else ""),
         "", f"- created: {manifest.get('created')}; scikit-learn {manifest.get('sklearn_version')}",
         f"- roles: {', '.join(manifest.get('roles', []))}",
         f"- topics: {', '.join(manifest.get('topics', []))}",
@@ -151,9 +154,11 @@ def model_card(manifest: dict) -> str:
                   "`main`:", "", "```", format_lodo(lodo), "```", ""]
     if "three_class" in ev:
         lines += ["```", format_quick(ev), "```", ""]
-    lines += ["Known weaknesses: user comments and short items that some golds count as main "
-              "(bylines, datelines) are the main source of errors; topics of very short teasers "
-              "are the least reliable output.", ""]
+    lines += ["Known weaknesses: user comments not framed as a thread (for example the first "
+              "comment above its signature) and short items that some golds count as main "
+              "(bylines, datelines) are the main source of errors; golds that keep comments "
+              "(CleanEval, htmltotext, some of Canola) score lower by design; topics of very short "
+              "teasers are the least reliable output.", ""]
     return "\n".join(lines)
 
 
