@@ -10,8 +10,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from classifier.model import MAIN_THRESHOLD_RANGE
+
 __all__ = [
-    "SegmentRequest", "BatchRequest", "SegmentResponse", "BatchResponse", "LabelItem",
+    "SegmentRequest", "BatchRequest", "DocumentIn", "DecisionOptions", "SegmentResponse",
+    "BatchResponse", "LabelItem",
     "LabelsRequest", "LabelsResponse", "RetrainRequest", "JobResponse", "ModelInfo",
     "ModelsResponse", "HealthResponse", "ErrorResponse", "ID_MAX", "WHO_MAX",
 ]
@@ -25,14 +28,28 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-class SegmentRequest(_Strict):
+class DocumentIn(_Strict):
     text: str = Field(description="Raw article text; one block per non-empty line.")
     id: str | int | None = Field(None, description="Echoed back unchanged.")
 
 
-class BatchRequest(_Strict):
-    documents: list[SegmentRequest] = Field(min_length=1,
-                                            description="Up to NEWSSIFT_MAX_BATCH documents.")
+class DecisionOptions(_Strict):
+    """Where the line between main story and the rest falls (``NewssiftModel.with_decision``)."""
+
+    main_threshold: float | None = Field(
+        None, ge=MAIN_THRESHOLD_RANGE[0], le=MAIN_THRESHOLD_RANGE[1],
+        description="P(main) from which a block is main (default 0.5; lower keeps more).")
+    keep_comments: bool = Field(
+        False, description="Keep user-comment threads that P(main) calls main.")
+
+
+class SegmentRequest(DocumentIn, DecisionOptions):
+    pass
+
+
+class BatchRequest(DecisionOptions):
+    documents: list[DocumentIn] = Field(min_length=1,
+                                        description="Up to NEWSSIFT_MAX_BATCH documents.")
 
 
 class SegmentOut(BaseModel):

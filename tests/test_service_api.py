@@ -117,3 +117,38 @@ def test_lone_surrogate_escape_is_a_400_not_a_500(client, path):
             else b'{"documents": [{"text": "bad \\ud800"}]}')
     r = client.post(path, data=body, content_type="application/json")
     assert_error(r, 400, "invalid_json")
+
+
+def test_a_request_can_move_the_main_threshold(client):
+    def n_main(**options):
+        r = client.post("/v1/segment", json={"text": ARTICLE, **options})
+        assert r.status_code == 200, r.get_data(as_text=True)
+        return r.get_json()["article"]["n_main"]
+
+    low, default, high = n_main(main_threshold=0.1), n_main(), n_main(main_threshold=0.9)
+    assert low >= default >= high and low > high
+    batch = client.post("/v1/segment/batch",
+                        json={"documents": [{"text": ARTICLE}], "main_threshold": 0.9}).get_json()
+    assert batch["results"][0]["article"]["n_main"] == high
+
+
+def test_a_request_can_keep_comments(tmp_path):
+    from conftest import COMMENT_WORDS, SHIPPED, STORY_WITH_COMMENTS
+
+    client = make_app(tmp_path, SHIPPED).test_client()
+    for options, kept in (({}, False), ({"keep_comments": True}, True)):
+        body = client.post("/v1/segment", json={"text": STORY_WITH_COMMENTS, **options}).get_json()
+        assert (COMMENT_WORDS in body["article"]["text"]) == kept
+
+
+@pytest.mark.parametrize("body", [
+    {"text": "x", "main_threshold": 2}, {"text": "x", "main_threshold": 0.0},
+    {"text": "x", "main_threshold": "0.3"}, {"text": "x", "keep_comments": "yes"},
+])
+def test_bad_decision_options_are_422(client, body):
+    assert_error(client.post("/v1/segment", json=body), 422, "invalid_input")
+
+
+def test_options_go_on_the_batch_not_on_its_documents(client):
+    body = {"documents": [{"text": "x", "main_threshold": 0.3}]}
+    assert_error(client.post("/v1/segment/batch", json=body), 422, "invalid_input")

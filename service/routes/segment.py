@@ -22,12 +22,15 @@ def _result(out: dict, version: str, doc_id) -> dict:
 @endpoint(summary="Label every block of one text", body=SegmentRequest, text_body=True,
           response=SegmentResponse, errors=(503,))
 def segment_one():
-    """Send JSON `{"text", "id"}` or the raw text as `text/plain` (UTF-8)."""
+    """Send JSON `{"text", "id"}` or the raw text as `text/plain` (UTF-8).
+
+    JSON may also say `main_threshold` and `keep_comments`, as the CLI's options do."""
     if request.mimetype == "text/plain":
         doc = SegmentRequest(text=decode_body(request.get_data(cache=True)))
     else:
         doc = parse_json(SegmentRequest)
     version, model = serving_model()
+    model = model.with_decision(doc.main_threshold, doc.keep_comments)
     return _result(label_texts(model, [doc.text])[0], version, doc.id)
 
 
@@ -42,6 +45,7 @@ def segment_batch():
         raise ApiError(422, "batch_too_large",
                        f"{len(batch.documents)} documents; send at most {limit} per request")
     version, model = serving_model()
+    model = model.with_decision(batch.main_threshold, batch.keep_comments)
     results = label_texts(model, [d.text for d in batch.documents])
     return {"model": version,
             "results": [_result(r, version, d.id) for r, d in zip(results, batch.documents)]}
