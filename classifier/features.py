@@ -59,6 +59,11 @@ _COMMENT_INLINE = (
     r"|\b\d+[ \t]+(?:minutes?|hours?|days?|weeks?|months?|years?)[ \t]+ago\b"
     r"|\bat \d{1,2}:\d{2}[ \t]*(?:[ap]\.?m\.?)?\b.{0,10}$")
 _COMMENT_META_RE = re.compile(f"{_COMMENT_START}|{_COMMENT_INLINE}", re.IGNORECASE | re.MULTILINE)
+# The framing lines that speak of a commenter or of replying, not only of a time: "Updated
+# at 10:10 am" lines also punctuate live blogs, whose entries are the story.
+_COMMENT_VOICE_RE = re.compile(rf"{_COMMENT_START}|\b(?:says|wrote)[ \t]*:?[ \t]*$",
+                               re.IGNORECASE | re.MULTILINE)
+FRAMING_TIME, FRAMING_VOICE = 1, 2
 _COMMENT_START_RE = re.compile(_COMMENT_START, re.IGNORECASE | re.MULTILINE)
 _COMMENT_INLINE_RE = re.compile(_COMMENT_INLINE, re.IGNORECASE | re.MULTILINE)
 # Every match of an in-line branch holds one of these pieces once lowercased ("ſ" is
@@ -88,7 +93,7 @@ class BlockBatch:
     doc: np.ndarray
     pos: np.ndarray
     n_words: np.ndarray
-    framing: np.ndarray | None = None  # comment-framing lines; None when not scanned for
+    framing: np.ndarray | None = None  # framing_kinds of the blocks; None when not scanned for
 
     def __len__(self) -> int:
         return self.dense.shape[0]
@@ -283,6 +288,18 @@ def comment_meta(texts: Sequence[str], lowered: Sequence[str] | None = None) -> 
     return hits
 
 
+def framing_kinds(texts: Sequence[str], meta: np.ndarray) -> np.ndarray:
+    """Per block: 0 no framing line, FRAMING_TIME a time stamp only ("March 4, 2021 at 9:15 am",
+    "3 hours ago"), FRAMING_VOICE a commenter or a reply ("Jane says:", "Posted by", "Reply").
+    ``meta`` is :func:`comment_meta` of the same texts; only its few hits are searched again."""
+    kinds = meta.astype(np.int8)
+    search = _COMMENT_VOICE_RE.search
+    for i in np.flatnonzero(meta).tolist():
+        if search(texts[i]) is not None:
+            kinds[i] = FRAMING_VOICE
+    return kinds
+
+
 def _starts(texts: Sequence[str]) -> np.ndarray:
     """Offsets of each text in the texts joined with newlines."""
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
@@ -444,8 +461,9 @@ class Featurizer(TransformerMixin, BaseEstimator):
                  neighbour_features(with_stop, doc)]
         framing = None
         if getattr(self, "comment_features", False):  # models saved before it lack the attribute
-            framing = comment_meta(texts, lowered)
-            parts.append(section_features(framing, doc))
+            meta = comment_meta(texts, lowered)
+            parts.append(section_features(meta, doc))
+            framing = framing_kinds(texts, meta)
         dense = np.hstack(parts).astype(np.float32)
         return dense, np.rint(np.expm1(base[:, 1])).astype(np.int32), framing
 

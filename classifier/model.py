@@ -8,6 +8,7 @@ It holds no I/O: loading and saving live in :mod:`classifier.persist`.
 from __future__ import annotations
 
 import copy
+import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ __all__ = ["NewssiftModel", "Scores", "MAIN_THRESHOLD_DEFAULT", "MAIN_THRESHOLD_
 MAIN_THRESHOLD_DEFAULT = 0.5
 # Outside this a threshold keeps (nearly) everything or nothing: a typo, not a choice.
 MAIN_THRESHOLD_RANGE = (0.05, 0.95)
+MAX_DECISION_COPIES = 64
 TEASER_THRESHOLD_DEFAULT = 0.5
 
 
@@ -48,7 +50,8 @@ class Scores:
 def check_main_threshold(threshold: float) -> float:
     """``threshold`` if it is a usable P(main) threshold, else :class:`InvalidInput`."""
     lo, hi = MAIN_THRESHOLD_RANGE
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not lo <= threshold <= hi:
+    if (isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, numbers.Real)
+            or not lo <= threshold <= hi):
         raise InvalidInput(f"main threshold {threshold!r} is outside {lo}..{hi}; "
                            f"{MAIN_THRESHOLD_DEFAULT} is the default, lower keeps more")
     return float(threshold)
@@ -81,13 +84,29 @@ class NewssiftModel:
         rule.  Shares the fitted parts (a shallow copy); the original is unchanged.
         """
         threshold = self.main_threshold if main_threshold is None else check_main_threshold(main_threshold)
+        if not isinstance(keep_comments, (bool, np.bool_)):
+            raise InvalidInput(f"keep_comments must be true or false, not {keep_comments!r}")
         drop = getattr(self, "drop_comment_threads", False) and not keep_comments
         if threshold == self.main_threshold and drop == getattr(self, "drop_comment_threads", False):
             return self
-        model = copy.copy(self)
-        model.main_threshold = threshold
-        model.drop_comment_threads = drop
+        # One copy per setting: the service's batcher labels requests together only when
+        # they share a model object.  Copies live as long as this model does.
+        copies = self.__dict__.setdefault("_decisions", {})
+        model = copies.get((threshold, drop))
+        if model is None:
+            model = copy.copy(self)
+            model.__dict__.pop("_decisions", None)
+            model.main_threshold = threshold
+            model.drop_comment_threads = drop
+            if len(copies) >= MAX_DECISION_COPIES:  # thresholds are floats: bound the cache
+                copies.clear()
+            copies[(threshold, drop)] = model
         return model
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_decisions", None)  # derived copies: never saved with the model
+        return state
 
     @property
     def topics(self) -> list[str]:

@@ -13,30 +13,40 @@ from __future__ import annotations
 
 import numpy as np
 
-from classifier.features import doc_bounds
+from classifier.features import FRAMING_VOICE, doc_bounds
 
-__all__ = ["in_comment_thread", "drop_comment_threads", "THREAD_MIN_FRAMING", "THREAD_SPAN",
-           "MIN_BODY_WORDS"]
+__all__ = ["in_comment_thread", "drop_comment_threads", "THREAD_MIN_FRAMING", "THREAD_MIN_VOICE",
+           "THREAD_SPAN", "MIN_BODY_WORDS"]
 
-# A thread opens at a framing line followed by 3 more within the next 11 blocks:
-# one such line alone also ends many a blog post.
+# A thread opens at a framing line followed by 3 more within the next 11 blocks, of
+# which at least THREAD_MIN_VOICE name a commenter or a reply: one such line alone also
+# ends many a blog post, and time stamps alone also punctuate a live blog.
 THREAD_MIN_FRAMING = 4
+THREAD_MIN_VOICE = 1
 THREAD_SPAN = 12
 # Words the page must keep before the thread for the thread to be dropped.
 MIN_BODY_WORDS = 100
 
 
 def in_comment_thread(framing: np.ndarray, doc: np.ndarray) -> np.ndarray:
-    """Per block: whether it lies at or after its document's first thread opener."""
+    """Per block: whether it lies at or after its document's first thread opener.
+
+    ``framing`` holds :func:`classifier.features.framing_kinds` (0 none, 1 time stamp,
+    2 commenter or reply)."""
     n = len(doc)
     if n == 0:
         return np.zeros(0, dtype=bool)
-    framing = np.asarray(framing, dtype=bool)
+    framing = np.asarray(framing)
     start, end = doc_bounds(doc)
-    csum = np.concatenate([[0], np.cumsum(framing, dtype=np.int64)])
     at = np.arange(n)
-    ahead = csum[np.minimum(at + THREAD_SPAN, end)] - csum[at]
-    opener = framing & (ahead >= THREAD_MIN_FRAMING)
+    stop = np.minimum(at + THREAD_SPAN, end)
+
+    def ahead(flags: np.ndarray) -> np.ndarray:
+        csum = np.concatenate([[0], np.cumsum(flags, dtype=np.int64)])
+        return csum[stop] - csum[at]
+
+    opener = ((framing > 0) & (ahead(framing > 0) >= THREAD_MIN_FRAMING)
+              & (ahead(framing >= FRAMING_VOICE) >= THREAD_MIN_VOICE))
     first = np.full(int(doc.max()) + 1, np.iinfo(np.int64).max)
     np.minimum.at(first, doc[opener], at[opener])
     return at >= first[doc]

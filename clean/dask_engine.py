@@ -112,6 +112,16 @@ def _plan_record(parts: list[Partition], options: CleanOptions) -> dict:
             "partitions": [asdict(p) for p in parts]}
 
 
+# Options added to the plan later: a plan written before them ran with these values.
+_PLAN_OPTION_DEFAULTS = {"main_threshold": None, "keep_comments": False}
+
+
+def _with_defaults(stored: dict) -> dict:
+    if isinstance(stored, dict) and isinstance(stored.get("options"), dict):
+        stored["options"] = {**_PLAN_OPTION_DEFAULTS, **stored["options"]}
+    return stored
+
+
 def _prepare_output(out: Path, plan: dict, resume: bool, overwrite: bool) -> None:
     folder = _pattern(out).parent
     plan_file = folder / PLAN_NAME
@@ -121,7 +131,7 @@ def _prepare_output(out: Path, plan: dict, resume: bool, overwrite: bool) -> Non
         raise InvalidInput(f"{folder}: cannot create the output folder ({exc.strerror or exc})") from None
     if plan_file.exists():
         if resume:
-            if json.loads(plan_file.read_text(encoding="utf-8")) != plan:
+            if _with_defaults(json.loads(plan_file.read_text(encoding="utf-8"))) != plan:
                 raise InvalidInput(f"{folder}: the inputs or options changed since the first run; "
                                    f"start over with --overwrite")
             return

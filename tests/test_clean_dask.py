@@ -123,3 +123,11 @@ def test_main_threshold_reaches_dask_workers_and_pins_the_resume(tiny_model_dir,
     other = [a if a != "0.9" else "0.3" for a in dask]
     result = CliRunner().invoke(clean, [*other, "--resume"])
     assert result.exit_code != 0 and "options changed" in str(result.exception or result.output)
+
+
+def test_a_plan_written_before_the_decision_options_still_resumes():
+    from clean.dask_engine import _with_defaults
+
+    old = {"options": {"text_field": "text", "segments": False}, "partitions": []}
+    assert _with_defaults(old)["options"] == {"text_field": "text", "segments": False,
+                                              "main_threshold": None, "keep_comments": False}

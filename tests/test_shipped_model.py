@@ -101,3 +101,23 @@ def test_user_comments_after_the_story_are_boilerplate(shipped_model):
     kept = shipped_model.with_decision(keep_comments=True).segment(STORY_WITH_COMMENTS)
     assert COMMENT_WORDS in kept.article.text
     assert shipped_model.drop_comment_threads
+
+
+def test_the_comment_rule_does_not_depend_on_the_batch(shipped_model):
+    texts = [STORY_WITH_COMMENTS, "Reply\nJane says:\nA lone line.", "",
+             (ROOT / "examples" / "article.txt").read_text(encoding="utf-8"), STORY_WITH_COMMENTS[:900]]
+    assert shipped_model.segment_many_dicts(texts) == [shipped_model.segment_many_dicts([t])[0]
+                                                       for t in texts]
+
+
+def test_decision_copies_are_shared_checked_and_never_saved(shipped_model):
+    import pickle
+
+    import numpy as np
+
+    same = shipped_model.with_decision(np.float32(0.3))
+    assert same is shipped_model.with_decision(0.30000001192092896)  # float32(0.3) exactly
+    assert same.main_threshold == pytest.approx(0.3) and shipped_model.main_threshold == 0.5
+    with pytest.raises(InvalidInput, match="keep_comments"):
+        shipped_model.with_decision(keep_comments="no")
+    assert "_decisions" not in pickle.loads(pickle.dumps(shipped_model)).__dict__

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from classifier.features import comment_meta
-from classifier.threads import MIN_BODY_WORDS, drop_comment_threads, in_comment_thread
+from classifier.features import comment_meta, framing_kinds
+from classifier.threads import MIN_BODY_WORDS, THREAD_SPAN, drop_comment_threads, in_comment_thread
 
 STORY = ["The council voted on Tuesday to close the old bridge to traffic for two years of repairs, "
          "after engineers found cracks in three of its supports and warned of further damage. " * 2] * 3
@@ -20,9 +20,13 @@ def words(texts):
     return np.array([len(t.split()) for t in texts])
 
 
+def framing(texts):
+    return framing_kinds(texts, comment_meta(texts))
+
+
 def decide(texts, keep):
     doc = np.zeros(len(texts), dtype=np.int64)
-    return drop_comment_threads(np.asarray(keep), comment_meta(texts), words(texts), doc)
+    return drop_comment_threads(np.asarray(keep), framing(texts), words(texts), doc)
 
 
 def test_a_thread_after_a_story_is_dropped_and_the_story_kept():
@@ -57,6 +61,21 @@ def test_threads_stay_inside_their_document():
     texts = STORY + THREAD[:3] + THREAD[:3]
     # Split between the two halves of the framing: neither document holds four framing lines.
     doc = np.repeat([0, 1], [len(STORY) + 3, 3])
-    assert not in_comment_thread(comment_meta(texts), doc).any()
+    assert not in_comment_thread(framing(texts), doc).any()
     doc_whole = np.zeros(len(texts), dtype=np.int64)
-    assert in_comment_thread(comment_meta(texts), doc_whole).sum() == 6
+    assert in_comment_thread(framing(texts), doc_whole).sum() == 6
+
+
+def test_the_fourth_framing_line_must_fall_inside_the_window():
+    def opens(last: int) -> bool:
+        texts = ["Jane says:", "Reply", "Sam says:"] + ["A comment of a few words."] * (last - 3) + ["Reply"]
+        return bool(in_comment_thread(framing(texts), np.zeros(len(texts), np.int64))[0])
+
+    assert opens(THREAD_SPAN - 1) and not opens(THREAD_SPAN)
+
+
+def test_a_live_blog_keeps_its_timestamped_entries():
+    entries = [line for t in ("9:05", "9:40", "10:10", "10:55", "11:30")
+               for line in (f"Updated at {t} am", STORY[0])]
+    texts = STORY + entries
+    assert decide(texts, [True] * len(texts)).all()

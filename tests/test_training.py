@@ -108,3 +108,10 @@ def test_the_lodo_report_names_each_sources_best_threshold():
                                             "b": {"0.3": 0.70, "0.5": 0.79}}}
     text = format_lodo(report)
     assert "best threshold per source (token F1): a 0.3 (0.900), b 0.5 (0.790)" in text
+
+
+def test_the_comment_rule_needs_the_comment_features(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[features]\ncomment_features = false\n[heads]\ndrop_comment_threads = true\n")
+    with pytest.raises(TrainingError, match="drop_comment_threads needs comment_features"):
+        load_config(path)

@@ -108,7 +108,11 @@ def load_config(path: Path | str | None) -> TrainConfig:
     for key, value in flat.items():
         if isinstance(value, list):
             flat[key] = tuple(value)
-    return TrainConfig().replace(**flat)
+    cfg = TrainConfig().replace(**flat)
+    if cfg.drop_comment_threads and not cfg.comment_features:
+        # The rule reads the framing lines that only the comment features scan for.
+        raise TrainingError(f"{path}: drop_comment_threads needs comment_features = true")
+    return cfg
 
 
 

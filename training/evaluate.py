@@ -167,10 +167,12 @@ def lodo_role_eval(cfg: TrainConfig, progress: bool = True,
                  key=lambda k: np.mean([p.token_f1 for p in base[f"length>={k}"]]))
     report: dict = {"sources": {}, "best_length_rule": best_k, "threshold_sweep": {},
                     "threshold_sweep_by_source": {s: {} for s in folds}}
+    # The decision at each threshold needs only the settings every fold model shares.
+    decider = NewssiftModel(featurizer, None, None, None, drop_comment_threads=cfg.drop_comment_threads)
     for t in THRESHOLD_SWEEP:
         pages = []
         for s in folds:
-            these = _page_scores(by_source[s], main_keeps(fold_model, probs[s], t))
+            these = _page_scores(by_source[s], main_keeps(decider, probs[s], t))
             report["threshold_sweep_by_source"][s][str(t)] = summarize(these)["token_f1"]
             pages += these
         report["threshold_sweep"][str(t)] = summarize(pages)["token_f1"]
