@@ -7,6 +7,7 @@ anything the user can fix; the group prints it as one ``newssift: <message>`` li
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -106,6 +107,10 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
     default_errors, default_summary = side_paths(out, fmt, engine)
     errors_file = Path(errors_path) if errors_path else default_errors
     summary_file = Path(summary_path) if summary_path else default_summary
+    labelling = {"model": options.model_path, "main_threshold": options.main_threshold,
+                 "keep_comments": options.keep_comments}
+    if resume and engine == "local":
+        _check_same_labelling(summary_file, labelling)
     sources = resolve_inputs(inputs, options)
     start = time.perf_counter()
     if engine == "dask":
@@ -121,12 +126,27 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
                             resumed=counts.resumed, engine=engine,
                             workers=options.workers, output=str(out),
                             error_report=str(errors_file) if counts.this_run.errors else None)
+    summary["labelling"] = labelling
     write_summary(summary, summary_file)
     for line in format_summary(summary):
         click.echo(line)
     click.echo(f"summary written to {summary_file}")
     if counts.this_run.errors:
         click.echo(f"newssift: {counts.this_run.errors} bad record(s) skipped; see {errors_file}", err=True)
+
+
+def _check_same_labelling(summary_file: Path, labelling: dict) -> None:
+    """A resumed run must label as the earlier one did, or the output mixes two kinds of record.
+    The earlier run's summary says how it labelled (a run cut short before its summary, or
+    written by a version before this check, cannot be checked)."""
+    try:
+        earlier = json.loads(summary_file.read_text(encoding="utf-8")).get("labelling")
+    except (OSError, ValueError, AttributeError):
+        return
+    if earlier is not None and earlier != labelling:
+        changed = ", ".join(k for k in labelling if earlier.get(k) != labelling[k])
+        raise InvalidInput(f"{summary_file}: the earlier run labelled with other settings ({changed}); "
+                           f"resume with the same ones, or start over with --overwrite")
 
 
 def _run_local(sources, out: Path, fmt: str, options: CleanOptions, resume: bool, overwrite: bool,

@@ -253,3 +253,18 @@ def test_keep_comments_reaches_every_worker(shipped_model, tmp_path):
                                             "--workers", "2", "--chunk-size", "1", *flags])
         assert result.exit_code == 0, result.output
         assert [COMMENT_WORDS in r["text"] for r in read_jsonl(out)] == [kept] * 4
+
+
+def test_resume_refuses_other_labelling_settings_and_leaves_the_output(run, tmp_path):
+    src = tmp_path / "in.jsonl"
+    write_jsonl(src, corpus(2))
+    out = tmp_path / "out.jsonl"
+    assert run(str(src), "-o", str(out), "--main-threshold", "0.9").exit_code == 0
+    before = out.read_bytes()
+    write_jsonl(src, corpus(4))  # more input arrived
+    result = run(str(src), "-o", str(out), "--main-threshold", "0.3", "--resume")
+    assert result.exit_code == 2 and "main_threshold" in result.stderr and "--overwrite" in result.stderr
+    assert out.read_bytes() == before
+    again = run(str(src), "-o", str(out), "--main-threshold", "0.9", "--resume")
+    assert again.exit_code == 0, again.output
+    assert len(read_jsonl(out)) == 4
