@@ -60,6 +60,8 @@ def check_main_threshold(threshold: float) -> float:
 class NewssiftModel:
     """A fitted featurizer plus the three heads; see :func:`classifier.load_model`."""
 
+    drop_comment_threads = False  # the value of models saved before the comment rule existed
+
     def __init__(self, featurizer: Featurizer, main: MainScorer, teaser: TeaserScorer,
                  topic: TopicClassifier, *, version: str = "unversioned",
                  main_threshold: float = MAIN_THRESHOLD_DEFAULT,
@@ -86,8 +88,8 @@ class NewssiftModel:
         threshold = self.main_threshold if main_threshold is None else check_main_threshold(main_threshold)
         if not isinstance(keep_comments, (bool, np.bool_)):
             raise InvalidInput(f"keep_comments must be true or false, not {keep_comments!r}")
-        drop = getattr(self, "drop_comment_threads", False) and not keep_comments
-        if threshold == self.main_threshold and drop == getattr(self, "drop_comment_threads", False):
+        drop = self.drop_comment_threads and not keep_comments
+        if threshold == self.main_threshold and drop == self.drop_comment_threads:
             return self
         # One copy per setting: the service's batcher labels requests together only when
         # they share a model object.  Copies live as long as this model does.
@@ -117,7 +119,7 @@ class NewssiftModel:
         """Which blocks are main: P(main) at or above the threshold, less the comment
         threads that follow a story (see :mod:`classifier.threads`)."""
         keep = p_main >= (self.main_threshold if threshold is None else threshold)
-        if getattr(self, "drop_comment_threads", False) and framing is not None:
+        if self.drop_comment_threads and framing is not None:
             keep = drop_comment_threads(keep, framing, n_words, doc)
         return keep
 

@@ -37,7 +37,7 @@ def in_comment_thread(framing: np.ndarray, doc: np.ndarray) -> np.ndarray:
     if n == 0:
         return np.zeros(0, dtype=bool)
     framing = np.asarray(framing)
-    start, end = doc_bounds(doc)
+    _, end = doc_bounds(doc)
     at = np.arange(n)
     stop = np.minimum(at + THREAD_SPAN, end)
 
