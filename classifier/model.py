@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from classifier.decision import keep_main
 from classifier.errors import InvalidInput
 from classifier.features import BlockBatch, Featurizer
 from classifier.labels import BOILERPLATE, MAIN, TEASER
 from classifier.result import Article, Result, Segment
 from classifier.role import MainScorer, TeaserScorer
 from classifier.segment import Block, segment
-from classifier.threads import drop_comment_threads
 from classifier.topic import TopicClassifier, pool_rows
 
 __all__ = ["NewssiftModel", "Scores", "MAIN_THRESHOLD_DEFAULT", "MAIN_THRESHOLD_RANGE",
@@ -116,12 +116,10 @@ class NewssiftModel:
 
     def keep_main(self, p_main: np.ndarray, framing: np.ndarray | None, n_words: np.ndarray,
                   doc: np.ndarray, threshold: float | None = None) -> np.ndarray:
-        """Which blocks are main: P(main) at or above the threshold, less the comment
-        threads that follow a story (see :mod:`classifier.threads`)."""
-        keep = p_main >= (self.main_threshold if threshold is None else threshold)
-        if self.drop_comment_threads and framing is not None:
-            keep = drop_comment_threads(keep, framing, n_words, doc)
-        return keep
+        """Which blocks are main (see :mod:`classifier.decision`), at the model's own
+        threshold or at ``threshold``."""
+        return keep_main(p_main, self.main_threshold if threshold is None else threshold,
+                         framing if self.drop_comment_threads else None, n_words, doc)
 
     def score_roles(self, batch: BlockBatch) -> tuple[np.ndarray, ...]:
         """Role code (0 main, 1 teaser, 2 boilerplate), its probability, P(main), P(teaser|not main)."""

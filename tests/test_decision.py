@@ -1,0 +1,63 @@
+"""The main decision: P(main) at the threshold, and a lower line for pages that would keep
+almost nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from classifier.decision import PAGE_MIN_BLOCKS, SHORT_PAGE_FACTOR, SHORT_PAGE_WORDS, keep_main
+
+NAV, POST, FOOTER = 3, 40, 4  # words per block
+
+
+def page(p_post: float, n_posts: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """A page of menus, a short post of ``n_posts`` paragraphs scoring ``p_post``, and footers."""
+    p = np.array([0.02, 0.03, 0.05] + [p_post] * n_posts + [0.04, 0.01])
+    words = np.array([NAV] * 3 + [POST] * n_posts + [FOOTER] * 2)
+    return p, words
+
+
+def decide(p, words, threshold=0.5, doc=None):
+    doc = np.zeros(len(p), dtype=np.int64) if doc is None else doc
+    return keep_main(p, threshold, None, words, doc).tolist()
+
+
+def test_a_page_with_a_story_above_the_threshold_keeps_just_that():
+    p, words = page(0.8)
+    assert decide(p, words) == [False] * 3 + [True] * 2 + [False] * 2
+
+
+def test_a_page_that_would_keep_nothing_keeps_its_best_blocks_from_a_lower_line():
+    p, words = page(0.2)  # under 0.5, over 0.5 * SHORT_PAGE_FACTOR
+    assert decide(p, words) == [False] * 3 + [True] * 2 + [False] * 2
+    assert decide(p, words, threshold=0.8) == [False] * 7  # 0.2 < 0.8 * SHORT_PAGE_FACTOR
+
+
+def test_the_lower_line_is_for_pages_that_keep_too_few_words():
+    p, words = page(0.3)
+    p[3] = 0.9  # one paragraph clears the threshold: enough story, nothing rescued
+    assert POST >= SHORT_PAGE_WORDS
+    assert decide(p, words) == [False] * 3 + [True, False] + [False] * 2
+
+
+def test_a_page_that_scores_nothing_high_enough_stays_empty():
+    p, words = page(0.5 * SHORT_PAGE_FACTOR - 0.01)
+    assert decide(p, words) == [False] * 7
+
+
+def test_a_snippet_of_a_few_blocks_is_taken_at_its_word():
+    p, words = np.array([0.3, 0.05]), np.array([12, 3])
+    assert PAGE_MIN_BLOCKS > 2
+    assert decide(p, words) == [False, False]
+
+
+def test_each_page_of_a_batch_is_decided_on_its_own():
+    short_p, short_w = page(0.3)
+    full_p, full_w = page(0.8)
+    p, words = np.concatenate([full_p, short_p]), np.concatenate([full_w, short_w])
+    doc = np.repeat([0, 1], [len(full_p), len(short_p)])
+    assert decide(p, words, doc=doc) == decide(full_p, full_w) + decide(short_p, short_w)
+
+
+def test_an_empty_batch_keeps_nothing():
+    assert decide(np.zeros(0), np.zeros(0, dtype=np.int64)) == []
