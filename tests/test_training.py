@@ -115,3 +115,27 @@ def test_the_comment_rule_needs_the_comment_features(tmp_path):
     path.write_text("[features]\ncomment_features = false\n[heads]\ndrop_comment_threads = true\n")
     with pytest.raises(TrainingError, match="drop_comment_threads needs comment_features"):
         load_config(path)
+
+
+def test_recording_an_evaluation_rewrites_the_figures_and_the_model_still_loads(tiny_model_dir, tmp_path):
+    import shutil
+
+    from classifier import load_model
+    from training.card import record_evaluation
+
+    model_dir = tmp_path / "m"
+    shutil.copytree(tiny_model_dir, model_dir)
+    roles = ["main", "teaser", "boilerplate"]
+    report = {"three_class": class_report(roles, roles, roles),
+              "topics": {"sources": {"bbc": {"n": 10, "newssift": 0.9}},
+                         "per_class": class_report(["sport"], ["sport"], ["sport"])},
+              "unseen_sources": {"dragnet": {"token_f1": 0.8, "block_precision": 0.5,
+                                             "block_recall": 0.7, "block_f1": 0.6, "pages": 4}}}
+    record_evaluation(model_dir, report, "the whole evaluation text")
+    assert "Shipped model on dragnet (never trained on): token F1 0.800" in (
+        model_dir / "EVALUATION.txt").read_text()
+    assert (model_dir / "EVALUATION_LODO.txt").read_text() == "the whole evaluation text\n"
+    manifest = json.loads((model_dir / "manifest.json").read_text())
+    assert manifest["evaluation"]["unseen_sources"]["dragnet"]["token_f1"] == 0.8
+    assert "EVALUATION.txt" in manifest["files"]
+    load_model(model_dir)  # every hashed file still matches its manifest

@@ -178,10 +178,15 @@ def evaluate_model(model: NewssiftModel, model_path: str | None, config_path: st
 
 
 def record_evaluation(model_dir: Path, report: dict, text: str) -> None:
-    """Store figures in an existing model's manifest without touching the hashed files."""
+    """Store figures in an existing model's manifest and its evaluation files, without
+    touching the model's own (hashed) files: a change to the decision rules is re-measured
+    without retraining."""
     manifest = read_manifest(model_dir)
     manifest.setdefault("evaluation", {}).update(report)
-    for name, content in (("EVALUATION_LODO.txt", text + "\n"), ("MODEL_CARD.md", model_card(manifest))):
+    files = [("EVALUATION_LODO.txt", text + "\n")]
+    if "three_class" in report:
+        files.append(("EVALUATION.txt", format_quick(report) + "\n"))
+    for name, content in (*files, ("MODEL_CARD.md", model_card(manifest))):
         _write_atomic(model_dir / name, content)
         manifest["files"][name] = sha256_file(model_dir / name)
     _write_atomic(model_dir / MANIFEST_FILE, json.dumps(manifest, indent=2) + "\n")
