@@ -135,7 +135,9 @@ def model_card(manifest: dict) -> str:
         "a linear teaser head, and a topic head mixing a general linear SVM with per-source experts."
         + (" User-comment threads that follow a story are boilerplate (a rule over comment-framing "
            "lines; `--keep-comments` turns it off)."
-           if manifest.get("config", {}).get("drop_comment_threads") else ""),
+           if manifest.get("config", {}).get("drop_comment_threads") else "")
+        + " A page that would keep under 30 words at the P(main) threshold keeps its blocks from "
+          "0.3 times it.",
         "", f"- created: {manifest.get('created')}; scikit-learn {manifest.get('sklearn_version')}",
         f"- roles: {', '.join(manifest.get('roles', []))}",
         f"- topics: {', '.join(manifest.get('topics', []))}",
