@@ -172,7 +172,7 @@ def train(config_path: str, out_dir: str, labels_files: tuple[str, ...], evaluat
               help="Retrain per held-out block source (several minutes on the full data).")
 @click.option("--json-out", type=click.Path(), default=None, help="Also write the figures as JSON.")
 @click.option("--record", is_flag=True,
-              help="Store the figures in the model's manifest and EVALUATION_LODO.txt.")
+              help="Store the figures in the model's manifest, EVALUATION.txt and EVALUATION_LODO.txt.")
 def evaluate(model_path: str | None, config_path: str | None, lodo: bool, json_out: str | None,
              record: bool) -> None:
     """Print per-class precision/recall/F1 for role and topic, and leave-one-dataset-out figures."""
@@ -180,16 +180,9 @@ def evaluate(model_path: str | None, config_path: str | None, lodo: bool, json_o
     from training.card import evaluate_model, record_evaluation
 
     model = _load(model_path)
-    lines: list[str] = []
-
-    def log(text: str) -> None:
-        lines.append(text)
-        click.echo(text)
-
-    report = evaluate_model(model, model_path, config_path, lodo=lodo, log=log)
+    report = evaluate_model(model, model_path, config_path, lodo=lodo, log=click.echo)
     if record:
-        record_evaluation(Path(model_path) if model_path else default_model_dir(), report,
-                          "\n".join(lines))
+        record_evaluation(Path(model_path) if model_path else default_model_dir(), report)
     if json_out:
         Path(json_out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 

@@ -131,10 +131,14 @@ def test_recording_an_evaluation_rewrites_the_figures_and_the_model_still_loads(
                          "per_class": class_report(["sport"], ["sport"], ["sport"])},
               "unseen_sources": {"dragnet": {"token_f1": 0.8, "block_precision": 0.5,
                                              "block_recall": 0.7, "block_f1": 0.6, "pages": 4}}}
-    record_evaluation(model_dir, report, "the whole evaluation text")
+    lodo_cell = {"token_f1": 0.8, "block_f1": 0.7, "pages": 3}
+    report["lodo"] = {"best_length_rule": 15, "sources": {"a": {"newssift": lodo_cell}},
+                      "all": {"newssift": lodo_cell}}
+    record_evaluation(model_dir, report)
     assert "Shipped model on dragnet (never trained on): token F1 0.800" in (
         model_dir / "EVALUATION.txt").read_text()
-    assert (model_dir / "EVALUATION_LODO.txt").read_text() == "the whole evaluation text\n"
+    lodo_text = (model_dir / "EVALUATION_LODO.txt").read_text()
+    assert lodo_text.startswith("Role, leave-one-dataset-out") and "Shipped model" not in lodo_text
     manifest = json.loads((model_dir / "manifest.json").read_text())
     assert manifest["evaluation"]["unseen_sources"]["dragnet"]["token_f1"] == 0.8
     assert "EVALUATION.txt" in manifest["files"]

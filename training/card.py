@@ -136,7 +136,7 @@ def model_card(manifest: dict) -> str:
         + (" User-comment threads that follow a story are boilerplate (a rule over comment-framing "
            "lines; `--keep-comments` turns it off)."
            if manifest.get("config", {}).get("drop_comment_threads") else "")
-        + " A page that would keep under 30 words at the P(main) threshold keeps its blocks from "
+        + " A page that would keep under 20 words at the P(main) threshold keeps its blocks from "
           "0.3 times it.",
         "", f"- created: {manifest.get('created')}; scikit-learn {manifest.get('sklearn_version')}",
         f"- roles: {', '.join(manifest.get('roles', []))}",
@@ -179,13 +179,15 @@ def evaluate_model(model: NewssiftModel, model_path: str | None, config_path: st
     return report
 
 
-def record_evaluation(model_dir: Path, report: dict, text: str) -> None:
+def record_evaluation(model_dir: Path, report: dict) -> None:
     """Store figures in an existing model's manifest and its evaluation files, without
     touching the model's own (hashed) files: a change to the decision rules is re-measured
     without retraining."""
     manifest = read_manifest(model_dir)
     manifest.setdefault("evaluation", {}).update(report)
-    files = [("EVALUATION_LODO.txt", text + "\n")]
+    files = []
+    if "lodo" in report:
+        files.append(("EVALUATION_LODO.txt", format_lodo(report["lodo"]) + "\n"))
     if "three_class" in report:
         files.append(("EVALUATION.txt", format_quick(report) + "\n"))
     for name, content in (*files, ("MODEL_CARD.md", model_card(manifest))):
