@@ -179,6 +179,8 @@ def evaluate(model_path: str | None, config_path: str | None, lodo: bool, json_o
     from classifier.persist import default_model_dir
     from training.card import evaluate_model, record_evaluation
 
+    if record and not lodo:
+        fail("--record stores a full evaluation: it needs the leave-one-dataset-out run (drop --no-lodo)")
     model = _load(model_path)
     report = evaluate_model(model, model_path, config_path, lodo=lodo, log=click.echo)
     if record:

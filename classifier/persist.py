@@ -116,15 +116,41 @@ def save_model(model: NewssiftModel, out_dir: Path | str, manifest: dict[str, An
         full = {**manifest, "version": manifest.get("version", out_dir.name),
                 "sklearn_version": sklearn.__version__, "files": files}
         (tmp / MANIFEST_FILE).write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8")
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.rename(out_dir, old)
-            os.rename(tmp, out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, out_dir)
+        _put_in_place(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out_dir
+
+
+def _put_in_place(tmp: Path, out_dir: Path) -> None:
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.rename(out_dir, old)
+        os.rename(tmp, out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(tmp, out_dir)
+
+
+def update_model_files(model_dir: Path | str, manifest: dict[str, Any], files: dict[str, str]) -> None:
+    """Rewrite text files beside a saved model (its evaluation, its card) and its manifest.
+
+    Works on a copy that replaces the directory once complete, as :func:`save_model`
+    does, so that an interrupted update never leaves files whose hashes disagree with
+    the manifest.  The model file itself is copied, never rewritten."""
+    model_dir = Path(model_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{model_dir.name}.", dir=model_dir.parent))
+    try:
+        os.chmod(tmp, 0o755)
+        shutil.copytree(model_dir, tmp, dirs_exist_ok=True)
+        manifest = {**manifest, "files": dict(manifest.get("files", {}))}
+        for name, text in files.items():
+            (tmp / name).write_text(text, encoding="utf-8")
+            manifest["files"][name] = sha256_file(tmp / name)
+        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        _put_in_place(tmp, model_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -145,3 +145,11 @@ def test_comments_are_dropped_unless_asked_for(shipped_model, flags, kept):
                                 input=STORY_WITH_COMMENTS)
     assert result.exit_code == 0, result.output
     assert (COMMENT_WORDS in json.loads(result.output)["article"]["text"]) == kept
+
+
+def test_recording_needs_the_leave_one_dataset_out_run(tiny_model_dir):
+    manifest = (tiny_model_dir / "manifest.json").read_bytes()
+    result = CliRunner().invoke(cli, ["evaluate", "--model", str(tiny_model_dir), "--no-lodo", "--record"])
+    assert result.exit_code == 2
+    assert result.output.startswith("newssift: --record stores a full evaluation")
+    assert (tiny_model_dir / "manifest.json").read_bytes() == manifest

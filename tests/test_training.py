@@ -143,3 +143,31 @@ def test_recording_an_evaluation_rewrites_the_figures_and_the_model_still_loads(
     assert manifest["evaluation"]["unseen_sources"]["dragnet"]["token_f1"] == 0.8
     assert "EVALUATION.txt" in manifest["files"]
     load_model(model_dir)  # every hashed file still matches its manifest
+
+
+def test_an_interrupted_recording_leaves_the_model_as_it_was(tiny_model_dir, tmp_path, monkeypatch):
+    import shutil
+
+    import classifier.persist as persist
+    from classifier import load_model
+    from training.card import record_evaluation
+
+    model_dir = tmp_path / "m"
+    shutil.copytree(tiny_model_dir, model_dir)
+    before = {p.name: p.read_bytes() for p in model_dir.iterdir()}
+
+    def disk_full(path):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(persist, "sha256_file", disk_full)
+    lodo_cell = {"token_f1": 0.8, "block_f1": 0.7, "pages": 3}
+    report = {"three_class": class_report(["main"], ["main"], ["main"]),
+              "topics": {"sources": {}, "per_class": class_report(["sport"], ["sport"], ["sport"])},
+              "lodo": {"best_length_rule": 15, "sources": {"a": {"newssift": lodo_cell}},
+                       "all": {"newssift": lodo_cell}}}
+    with pytest.raises(OSError):
+        record_evaluation(model_dir, report)
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in model_dir.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no half-written copy left
+    load_model(model_dir)

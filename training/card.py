@@ -8,15 +8,14 @@ same for people.  Evaluation text is kept in ``EVALUATION.txt`` beside it.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from classifier.decision import PAGE_MIN_BLOCKS, SHORT_PAGE_FACTOR, SHORT_PAGE_WORDS
 from classifier.model import NewssiftModel
-from classifier.persist import MANIFEST_FILE, read_manifest, save_model, sha256_file
+from classifier.persist import read_manifest, save_model, update_model_files
 from training.config import TrainConfig
 from training.evaluate import (
     format_lodo,
@@ -136,8 +135,8 @@ def model_card(manifest: dict) -> str:
         + (" User-comment threads that follow a story are boilerplate (a rule over comment-framing "
            "lines; `--keep-comments` turns it off)."
            if manifest.get("config", {}).get("drop_comment_threads") else "")
-        + " A page that would keep under 20 words at the P(main) threshold keeps its blocks from "
-          "0.3 times it.",
+        + f" A page of {PAGE_MIN_BLOCKS}+ blocks that would keep under {SHORT_PAGE_WORDS} words at "
+          f"the P(main) threshold keeps its blocks from {SHORT_PAGE_FACTOR} times it.",
         "", f"- created: {manifest.get('created')}; scikit-learn {manifest.get('sklearn_version')}",
         f"- roles: {', '.join(manifest.get('roles', []))}",
         f"- topics: {', '.join(manifest.get('topics', []))}",
@@ -180,25 +179,12 @@ def evaluate_model(model: NewssiftModel, model_path: str | None, config_path: st
 
 
 def record_evaluation(model_dir: Path, report: dict) -> None:
-    """Store figures in an existing model's manifest and its evaluation files, without
-    touching the model's own (hashed) files: a change to the decision rules is re-measured
-    without retraining."""
+    """Store a full evaluation (held-out and leave-one-dataset-out figures) in an existing
+    model's manifest, EVALUATION.txt, EVALUATION_LODO.txt and card, without touching the
+    model file: a change to the decision rules is re-measured without retraining."""
     manifest = read_manifest(model_dir)
     manifest.setdefault("evaluation", {}).update(report)
-    files = []
-    if "lodo" in report:
-        files.append(("EVALUATION_LODO.txt", format_lodo(report["lodo"]) + "\n"))
-    if "three_class" in report:
-        files.append(("EVALUATION.txt", format_quick(report) + "\n"))
-    for name, content in (*files, ("MODEL_CARD.md", model_card(manifest))):
-        _write_atomic(model_dir / name, content)
-        manifest["files"][name] = sha256_file(model_dir / name)
-    _write_atomic(model_dir / MANIFEST_FILE, json.dumps(manifest, indent=2) + "\n")
-
-
-def _write_atomic(path: Path, content: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(content)
-    os.chmod(tmp, 0o644)  # mkstemp makes it private
-    os.replace(tmp, path)
+    files = {"EVALUATION_LODO.txt": format_lodo(report["lodo"]) + "\n",
+             "EVALUATION.txt": format_quick(report) + "\n",
+             "MODEL_CARD.md": model_card(manifest)}
+    update_model_files(model_dir, manifest, files)
