@@ -61,3 +61,26 @@ def test_each_page_of_a_batch_is_decided_on_its_own():
 
 def test_an_empty_batch_keeps_nothing():
     assert decide(np.zeros(0), np.zeros(0, dtype=np.int64)) == []
+
+
+def test_an_empty_document_between_pages_changes_nothing():
+    short_p, short_w = page(0.2)
+    full_p, full_w = page(0.8)
+    p, words = np.concatenate([short_p, full_p]), np.concatenate([short_w, full_w])
+    doc = np.repeat([0, 2], [len(short_p), len(full_p)])  # document 1 had no blocks
+    assert decide(p, words, doc=doc) == decide(short_p, short_w) + decide(full_p, full_w)
+
+
+def test_the_lower_line_still_drops_a_comment_thread_after_the_story():
+    from classifier.features import comment_meta, framing_kinds
+
+    story = ["The council voted on Tuesday to close the old bridge for two years of repairs after "
+             "engineers found cracks in three of its supports."] * 6
+    thread = ["Jane Doe says:", "March 4, 2021 at 9:15 am", "I drive over it every day.", "Reply",
+              "Sam K. says:", "March 4, 2021 at 10:02 am", "About time they fixed it.", "Reply"]
+    texts = story + thread
+    p = np.array([0.3] * len(story) + [0.3] * len(thread))  # nothing reaches 0.5
+    words = np.array([len(t.split()) for t in texts])
+    keep = keep_main(p, 0.5, framing_kinds(texts, comment_meta(texts)), words,
+                     np.zeros(len(texts), dtype=np.int64))
+    assert keep.tolist() == [True] * len(story) + [False] * len(thread)
