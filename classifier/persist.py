@@ -14,6 +14,8 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -106,9 +108,7 @@ def save_model(model: NewssiftModel, out_dir: Path | str, manifest: dict[str, An
     out_dir = Path(out_dir)
     check_output_dir(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private; a model is meant to be shared
+    with _staged(out_dir) as tmp:
         joblib.dump(model, tmp / MODEL_FILE, compress=3)
         for name, text in (extra_files or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
@@ -116,22 +116,7 @@ def save_model(model: NewssiftModel, out_dir: Path | str, manifest: dict[str, An
         full = {**manifest, "version": manifest.get("version", out_dir.name),
                 "sklearn_version": sklearn.__version__, "files": files}
         (tmp / MANIFEST_FILE).write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8")
-        _put_in_place(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir
-
-
-def _put_in_place(tmp: Path, out_dir: Path) -> None:
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.rename(out_dir, old)
-        os.rename(tmp, out_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(tmp, out_dir)
 
 
 def update_model_files(model_dir: Path | str, manifest: dict[str, Any], files: dict[str, str]) -> None:
@@ -141,16 +126,31 @@ def update_model_files(model_dir: Path | str, manifest: dict[str, Any], files: d
     does, so that an interrupted update never leaves files whose hashes disagree with
     the manifest.  The model file itself is copied, never rewritten."""
     model_dir = Path(model_dir)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{model_dir.name}.", dir=model_dir.parent))
-    try:
-        os.chmod(tmp, 0o755)
+    with _staged(model_dir) as tmp:
         shutil.copytree(model_dir, tmp, dirs_exist_ok=True)
         manifest = {**manifest, "files": dict(manifest.get("files", {}))}
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8")
             manifest["files"][name] = sha256_file(tmp / name)
         (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        _put_in_place(tmp, model_dir)
+
+
+@contextmanager
+def _staged(out_dir: Path) -> Iterator[Path]:
+    """A new directory beside ``out_dir`` that replaces it when the block succeeds and is
+    removed when it fails: readers see the old model or the new one, never half of one."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        os.chmod(tmp, 0o755)  # mkdtemp makes it private; a model is meant to be shared
+        yield tmp
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.rename(out_dir, old)
+            os.rename(tmp, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
