@@ -31,8 +31,8 @@ MIN_BODY_WORDS = 100
 def in_comment_thread(framing: np.ndarray, doc: np.ndarray) -> np.ndarray:
     """Per block: whether it lies at or after its document's first thread opener.
 
-    ``framing`` holds :func:`classifier.features.framing_kinds` (0 none, 1 time stamp,
-    2 commenter or reply)."""
+    ``framing`` is the second array of :func:`classifier.features.comment_lines` (0 none,
+    1 time stamp, 2 commenter or reply)."""
     n = len(doc)
     if n == 0:
         return np.zeros(0, dtype=bool)

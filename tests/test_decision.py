@@ -72,7 +72,7 @@ def test_an_empty_document_between_pages_changes_nothing():
 
 
 def test_the_lower_line_still_drops_a_comment_thread_after_the_story():
-    from classifier.features import comment_meta, framing_kinds
+    from classifier.features import comment_lines
 
     story = ["The council voted on Tuesday to close the old bridge for two years of repairs after "
              "engineers found cracks in three of its supports."] * 6
@@ -81,6 +81,6 @@ def test_the_lower_line_still_drops_a_comment_thread_after_the_story():
     texts = story + thread
     p = np.array([0.3] * len(story) + [0.3] * len(thread))  # nothing reaches 0.5
     words = np.array([len(t.split()) for t in texts])
-    keep = keep_main(p, 0.5, framing_kinds(texts, comment_meta(texts)), words,
+    keep = keep_main(p, 0.5, comment_lines(texts)[1], words,
                      np.zeros(len(texts), dtype=np.int64))
     assert keep.tolist() == [True] * len(story) + [False] * len(thread)

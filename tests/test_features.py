@@ -1,5 +1,7 @@
 """Shallow and comment features: the fast scans find exactly what the patterns find block by block."""
 
+import re
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -7,9 +9,14 @@ from hypothesis import strategies as st
 from classifier import features
 from classifier.features import (
     _COMMENT_META_RE,
+    _COMMENT_VOICE_RE,
     _LEGAL_RE,
+    _THREAD_INLINE,
+    _THREAD_START,
+    FRAMING_TIME,
+    FRAMING_VOICE,
     SHALLOW_NAMES,
-    comment_meta,
+    comment_lines,
     section_features,
     shallow_features,
     shifted,
@@ -29,6 +36,14 @@ LINES = [
     "Comments (4)",
     "İstanbul at 9:15 AM",
 ]
+
+
+def comment_meta(texts):
+    return comment_lines(texts)[0]
+
+
+def framing(texts):
+    return comment_lines(texts)[1].tolist()
 
 
 def _slow(texts):
@@ -53,6 +68,43 @@ _PIECES = st.sampled_from([
 def test_fast_scan_equals_searching_each_block(texts):
     texts = [t.replace("\n", " ") for t in texts]  # blocks never hold a line break
     assert comment_meta(texts).tolist() == _slow(texts).tolist()
+
+
+def _slow_framing(texts):
+    def kind(t):
+        if any(re.search(p, t, re.IGNORECASE | re.MULTILINE) for p in (_THREAD_START, _THREAD_INLINE)):
+            return FRAMING_VOICE
+        if _COMMENT_META_RE.search(t):
+            return FRAMING_VOICE if _COMMENT_VOICE_RE.search(t) else FRAMING_TIME
+        return 0
+    return [kind(t) for t in texts]
+
+
+def test_commenters_replies_and_comment_forms_frame_a_thread():
+    lines = ["Comment #8 - Posted by: Derek at November 10, 2012 6:08 PM",
+             "by jdoe (1234) writes:", "Re: Not what it means (Score:2)",
+             "Jacob | November 9, 2012 1:54 PM | Reply", "Login to reply", "Flag as inappropriate",
+             "Name (required)", "Email (will not be published) (required)",
+             "November 9, 2012 at 1:54 pm",
+             "The minister writes that the plan is fair.", "Posted at 03:33 PM | Permalink"]
+    kinds = framing(lines)
+    assert kinds == _slow_framing(lines)
+    assert kinds == [FRAMING_VOICE] * 8 + [FRAMING_TIME, 0, 0]
+
+
+_FRAMING_PIECES = st.sampled_from([
+    "writes", "WRITES", "writeſ", "ſ", ":", " ", "\t", "(Score:", "(score: -", "2", ")", "|", "Reply",
+    "reply", "Comment #", "comment ", "Login to ", "log in to ", "comment", "Name (required)",
+    "Your comment", "x", "İ", "says",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=20), st.lists(_FRAMING_PIECES, max_size=8).map("".join)),
+                max_size=6))
+def test_fast_framing_scan_equals_searching_each_block(texts):
+    texts = [t.replace("\n", " ") for t in texts]
+    assert framing(texts) == _slow_framing(texts)
 
 
 def test_section_features_count_comment_lines_before_and_after_within_a_document():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from classifier.features import comment_meta, framing_kinds
+from classifier.features import comment_lines
 from classifier.threads import MIN_BODY_WORDS, THREAD_SPAN, drop_comment_threads, in_comment_thread
 
 STORY = ["The council voted on Tuesday to close the old bridge to traffic for two years of repairs, "
@@ -21,7 +21,7 @@ def words(texts):
 
 
 def framing(texts):
-    return framing_kinds(texts, comment_meta(texts))
+    return comment_lines(texts)[1]
 
 
 def decide(texts, keep):
@@ -78,4 +78,24 @@ def test_a_live_blog_keeps_its_timestamped_entries():
     entries = [line for t in ("9:05", "9:40", "10:10", "10:55", "11:30")
                for line in (f"Updated at {t} am", STORY[0])]
     texts = STORY + entries
+    assert decide(texts, [True] * len(texts)).all()
+
+
+def test_a_thread_framed_by_numbered_comments_or_slashdot_lines_is_dropped():
+    numbered = [line for n, who in enumerate(["Derek", "harry", "William", "Josh"], start=8)
+                for line in (f"Comment #{n} - Posted by: {who} at November 10, 2012 6:{n:02d} PM",
+                             "Anything for this hero. Come on people, think of why you are doing it.")]
+    slashdot = [line for who in ("sgtrock (191182)", "Dr. Spork (142693)")
+                for line in ("Re: That is not what FRAND means (Score:2)", f"by {who} writes:",
+                             "A patent pool does not oblige anyone to license on fair terms.")]
+    for thread in (numbered, slashdot):
+        texts = STORY + thread
+        kept = decide(texts, [True] * len(texts))
+        assert kept.tolist() == [True] * len(STORY) + [False] * len(thread)
+
+
+def test_the_footers_of_a_blog_index_are_not_a_thread():
+    posts = [line for t in ("9:43 AM", "9:01 AM", "6:50 AM", "9:30 PM")
+             for line in (STORY[0], f"// posted by Aaron @ {t} | Permalink | Comments (3)")]
+    texts = STORY + posts
     assert decide(texts, [True] * len(texts)).all()
