@@ -82,18 +82,20 @@ def _slow_framing(texts):
 
 def test_commenters_replies_and_comment_forms_frame_a_thread():
     lines = ["Comment #8 - Posted by: Derek at November 10, 2012 6:08 PM",
-             "by jdoe (1234) writes:", "Re: Not what it means (Score:2)",
+             "by jdoe (1234) writes:", "Re: Not what it means (Score:5, Insightful)",
              "Jacob | November 9, 2012 1:54 PM | Reply", "Login to reply", "Flag as inappropriate",
              "Name (required)", "Email (will not be published) (required)",
              "November 9, 2012 at 1:54 pm",
-             "The minister writes that the plan is fair.", "Posted at 03:33 PM | Permalink"]
+             "The minister writes that the plan is fair.", "Posted at 03:33 PM | Permalink",
+             "2. Vienna (Score: 90)", "Comment 1: the plan is fair"]
     kinds = framing(lines)
     assert kinds == _slow_framing(lines)
-    assert kinds == [FRAMING_VOICE] * 8 + [FRAMING_TIME, 0, 0]
+    assert kinds == [FRAMING_VOICE] * 8 + [FRAMING_TIME, 0, 0, 0, 0]
 
 
 _FRAMING_PIECES = st.sampled_from([
-    "writes", "WRITES", "writeſ", "ſ", ":", " ", "\t", "(Score:", "(score: -", "2", ")", "|", "Reply",
+    "writes", "WRITES", "writeſ", "wrıtes", "wrİtes", "ſ", "ı", "İ", ":", " ", "\t", "(Score:", "(score:-",
+    "2", ", Insightful", ")", "|", "Reply",
     "reply", "Comment #", "comment ", "Login to ", "log in to ", "comment", "Name (required)",
     "Your comment", "x", "İ", "says",
 ])
