@@ -321,14 +321,13 @@ def comment_lines(texts: Sequence[str], lowered: Sequence[str] | None = None,
             out |= hint_hits[p]
         return np.flatnonzero(out & ~found_already).tolist()
 
+    framing = np.where(meta, FRAMING_VOICE, 0).astype(np.int8)  # line-start forms are voice lines
     search = _COMMENT_INLINE_RE.search  # the line-start branches have had their say above
+    voice = _COMMENT_VOICE_RE.search
     for i in hinted(_COMMENT_HINTS, meta):
-        meta[i] = search(texts[i]) is not None
-    framing = meta.astype(np.int8)
-    search = _COMMENT_VOICE_RE.search
-    for i in np.flatnonzero(meta).tolist():
         if search(texts[i]) is not None:
-            framing[i] = FRAMING_VOICE
+            meta[i] = True
+            framing[i] = FRAMING_VOICE if voice(texts[i]) is not None else FRAMING_TIME
     search = _THREAD_INLINE_RE.search
     for i in hinted(_THREAD_HINTS, thread):
         thread[i] = search(texts[i]) is not None
