@@ -97,7 +97,7 @@ _FRAMING_PIECES = st.sampled_from([
     "writes", "WRITES", "writeſ", "wrıtes", "wrİtes", "ſ", "ı", "İ", ":", " ", "\t", "(Score:", "(score:-",
     "2", ", Insightful", ")", "|", "Reply",
     "reply", "Comment #", "comment ", "Login to ", "log in to ", "comment", "Name (required)",
-    "Your comment", "x", "İ", "says",
+    "Your comment", "x", "says",
 ])
 
 
