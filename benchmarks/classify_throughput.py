@@ -18,16 +18,16 @@ import argparse  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
-import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import numpy as np  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from corpus import build_corpus, timed  # noqa: E402
+from newssift.classifier.stream import classify_jsonl  # noqa: E402
 
-from classifier import load_model, segment  # noqa: E402
-from classifier.stream import classify_jsonl  # noqa: E402
+from newssift import load_model, segment  # noqa: E402
 
 
 def main() -> None:
@@ -57,13 +57,13 @@ def main() -> None:
 
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    counter = model.featurizer.counter_
-    bare = TfidfVectorizer(vocabulary=counter.vocabulary_, ngram_range=counter.ngram_range,
-                           sublinear_tf=True, dtype=counter.dtype).fit(blocks[:1000])
+    featurizer = model.featurizer
+    bare = TfidfVectorizer(vocabulary=featurizer.vocabulary_, ngram_range=featurizer.ngram_range,
+                           sublinear_tf=True, dtype=np.float32).fit(blocks[:1000])
     rows.append(("bare TfidfVectorizer.transform", timed(lambda: bare.transform(blocks), 2)))
 
     if not args.skip_justext:
-        from training.baselines import justext_keep
+        from newssift.training.baselines import justext_keep
 
         docs = [[b.text for b in segment(t)] for t in texts]
         rows.append(("jusText (blocks as <p>)", timed(lambda: [justext_keep(d) for d in docs])))

@@ -29,12 +29,13 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import numpy as np  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from corpus import build_corpus, own_articles, timed  # noqa: E402
 
-from classifier import load_model, segment  # noqa: E402
+from newssift import load_model, segment  # noqa: E402
 
 FIXED_COST_DOCS = 16
 SMALL_DOC_LINES = 4
@@ -61,7 +62,7 @@ def write_jsonl(texts: list[str], path: Path) -> None:
 
 
 def run_clean(corpus: Path, out: Path, workers: int, model: str | None) -> dict:
-    cmd = [sys.executable, "-m", "clean", str(corpus), "-o", str(out), "--workers", str(workers),
+    cmd = [sys.executable, "-m", "newssift.clean", str(corpus), "-o", str(out), "--workers", str(workers),
            "--no-progress", "--overwrite"]
     if model:
         cmd += ["--model", model]
@@ -118,14 +119,14 @@ def main() -> None:
 
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        counter = model.featurizer.counter_
-        bare = TfidfVectorizer(vocabulary=counter.vocabulary_, ngram_range=counter.ngram_range,
-                               sublinear_tf=True, dtype=counter.dtype).fit(blocks[:1000])
+        featurizer = model.featurizer
+        bare = TfidfVectorizer(vocabulary=featurizer.vocabulary_, ngram_range=featurizer.ngram_range,
+                               sublinear_tf=True, dtype=np.float32).fit(blocks[:1000])
         bare_secs = timed(lambda: bare.transform(blocks), 2)
         rows.append(("bare TfidfVectorizer.transform", bare_secs, ""))
         justext_secs = None
         if not args.skip_justext:
-            from training.baselines import justext_keep
+            from newssift.training.baselines import justext_keep
 
             docs = [[b.text for b in segment(t)] for t in texts]
             justext_secs = timed(lambda: [justext_keep(d) for d in docs])

@@ -102,7 +102,8 @@ def main() -> None:
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="newssift-load-") as data_dir:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "--port", str(port), "--workers", str(args.workers),
+            [sys.executable, "-m", "newssift.service.cli", "--port", str(port),
+             "--workers", str(args.workers),
              "--threads", str(args.threads), "--data-dir", data_dir, "--seed-model", args.model],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:

@@ -1,20 +1,6 @@
-"""newssift's classifier: label every block of raw article text with a role and a topic.
+"""newssift's labelling part: segment, featurize, score roles, decide, score topics.
 
-    >>> from classifier import load_model
-    >>> model = load_model()                       # the shipped default model
-    >>> result = model.segment(open("examples/article.txt").read())
-    >>> [(s.role, s.topic) for s in result.segments][:2]
+The public names are re-exported, imported on first use, by :mod:`newssift`
+(``from newssift import load_model``); this package imports nothing at import time,
+so that the command line starts fast.
 """
-
-from classifier.errors import InvalidInput, ModelError, NewssiftError, TrainingError
-from classifier.labels import DEFAULT_TOPICS, ROLES
-from classifier.model import NewssiftModel
-from classifier.persist import load_model, save_model
-from classifier.result import Article, Result, Segment
-from classifier.segment import Block, segment
-
-__all__ = [
-    "Article", "Block", "DEFAULT_TOPICS", "InvalidInput", "ModelError", "NewssiftError",
-    "NewssiftModel", "ROLES", "Result", "Segment", "TrainingError", "load_model", "save_model",
-    "segment",
-]

@@ -21,7 +21,7 @@ from itertools import repeat
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["NgramCounter"]
+__all__ = ["NgramCounter", "encode_terms", "decode_terms"]
 
 # Lowercased text holds no ASCII capitals, so this token can never come from a block.
 _SENTINEL = "QQ"
@@ -47,12 +47,32 @@ class NgramCounter:
                 b = ids.setdefault(right, self.n_features + len(ids))
                 pair_keys.append((a << 32) | b)
                 pair_cols.append(col)
-        ids[_SENTINEL] = _SENTINEL_ID
         keys = np.array(pair_keys, dtype=np.int64)
         order = np.argsort(keys, kind="stable")
-        self._pair_keys = keys[order]
-        self._pair_cols = np.array(pair_cols, dtype=np.int64)[order]
-        self._lookup = ids.get
+        self._set(ids, keys[order], np.array(pair_cols, dtype=np.int64)[order])
+
+    def _set(self, ids: dict[str, int], pair_keys: np.ndarray, pair_cols: np.ndarray) -> None:
+        self._words = ids
+        self._pair_keys = pair_keys
+        self._pair_cols = pair_cols
+        self._lookup = {**ids, _SENTINEL: _SENTINEL_ID}.get
+
+    def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """The word ids and sorted pair keys, so that loading skips the vocabulary walk."""
+        words = list(self._words)
+        return ({"n_features": self.n_features},
+                {"words": encode_terms(words),
+                 "word_ids": np.fromiter(self._words.values(), dtype=np.int64, count=len(words)),
+                 "pair_keys": self._pair_keys, "pair_cols": self._pair_cols})
+
+    @classmethod
+    def from_arrays(cls, config: dict, arrays: dict[str, np.ndarray]) -> NgramCounter:
+        counter = cls.__new__(cls)
+        counter.n_features = int(config["n_features"])
+        counter.dtype = np.float32
+        ids = dict(zip(decode_terms(arrays["words"]), arrays["word_ids"].tolist()))
+        counter._set(ids, arrays["pair_keys"], arrays["pair_cols"])
+        return counter
 
     @staticmethod
     def supports(vectorizer) -> bool:
@@ -95,3 +115,15 @@ class NgramCounter:
 
 
 _TOKEN_RE = re.compile(r"\w\w+")
+
+
+def encode_terms(terms: Sequence[str]) -> np.ndarray:
+    """Terms (no newlines: tokens are word characters and spaces) as one UTF-8 byte array,
+    which ``np.load`` reads without pickling and ``decode_terms`` splits in one call."""
+    return np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
+
+
+def decode_terms(data: np.ndarray) -> list[str]:
+    if len(data) == 0:
+        return []
+    return np.asarray(data, dtype=np.uint8).tobytes().decode("utf-8").split("\n")

@@ -15,11 +15,22 @@ turned teasers of composed pages with a one-paragraph story into main.
 
 from __future__ import annotations
 
+import numbers
+from dataclasses import dataclass, replace
+
 import numpy as np
+from newssift.classifier.errors import InvalidInput
+from newssift.classifier.labels import Role
+from newssift.classifier.threads import drop_comment_threads
 
-from classifier.threads import drop_comment_threads
+__all__ = ["Decision", "decide", "keep_main", "check_main_threshold", "MAIN_THRESHOLD_DEFAULT",
+           "MAIN_THRESHOLD_RANGE", "TEASER_THRESHOLD_DEFAULT", "SHORT_PAGE_WORDS",
+           "SHORT_PAGE_FACTOR", "PAGE_MIN_BLOCKS"]
 
-__all__ = ["keep_main", "SHORT_PAGE_WORDS", "SHORT_PAGE_FACTOR", "PAGE_MIN_BLOCKS"]
+MAIN_THRESHOLD_DEFAULT = 0.5
+# Outside this a threshold keeps (nearly) everything or nothing: a typo, not a choice.
+MAIN_THRESHOLD_RANGE = (0.05, 0.95)
+TEASER_THRESHOLD_DEFAULT = 0.5
 
 # A page that keeps fewer words than this at the threshold is a short page ...
 SHORT_PAGE_WORDS = 20
@@ -52,3 +63,77 @@ def keep_main(p_main: np.ndarray, threshold: float, framing: np.ndarray | None,
     if not short.any():
         return keep
     return np.where(short, _at(p_main, threshold * SHORT_PAGE_FACTOR, framing, n_words, doc), keep)
+
+
+def check_main_threshold(threshold: float) -> float:
+    """``threshold`` if it is a usable P(main) threshold, else :class:`InvalidInput`."""
+    lo, hi = MAIN_THRESHOLD_RANGE
+    if (isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, numbers.Real)
+            or not lo <= threshold <= hi):
+        raise InvalidInput(f"main threshold {threshold!r} is outside {lo}..{hi}; "
+                           f"{MAIN_THRESHOLD_DEFAULT} is the default, lower keeps more")
+    return float(threshold)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Where the lines between the roles fall, given the model's probabilities.
+
+    Gold standards disagree on how much of a page is the story: CleanEval's keeps
+    comments and Modern2026's keeps listings (best near 0.3), Dragnet's and the
+    Utomo sets' keep less (best near 0.6).  A corpus owner who knows which way theirs
+    leans says so with a decision, without retraining.  Frozen and hashable: the
+    service labels requests together when they share one.
+    """
+
+    main_threshold: float = MAIN_THRESHOLD_DEFAULT
+    drop_comment_threads: bool = True   # comment threads after a story are boilerplate
+    teaser_threshold: float = TEASER_THRESHOLD_DEFAULT
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "main_threshold", check_main_threshold(self.main_threshold))
+        if not isinstance(self.drop_comment_threads, (bool, np.bool_)):
+            raise InvalidInput(f"drop_comment_threads must be true or false, "
+                               f"not {self.drop_comment_threads!r}")
+        object.__setattr__(self, "drop_comment_threads", bool(self.drop_comment_threads))
+        t = self.teaser_threshold
+        if isinstance(t, (bool, np.bool_)) or not isinstance(t, numbers.Real) or not 0 < t < 1:
+            raise InvalidInput(f"teaser threshold {t!r} is outside 0..1")
+        object.__setattr__(self, "teaser_threshold", float(t))
+
+    def with_options(self, main_threshold: float | None = None,
+                     keep_comments: bool | None = None) -> Decision:
+        """This decision with the user's options (the CLI's, a request's) applied."""
+        if keep_comments is not None and not isinstance(keep_comments, (bool, np.bool_)):
+            raise InvalidInput(f"keep_comments must be true or false, not {keep_comments!r}")
+        changes: dict = {}
+        if main_threshold is not None:
+            changes["main_threshold"] = main_threshold
+        if keep_comments:
+            changes["drop_comment_threads"] = False
+        return replace(self, **changes) if changes else self
+
+    def to_dict(self) -> dict:
+        return {"main_threshold": self.main_threshold,
+                "drop_comment_threads": self.drop_comment_threads,
+                "teaser_threshold": self.teaser_threshold}
+
+
+def decide(p_main: np.ndarray, p_teaser: np.ndarray, framing: np.ndarray | None,
+           n_words: np.ndarray, doc: np.ndarray, decision: Decision,
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Each block's role code (:class:`Role`) and that role's probability.
+
+    ``role_score`` is ``P(main)``, ``(1 - P(main)) P(teaser)`` or
+    ``(1 - P(main)) (1 - P(teaser))``; a comment the main head would keep is
+    boilerplate scored by ``1 - P(main)``."""
+    drop = framing if decision.drop_comment_threads else None
+    is_main = keep_main(p_main, decision.main_threshold, drop, n_words, doc)
+    comment = ~is_main & (p_main >= decision.main_threshold)
+    is_teaser = ~is_main & ~comment & (p_teaser >= decision.teaser_threshold)
+    role = np.where(is_main, Role.MAIN, np.where(is_teaser, Role.TEASER, Role.BOILERPLATE)
+                    ).astype(np.int8)
+    role_score = np.where(is_main, p_main,
+                          np.where(is_teaser, (1 - p_main) * p_teaser,
+                                   np.where(comment, 1 - p_main, (1 - p_main) * (1 - p_teaser))))
+    return role, role_score

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-__all__ = ["ROLES", "DEFAULT_TOPICS", "MAIN", "TEASER", "BOILERPLATE"]
+from enum import IntEnum
+
+__all__ = ["ROLES", "DEFAULT_TOPICS", "MAIN", "TEASER", "BOILERPLATE", "Role"]
 
 MAIN, TEASER, BOILERPLATE = "main", "teaser", "boilerplate"
 ROLES: tuple[str, ...] = (MAIN, TEASER, BOILERPLATE)
+
+
+class Role(IntEnum):
+    """A block's role as the arrays hold it; ``ROLES[code]`` is its name in the output."""
+
+    MAIN = 0
+    TEASER = 1
+    BOILERPLATE = 2
+
+    @property
+    def label(self) -> str:
+        return ROLES[self]
 DEFAULT_TOPICS: tuple[str, ...] = (
     "conflict", "politics", "culture", "legal", "business", "sport", "science-tech",
     "health", "other",

@@ -1,36 +1,36 @@
-"""The whole labeller: segment -> featurize -> score roles -> score topics -> results.
+"""The whole labeller: ``segment -> featurize -> score roles -> decide -> score topics -> results``.
 
-Each stage is a pure function or a fitted estimator; ``NewssiftModel`` only
-joins them and turns arrays into :class:`~classifier.result.Result` records.
-It holds no I/O: loading and saving live in :mod:`classifier.persist`.
+:func:`label` is that pipeline, one line a stage; each stage is a pure function or
+a fitted estimator.  ``NewssiftModel`` holds the fitted parts and the default
+:class:`~newssift.classifier.decision.Decision`, and turns arrays into
+:class:`~newssift.classifier.result.Result` records.  It holds no I/O: loading and
+saving live in :mod:`newssift.classifier.persist`.
 """
 
 from __future__ import annotations
 
-import copy
-import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from newssift.classifier.batch import BlockBatch
+from newssift.classifier.decision import (
+    MAIN_THRESHOLD_DEFAULT,
+    MAIN_THRESHOLD_RANGE,
+    Decision,
+    check_main_threshold,
+    decide,
+)
+from newssift.classifier.errors import InvalidInput
+from newssift.classifier.features import Featurizer
+from newssift.classifier.labels import ROLES, Role
+from newssift.classifier.result import Article, Result, Segment
+from newssift.classifier.role import MainScorer, TeaserScorer
+from newssift.classifier.segment import Block, segment
+from newssift.classifier.topic import TopicClassifier, pool_rows
 
-from classifier.decision import keep_main
-from classifier.errors import InvalidInput
-from classifier.features import BlockBatch, Featurizer
-from classifier.labels import BOILERPLATE, MAIN, TEASER
-from classifier.result import Article, Result, Segment
-from classifier.role import MainScorer, TeaserScorer
-from classifier.segment import Block, segment
-from classifier.topic import TopicClassifier, pool_rows
-
-__all__ = ["NewssiftModel", "Scores", "MAIN_THRESHOLD_DEFAULT", "MAIN_THRESHOLD_RANGE",
-           "check_main_threshold"]
-
-MAIN_THRESHOLD_DEFAULT = 0.5
-# Outside this a threshold keeps (nearly) everything or nothing: a typo, not a choice.
-MAIN_THRESHOLD_RANGE = (0.05, 0.95)
-MAX_DECISION_COPIES = 64
-TEASER_THRESHOLD_DEFAULT = 0.5
+__all__ = ["NewssiftModel", "Scores", "label", "label_blocks", "MAIN_THRESHOLD_DEFAULT",
+           "MAIN_THRESHOLD_RANGE", "check_main_threshold"]
 
 
 @dataclass
@@ -40,146 +40,131 @@ class Scores:
     doc: np.ndarray
     p_main: np.ndarray
     p_teaser: np.ndarray
-    role: np.ndarray  # 0 main, 1 teaser, 2 boilerplate
+    role: np.ndarray  # Role codes
     role_score: np.ndarray
     topic_proba: np.ndarray  # per block; filled for teasers only
     article_proba: np.ndarray  # per document
     article_has_topic: np.ndarray
 
 
-def check_main_threshold(threshold: float) -> float:
-    """``threshold`` if it is a usable P(main) threshold, else :class:`InvalidInput`."""
-    lo, hi = MAIN_THRESHOLD_RANGE
-    if (isinstance(threshold, (bool, np.bool_)) or not isinstance(threshold, numbers.Real)
-            or not lo <= threshold <= hi):
-        raise InvalidInput(f"main threshold {threshold!r} is outside {lo}..{hi}; "
-                           f"{MAIN_THRESHOLD_DEFAULT} is the default, lower keeps more")
-    return float(threshold)
+def label(model: NewssiftModel, texts: Sequence[str], decision: Decision | None = None,
+          ) -> tuple[list[list[Block]], Scores]:
+    """The pipeline: blocks and every score for each text."""
+    blocks = [segment(t) for t in texts]
+    return blocks, label_blocks(model, [[b.text for b in bl] for bl in blocks], decision)
+
+
+def label_blocks(model: NewssiftModel, docs: Sequence[Sequence[str]],
+                 decision: Decision | None = None) -> Scores:
+    """Every score for documents already split into block texts."""
+    batch = model.featurizer.transform(docs)
+    p_main, p_teaser = model.score_roles(batch)
+    role, role_score = decide(p_main, p_teaser, batch.framing, batch.n_words, batch.doc,
+                              decision or model.decision)
+    return model.score_topics(batch, len(docs), p_main, p_teaser, role, role_score)
+
+
+def _check_texts(texts: Iterable[str]) -> list[str]:
+    texts = list(texts)
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            kind = type(t).__name__
+            hint = "; decode bytes first, e.g. data.decode('utf-8')" if isinstance(
+                t, (bytes, bytearray)) else ""
+            raise InvalidInput(f"document {i} is {kind}, not str{hint}")
+    return texts
 
 
 class NewssiftModel:
-    """A fitted featurizer plus the three heads; see :func:`classifier.load_model`."""
-
-    drop_comment_threads = False  # the value of models saved before the comment rule existed
+    """A fitted featurizer plus the three heads; see :func:`newssift.load_model`."""
 
     def __init__(self, featurizer: Featurizer, main: MainScorer, teaser: TeaserScorer,
                  topic: TopicClassifier, *, version: str = "unversioned",
-                 main_threshold: float = MAIN_THRESHOLD_DEFAULT,
-                 drop_comment_threads: bool = False) -> None:
+                 decision: Decision | None = None) -> None:
         self.featurizer = featurizer
         self.main = main
         self.teaser = teaser
         self.topic = topic
         self.version = version
-        self.main_threshold = main_threshold
-        self.drop_comment_threads = drop_comment_threads
+        self.decision = decision or Decision()
 
-    def with_decision(self, main_threshold: float | None = None, keep_comments: bool = False,
-                      ) -> NewssiftModel:
-        """The same fitted model, with its own line between main story and the rest.
-
-        Gold standards disagree on how much of a page is the story: CleanEval's
-        keeps comments and Modern2026's keeps listings (best near 0.3), Dragnet's
-        and the Utomo sets' keep less (best near 0.6).  A corpus owner who knows
-        which way theirs leans can say so without retraining: ``main_threshold``
-        moves the P(main) line, ``keep_comments`` turns off the comment-thread
-        rule.  Shares the fitted parts (a shallow copy); the original is unchanged.
-        """
-        threshold = self.main_threshold if main_threshold is None else check_main_threshold(main_threshold)
-        if not isinstance(keep_comments, (bool, np.bool_)):
-            raise InvalidInput(f"keep_comments must be true or false, not {keep_comments!r}")
-        drop = self.drop_comment_threads and not keep_comments
-        if threshold == self.main_threshold and drop == self.drop_comment_threads:
-            return self
-        # One copy per setting: the service's batcher labels requests together only when
-        # they share a model object.  Copies live as long as this model does.
-        copies = self.__dict__.setdefault("_decisions", {})
-        model = copies.get((threshold, drop))
-        if model is None:
-            model = copy.copy(self)
-            model.__dict__.pop("_decisions", None)
-            model.main_threshold = threshold
-            model.drop_comment_threads = drop
-            if len(copies) >= MAX_DECISION_COPIES:  # thresholds are floats: bound the cache
-                copies.clear()
-            copies[(threshold, drop)] = model
-        return model
-
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state.pop("_decisions", None)  # derived copies: never saved with the model
-        return state
+    def decision_for(self, main_threshold: float | None = None,
+                     keep_comments: bool | None = None) -> Decision:
+        """The model's decision with a user's options (``--main-threshold``,
+        ``--keep-comments``, a request's fields) applied."""
+        return self.decision.with_options(main_threshold, keep_comments)
 
     @property
     def topics(self) -> list[str]:
         return [str(t) for t in self.topic.classes_]
 
-    def keep_main(self, p_main: np.ndarray, framing: np.ndarray | None, n_words: np.ndarray,
-                  doc: np.ndarray, threshold: float | None = None) -> np.ndarray:
-        """Which blocks are main (see :mod:`classifier.decision`), at the model's own
-        threshold or at ``threshold``."""
-        return keep_main(p_main, self.main_threshold if threshold is None else threshold,
-                         framing if self.drop_comment_threads else None, n_words, doc)
+    def score_roles(self, batch: BlockBatch) -> tuple[np.ndarray, np.ndarray]:
+        """P(main) and P(teaser | not main) of every block."""
+        return self.main.predict_proba(batch)[:, 1], self.teaser.predict_proba(batch)[:, 1]
 
-    def score_roles(self, batch: BlockBatch) -> tuple[np.ndarray, ...]:
-        """Role code (0 main, 1 teaser, 2 boilerplate), its probability, P(main), P(teaser|not main)."""
-        p_main = self.main.predict_proba(batch)[:, 1]
-        p_teaser = self.teaser.predict_proba(batch)[:, 1]
-        is_main = self.keep_main(p_main, batch.framing, batch.n_words, batch.doc)
-        # A comment the role model would keep: boilerplate, scored by P(not main).
-        comment = ~is_main & (p_main >= self.main_threshold)
-        is_teaser = ~is_main & ~comment & (p_teaser >= TEASER_THRESHOLD_DEFAULT)
-        role = np.where(is_main, 0, np.where(is_teaser, 1, 2)).astype(np.int8)
-        role_score = np.where(is_main, p_main,
-                              np.where(is_teaser, (1 - p_main) * p_teaser,
-                                       np.where(comment, 1 - p_main,
-                                                (1 - p_main) * (1 - p_teaser))))
-        return role, role_score, p_main, p_teaser
-
-    def score(self, docs: Sequence[Sequence[str]]) -> Scores:
-        """Numbers for documents given as lists of block texts."""
-        batch = self.featurizer.transform(docs)
-        n_docs = len(docs)
-        role, role_score, p_main, p_teaser = self.score_roles(batch)
-        is_main = role == 0
-        # Only teasers show a topic of their own (main blocks take the article's).
-        teasers = np.flatnonzero(role == 1)
+    def score_topics(self, batch: BlockBatch, n_docs: int, p_main: np.ndarray,
+                     p_teaser: np.ndarray, role: np.ndarray, role_score: np.ndarray) -> Scores:
+        """Topics of the teasers, and of each article from its main blocks (with none,
+        from all that are not boilerplate)."""
+        is_main = role == Role.MAIN
+        teasers = np.flatnonzero(role == Role.TEASER)
         topic_proba = np.zeros((len(role), len(self.topic.classes_)))
         if len(teasers):
             topic_proba[teasers] = self.topic.predict_proba(batch.tfidf[teasers])
-        # Article topic: from the main blocks; with none, from all that are not boilerplate.
         has_main = np.bincount(batch.doc[is_main], minlength=n_docs) > 0
-        use = is_main | (~has_main[batch.doc] & (role == 1))
+        use = is_main | (~has_main[batch.doc] & (role == Role.TEASER))
         pooled = pool_rows(batch.tfidf, batch.doc, n_docs, use)
         article_proba = self.topic.predict_proba(pooled) if n_docs else topic_proba[:0]
         has_topic = np.bincount(batch.doc[use], minlength=n_docs) > 0
         return Scores(batch.doc, p_main, p_teaser, role, role_score, topic_proba,
                       article_proba, has_topic)
 
-    def segment_many(self, texts: Iterable[str]) -> list[Result]:
+    def score(self, docs: Sequence[Sequence[str]], decision: Decision | None = None) -> Scores:
+        """Every number for documents given as lists of block texts."""
+        return label_blocks(self, docs, decision)
+
+    def segment_many(self, texts: Iterable[str], decision: Decision | None = None) -> list[Result]:
         """Label many documents in one batch (much faster than one at a time)."""
-        texts = list(texts)
-        blocks = [segment(t) for t in texts]
-        scores = self.score([[b.text for b in bl] for bl in blocks])
+        blocks, scores = label(self, _check_texts(texts), decision)
         return list(self._results(blocks, scores))
 
-    def segment(self, text: str) -> Result:
-        """Label every block of one document."""
-        return self.segment_many([text])[0]
+    def segment(self, text: str, decision: Decision | None = None) -> Result:
+        """Label every block of one document (``decision``: see :meth:`decision_for`)."""
+        return self.segment_many([text], decision)[0]
 
-    def segment_many_dicts(self, texts: Iterable[str], segments: bool = True) -> list[dict]:
+    def segment_many_dicts(self, texts: Iterable[str], segments: bool = True,
+                           decision: Decision | None = None) -> list[dict]:
         """Like :meth:`segment_many`, as JSON-ready dicts (``Result.to_dict()``), built directly:
         the bulk path, where creating records only to convert them would cost a third of the time.
         With ``segments=False`` the per-block list is left empty (the article is still complete)."""
-        texts = list(texts)
-        blocks = [segment(t) for t in texts]
-        scores = self.score([[b.text for b in bl] for bl in blocks])
+        blocks, scores = label(self, _check_texts(texts), decision)
         return list(self._results(blocks, scores, as_dicts=True, with_segments=segments))
+
+    def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """The model as one JSON-ready document and named arrays (see ``persist``)."""
+        config: dict = {"decision": self.decision.to_dict()}
+        arrays: dict[str, np.ndarray] = {}
+        for name in ("featurizer", "main", "teaser", "topic"):
+            part_cfg, part = getattr(self, name).to_arrays()
+            config[name] = part_cfg
+            arrays.update({f"{name}.{k}": v for k, v in part.items()})
+        return config, arrays
+
+    @classmethod
+    def from_arrays(cls, config: dict, arrays: dict[str, np.ndarray],
+                    version: str = "unversioned") -> NewssiftModel:
+        parts = {}
+        for name, kind in (("featurizer", Featurizer), ("main", MainScorer),
+                           ("teaser", TeaserScorer), ("topic", TopicClassifier)):
+            n = len(name) + 1
+            parts[name] = kind.from_arrays(config[name], {k[n:]: v for k, v in arrays.items()
+                                                          if k.startswith(name + ".")})
+        return cls(**parts, version=version, decision=Decision(**config["decision"]))
 
     def _results(self, blocks: list[list[Block]], s: Scores, as_dicts: bool = False,
                  with_segments: bool = True) -> Iterable[Result | dict]:
         topics = self.topics
-        roles = (MAIN, TEASER, BOILERPLATE)
+        roles = ROLES
         block_topic = s.topic_proba.argmax(axis=1) if len(s.doc) else np.zeros(0, int)
         block_topic_score = s.topic_proba.max(axis=1) if len(s.doc) else np.zeros(0)
         art_topic = s.article_proba.argmax(axis=1) if len(blocks) else np.zeros(0, int)

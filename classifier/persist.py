@@ -1,10 +1,12 @@
-"""Model directories: ``model.joblib`` plus ``manifest.json``.
+"""Model directories: ``model.json`` + ``weights.npz`` + ``manifest.json``.
 
-joblib files are pickles, so a model is only ever loaded from a directory the
-operator put there, and only after its sha256 matches the manifest.  A model
-pickled by another scikit-learn version may load and silently predict
-differently, so the version must match too.  Saving writes a temporary
-directory and renames it into place: a crash never leaves half a model.
+A model is data, never code.  ``model.json`` holds every setting (classes, layout,
+thresholds, temperatures, the decision, a format version); ``weights.npz`` holds
+every array, read with ``allow_pickle=False``, so loading a model cannot run
+anything, whoever wrote it.  Each estimator writes and reads its own part
+(``to_arrays`` / ``from_arrays``).  The manifest keeps the sha256 of every file
+(integrity: a torn copy is refused) and the training provenance.  Saving writes a
+temporary directory and renames it into place: a crash never leaves half a model.
 """
 
 from __future__ import annotations
@@ -17,28 +19,34 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import joblib
-import sklearn
+import numpy as np
+from newssift.classifier.errors import ModelError
 
-from classifier.errors import ModelError
-from classifier.model import NewssiftModel
+if TYPE_CHECKING:  # the model module (numpy, scipy) is imported when a model is loaded
+    from newssift.classifier.model import NewssiftModel
 
-__all__ = ["save_model", "load_model", "read_manifest", "default_model_dir", "MODEL_FILE",
-           "MANIFEST_FILE"]
+__all__ = ["save_model", "load_model", "read_manifest", "default_model_dir", "CONFIG_FILE",
+           "WEIGHTS_FILE", "MANIFEST_FILE", "FORMAT_VERSION"]
 
-MODEL_FILE = "model.joblib"
+CONFIG_FILE = "model.json"
+WEIGHTS_FILE = "weights.npz"
 MANIFEST_FILE = "manifest.json"
+LEGACY_FILE = "model.joblib"
+FORMAT = "newssift-model"
+FORMAT_VERSION = 2  # 1 was a joblib pickle, no longer loaded
 _CHUNK = 1 << 20
 
 
 def default_model_dir() -> Path:
-    """The model shipped in the repository's ``models/default``."""
+    """``$NEWSSIFT_MODEL``, else the model shipped in the package (``models/default``)."""
     env = os.environ.get("NEWSSIFT_MODEL")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "models" / "default"
+    from newssift.classifier.resources import packaged
+
+    return packaged("models/default")
 
 
 def sha256_file(path: Path) -> str:
@@ -66,29 +74,40 @@ def read_manifest(model_dir: Path | str) -> dict[str, Any]:
 
 
 def load_model(model_dir: Path | str | None = None) -> NewssiftModel:
-    """Load a model directory after checking file hashes and the scikit-learn version."""
+    """Load a model directory after checking its files against the manifest's hashes."""
+    from newssift.classifier.model import NewssiftModel
+
     model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
     manifest = read_manifest(model_dir)
-    trained_with = manifest.get("sklearn_version")
-    if trained_with != sklearn.__version__:
+    if LEGACY_FILE in manifest["files"] or CONFIG_FILE not in manifest["files"]:
         raise ModelError(
-            f"{model_dir}: trained with scikit-learn {trained_with}, this is "
-            f"{sklearn.__version__}; install scikit-learn=={trained_with} or retrain the model")
+            f"{model_dir}: a model of the old pickle format, which newssift no longer loads; "
+            "retrain it with `newssift train`, or, in a service data directory, move the "
+            "models directory away so that `newssift serve` seeds it from the shipped model")
     for name, expected in manifest["files"].items():
         path = model_dir / name
         if Path(name).name != name or not path.is_file():
             raise ModelError(f"{model_dir}: manifest names missing file {name!r}")
         if sha256_file(path) != expected:
             raise ModelError(f"{path}: sha256 does not match the manifest; refusing to load it")
-    if MODEL_FILE not in manifest["files"]:
-        raise ModelError(f"{model_dir}: manifest does not list {MODEL_FILE}")
+    if WEIGHTS_FILE not in manifest["files"]:
+        raise ModelError(f"{model_dir}: manifest does not list {WEIGHTS_FILE}")
     try:
-        model = joblib.load(model_dir / MODEL_FILE)
-    except Exception as exc:  # a verified file that still fails to unpickle
+        config = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{model_dir / CONFIG_FILE}: unreadable ({exc})") from None
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise ModelError(f"{model_dir / CONFIG_FILE}: not a newssift model document")
+    if config.get("format_version") != FORMAT_VERSION:
+        raise ModelError(f"{model_dir}: model format {config.get('format_version')}, this newssift "
+                         f"reads format {FORMAT_VERSION}; retrain it or upgrade newssift")
+    try:
+        with np.load(model_dir / WEIGHTS_FILE, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        model = NewssiftModel.from_arrays(config["model"], arrays,
+                                          version=str(manifest.get("version", model_dir.name)))
+    except (KeyError, ValueError, TypeError, OSError) as exc:  # verified files that still do not fit
         raise ModelError(f"{model_dir}: cannot load model ({type(exc).__name__}: {exc})") from None
-    if not isinstance(model, NewssiftModel):
-        raise ModelError(f"{model_dir}: {MODEL_FILE} does not hold a newssift model")
-    model.version = str(manifest.get("version", model_dir.name))
     return model
 
 
@@ -108,13 +127,17 @@ def save_model(model: NewssiftModel, out_dir: Path | str, manifest: dict[str, An
     out_dir = Path(out_dir)
     check_output_dir(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    config, arrays = model.to_arrays()
     with _staged(out_dir) as tmp:
-        joblib.dump(model, tmp / MODEL_FILE, compress=3)
+        document = {"format": FORMAT, "format_version": FORMAT_VERSION, "model": config}
+        (tmp / CONFIG_FILE).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+        np.savez_compressed(tmp / WEIGHTS_FILE, **arrays)
         for name, text in (extra_files or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
         files = {p.name: sha256_file(p) for p in sorted(tmp.iterdir()) if p.name != MANIFEST_FILE}
         full = {**manifest, "version": manifest.get("version", out_dir.name),
-                "sklearn_version": sklearn.__version__, "files": files}
+                "format_version": FORMAT_VERSION, "files": files}
+        full.pop("sklearn_version", None)
         (tmp / MANIFEST_FILE).write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8")
     return out_dir
 

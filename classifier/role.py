@@ -1,28 +1,26 @@
-"""Role heads: is a block part of the main story, and if not, is it a teaser?
-
-``MainScorer`` is the two-pass model.  The first pass is a linear model over
-TF-IDF and shallow/position/neighbour features; the second pass is a small
-gradient-boosted model over the *context* of first-pass scores (blocks i-6..i+6,
-window means, page statistics).  The second pass is trained on out-of-fold
-first-pass scores, so that it learns how much to trust scores the first pass
-has not memorised.  ``TeaserScorer`` splits the blocks that are not main into
-teasers of other stories and boilerplate.
-"""
-
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.linear_model import SGDClassifier
-from sklearn.model_selection import GroupKFold
+from newssift.classifier.batch import BlockBatch
+from newssift.classifier.context import context_features
+from newssift.classifier.defaults import (
+    BOOST_ITER,
+    BOOST_LEARNING_RATE,
+    BOOST_MAX_LEAF_NODES,
+    MAIN_ALPHA,
+    MAIN_EPOCHS,
+    MAIN_FOLDS,
+    NEIGHBOUR_WORDS,
+    SEED,
+    TEASER_ALPHA,
+    TEASER_EPOCHS,
+)
+from newssift.classifier.trees import BoostedTrees
 
-from classifier.context import context_features
-from classifier.features import BlockBatch
-
-__all__ = ["MainScorer", "TeaserScorer", "boosted_proba", "linear_input", "linear_proba"]
+__all__ = ["LinearHead", "MainScorer", "TeaserScorer", "linear_input"]
 
 
 def shift_rows(x: sp.csr_matrix, k: int, doc: np.ndarray) -> sp.csr_matrix:
@@ -51,71 +49,68 @@ def linear_input(batch: BlockBatch, neighbour_words: float = 0.0) -> sp.csr_matr
     return sp.hstack(parts, format="csr", dtype=np.float32)
 
 
-def linear_proba(model: SGDClassifier, batch: BlockBatch, neighbour_words: float = 0.0,
-                 ) -> np.ndarray:
-    """P(class 1) of a fitted logistic first pass, as ``predict_proba(linear_input(batch))``.
-
-    Computed as words @ w + dense @ w' without stacking the two: turning the dense
-    block into a sparse one for ``hstack`` costs more than the whole product.
-    """
-    if neighbour_words:
-        return model.predict_proba(linear_input(batch, neighbour_words))[:, 1]
-    coef = model.coef_.ravel()
-    n_words = batch.tfidf.shape[1]
-    z = batch.tfidf @ coef[:n_words] + batch.dense @ coef[n_words:] + model.intercept_[0]
-    return expit(z)
+def _expit(z: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):  # exp(800) is inf, and 1 / inf the right 0
+        return 1.0 / (1.0 + np.exp(-z))
 
 
-def boosted_proba(model: HistGradientBoostingClassifier, x: np.ndarray) -> np.ndarray:
-    """P(class 1) of a fitted binary HistGradientBoostingClassifier, as ``predict_proba`` gives.
+class LinearHead:
+    """A fitted logistic model over ``linear_input``: its weights and intercept only."""
 
-    The trees walk the binned input (one byte per value) instead of the float64
-    copy ``predict_proba`` makes: four times as fast on a large batch, same
-    numbers (a bin edge is a split threshold). Uses scikit-learn internals,
-    which the pinned version has; anything else falls back to ``predict_proba``.
-    """
-    if np.ndim(x) != 2 or np.shape(x)[1] != getattr(model, "n_features_in_", -1):
-        return model.predict_proba(x)[:, 1]  # which explains the mismatch; the fast path would crash
-    try:
-        from sklearn.ensemble._hist_gradient_boosting._binning import _map_to_bins
-        from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+    def __init__(self, coef: np.ndarray, intercept: float, neighbour_words: float = 0.0) -> None:
+        self.coef_ = np.ascontiguousarray(np.ravel(coef), dtype=np.float32)
+        self.intercept_ = float(intercept)
+        self.neighbour_words = float(neighbour_words)
 
-        mapper = model._bin_mapper
-        missing = mapper.missing_values_bin_idx_
-        # The thread count in force now, not the one stored at fit: a forked worker
-        # that starts more OpenMP threads than its limit can deadlock.
-        threads = _openmp_effective_n_threads()
-        x = np.ascontiguousarray(x, dtype=np.float64)
-        binned = np.zeros_like(x, dtype=np.uint8, order="F")
-        _map_to_bins(x, mapper.bin_thresholds_, mapper.is_categorical_, missing, threads, binned)
-        raw = np.full(len(x), float(np.ravel(model._baseline_prediction)[0]))
-        for (tree,) in model._predictors:
-            raw += tree.predict_binned(binned, missing, threads)
-    except (AttributeError, ImportError, TypeError, ValueError):
-        return model.predict_proba(x)[:, 1]
-    return expit(raw)
+    @classmethod
+    def fit(cls, x: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | None, *,
+            alpha: float, epochs: int, seed: int, neighbour_words: float = 0.0) -> LinearHead:
+        """SGD logistic regression (averaged), kept as float32 weights."""
+        sgd = _sgd(alpha, epochs, seed).fit(x, y, sample_weight=sample_weight)
+        return cls(sgd.coef_, float(sgd.intercept_[0]), neighbour_words)
+
+    def proba(self, batch: BlockBatch) -> np.ndarray:
+        """P(class 1): words @ w + dense @ w' without stacking the two (turning the dense
+        block into a sparse one for ``hstack`` costs more than the whole product)."""
+        if self.neighbour_words:
+            return _expit(linear_input(batch, self.neighbour_words) @ self.coef_ + self.intercept_)
+        n_words = batch.tfidf.shape[1]
+        z = batch.tfidf @ self.coef_[:n_words] + batch.dense @ self.coef_[n_words:] + self.intercept_
+        return _expit(z)
+
+    def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
+        return ({"intercept": self.intercept_, "neighbour_words": self.neighbour_words},
+                {"coef": self.coef_})
+
+    @classmethod
+    def from_arrays(cls, config: dict, arrays: dict[str, np.ndarray]) -> LinearHead:
+        return cls(arrays["coef"], config["intercept"], config.get("neighbour_words", 0.0))
 
 
-def _sgd(alpha: float, epochs: int, seed: int) -> SGDClassifier:
+def _sgd(alpha: float, epochs: int, seed: int) -> Any:
+    from sklearn.linear_model import SGDClassifier
+
     return SGDClassifier(loss="log_loss", alpha=alpha, max_iter=epochs, tol=None,
                          random_state=seed, average=True)
 
 
-def _slim(model: SGDClassifier) -> SGDClassifier:
-    """Drop the averaging buffers SGD keeps after fit (two more copies of the weights)."""
-    for name in ("_standard_coef", "_standard_intercept", "_average_coef", "_average_intercept"):
-        if hasattr(model, name):
-            delattr(model, name)
-    model.coef_ = model.coef_.astype(np.float32)
-    return model
+def _sub(config: dict, arrays: dict[str, np.ndarray], prefix: str) -> tuple[dict, dict]:
+    n = len(prefix) + 1
+    return config[prefix], {k[n:]: v for k, v in arrays.items() if k.startswith(prefix + ".")}
 
 
-class MainScorer(ClassifierMixin, BaseEstimator):
+def _prefixed(prefix: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {f"{prefix}.{k}": v for k, v in arrays.items()}
+
+
+class MainScorer:
     """P(block is main story), from the block and its context."""
 
-    def __init__(self, *, alpha: float = 2e-6, epochs: int = 6, folds: int = 3,
-                 boost_iter: int = 200, learning_rate: float = 0.1, max_leaf_nodes: int = 31,
-                 neighbour_words: float = 0.0, random_state: int = 0) -> None:
+    def __init__(self, *, alpha: float = MAIN_ALPHA, epochs: int = MAIN_EPOCHS,
+                 folds: int = MAIN_FOLDS, boost_iter: int = BOOST_ITER,
+                 learning_rate: float = BOOST_LEARNING_RATE,
+                 max_leaf_nodes: int = BOOST_MAX_LEAF_NODES,
+                 neighbour_words: float = NEIGHBOUR_WORDS, random_state: int = SEED) -> None:
         self.alpha = alpha
         self.neighbour_words = neighbour_words
         self.epochs = epochs
@@ -127,6 +122,9 @@ class MainScorer(ClassifierMixin, BaseEstimator):
 
     def fit(self, batch: BlockBatch, y: np.ndarray, sample_weight: np.ndarray | None = None,
             ) -> MainScorer:
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        from sklearn.model_selection import GroupKFold
+
         y = np.asarray(y, dtype=np.int8)
         x = linear_input(batch, self.neighbour_words)
         oof = np.zeros(len(y), dtype=np.float32)
@@ -135,19 +133,19 @@ class MainScorer(ClassifierMixin, BaseEstimator):
             sw = None if sample_weight is None else sample_weight[train]
             first = _sgd(self.alpha, self.epochs, self.random_state).fit(x[train], y[train], sample_weight=sw)
             oof[test] = first.predict_proba(x[test])[:, 1]
-        self.first_ = _slim(_sgd(self.alpha, self.epochs, self.random_state).fit(
-            x, y, sample_weight=sample_weight))
-        self.second_ = HistGradientBoostingClassifier(
+        self.first_ = LinearHead.fit(x, y, sample_weight, alpha=self.alpha, epochs=self.epochs,
+                                     seed=self.random_state, neighbour_words=self.neighbour_words)
+        second = HistGradientBoostingClassifier(
             max_iter=self.boost_iter, learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes, early_stopping=False,
             random_state=self.random_state,
         ).fit(self._second_input(oof, batch), y, sample_weight=sample_weight)
+        self.second_ = BoostedTrees.from_sklearn(second)
         self.classes_ = np.array([0, 1])
         return self
 
     def first_pass(self, batch: BlockBatch) -> np.ndarray:
-        return linear_proba(self.first_, batch, getattr(self, "neighbour_words", 0.0)
-                            ).astype(np.float32)
+        return self.first_.proba(batch).astype(np.float32)
 
     def _second_input(self, p: np.ndarray, batch: BlockBatch) -> np.ndarray:
         ctx = context_features(p, batch.n_words.astype(np.float32), batch.doc, batch.pos)
@@ -157,33 +155,68 @@ class MainScorer(ClassifierMixin, BaseEstimator):
         if len(batch) == 0:
             return np.zeros((0, 2))
         p = self.first_pass(batch)
-        q = boosted_proba(self.second_, self._second_input(p, batch))
+        q = self.second_.predict_proba(self._second_input(p, batch))
         return np.column_stack([1 - q, q])
 
     def predict(self, batch: BlockBatch) -> np.ndarray:
         return (self.predict_proba(batch)[:, 1] >= 0.5).astype(np.int8)
 
+    def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
+        first_cfg, first = self.first_.to_arrays()
+        second_cfg, second = self.second_.to_arrays()
+        config = {"params": self.get_params(), "first": first_cfg, "second": second_cfg}
+        return config, {**_prefixed("first", first), **_prefixed("second", second)}
 
-class TeaserScorer(ClassifierMixin, BaseEstimator):
+    @classmethod
+    def from_arrays(cls, config: dict, arrays: dict[str, np.ndarray]) -> MainScorer:
+        model = cls(**config["params"])
+        model.first_ = LinearHead.from_arrays(*_sub(config, arrays, "first"))
+        model.second_ = BoostedTrees.from_arrays(*_sub(config, arrays, "second"))
+        model.classes_ = np.array([0, 1])
+        return model
+
+    def get_params(self) -> dict:
+        return {k: getattr(self, k) for k in ("alpha", "epochs", "folds", "boost_iter",
+                                              "learning_rate", "max_leaf_nodes",
+                                              "neighbour_words", "random_state")}
+
+
+class TeaserScorer:
     """P(teaser | not main): a headline or summary of another story, versus boilerplate."""
 
-    def __init__(self, *, alpha: float = 1e-5, epochs: int = 8, random_state: int = 0) -> None:
+    def __init__(self, *, alpha: float = TEASER_ALPHA, epochs: int = TEASER_EPOCHS,
+                 random_state: int = SEED) -> None:
         self.alpha = alpha
         self.epochs = epochs
         self.random_state = random_state
 
     def fit(self, batch: BlockBatch, y: np.ndarray, sample_weight: np.ndarray | None = None,
             ) -> TeaserScorer:
-        self.model_ = _slim(_sgd(self.alpha, self.epochs, self.random_state).fit(
-            linear_input(batch), np.asarray(y, dtype=np.int8), sample_weight=sample_weight))
+        self.model_ = LinearHead.fit(linear_input(batch), np.asarray(y, dtype=np.int8),
+                                     sample_weight, alpha=self.alpha, epochs=self.epochs,
+                                     seed=self.random_state)
         self.classes_ = np.array([0, 1])
         return self
 
     def predict_proba(self, batch: BlockBatch) -> np.ndarray:
         if len(batch) == 0:
             return np.zeros((0, 2))
-        p = linear_proba(self.model_, batch)
+        p = self.model_.proba(batch)
         return np.column_stack([1 - p, p])
 
     def predict(self, batch: BlockBatch) -> np.ndarray:
         return (self.predict_proba(batch)[:, 1] >= 0.5).astype(np.int8)
+
+    def get_params(self) -> dict:
+        return {"alpha": self.alpha, "epochs": self.epochs, "random_state": self.random_state}
+
+    def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
+        cfg, arrays = self.model_.to_arrays()
+        return {"params": self.get_params(), "model": cfg}, _prefixed("model", arrays)
+
+    @classmethod
+    def from_arrays(cls, config: dict, arrays: dict[str, np.ndarray]) -> TeaserScorer:
+        model = cls(**config["params"])
+        model.model_ = LinearHead.from_arrays(*_sub(config, arrays, "model"))
+        model.classes_ = np.array([0, 1])
+        return model

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from typing import IO
 
 import orjson
-
-from classifier.model import NewssiftModel
+from newssift.classifier.decision import Decision
+from newssift.classifier.model import NewssiftModel
 
 __all__ = ["classify_jsonl", "parse_line"]
 
@@ -53,14 +53,14 @@ def _batches(lines: IO[bytes], size: int) -> Iterator[list[tuple[int, bytes]]]:
 
 
 def classify_jsonl(model: NewssiftModel, lines: IO[bytes], out: IO[str], batch_size: int = 64,
-                   name: str = "input") -> int:
+                   name: str = "input", decision: Decision | None = None) -> int:
     """Label every line; returns how many lines got an error record."""
     errors = 0
     dumps = _dumps
     for batch in _batches(lines, batch_size):
         parsed = [(n, *parse_line(raw, n)) for n, raw in batch]
         good = [(doc_id, text) for _, doc_id, text, err in parsed if err is None]
-        results = iter(model.segment_many_dicts([t for _, t in good]))
+        results = iter(model.segment_many_dicts([t for _, t in good], decision=decision))
         chunk = []
         for n, doc_id, _, err in parsed:
             if err is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from classifier.errors import InvalidInput
+from newssift.classifier.errors import InvalidInput
 
 __all__ = ["decode_utf8"]
 

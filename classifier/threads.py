@@ -12,8 +12,8 @@ the content, keeps them.
 from __future__ import annotations
 
 import numpy as np
-
-from classifier.features import FRAMING_VOICE, doc_bounds
+from newssift.classifier.batch import doc_bounds
+from newssift.classifier.comments import FRAMING_VOICE
 
 __all__ = ["in_comment_thread", "drop_comment_threads", "THREAD_MIN_FRAMING", "THREAD_MIN_VOICE",
            "THREAD_SPAN", "MIN_BODY_WORDS"]
@@ -31,7 +31,7 @@ MIN_BODY_WORDS = 100
 def in_comment_thread(framing: np.ndarray, doc: np.ndarray) -> np.ndarray:
     """Per block: whether it lies at or after its document's first thread opener.
 
-    ``framing`` is the second array of :func:`classifier.features.comment_lines` (0 none,
+    ``framing`` is the second array of :func:`classifier.comments.comment_lines` (0 none,
     1 time stamp, 2 commenter or reply)."""
     n = len(doc)
     if n == 0:

@@ -16,12 +16,12 @@ sparse sum instead of a second pass over the text.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.svm import LinearSVC
-from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
+from newssift.classifier.defaults import SEED, TOPIC_C, TOPIC_GENERAL_WEIGHT
+from newssift.classifier.features import normalize_rows
 
 __all__ = ["TopicClassifier", "pool_rows"]
 
@@ -36,10 +36,17 @@ def _softmax(z: np.ndarray, t: float) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-class TopicClassifier(ClassifierMixin, BaseEstimator):
+def _svc(C: float, seed: int) -> Any:
+    from sklearn.svm import LinearSVC
+
+    return LinearSVC(C=C, random_state=seed)
+
+
+class TopicClassifier:
     """P(topic | TF-IDF row) from a source gate and one expert per source."""
 
-    def __init__(self, *, C: float = 0.5, general_weight: float = 0.5, random_state: int = 0) -> None:
+    def __init__(self, *, C: float = TOPIC_C, general_weight: float = TOPIC_GENERAL_WEIGHT,
+                 random_state: int = SEED) -> None:
         self.C = C
         self.general_weight = general_weight
         self.random_state = random_state
@@ -56,7 +63,11 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             self._fit_temperatures(x[held], y[held])
         else:
             self.gate_t_, self.expert_t_ = 3.0, 3.0
-        return self._fit_linear(x, y, sources, w)
+        self._fit_linear(x, y, sources, w)
+        # The model is kept (and evaluated) as it is saved: int8 weights, a scale per column.
+        self.coef_q_, self.coef_scale_ = _quantize(self.coef_)
+        self.coef_ = _dequantize(self.coef_q_, self.coef_scale_)
+        return self
 
     def _fit_linear(self, x, y, sources, w) -> TopicClassifier:
         self.classes_ = np.array(sorted(set(y)))
@@ -65,13 +76,13 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         col = 0
         # The general model, trained on every source at once, speaks for texts
         # that resemble no source in particular (most of what users send).
-        general = LinearSVC(C=self.C, random_state=self.random_state).fit(x, y, sample_weight=w)
+        general = _svc(self.C, self.random_state).fit(x, y, sample_weight=w)
         coef, icpt = self._ovr(general, len(self.classes_))
         blocks.append(coef)
         intercepts.append(icpt)
         col += coef.shape[1]
         if len(self.sources_) > 1:
-            gate = LinearSVC(C=self.C, random_state=self.random_state).fit(x, sources, sample_weight=w)
+            gate = _svc(self.C, self.random_state).fit(x, sources, sample_weight=w)
             coef, icpt = self._ovr(gate, len(self.sources_))
             blocks.append(coef)
             intercepts.append(icpt)
@@ -83,8 +94,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             if len(labels) == 1:
                 layout.append((None, idx))
                 continue
-            expert = LinearSVC(C=self.C, random_state=self.random_state).fit(
-                x[m], y[m], sample_weight=w[m])
+            expert = _svc(self.C, self.random_state).fit(x[m], y[m], sample_weight=w[m])
             coef, icpt = self._ovr(expert, len(labels))
             blocks.append(coef)
             intercepts.append(icpt)
@@ -98,7 +108,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     @staticmethod
-    def _ovr(svc: LinearSVC, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    def _ovr(svc: Any, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
         """Coefficients as (n_features, n_classes); binary SVMs become two opposite columns."""
         coef, icpt = svc.coef_, svc.intercept_
         if n_classes == 2:
@@ -168,24 +178,43 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, x: sp.csr_matrix) -> np.ndarray:
         return self.classes_[np.argmax(self.predict_proba(x), axis=1)]
 
-    # Stored as int8 with one scale per column: a quarter of the size, same predictions
-    # to three decimals.
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state.pop("_plan", None)
-        coef = state.pop("coef_", None)
-        if coef is not None:
-            scale = np.abs(coef).max(axis=0) / QUANT_LEVELS + 1e-12
-            state["coef_q_"] = np.round(coef / scale).astype(np.int8)
-            state["coef_scale_"] = scale.astype(np.float32)
-        return state
+    def get_params(self) -> dict:
+        return {"C": self.C, "general_weight": self.general_weight, "random_state": self.random_state}
 
-    def __setstate__(self, state: dict) -> None:
-        q = state.pop("coef_q_", None)
-        scale = state.pop("coef_scale_", None)
-        self.__dict__.update(state)
-        if q is not None:
-            self.coef_ = q.astype(np.float32) * scale
+    def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
+        layout = [[None if cols is None else [cols.start, cols.stop], [int(i) for i in idx]]
+                  for cols, idx in self.layout_]
+        config = {"params": self.get_params(), "classes": [str(c) for c in self.classes_],
+                  "sources": [str(s) for s in self.sources_], "layout": layout,
+                  "gate_temperature": self.gate_t_, "expert_temperature": self.expert_t_}
+        return config, {"coef_q": self.coef_q_, "coef_scale": self.coef_scale_,
+                        "intercept": self.intercept_}
+
+    @classmethod
+    def from_arrays(cls, config: dict, arrays: dict[str, np.ndarray]) -> TopicClassifier:
+        model = cls(**config["params"])
+        model.classes_ = np.array(config["classes"])
+        model.sources_ = np.array(config["sources"])
+        model.layout_ = [(None if cols is None else slice(*cols), np.array(idx, dtype=np.int64))
+                         for cols, idx in config["layout"]]
+        model.gate_t_ = float(config["gate_temperature"])
+        model.expert_t_ = float(config["expert_temperature"])
+        model.coef_q_, model.coef_scale_ = arrays["coef_q"], arrays["coef_scale"]
+        model.coef_ = _dequantize(model.coef_q_, model.coef_scale_)
+        model.intercept_ = arrays["intercept"]
+        return model
+
+
+def _quantize(coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 weights with one float32 scale per column: a quarter of the size, the same
+    predictions to three decimals."""
+    scale = (np.abs(coef).max(axis=0) / QUANT_LEVELS + 1e-12).astype(np.float32) if coef.size else (
+        np.ones(coef.shape[1], np.float32))
+    return np.round(coef / scale).astype(np.int8), scale
+
+
+def _dequantize(q: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    return q.astype(np.float32) * scale
 
 
 def pool_rows(x: sp.csr_matrix, groups: np.ndarray, n_groups: int, mask: np.ndarray) -> sp.csr_matrix:
@@ -196,7 +225,4 @@ def pool_rows(x: sp.csr_matrix, groups: np.ndarray, n_groups: int, mask: np.ndar
     # Built as CSR directly: the (row, col) form's conversion cost more than the product.
     pick = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), rows, indptr),
                          shape=(n_groups, x.shape[0]))
-    pooled = (pick @ x).tocsr()
-    # sklearn's normalize() checks its input at a cost larger than this whole function.
-    inplace_csr_row_normalize_l2(pooled)
-    return pooled
+    return normalize_rows((pick @ x).tocsr())

@@ -13,6 +13,6 @@
 Nothing heavy is imported here: the model is loaded by the engine that needs it.
 """
 
-from clean.options import CleanOptions
+from newssift.clean.options import CleanOptions
 
 __all__ = ["CleanOptions"]

@@ -1,13 +1,12 @@
-"""``python -m clean ...``: the clean command on its own, with the newssift group's error handling."""
+"""``python -m newssift.clean ...``: the clean command alone, with the newssift group's error handling."""
 
 from __future__ import annotations
 
 import sys
 
 import click
-
-from classifier.cli import NewssiftGroup
-from clean.cli import clean
+from newssift.classifier.cli import NewssiftGroup
+from newssift.clean.cli import clean
 
 
 @click.group(cls=NewssiftGroup)

@@ -1,7 +1,7 @@
 """``newssift clean INPUT... -o OUTPUT``: the main story of every document of a corpus.
 
-Registered on the ``newssift`` group by :func:`classifier.cli.main`; runnable on its
-own as ``python -m clean``.  Raises :class:`~classifier.errors.NewssiftError` for
+Named by the ``newssift`` group (:mod:`newssift.cli`); runnable on its
+own as ``python -m newssift.clean``.  Raises :class:`~classifier.errors.NewssiftError` for
 anything the user can fix; the group prints it as one ``newssift: <message>`` line.
 """
 
@@ -13,10 +13,9 @@ import time
 from pathlib import Path
 
 import click
-
-from classifier.errors import InvalidInput
-from clean.options import CHUNK_DOCS_DEFAULT, PARTITION_DOCS_DEFAULT, CleanOptions
-from clean.summary import build_summary, format_summary, write_summary
+from newssift.classifier.errors import InvalidInput
+from newssift.clean.options import CHUNK_DOCS_DEFAULT, PARTITION_DOCS_DEFAULT, CleanOptions
+from newssift.clean.summary import build_summary, format_summary, write_summary
 
 __all__ = ["clean", "default_workers", "side_paths"]
 
@@ -87,16 +86,16 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
           progress: bool | None, engine: str, scheduler: str, partition_size: int,
           main_threshold: float | None, keep_comments: bool, model_path: str | None) -> None:
     """Clean INPUT... (JSONL, JSONL.gz, CSV, .txt files, folders, globs, or - for stdin) into OUTPUT."""
-    from clean.readers import resolve_inputs
+    from newssift.clean.readers import resolve_inputs
 
     if resume and overwrite:
         raise InvalidInput("--resume and --overwrite contradict each other; pass one")
     if main_threshold is not None:
-        from classifier.model import check_main_threshold
+        from newssift.classifier.model import check_main_threshold
 
         main_threshold = check_main_threshold(main_threshold)
     if model_path is None:
-        from classifier.persist import default_model_dir
+        from newssift.classifier.persist import default_model_dir
 
         model_path = str(default_model_dir())
     options = CleanOptions(text_field=text_field, id_field=id_field, input_format=input_format,
@@ -114,7 +113,7 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
     sources = resolve_inputs(inputs, options)
     start = time.perf_counter()
     if engine == "dask":
-        from clean.dask_engine import run_dask
+        from newssift.clean.dask_engine import run_dask
 
         if fmt != "jsonl":
             raise InvalidInput("--format txt-dir is not available with --engine dask; use jsonl parts")
@@ -151,9 +150,9 @@ def _check_same_labelling(summary_file: Path, labelling: dict) -> None:
 
 def _run_local(sources, out: Path, fmt: str, options: CleanOptions, resume: bool, overwrite: bool,
                errors_file: Path, progress_flag: bool | None):
-    from clean.pipeline import clean_corpus
-    from clean.progress import Progress
-    from clean.writers import ErrorReport, JsonlOutput, TxtDirOutput
+    from newssift.clean.pipeline import clean_corpus
+    from newssift.clean.progress import Progress
+    from newssift.clean.writers import ErrorReport, JsonlOutput, TxtDirOutput
 
     if fmt == "jsonl" and out.is_dir():
         raise InvalidInput(f"{out}: is a folder; give a file name, or pass --format txt-dir")

@@ -12,9 +12,9 @@ import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
 
-from clean.options import IN_FLIGHT_PER_WORKER
-from clean.readers import Doc
-from clean.work import ChunkResult, cached_model, clean_docs, limit_threads
+from newssift.clean.options import IN_FLIGHT_PER_WORKER
+from newssift.clean.readers import Doc
+from newssift.clean.work import ChunkResult, cached_model, clean_docs, limit_threads
 
 __all__ = ["map_chunks"]
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from classifier.errors import InvalidInput
-from clean import local
-from clean.options import CleanOptions
-from clean.progress import Progress
-from clean.readers import BadRecord, Doc, Source, iter_records
-from clean.summary import Stats
-from clean.writers import ErrorReport
+from newssift.classifier.errors import InvalidInput
+from newssift.clean import local
+from newssift.clean.options import CleanOptions
+from newssift.clean.progress import Progress
+from newssift.clean.readers import BadRecord, Doc, Source, iter_records
+from newssift.clean.summary import Stats
+from newssift.clean.writers import ErrorReport
 
 __all__ = ["clean_corpus", "chunked", "RunCounts"]
 

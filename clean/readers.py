@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-
-from classifier.errors import InvalidInput
-from clean.options import CleanOptions
+from newssift.classifier.errors import InvalidInput
+from newssift.clean.options import CleanOptions
 
 __all__ = ["Doc", "BadRecord", "Source", "resolve_inputs", "iter_records", "count_records",
            "JSONL_SUFFIXES", "CSV_SUFFIXES", "TXT_SUFFIXES"]

@@ -13,8 +13,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from clean.readers import BadRecord, Doc
-from clean.summary import Stats
+from newssift.clean.readers import BadRecord, Doc
+from newssift.clean.summary import Stats
 
 __all__ = ["ChunkResult", "clean_docs", "output_record", "encode_line", "cached_model",
            "limit_threads"]
@@ -47,14 +47,15 @@ def limit_threads() -> None:
 def cached_model(model_path: str | None, main_threshold: float | None = None,
                  keep_comments: bool = False):
     """The model at ``model_path``, loaded once per process (None: the shipped default),
-    with the main decision given (see ``NewssiftModel.with_decision``)."""
+    and the decision the run's options make of its own (``NewssiftModel.decision_for``)."""
     key = model_path or ""
     with _LOCK:
         if key not in _MODELS:
-            from classifier import load_model
+            from newssift import load_model
 
             _MODELS[key] = load_model(model_path)
-        return _MODELS[key].with_decision(main_threshold, keep_comments)
+        model = _MODELS[key]
+        return model, model.decision_for(main_threshold, keep_comments)
 
 
 def output_record(doc_id: object, result: dict, segments: bool) -> dict:
@@ -72,26 +73,29 @@ def output_record(doc_id: object, result: dict, segments: bool) -> dict:
     return rec
 
 
-def _label(model, docs: Sequence[Doc], segments: bool) -> list[object]:
+def _label(labeller, docs: Sequence[Doc], segments: bool) -> list[object]:
     """Results in one batch; if the batch fails, one by one so one bad document costs only itself."""
+    model, decision = labeller
     try:
-        return model.segment_many_dicts([d.text for d in docs], segments=segments)
+        return model.segment_many_dicts([d.text for d in docs], segments=segments, decision=decision)
     except Exception:  # noqa: BLE001 - isolate the document, report it, keep going
         out = []
         for d in docs:
             try:
-                out.append(model.segment_many_dicts([d.text], segments=segments)[0])
+                out.append(model.segment_many_dicts([d.text], segments=segments,
+                                                    decision=decision)[0])
             except Exception as exc:  # noqa: BLE001
                 out.append(BadRecord(d.source, d.line, f"could not be cleaned ({exc})", d.id))
         return out
 
 
-def clean_docs(model, docs: Sequence[Doc], *, segments: bool = False,
+def clean_docs(labeller, docs: Sequence[Doc], *, segments: bool = False,
                want_texts: bool = False) -> ChunkResult:
-    """Clean a chunk of documents; output lines keep the input order."""
+    """Clean a chunk of documents with ``labeller`` (a model and its decision, as
+    :func:`cached_model` gives them); output lines keep the input order."""
     stats = Stats()
     lines, bad, texts = [], [], [] if want_texts else None
-    for doc, result in zip(docs, _label(model, docs, segments)):
+    for doc, result in zip(docs, _label(labeller, docs, segments)):
         if isinstance(result, BadRecord):
             bad.append(result)
             stats.errors += 1

@@ -26,10 +26,10 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
-from classifier.errors import InvalidInput
-from clean.options import GZIP_LEVEL
-from clean.readers import BadRecord
-from clean.work import ChunkResult, encode_line
+from newssift.classifier.errors import InvalidInput
+from newssift.clean.options import GZIP_LEVEL
+from newssift.clean.readers import BadRecord
+from newssift.clean.work import ChunkResult, encode_line
 
 __all__ = ["JsonlOutput", "TxtDirOutput", "ErrorReport", "relpath_for_id", "INDEX_NAME", "TMP_DIR_NAME"]
 

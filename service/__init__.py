@@ -18,6 +18,6 @@ __all__ = ["create_app"]
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app (see :func:`service.app.create_app`)."""
-    from service.app import create_app as _create_app
+    from newssift.service.app import create_app as _create_app
 
     return _create_app(config)

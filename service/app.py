@@ -7,14 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, current_app
-
-from service import db, errors
-from service.batcher import Batcher
-from service.errors import ApiError
-from service.holder import ModelHolder
-from service.jobs import reap
-from service.settings import load_settings
-from service.versions import bootstrap
+from newssift.service import db, errors
+from newssift.service.batcher import Batcher
+from newssift.service.errors import ApiError
+from newssift.service.holder import ModelHolder
+from newssift.service.jobs import reap
+from newssift.service.settings import load_settings
+from newssift.service.versions import bootstrap
 
 __all__ = ["create_app", "prepare", "serving_model", "label_texts"]
 
@@ -67,7 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                                         threads=settings["threads"])
     holder.refresh()
 
-    from service.routes import health, labels, models, retrain, segment
+    from newssift.service.routes import health, labels, models, retrain, segment
 
     for module in (segment, labels, retrain, models, health):
         app.register_blueprint(module.bp)
@@ -83,6 +82,6 @@ def serving_model():
     return current
 
 
-def label_texts(model, texts: list[str]) -> list[dict]:
+def label_texts(model, texts: list[str], decision=None) -> list[dict]:
     """JSON-ready results for ``texts``, labelled together with other requests' waiting texts."""
-    return current_app.extensions["newssift_batcher"].label(model, texts)
+    return current_app.extensions["newssift_batcher"].label(model, texts, decision)

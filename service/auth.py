@@ -12,8 +12,7 @@ import hmac
 from collections.abc import Callable
 
 from flask import current_app, request
-
-from service.errors import ApiError
+from newssift.service.errors import ApiError
 
 __all__ = ["require_token"]
 

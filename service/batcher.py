@@ -16,7 +16,8 @@ import queue
 import threading
 from dataclasses import dataclass, field
 
-from classifier.model import NewssiftModel
+from newssift.classifier.decision import Decision
+from newssift.classifier.model import NewssiftModel
 
 __all__ = ["Batcher", "MAX_BATCH_DOCS_DEFAULT", "MAX_BATCH_CHARS_DEFAULT"]
 
@@ -28,6 +29,7 @@ MAX_BATCH_CHARS_DEFAULT = 1_000_000
 @dataclass
 class _Job:
     model: NewssiftModel
+    decision: Decision | None
     texts: list[str]
     done: threading.Event = field(default_factory=threading.Event)
     results: list[dict] | None = None
@@ -47,11 +49,13 @@ class Batcher:
         self._thread: threading.Thread | None = None
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
 
-    def label(self, model: NewssiftModel, texts: list[str]) -> list[dict]:
-        """``model.segment_many_dicts(texts)``, run together with other threads' texts."""
+    def label(self, model: NewssiftModel, texts: list[str], decision: Decision | None = None,
+              ) -> list[dict]:
+        """``model.segment_many_dicts(texts, decision=decision)``, run together with other
+        threads' texts that ask for the same model and decision."""
         if not texts:
             return []
-        job = _Job(model, texts)
+        job = _Job(model, decision, texts)
         self._start()
         self._queue.put(job)
         job.done.wait()
@@ -101,16 +105,18 @@ class Batcher:
 
 
 def _by_model(batch: list[_Job]) -> list[list[_Job]]:
-    """Jobs grouped by the model they asked for (a hot reload can put two in one batch)."""
-    groups: dict[int, list[_Job]] = {}
+    """Jobs grouped by the model and decision they asked for (a hot reload can put two
+    models in one batch; requests may each set their own threshold)."""
+    groups: dict[tuple, list[_Job]] = {}
     for job in batch:
-        groups.setdefault(id(job.model), []).append(job)
+        groups.setdefault((id(job.model), job.decision), []).append(job)
     return list(groups.values())
 
 
 def _label_group(group: list[_Job]) -> None:
     try:
-        results = group[0].model.segment_many_dicts([t for job in group for t in job.texts])
+        results = group[0].model.segment_many_dicts([t for job in group for t in job.texts],
+                                                    decision=group[0].decision)
     except BaseException as exc:
         if len(group) > 1 and isinstance(exc, Exception):
             for job in group:  # one request's text must not fail the others batched with it

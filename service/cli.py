@@ -11,8 +11,7 @@ import os
 from typing import Any
 
 import click
-
-from service.settings import SETTINGS
+from newssift.service.settings import SETTINGS
 
 __all__ = ["serve", "run_gunicorn"]
 
@@ -23,10 +22,9 @@ WORKER_TIMEOUT_S = 60
 
 def run_gunicorn(overrides: dict[str, Any]) -> None:
     from gunicorn.app.base import BaseApplication
-
-    from service import balance
-    from service.app import create_app, prepare
-    from service.settings import load_settings
+    from newssift.service import balance
+    from newssift.service.app import create_app, prepare
+    from newssift.service.settings import load_settings
 
     settings = load_settings(overrides)
     os.environ.setdefault("OMP_NUM_THREADS", str(settings["threads"]))
@@ -79,5 +77,5 @@ def serve(**options: Any) -> None:
     run_gunicorn({k: v for k, v in options.items() if v is not None})
 
 
-if __name__ == "__main__":  # python -m service.cli: the same command without the classifier CLI
+if __name__ == "__main__":  # python -m newssift.service.cli: the serve command alone
     serve()

@@ -1,6 +1,6 @@
 """What the promotion gate measures, for the active and the candidate model on the same data.
 
-* ``gold_*``: the project's hand-checked documents (``tests/fixtures``, ``examples``),
+* ``gold_*``: the project's hand-checked documents (packaged in ``training/gold``),
   never trained on; role accuracy, role macro-F1, topic accuracy of main blocks.
 * ``heldout_*``: with the full training config and its shared data present,
   ``three_class_eval`` macro-F1 and ``topic_eval`` accuracy.
@@ -18,15 +18,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier.labels import ROLES
-from classifier.model import NewssiftModel
-from service.settings import PROJECT_ROOT
-from training.metrics import class_report
+from newssift.classifier.labels import ROLES
+from newssift.classifier.model import NewssiftModel
+from newssift.classifier.resources import packaged
+from newssift.training.metrics import class_report
 
 __all__ = ["GoldDoc", "gold_documents", "gold_metrics", "heldout_metrics", "labels_cv_metrics",
            "GOLD_GLOBS"]
 
-GOLD_GLOBS = ("tests/fixtures/*.labels.jsonl", "examples/*.labels.jsonl")
+GOLD_GLOBS = ("*.labels.jsonl",)  # in the packaged training/gold
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,8 @@ def _read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def gold_documents(root: Path = PROJECT_ROOT) -> list[GoldDoc]:
+def gold_documents(root: Path | None = None) -> list[GoldDoc]:
+    root = packaged("training/gold") if root is None else root
     docs = []
     for pattern in GOLD_GLOBS:
         for labels in sorted(root.glob(pattern)):
@@ -88,7 +89,7 @@ def gold_metrics(model: NewssiftModel) -> dict[str, float]:
 
 def heldout_metrics(model: NewssiftModel, cfg) -> dict[str, float]:
     """The training module's held-out figures; {} when the config's shared data is absent."""
-    from training.evaluate import three_class_eval, topic_eval
+    from newssift.training.evaluate import three_class_eval, topic_eval
 
     if not (cfg.article_files and cfg.topic_files and cfg.data.is_dir()):
         return {}

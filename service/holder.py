@@ -16,10 +16,10 @@ import threading
 import time
 from pathlib import Path
 
-from classifier.errors import InvalidInput, ModelError
-from classifier.model import NewssiftModel
-from classifier.persist import load_model
-from service.versions import POINTER_FILE, read_pointer, version_path
+from newssift.classifier.errors import InvalidInput, ModelError
+from newssift.classifier.model import NewssiftModel
+from newssift.classifier.persist import load_model
+from newssift.service.versions import POINTER_FILE, read_pointer, version_path
 
 __all__ = ["ModelHolder"]
 

@@ -21,14 +21,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from service.db import connect, now
-from service.errors import ApiError
+from newssift.service.db import connect, now
+from newssift.service.errors import ApiError
 
 __all__ = ["start_job", "reap", "job_view", "LOG_TAIL_LINES", "TRAINER_MODULE"]
 
 LOG_TAIL_LINES = 40
 LOG_TAIL_BYTES = 32 * 1024
-TRAINER_MODULE = "service.trainer"
+TRAINER_MODULE = "newssift.service.trainer"
 STARTING_GRACE_S = 60  # a row may have no pid for this long while its process starts
 INTERRUPTED = "interrupted: the training process stopped before the job finished (server killed?)"
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from newssift.classifier.model import MAIN_THRESHOLD_RANGE
 from pydantic import BaseModel, ConfigDict, Field
-
-from classifier.model import MAIN_THRESHOLD_RANGE
 
 __all__ = [
     "SegmentRequest", "BatchRequest", "DocumentIn", "DecisionOptions", "SegmentResponse",
@@ -34,7 +33,7 @@ class DocumentIn(_Strict):
 
 
 class DecisionOptions(_Strict):
-    """Where the line between main story and the rest falls (``NewssiftModel.with_decision``)."""
+    """Where the line between main story and the rest falls (``Decision``)."""
 
     main_threshold: float | None = Field(
         None, ge=MAIN_THRESHOLD_RANGE[0], le=MAIN_THRESHOLD_RANGE[1],

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from classifier.errors import InvalidInput
+from newssift.classifier.errors import InvalidInput
 
 __all__ = ["Setting", "SETTINGS", "load_settings", "settings_markdown", "default_data_dir"]
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -80,7 +79,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Most documents a worker labels in one model call when requests arrive together "
             "(1: no batching across requests).", int),
     Setting("train_config", "NEWSSIFT_TRAIN_CONFIG", "training/configs/default.toml",
-            "Training config (TOML) for `POST /v1/retrain`; relative to the project root.", str),
+            "Training config (TOML) for `POST /v1/retrain`; `training/...` names a packaged one.", str),
     Setting("gate_tolerance", "NEWSSIFT_GATE_TOLERANCE", 0.02,
             "A retrained model is promoted unless a metric falls more than this below the "
             "active model's.", float),
@@ -129,11 +128,12 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
     out["db"] = out["db"] or out["data_dir"] / "newssift.sqlite3"
     out["model_dir"] = out["model_dir"] or out["data_dir"] / "models"
     if out["seed_model"] is None:
-        from classifier.persist import default_model_dir
+        from newssift.classifier.persist import default_model_dir
 
         out["seed_model"] = default_model_dir()
-    config = Path(out["train_config"])
-    out["train_config"] = str(config if config.is_absolute() else PROJECT_ROOT / config)
+    from newssift.classifier.resources import resolve
+
+    out["train_config"] = str(resolve(out["train_config"]))
     for name in ("max_bytes", "max_batch", "max_batch_docs", "workers", "worker_threads", "threads"):
         if out[name] < 1:
             raise InvalidInput(f"setting {name} ({_BY_NAME[name].env}) must be at least 1")
@@ -141,7 +141,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
 
 
 def settings_markdown() -> str:
-    """The settings table for the README."""
+    """The settings table of ``docs/service.md``."""
     rows = ["| setting | environment variable | default | meaning |", "|---|---|---|---|"]
     for s in SETTINGS:
         default = s.default_text if s.shown_default else f"`{s.default_text}`"
@@ -149,5 +149,5 @@ def settings_markdown() -> str:
     return "\n".join(rows) + "\n"
 
 
-if __name__ == "__main__":  # python -m service.settings > service/README_SETTINGS.md
+if __name__ == "__main__":  # python -m newssift.service.settings: the table for docs/service.md
     print(settings_markdown(), end="")

@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from service.db import now
+from newssift.service.db import now
 
 __all__ = ["Correction", "StoreResult", "add_labels", "export_jsonl", "iter_documents",
            "count_labels"]

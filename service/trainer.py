@@ -20,13 +20,13 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from classifier.errors import NewssiftError
-from classifier.persist import load_model
-from service.db import connect, now
-from service.evaluation import gold_metrics, heldout_metrics, labels_cv_metrics
-from service.gate import decide
-from service.store import content_hash, iter_documents
-from service.versions import (
+from newssift.classifier.errors import NewssiftError
+from newssift.classifier.persist import load_model
+from newssift.service.db import connect, now
+from newssift.service.evaluation import gold_metrics, heldout_metrics, labels_cv_metrics
+from newssift.service.gate import decide
+from newssift.service.store import content_hash, iter_documents
+from newssift.service.versions import (
     new_version_name,
     read_pointer,
     record_version,
@@ -67,9 +67,9 @@ def _trained_on(conn, name: str | None) -> set[str]:
 
 
 def run_job(conn, job_id: int) -> None:
-    from training.card import write_trained_model
-    from training.config import load_config
-    from training.train import train
+    from newssift.training.card import write_trained_model
+    from newssift.training.config import load_config
+    from newssift.training.train import train
 
     job = Job(conn, job_id)
     params = json.loads(conn.execute("SELECT params FROM jobs WHERE id = ?", (job_id,)).fetchone()[0])

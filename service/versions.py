@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from classifier.errors import InvalidInput, ModelError
-from classifier.persist import MANIFEST_FILE, load_model, read_manifest
-from service.db import now
+from newssift.classifier.errors import InvalidInput, ModelError
+from newssift.classifier.persist import MANIFEST_FILE, load_model, read_manifest
+from newssift.service.db import now
 
 __all__ = ["VERSION_RE", "POINTER_FILE", "check_name", "version_path", "list_versions",
            "read_pointer", "write_pointer", "bootstrap", "new_version_name", "record_version",

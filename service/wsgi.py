@@ -1,5 +1,5 @@
 """``gunicorn service.wsgi:app``: the app built from environment variables."""
 
-from service.app import create_app
+from newssift.service.app import create_app
 
 app = create_app()

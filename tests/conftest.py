@@ -12,7 +12,7 @@ pytest.register_assert_rewrite("service_fixtures")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = ROOT / "training" / "gold"  # the packaged gold documents (examples/article.* among them)
 SHIPPED = ROOT / "models" / "default"
 
 needs_shared = pytest.mark.skipif(not (SHARED / "data").is_dir(),
@@ -26,8 +26,8 @@ def read_labels(path: Path) -> list[dict]:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     """A model trained in about a second on training/data only."""
-    from training.card import write_trained_model
-    from training.config import load_config
+    from newssift.training.card import write_trained_model
+    from newssift.training.config import load_config
 
     out = tmp_path_factory.mktemp("models") / "tiny"
     cfg = load_config(ROOT / "training" / "configs" / "tiny.toml")
@@ -36,14 +36,14 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_model(tiny_model_dir):
-    from classifier import load_model
+    from newssift import load_model
 
     return load_model(tiny_model_dir)
 
 
 @pytest.fixture(scope="session")
 def shipped_model():
-    from classifier import load_model
+    from newssift import load_model
 
     if not (SHIPPED / "manifest.json").is_file():
         pytest.skip("no shipped model in models/default")

@@ -10,19 +10,18 @@ import time
 from pathlib import Path
 
 import pytest
+from newssift.classifier.resources import packaged
 from threadpoolctl import threadpool_limits
 
-from training.config import PROJECT_ROOT
-
-TINY_CONFIG = str(PROJECT_ROOT / "training" / "configs" / "tiny.toml")
+TINY_CONFIG = str(packaged("training/configs/tiny.toml"))
 TOKEN = "test-token-123"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-ARTICLE = (PROJECT_ROOT / "examples" / "article.txt").read_text(encoding="utf-8")
+ARTICLE = packaged("training/gold/article.txt").read_text(encoding="utf-8")
 
 
 def train_tiny(out_dir: Path, labels_files: list[Path] = ()) -> Path:
-    from training.card import write_trained_model
-    from training.config import load_config
+    from newssift.training.card import write_trained_model
+    from newssift.training.config import load_config
 
     with threadpool_limits(1):
         return write_trained_model(load_config(TINY_CONFIG), out_dir, list(labels_files),
@@ -35,7 +34,7 @@ def seed_model_dir(tmp_path_factory) -> Path:
 
 
 def make_app(tmp_path: Path, seed: Path | None, **settings):
-    from service import create_app
+    from newssift.service import create_app
 
     config = {"data_dir": tmp_path / "data", "seed_model": seed, "api_token": TOKEN,
               "train_config": TINY_CONFIG, "cv_folds": 0, "full_eval": False,

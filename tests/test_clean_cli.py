@@ -8,13 +8,11 @@ import json
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import COMMENT_WORDS, FIXTURES, ROOT, SHIPPED, STORY_WITH_COMMENTS
+from conftest import COMMENT_WORDS, FIXTURES, SHIPPED, STORY_WITH_COMMENTS
+from newssift.classifier.cli import NewssiftGroup
+from newssift.clean.cli import clean
 
-from classifier.cli import NewssiftGroup
-from clean.cli import clean
-
-ARTICLES = [p.read_text(encoding="utf-8") for p in [ROOT / "examples" / "article.txt",
-                                                     *sorted(FIXTURES.glob("*.txt"))]]
+ARTICLES = [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.glob("*.txt"))]
 
 
 @click.group(cls=NewssiftGroup)
@@ -230,7 +228,7 @@ def test_main_threshold_reaches_every_worker(run, tmp_path, tiny_model):
         result = run(src, "-o", str(out), "--workers", "2", "--chunk-size", "2", "--main-threshold", t)
         assert result.exit_code == 0, result.output
         records = read_jsonl(out)
-        expected = tiny_model.with_decision(float(t)).segment(corpus(8)[5]["text"]).article
+        expected = tiny_model.segment(corpus(8)[5]["text"], tiny_model.decision_for(float(t))).article
         assert records[5]["text"] == expected.text
         kept[t] = sum(r["n_main"] for r in records)
     assert kept["0.1"] > kept["0.9"] and kept["0.1"] >= kept["0.5"] >= kept["0.9"]

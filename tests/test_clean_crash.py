@@ -18,15 +18,14 @@ import time
 import pytest
 from conftest import FIXTURES, ROOT
 
-ARTICLES = [p.read_text(encoding="utf-8") for p in [ROOT / "examples" / "article.txt",
-                                                     *sorted(FIXTURES.glob("*.txt"))]]
+ARTICLES = [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.glob("*.txt"))]
 N_DOCS = 500
 KILL_AFTER_BYTES = 12_000
 STARTUP_TIMEOUT_SECONDS = 60
 
 
 def command(model_dir, src, out, *extra) -> list[str]:
-    return [sys.executable, "-m", "clean", str(src), "-o", str(out), "--model", str(model_dir),
+    return [sys.executable, "-m", "newssift.clean", str(src), "-o", str(out), "--model", str(model_dir),
             "--workers", "2", "--chunk-size", "8", "--no-progress", *extra]
 
 
@@ -59,8 +58,7 @@ def lines_of(path) -> list[bytes]:
 def corpus_and_reference(tiny_model_dir, tmp_path_factory):
     """The corpus, and the lines an unbroken one-worker run writes for it."""
     from click.testing import CliRunner
-
-    from clean.cli import clean
+    from newssift.clean.cli import clean
 
     folder = tmp_path_factory.mktemp("crash")
     src = folder / "corpus.jsonl"

@@ -7,18 +7,16 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES
 
 pytest.importorskip("distributed", reason='the Dask engine is optional: pip install "newssift[dask]"')
 pytest.importorskip("dask.bag", reason='the Dask engine is optional: pip install "newssift[dask]"')
 
 from distributed import Client, LocalCluster  # noqa: E402
+from newssift.clean.cli import clean  # noqa: E402
+from newssift.clean.dask_engine import part_path  # noqa: E402
 
-from clean.cli import clean  # noqa: E402
-from clean.dask_engine import part_path  # noqa: E402
-
-ARTICLES = [p.read_text(encoding="utf-8") for p in [ROOT / "examples" / "article.txt",
-                                                     *sorted(FIXTURES.glob("*.txt"))]]
+ARTICLES = [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.glob("*.txt"))]
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +78,7 @@ def test_gzip_part_pattern_and_a_model_loaded_once_per_worker(tiny_model_dir, cl
         assert [json.loads(line)["id"] for line in handle] == [20, 21, 22, 23]
 
     def models_loaded() -> int:
-        from clean import work
+        from newssift.clean import work
 
         return len(work._MODELS)
 
@@ -126,7 +124,7 @@ def test_main_threshold_reaches_dask_workers_and_pins_the_resume(tiny_model_dir,
 
 
 def test_a_plan_written_before_the_decision_options_still_resumes():
-    from clean.dask_engine import _with_defaults
+    from newssift.clean.dask_engine import _with_defaults
 
     old = {"options": {"text_field": "text", "segments": False}, "partitions": []}
     assert _with_defaults(old)["options"] == {"text_field": "text", "segments": False,

@@ -6,10 +6,9 @@ import gzip
 import json
 
 import pytest
-
-from classifier.errors import InvalidInput
-from clean.options import CleanOptions
-from clean.readers import BadRecord, Doc, Source, count_records, iter_records, resolve_inputs
+from newssift.classifier.errors import InvalidInput
+from newssift.clean.options import CleanOptions
+from newssift.clean.readers import BadRecord, Doc, Source, count_records, iter_records, resolve_inputs
 
 OPTS = CleanOptions()
 

@@ -6,11 +6,10 @@ import gzip
 import json
 
 import pytest
-
-from clean.readers import BadRecord
-from clean.summary import Stats
-from clean.work import ChunkResult
-from clean.writers import ErrorReport, JsonlOutput, TxtDirOutput, relpath_for_id
+from newssift.clean.readers import BadRecord
+from newssift.clean.summary import Stats
+from newssift.clean.work import ChunkResult
+from newssift.clean.writers import ErrorReport, JsonlOutput, TxtDirOutput, relpath_for_id
 
 
 def chunk(*ids, texts=False) -> ChunkResult:

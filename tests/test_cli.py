@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import COMMENT_WORDS, ROOT, SHIPPED, STORY_WITH_COMMENTS
 
-from classifier.cli import cli
+from newssift.cli import cli
 
 EXAMPLE = ROOT / "examples" / "article.txt"
 

@@ -1,14 +1,13 @@
 """The fast n-gram counter gives exactly what scikit-learn's CountVectorizer gives."""
 
-import pickle
+import json
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from newssift.classifier.counting import NgramCounter
+from newssift.classifier.features import Featurizer
 from sklearn.feature_extraction.text import CountVectorizer
-
-from classifier.counting import NgramCounter
-from classifier.features import Featurizer
 
 CORPUS = [
     "Fighting near Bakhmut went on through the night, officials said.",
@@ -61,11 +60,24 @@ def test_counts_match_on_arbitrary_text(texts):
     assert _same(_VEC.transform(texts), _FAST.transform(texts))
 
 
-def test_featurizer_pickles_without_its_derived_counter():
+def test_featurizer_weights_are_scikit_learns_tfidf():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     featurizer = Featurizer(min_df=1).fit([CORPUS[:4], CORPUS[4:]])
-    featurizer.transform([CORPUS])
-    assert "_fast_counter" in featurizer.__dict__
-    clone = pickle.loads(pickle.dumps(featurizer))
-    assert "_fast_counter" not in clone.__dict__
-    assert "_fast_counter" in featurizer.__dict__  # saving does not strip the live object
-    assert _same(clone.transform([CORPUS]).tfidf, featurizer.transform([CORPUS]).tfidf)
+    reference = TfidfVectorizer(ngram_range=(1, 2), min_df=1, max_features=featurizer.max_features,
+                                sublinear_tf=True, dtype=np.float32).fit(CORPUS)
+    assert featurizer.vocabulary_ == reference.vocabulary_
+    np.testing.assert_allclose(featurizer.idf_, reference.idf_, rtol=1e-6)
+    ours = featurizer.transform([CORPUS]).tfidf
+    np.testing.assert_allclose(ours.toarray(), reference.transform(CORPUS).toarray(), atol=1e-6)
+
+
+def test_featurizer_arrays_round_trip_without_a_pickle():
+    featurizer = Featurizer(min_df=1).fit([CORPUS[:4], CORPUS[4:]])
+    config, arrays = featurizer.to_arrays()
+    assert all(a.dtype != object for a in arrays.values())
+    json.dumps(config)  # the settings are plain JSON
+    clone = Featurizer.from_arrays(config, arrays)
+    a, b = clone.transform([CORPUS]), featurizer.transform([CORPUS])
+    assert _same(a.tfidf, b.tfidf) and np.array_equal(a.dense, b.dense)
+    assert clone.terms == featurizer.terms

@@ -4,8 +4,7 @@ almost nothing."""
 from __future__ import annotations
 
 import numpy as np
-
-from classifier.decision import PAGE_MIN_BLOCKS, SHORT_PAGE_FACTOR, SHORT_PAGE_WORDS, keep_main
+from newssift.classifier.decision import PAGE_MIN_BLOCKS, SHORT_PAGE_FACTOR, SHORT_PAGE_WORDS, keep_main
 
 NAV, POST, FOOTER = 3, 40, 4  # words per block
 
@@ -72,7 +71,7 @@ def test_an_empty_document_between_pages_changes_nothing():
 
 
 def test_the_lower_line_still_drops_a_comment_thread_after_the_story():
-    from classifier.features import comment_lines
+    from newssift.classifier.comments import comment_lines
 
     story = ["The council voted on Tuesday to close the old bridge for two years of repairs after "
              "engineers found cracks in three of its supports."] * 6

@@ -13,15 +13,15 @@ FLOORS = json.loads((ROOT / "training" / "floors.json").read_text())
 
 @pytest.fixture(scope="module")
 def cfg():
-    from training.config import config_from_manifest
+    from newssift.training.config import config_from_manifest
 
     return config_from_manifest(SHIPPED)
 
 
 @needs_shared
 def test_roles_on_a_source_never_trained_on(shipped_model, cfg):
-    from training.corpus import block_docs
-    from training.evaluate import score_pages, summarize
+    from newssift.training.corpus import block_docs
+    from newssift.training.evaluate import score_pages, summarize
 
     docs = list(block_docs(cfg, ["dragnet"]))
     figures = summarize(score_pages(shipped_model, docs))
@@ -30,7 +30,7 @@ def test_roles_on_a_source_never_trained_on(shipped_model, cfg):
 
 @needs_shared
 def test_three_roles_on_held_out_composed_pages(shipped_model, cfg):
-    from training.evaluate import three_class_eval
+    from newssift.training.evaluate import three_class_eval
 
     report = three_class_eval(shipped_model, cfg)
     assert report["_overall"]["macro_f1"] >= FLOORS["three_class_macro_f1"]
@@ -38,7 +38,7 @@ def test_three_roles_on_held_out_composed_pages(shipped_model, cfg):
 
 @needs_shared
 def test_topics_on_held_out_rows_of_every_file(shipped_model, cfg):
-    from training.evaluate import topic_eval
+    from newssift.training.evaluate import topic_eval
 
     report = topic_eval(shipped_model, cfg, baselines=False, progress=False)
     below = {s: round(row["newssift"], 3) for s, row in report["sources"].items()

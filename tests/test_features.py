@@ -5,22 +5,19 @@ import re
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from classifier import features
-from classifier.features import (
+from newssift.classifier import shallow
+from newssift.classifier.batch import shifted
+from newssift.classifier.comments import (
     _COMMENT_META_RE,
     _COMMENT_VOICE_RE,
-    _LEGAL_RE,
     _THREAD_INLINE,
     _THREAD_START,
     FRAMING_TIME,
     FRAMING_VOICE,
-    SHALLOW_NAMES,
     comment_lines,
     section_features,
-    shallow_features,
-    shifted,
 )
+from newssift.classifier.shallow import _LEGAL_RE, SHALLOW_NAMES, shallow_features
 
 LINES = [
     "Posted by: jonathan at October 29, 2012 05:23 PM",
@@ -135,7 +132,7 @@ def test_legal_flag_equals_the_case_insensitive_pattern_on_each_block(texts):
 def test_large_inputs_are_featurized_in_slices_with_the_same_numbers(monkeypatch):
     texts = [f"Line {i}: Troops moved north, officials said. © {i}" * (i % 4 + 1) for i in range(300)]
     whole = shallow_features(texts)
-    monkeypatch.setattr(features, "SHALLOW_CHUNK_CHARS", 500)
+    monkeypatch.setattr(shallow, "SHALLOW_CHUNK_CHARS", 500)
     assert np.array_equal(shallow_features(texts), whole)
 
 

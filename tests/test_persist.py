@@ -1,14 +1,17 @@
-"""Model directories are loaded only when their files match the manifest."""
+"""Model directories: arrays and JSON, loaded only when their files match the manifest,
+and the saved model is the model that was evaluated."""
 
 from __future__ import annotations
 
 import json
 import shutil
 
+import numpy as np
 import pytest
+from conftest import FIXTURES, SHIPPED, needs_shared
+from newssift.classifier.persist import CONFIG_FILE, MANIFEST_FILE, WEIGHTS_FILE, sha256_file
 
-from classifier import ModelError, load_model, save_model
-from classifier.persist import MANIFEST_FILE, MODEL_FILE
+from newssift import ModelError, load_model, save_model
 
 
 @pytest.fixture
@@ -25,26 +28,67 @@ def edit_manifest(model_dir, **changes):
     path.write_text(json.dumps(manifest))
 
 
+def rehash(model_dir, name):
+    manifest = json.loads((model_dir / MANIFEST_FILE).read_text())
+    manifest["files"][name] = sha256_file(model_dir / name)
+    (model_dir / MANIFEST_FILE).write_text(json.dumps(manifest))
+
+
 def test_a_saved_model_loads_and_labels(copy_of):
     model = load_model(copy_of)
     assert model.segment("A headline\nA paragraph.").segments[0].role in {"main", "teaser", "boilerplate"}
 
 
-def test_altered_model_file_is_refused(copy_of):
-    with open(copy_of / MODEL_FILE, "ab") as handle:
+@pytest.mark.parametrize("name", [WEIGHTS_FILE, CONFIG_FILE])
+def test_altered_model_files_are_refused(copy_of, name):
+    with open(copy_of / name, "ab") as handle:
         handle.write(b"\0")
     with pytest.raises(ModelError, match="sha256 does not match"):
         load_model(copy_of)
 
 
-def test_other_sklearn_version_is_refused(copy_of):
-    edit_manifest(copy_of, sklearn_version="0.24.2")
-    with pytest.raises(ModelError, match="trained with scikit-learn 0.24.2"):
+@pytest.mark.parametrize("which", ["tiny", "shipped"])
+def test_a_model_directory_holds_no_pickle(copy_of, which):
+    model_dir = copy_of
+    if which == "shipped":
+        if not (SHIPPED / MANIFEST_FILE).is_file():
+            pytest.skip("no shipped model in models/default")
+        model_dir = SHIPPED
+    assert {p.suffix for p in model_dir.iterdir() if p.name != "__init__.py"} <= {
+        ".json", ".npz", ".md", ".txt"}
+    with np.load(model_dir / WEIGHTS_FILE, allow_pickle=False) as npz:
+        assert npz.files and all(npz[k].dtype != object for k in npz.files)
+
+
+def test_weights_that_need_pickle_are_refused_unrun(copy_of):
+    """An object array (which only pickle can read) among the weights: refused, never unpickled."""
+    with np.load(copy_of / WEIGHTS_FILE, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays["topic.intercept"] = np.array([object()], dtype=object)
+    np.savez(copy_of / WEIGHTS_FILE, **arrays)
+    rehash(copy_of, WEIGHTS_FILE)
+    with pytest.raises(ModelError, match="cannot load model"):
+        load_model(copy_of)
+
+
+def test_an_old_pickle_model_is_refused_with_the_way_out(copy_of):
+    (copy_of / "model.joblib").write_bytes(b"\x80\x04.")
+    rehash(copy_of, "model.joblib")
+    with pytest.raises(ModelError, match="old pickle format.*newssift train"):
+        load_model(copy_of)
+
+
+def test_another_format_version_is_refused(copy_of):
+    doc = json.loads((copy_of / CONFIG_FILE).read_text())
+    doc["format_version"] = 99
+    (copy_of / CONFIG_FILE).write_text(json.dumps(doc))
+    rehash(copy_of, CONFIG_FILE)
+    with pytest.raises(ModelError, match="model format 99"):
         load_model(copy_of)
 
 
 def test_manifest_cannot_point_outside_the_directory(copy_of):
-    edit_manifest(copy_of, files={"../../etc/passwd": "0" * 64})
+    edit_manifest(copy_of, files={"../../etc/passwd": "0" * 64, CONFIG_FILE: "0" * 64})
     with pytest.raises(ModelError, match="missing file"):
         load_model(copy_of)
 
@@ -60,6 +104,32 @@ def test_broken_directories_say_what_is_wrong(copy_of, setup, message):
         load_model(copy_of)
 
 
+def _texts() -> list[str]:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.glob("*.txt"))]
+    return texts + ["A lone headline", "", "Posted by: jo at 5:10 PM\nReply\nGreat story."]
+
+
+def test_saved_model_labels_every_page_as_the_model_that_was_saved(tmp_path):
+    """The round trip: the model as trained (and evaluated) is the model that loads."""
+    from newssift.training.config import load_config
+    from newssift.training.train import train
+
+    trained, _ = train(load_config("training/configs/tiny.toml"), progress=False)
+    save_model(trained, tmp_path / "m", {})
+    again = load_model(tmp_path / "m")
+    assert [r.to_dict() for r in again.segment_many(_texts())] == [
+        r.to_dict() for r in trained.segment_many(_texts())]
+    assert again.decision == trained.decision
+
+
+@needs_shared
+def test_shipped_model_survives_a_round_trip(shipped_model, tmp_path):
+    save_model(shipped_model, tmp_path / "m", {})
+    again = load_model(tmp_path / "m")
+    assert [r.to_dict() for r in again.segment_many(_texts())] == [
+        r.to_dict() for r in shipped_model.segment_many(_texts())]
+
+
 def test_saving_over_a_model_replaces_it_whole(tiny_model, tmp_path):
     out = tmp_path / "v1"
     save_model(tiny_model, out, {"note": "first"})
@@ -69,7 +139,7 @@ def test_saving_over_a_model_replaces_it_whole(tiny_model, tmp_path):
     load_model(out)
 
 
-def test_a_failed_save_leaves_nothing_behind(tmp_path):
+def test_a_failed_save_leaves_nothing_behind(tiny_model, tmp_path):
     with pytest.raises(TypeError, match="not JSON serializable"):
-        save_model(object(), tmp_path / "v1", {"bad": {1, 2}})  # a set is not JSON
+        save_model(tiny_model, tmp_path / "v1", {"bad": {1, 2}})  # a set is not JSON
     assert list(tmp_path.iterdir()) == []

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from classifier import segment
+from newssift import segment
 
 
 def test_one_block_per_non_empty_line():
@@ -47,7 +47,7 @@ def test_offsets_round_trip_and_nothing_is_lost_or_reordered(text):
 def test_result_dict_has_every_field_of_the_records():
     from dataclasses import asdict
 
-    from classifier import Article, Result, Segment
+    from newssift import Article, Result, Segment
 
     seg = Segment(0, 0, 4, "Text", "main", 0.9, "sport", 0.8)
     art = Article("sport", 0.8, "Text", 1, 1, 0, 0)

@@ -4,9 +4,8 @@ import multiprocessing
 import os
 
 import pytest
-
-from service import balance
-from service.balance import BalancedThreadWorker, ConnectionTable
+from newssift.service import balance
+from newssift.service.balance import BalancedThreadWorker, ConnectionTable
 
 pytestmark = pytest.mark.skipif(not balance.supported(), reason="this gunicorn's gthread lacks the hooks")
 

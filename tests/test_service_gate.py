@@ -1,4 +1,4 @@
-from service.gate import decide
+from newssift.service.gate import decide
 
 ACTIVE = {"gold_role_accuracy": 0.90, "gold_topic_accuracy": 0.80}
 

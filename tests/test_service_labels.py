@@ -3,10 +3,9 @@
 import json
 
 import pytest
+from newssift.service.store import content_hash
+from newssift.training.corpus import labelled_docs
 from service_fixtures import AUTH, TOKEN, assert_error, make_app
-
-from service.store import content_hash
-from training.corpus import labelled_docs
 
 pytest_plugins = ["service_fixtures"]
 
@@ -40,7 +39,7 @@ def test_newer_correction_supersedes_older(app, client):
     assert r.get_json()["superseded"] == 1
     (line,) = client.get("/v1/labels", headers=AUTH).get_data(as_text=True).splitlines()
     assert json.loads(line)["labels"] == [{"index": 0, "role": "main", "topic": "business"}]
-    from service.db import connect
+    from newssift.service.db import connect
 
     conn = connect(app.extensions["newssift"]["db"])
     rows = conn.execute("SELECT role, who, superseded_by FROM labels ORDER BY id").fetchall()

@@ -3,11 +3,10 @@
 import shutil
 
 import pytest
+from newssift.classifier.errors import InvalidInput
+from newssift.service.holder import ModelHolder
+from newssift.service.versions import POINTER_FILE, read_pointer, version_path, write_pointer
 from service_fixtures import AUTH, assert_error
-
-from classifier.errors import InvalidInput
-from service.holder import ModelHolder
-from service.versions import POINTER_FILE, read_pointer, version_path, write_pointer
 
 pytest_plugins = ["service_fixtures"]
 
@@ -55,7 +54,7 @@ def test_activate_unknown_versions(client, version, status):
 
 def test_activate_refuses_an_altered_model(app, client):
     models_dir = _add_version(app, "bad")
-    with open(models_dir / "bad" / "model.joblib", "ab") as handle:
+    with open(models_dir / "bad" / "weights.npz", "ab") as handle:
         handle.write(b"tampered")
     assert "sha256" in assert_error(client.post("/v1/models/bad/activate", headers=AUTH),
                                     422, "model_error")["message"]

@@ -4,10 +4,9 @@ import json
 import os
 
 import pytest
+from newssift.service.db import connect, now
+from newssift.service.versions import read_pointer
 from service_fixtures import AUTH, assert_error, make_app, wait_for_job
-
-from service.db import connect, now
-from service.versions import read_pointer
 
 pytest_plugins = ["service_fixtures"]
 

@@ -41,7 +41,7 @@ class Server:
                "NEWSSIFT_GATE_TOLERANCE": "1.0"}
         self.log = open(self.data_dir.parent / f"server-{self.port}.log", "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "--port", str(self.port), "--workers", "2",
+            [sys.executable, "-m", "newssift.service.cli", "--port", str(self.port), "--workers", "2",
              "--data-dir", str(self.data_dir), "--seed-model", str(self.seed),
              "--train-config", TINY_CONFIG], cwd=ROOT, env=env, stdout=self.log,
             stderr=subprocess.STDOUT, start_new_session=True)

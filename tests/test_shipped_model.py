@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import COMMENT_WORDS, FIXTURES, ROOT, STORY_WITH_COMMENTS, read_labels
-
-from classifier.errors import InvalidInput
+from newssift.classifier.errors import InvalidInput
 
 FIXTURE_NAMES = ["court_ruling", "election", "match_report"]
 
@@ -81,13 +80,13 @@ def test_a_lower_main_threshold_keeps_more_and_leaves_the_model_alone(shipped_mo
     # A byline and a dateline: short lines that some gold standards keep and others drop.
     text = "\n".join(story[:1] + ["By Maria Lopez, staff reporter", "Updated 14:32 GMT, 3 March"]
                      + story[1:])
-    n_main = {t: shipped_model.with_decision(t).segment(text).article.n_main
+    n_main = {t: shipped_model.segment(text, shipped_model.decision_for(t)).article.n_main
               for t in (0.2, 0.5, 0.95)}
     assert n_main[0.2] >= n_main[0.5] >= n_main[0.95] and n_main[0.2] > n_main[0.95]
-    assert shipped_model.main_threshold == 0.5
-    assert shipped_model.with_decision() is shipped_model
+    assert shipped_model.decision.main_threshold == 0.5
+    assert shipped_model.decision_for() is shipped_model.decision
     with pytest.raises(InvalidInput, match="main threshold"):
-        shipped_model.with_decision(1.0)
+        shipped_model.decision_for(1.0)
 
 
 def test_user_comments_after_the_story_are_boilerplate(shipped_model):
@@ -98,9 +97,9 @@ def test_user_comments_after_the_story_are_boilerplate(shipped_model):
     assert roles[10:] == ["boilerplate"] * (len(roles) - 10)
     assert COMMENT_WORDS not in shipped_model.segment(STORY_WITH_COMMENTS).article.text
     # For corpora whose convention keeps comments:
-    kept = shipped_model.with_decision(keep_comments=True).segment(STORY_WITH_COMMENTS)
+    kept = shipped_model.segment(STORY_WITH_COMMENTS, shipped_model.decision_for(keep_comments=True))
     assert COMMENT_WORDS in kept.article.text
-    assert shipped_model.drop_comment_threads
+    assert shipped_model.decision.drop_comment_threads
 
 
 def test_the_comment_rule_does_not_depend_on_the_batch(shipped_model):
@@ -110,14 +109,12 @@ def test_the_comment_rule_does_not_depend_on_the_batch(shipped_model):
                                                        for t in texts]
 
 
-def test_decision_copies_are_shared_checked_and_never_saved(shipped_model):
-    import pickle
-
+def test_decisions_are_values_checked_and_leave_the_model_alone(shipped_model):
     import numpy as np
 
-    same = shipped_model.with_decision(np.float32(0.3))
-    assert same is shipped_model.with_decision(0.30000001192092896)  # float32(0.3) exactly
-    assert same.main_threshold == pytest.approx(0.3) and shipped_model.main_threshold == 0.5
+    same = shipped_model.decision_for(np.float32(0.3))
+    assert same == shipped_model.decision_for(0.30000001192092896)  # float32(0.3) exactly
+    assert hash(same) == hash(shipped_model.decision_for(0.30000001192092896))  # batches together
+    assert same.main_threshold == pytest.approx(0.3) and shipped_model.decision.main_threshold == 0.5
     with pytest.raises(InvalidInput, match="keep_comments"):
-        shipped_model.with_decision(keep_comments="no")
-    assert "_decisions" not in pickle.loads(pickle.dumps(shipped_model)).__dict__
+        shipped_model.decision_for(keep_comments="no")

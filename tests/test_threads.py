@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-
-from classifier.features import comment_lines
-from classifier.threads import MIN_BODY_WORDS, THREAD_SPAN, drop_comment_threads, in_comment_thread
+from newssift.classifier.comments import comment_lines
+from newssift.classifier.threads import MIN_BODY_WORDS, THREAD_SPAN, drop_comment_threads, in_comment_thread
 
 STORY = ["The council voted on Tuesday to close the old bridge to traffic for two years of repairs, "
          "after engineers found cracks in three of its supports and warned of further damage. " * 2] * 3

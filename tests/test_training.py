@@ -7,12 +7,12 @@ import random
 
 import numpy as np
 import pytest
+from newssift.training.compose import compose_document, truncate_teaser
+from newssift.training.config import TrainConfig, load_config
+from newssift.training.corpus import labelled_docs, main_after_body
+from newssift.training.metrics import class_report, token_f1
 
-from classifier import TrainingError
-from training.compose import compose_document, truncate_teaser
-from training.config import TrainConfig, load_config
-from training.corpus import labelled_docs, main_after_body
-from training.metrics import class_report, token_f1
+from newssift import TrainingError
 
 
 def test_token_f1_is_a_bag_of_words_score():
@@ -77,7 +77,7 @@ def test_labels_files_are_validated(tmp_path, label, message):
 
 
 def test_a_correction_changes_the_retrained_model(tmp_path):
-    from training.train import train
+    from newssift.training.train import train
 
     cfg = load_config(TrainConfig().path("training/configs/tiny.toml"))
     text = ("Storm closes mountain roads as snow piles up in northern valleys\n"
@@ -99,7 +99,7 @@ def before_docs(cfg: TrainConfig) -> int:
 
 
 def test_the_lodo_report_names_each_sources_best_threshold():
-    from training.evaluate import format_lodo
+    from newssift.training.evaluate import format_lodo
 
     cell = {"token_f1": 0.8, "block_f1": 0.7, "pages": 3}
     report = {"best_length_rule": 15, "sources": {"a": {"newssift": cell}, "b": {"newssift": cell}},
@@ -120,8 +120,9 @@ def test_the_comment_rule_needs_the_comment_features(tmp_path):
 def test_recording_an_evaluation_rewrites_the_figures_and_the_model_still_loads(tiny_model_dir, tmp_path):
     import shutil
 
-    from classifier import load_model
-    from training.card import record_evaluation
+    from newssift.training.card import record_evaluation
+
+    from newssift import load_model
 
     model_dir = tmp_path / "m"
     shutil.copytree(tiny_model_dir, model_dir)
@@ -148,9 +149,10 @@ def test_recording_an_evaluation_rewrites_the_figures_and_the_model_still_loads(
 def test_an_interrupted_recording_leaves_the_model_as_it_was(tiny_model_dir, tmp_path, monkeypatch):
     import shutil
 
-    import classifier.persist as persist
-    from classifier import load_model
-    from training.card import record_evaluation
+    import newssift.classifier.persist as persist
+    from newssift.training.card import record_evaluation
+
+    from newssift import load_model
 
     model_dir = tmp_path / "m"
     shutil.copytree(tiny_model_dir, model_dir)

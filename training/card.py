@@ -13,19 +13,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from classifier.decision import PAGE_MIN_BLOCKS, SHORT_PAGE_FACTOR, SHORT_PAGE_WORDS
-from classifier.model import NewssiftModel
-from classifier.persist import read_manifest, save_model, update_model_files
-from training.config import TrainConfig
-from training.evaluate import (
+from newssift.classifier.decision import PAGE_MIN_BLOCKS, SHORT_PAGE_FACTOR, SHORT_PAGE_WORDS
+from newssift.classifier.model import NewssiftModel
+from newssift.classifier.persist import read_manifest, save_model, update_model_files
+from newssift.training.config import TrainConfig
+from newssift.training.evaluate import (
     format_lodo,
     format_topics,
     lodo_role_eval,
     three_class_eval,
     topic_eval,
 )
-from training.metrics import format_report
-from training.train import train
+from newssift.training.metrics import format_report
+from newssift.training.train import train
 
 __all__ = ["write_trained_model", "evaluate_model", "SOURCES"]
 
@@ -66,8 +66,8 @@ def _sources_used(cfg: TrainConfig, labels_files: Sequence[Path]) -> dict[str, s
 
 def quick_evaluation(model: NewssiftModel, cfg: TrainConfig, progress: bool = True) -> dict:
     """Held-out figures that take a couple of minutes (no retraining)."""
-    from training.corpus import block_docs
-    from training.evaluate import score_pages, summarize
+    from newssift.training.corpus import block_docs
+    from newssift.training.evaluate import score_pages, summarize
 
     out = {"three_class": three_class_eval(model, cfg),
            "topics": topic_eval(model, cfg, progress=progress)}
@@ -164,12 +164,15 @@ def model_card(manifest: dict) -> str:
 
 
 def evaluate_model(model: NewssiftModel, model_path: str | None, config_path: str | None,
-                   lodo: bool = True, log: Callable[[str], None] = print) -> dict:
-    from classifier.persist import default_model_dir
-    from training.config import config_from_manifest, load_config
+                   lodo: bool = True, log: Callable[[str], None] = print,
+                   data: str | None = None) -> dict:
+    from newssift.classifier.persist import default_model_dir
+    from newssift.training.config import config_from_manifest, load_config
 
     model_dir = Path(model_path) if model_path else default_model_dir()
     cfg = load_config(config_path) if config_path else config_from_manifest(model_dir)
+    if data:
+        cfg = cfg.replace(data_root=data)
     report = quick_evaluation(model, cfg)
     log(format_quick(report))
     if lodo:

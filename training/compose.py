@@ -12,7 +12,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from classifier.labels import BOILERPLATE, MAIN, TEASER
+from newssift.classifier.labels import BOILERPLATE, MAIN, TEASER
 
 __all__ = ["ComposedDocument", "compose_document", "truncate_teaser", "ComposeOptions"]
 

@@ -13,14 +13,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from classifier.errors import TrainingError
-from classifier.features import shallow_features
-from classifier.labels import DEFAULT_TOPICS, ROLES
-from classifier.segment import segment
-from training.compose import ComposeOptions, compose_document
-from training.config import TrainConfig
-from training.sources import (
+from newssift.classifier.errors import TrainingError
+from newssift.classifier.labels import DEFAULT_TOPICS, ROLES
+from newssift.classifier.segment import segment
+from newssift.classifier.shallow import shallow_features
+from newssift.training.compose import ComposeOptions, compose_document
+from newssift.training.config import TrainConfig
+from newssift.training.sources import (
     BlockPage,
     LabelMap,
     TopicRow,

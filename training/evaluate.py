@@ -18,13 +18,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm import tqdm
-
-from classifier.labels import ROLES
-from classifier.model import NewssiftModel
-from training.baselines import justext_available, justext_keep, length_rule_keep
-from training.config import TrainConfig
-from training.corpus import (
+from newssift.classifier.decision import Decision, keep_main
+from newssift.classifier.labels import ROLES
+from newssift.classifier.model import NewssiftModel
+from newssift.training.baselines import justext_available, justext_keep, length_rule_keep
+from newssift.training.config import TrainConfig
+from newssift.training.corpus import (
     RoleDoc,
     block_docs,
     boilerplate_pool,
@@ -33,14 +32,15 @@ from training.corpus import (
     teaser_pool,
     topic_examples,
 )
-from training.metrics import class_report, counter_f1, format_report, tokens
-from training.train import (
+from newssift.training.metrics import class_report, counter_f1, format_report, tokens
+from newssift.training.train import (
     featurize_docs,
     fit_featurizer,
     fit_role_heads,
     gather_inputs,
     join_role_data,
 )
+from tqdm import tqdm
 
 __all__ = ["lodo_role_eval", "topic_eval", "three_class_eval", "score_pages", "LENGTH_RULE_RANGE",
            "format_lodo", "format_topics", "main_probabilities", "main_keeps", "PageMain"]
@@ -114,8 +114,10 @@ def main_probabilities(model: NewssiftModel, docs: Sequence[RoleDoc], batch_size
 def main_keeps(model: NewssiftModel, pages: Sequence[PageMain], threshold: float | None = None,
                ) -> list[list[bool]]:
     """The model's main decision on every page, at its own threshold or at ``threshold``."""
-    return [model.keep_main(pm.p, pm.framing, pm.n_words, np.zeros(len(pm.p), np.int64),
-                            threshold).tolist() for pm in pages]
+    d = model.decision
+    line = d.main_threshold if threshold is None else threshold
+    return [keep_main(pm.p, line, pm.framing if d.drop_comment_threads else None, pm.n_words,
+                      np.zeros(len(pm.p), np.int64)).tolist() for pm in pages]
 
 
 def score_pages(model: NewssiftModel, docs: Sequence[RoleDoc], batch_size: int = 200,
@@ -157,7 +159,7 @@ def lodo_role_eval(cfg: TrainConfig, progress: bool = True,
         parts = [data[s] for s in train_sources] + [composed] + ([shared] if shared else [])
         main, teaser = fit_role_heads(cfg, join_role_data(parts))
         fold_model = NewssiftModel(featurizer, main, teaser, topic=None,
-                                   drop_comment_threads=cfg.drop_comment_threads)
+                                   decision=Decision(drop_comment_threads=cfg.drop_comment_threads))
         probs[held] = main_probabilities(fold_model, by_source[held])
         model_scores[held] = _page_scores(by_source[held], main_keeps(fold_model, probs[held]))
         log(f"  {held}: token F1 {summarize(model_scores[held])['token_f1']:.3f}")
@@ -168,7 +170,8 @@ def lodo_role_eval(cfg: TrainConfig, progress: bool = True,
     report: dict = {"sources": {}, "best_length_rule": best_k, "threshold_sweep": {},
                     "threshold_sweep_by_source": {s: {} for s in folds}}
     # The decision at each threshold needs only the settings every fold model shares.
-    decider = NewssiftModel(featurizer, None, None, None, drop_comment_threads=cfg.drop_comment_threads)
+    decider = NewssiftModel(featurizer, None, None, None,
+                            decision=Decision(drop_comment_threads=cfg.drop_comment_threads))
     for t in THRESHOLD_SWEEP:
         pages = []
         for s in folds:

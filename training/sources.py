@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifier.errors import TrainingError
+from newssift.classifier.errors import TrainingError
 
 __all__ = [
     "BlockPage",

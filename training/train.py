@@ -13,16 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
-
-from classifier.errors import TrainingError
-from classifier.features import BlockBatch, Featurizer, concat_batches
-from classifier.labels import DEFAULT_TOPICS
-from classifier.model import NewssiftModel
-from classifier.role import MainScorer, TeaserScorer
-from classifier.topic import TopicClassifier
-from training.config import TrainConfig
-from training.corpus import (
+from newssift.classifier.batch import BlockBatch, concat_batches
+from newssift.classifier.decision import Decision
+from newssift.classifier.errors import TrainingError
+from newssift.classifier.features import Featurizer
+from newssift.classifier.labels import DEFAULT_TOPICS
+from newssift.classifier.model import NewssiftModel
+from newssift.classifier.role import MainScorer, TeaserScorer
+from newssift.classifier.topic import TopicClassifier
+from newssift.training.config import TrainConfig
+from newssift.training.corpus import (
     NOT_MAIN,
     RoleDoc,
     TopicExample,
@@ -35,6 +35,7 @@ from training.corpus import (
     topic_examples,
     weak_teaser_labels,
 )
+from tqdm import tqdm
 
 __all__ = ["train", "fit_featurizer", "fit_role_heads", "fit_topic_head", "RoleData",
            "featurize_docs", "TrainInputs", "gather_inputs"]
@@ -233,5 +234,5 @@ def train(cfg: TrainConfig, labels_files: Sequence[Path] = (), progress: bool = 
         "not_main_unknown_blocks": int((data.roles == NOT_MAIN).sum()),
     }
     model = NewssiftModel(featurizer, main, teaser, topic,
-                          drop_comment_threads=cfg.drop_comment_threads)
+                          decision=Decision(drop_comment_threads=cfg.drop_comment_threads))
     return model, summary

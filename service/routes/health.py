@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 
 from flask import Blueprint, current_app
-
-from service.api import endpoint, openapi_document
-from service.errors import ApiError
-from service.schemas import HealthResponse
+from newssift.service.api import endpoint, openapi_document
+from newssift.service.errors import ApiError
+from newssift.service.schemas import HealthResponse
 
 bp = Blueprint("health", __name__)
 

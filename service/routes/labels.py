@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, stream_with_context
-
-from classifier.labels import DEFAULT_TOPICS
-from classifier.segment import segment
-from service.api import endpoint, parse_json
-from service.app import serving_model
-from service.auth import require_token
-from service.db import connect, get_db
-from service.errors import ApiError
-from service.schemas import LabelsRequest, LabelsResponse
-from service.store import Correction, add_labels, export_jsonl
+from newssift.classifier.labels import DEFAULT_TOPICS
+from newssift.classifier.segment import segment
+from newssift.service.api import endpoint, parse_json
+from newssift.service.app import serving_model
+from newssift.service.auth import require_token
+from newssift.service.db import connect, get_db
+from newssift.service.errors import ApiError
+from newssift.service.schemas import LabelsRequest, LabelsResponse
+from newssift.service.store import Correction, add_labels, export_jsonl
 
 bp = Blueprint("labels", __name__, url_prefix="/v1/labels")
 DEFAULT_WHO = "api"

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app
-
-from classifier.errors import InvalidInput, ModelError
-from classifier.persist import load_model
-from service.api import endpoint
-from service.auth import require_token
-from service.db import get_db
-from service.errors import ApiError
-from service.schemas import ModelsResponse
-from service.versions import (
+from newssift.classifier.errors import InvalidInput, ModelError
+from newssift.classifier.persist import load_model
+from newssift.service.api import endpoint
+from newssift.service.auth import require_token
+from newssift.service.db import get_db
+from newssift.service.errors import ApiError
+from newssift.service.schemas import ModelsResponse
+from newssift.service.versions import (
     list_versions,
     read_pointer,
     version_path,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app
-
-from service.api import endpoint, parse_json
-from service.auth import require_token
-from service.db import get_db
-from service.errors import ApiError
-from service.jobs import job_view, reap
-from service.schemas import JobResponse, RetrainRequest
+from newssift.service.api import endpoint, parse_json
+from newssift.service.auth import require_token
+from newssift.service.db import get_db
+from newssift.service.errors import ApiError
+from newssift.service.jobs import job_view, reap
+from newssift.service.schemas import JobResponse, RetrainRequest
 
 bp = Blueprint("retrain", __name__, url_prefix="/v1/retrain")
 
@@ -20,7 +19,7 @@ bp = Blueprint("retrain", __name__, url_prefix="/v1/retrain")
 @require_token
 def start():
     """The new version is promoted only if it is not worse than the active one (see its evaluation)."""
-    from service.jobs import start_job
+    from newssift.service.jobs import start_job
 
     req = parse_json(RetrainRequest, allow_empty=True)
     conn = get_db()

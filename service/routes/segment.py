@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
-
-from service.api import decode_body, endpoint, parse_json
-from service.app import label_texts, serving_model
-from service.errors import ApiError
-from service.schemas import BatchRequest, BatchResponse, SegmentRequest, SegmentResponse
+from newssift.service.api import decode_body, endpoint, parse_json
+from newssift.service.app import label_texts, serving_model
+from newssift.service.errors import ApiError
+from newssift.service.schemas import BatchRequest, BatchResponse, SegmentRequest, SegmentResponse
 
 bp = Blueprint("segment", __name__, url_prefix="/v1/segment")
 
@@ -30,8 +29,8 @@ def segment_one():
     else:
         doc = parse_json(SegmentRequest)
     version, model = serving_model()
-    model = model.with_decision(doc.main_threshold, doc.keep_comments)
-    return _result(label_texts(model, [doc.text])[0], version, doc.id)
+    decision = model.decision_for(doc.main_threshold, doc.keep_comments)
+    return _result(label_texts(model, [doc.text], decision)[0], version, doc.id)
 
 
 @bp.post("/batch")
@@ -45,7 +44,7 @@ def segment_batch():
         raise ApiError(422, "batch_too_large",
                        f"{len(batch.documents)} documents; send at most {limit} per request")
     version, model = serving_model()
-    model = model.with_decision(batch.main_threshold, batch.keep_comments)
-    results = label_texts(model, [d.text for d in batch.documents])
+    decision = model.decision_for(batch.main_threshold, batch.keep_comments)
+    results = label_texts(model, [d.text for d in batch.documents], decision)
     return {"model": version,
             "results": [_result(r, version, d.id) for r, d in zip(results, batch.documents)]}

@@ -1,0 +1,36 @@
+"""Every tunable number of a trained model, defined once.
+
+The estimators' keyword defaults, :class:`newssift.training.config.TrainConfig`'s
+fields and so the shipped model's training run all take their values from here; a
+TOML config only overrides them.  Why each value is what it is (and what else was
+tried): ``docs/experiments.md``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SEED", "NGRAM_MAX", "MIN_DF", "MAX_FEATURES", "COMMENT_FEATURES", "MAIN_ALPHA",
+    "MAIN_EPOCHS", "MAIN_FOLDS", "BOOST_ITER", "BOOST_LEARNING_RATE", "BOOST_MAX_LEAF_NODES",
+    "NEIGHBOUR_WORDS", "TEASER_ALPHA", "TEASER_EPOCHS", "TOPIC_C", "TOPIC_GENERAL_WEIGHT",
+]
+
+SEED = 13
+# Features: one TF-IDF vocabulary of word 1-2-grams for every head.
+NGRAM_MAX = 2
+MIN_DF = 3
+MAX_FEATURES = 200_000
+COMMENT_FEATURES = True      # where a block sits among comment-framing lines
+# Main head: SGD logistic first pass, boosted second pass over its context.
+MAIN_ALPHA = 2e-6
+MAIN_EPOCHS = 6
+MAIN_FOLDS = 3               # out-of-fold first-pass scores for the second pass
+BOOST_ITER = 100
+BOOST_LEARNING_RATE = 0.2
+BOOST_MAX_LEAF_NODES = 31
+NEIGHBOUR_WORDS = 0.0        # weight of the neighbouring blocks' words in the first pass
+# Teaser head.
+TEASER_ALPHA = 1e-5
+TEASER_EPOCHS = 8
+# Topic head: per-source linear SVM experts under a gate.
+TOPIC_C = 0.5
+TOPIC_GENERAL_WEIGHT = 0.4   # share of the all-sources expert in the mixture

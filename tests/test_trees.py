@@ -1,0 +1,62 @@
+"""The boosted trees kept as arrays predict what scikit-learn's own model predicts."""
+
+import numpy as np
+import pytest
+from newssift.classifier import trees as trees_module
+from newssift.classifier.trees import BoostedTrees
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+
+def fitted(seed: int = 0, width: int = 7, with_missing: bool = False):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(800, width))
+    if with_missing:
+        x[rng.random(x.shape) < 0.1] = np.nan
+    y = (np.nan_to_num(x[:, 0]) + np.nan_to_num(x[:, 1] * x[:, 2]) > 0).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=40, max_leaf_nodes=31, random_state=0).fit(x, y)
+    unseen = rng.normal(scale=2.0, size=(700, width))
+    if with_missing:
+        unseen[rng.random(unseen.shape) < 0.1] = np.nan
+    return model, unseen
+
+
+@pytest.mark.parametrize("with_missing", [False, True])
+def test_numpy_walker_equals_predict_proba(with_missing, monkeypatch):
+    model, unseen = fitted(with_missing=with_missing)
+    trees = BoostedTrees.from_sklearn(model)
+    monkeypatch.setattr(trees, "_compiled_trees", lambda n: None)
+    np.testing.assert_allclose(trees.predict_proba(unseen), model.predict_proba(unseen)[:, 1],
+                               rtol=0, atol=1e-12)
+
+
+def test_compiled_walker_gives_the_numpy_walkers_sums_to_the_bit():
+    model, unseen = fitted(1)
+    trees = BoostedTrees.from_sklearn(model)
+    numpy_raw = trees._numpy_raw(trees.bin(unseen))
+    trees.warm()
+    assert trees._compiled, "scikit-learn's compiled walker should build from the arrays"
+    assert np.array_equal(trees.raw(unseen), numpy_raw)
+
+
+def test_arrays_round_trip():
+    model, unseen = fitted(2)
+    trees = BoostedTrees.from_sklearn(model)
+    config, arrays = trees.to_arrays()
+    again = BoostedTrees.from_arrays(config, arrays)
+    assert np.array_equal(again.raw(unseen), trees.raw(unseen))
+
+
+def test_large_batches_take_the_compiled_walker_small_ones_do_not(monkeypatch):
+    model, _ = fitted(3)
+    trees = BoostedTrees.from_sklearn(model)
+    monkeypatch.setattr(trees_module.sys, "modules", {})  # as if scikit-learn were not imported
+    assert trees._compiled_trees(10) is None
+    assert trees._compiled_trees(trees_module.COMPILED_MIN_ROWS)
+
+
+def test_inputs_of_the_wrong_width_are_refused():
+    model, _ = fitted(4, width=6)
+    trees = BoostedTrees.from_sklearn(model)
+    for width in (2, 12):
+        with pytest.raises(ValueError, match="features"):
+            trees.raw(np.zeros((5, width)))

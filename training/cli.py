@@ -1,0 +1,69 @@
+"""``newssift train`` and ``newssift evaluate``: the training part's commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from newssift.classifier.cli import _load, fail
+from newssift.classifier.errors import InvalidInput
+
+__all__ = ["train", "evaluate"]
+
+DATA_HELP = "Shared training data [$NEWSSIFT_DATA, else the checkout's ../shared/data]."
+
+
+@click.command()
+@click.option("--config", "config_path", type=click.Path(), default="training/configs/default.toml",
+              show_default=True, help="Training configuration (TOML).")
+@click.option("--out", "out_dir", type=click.Path(), required=True, help="Model directory to write.")
+@click.option("--labels", "labels_files", type=click.Path(), multiple=True,
+              help="Extra labelled documents (JSONL, the format GET /v1/labels exports).")
+@click.option("--evaluate/--no-evaluate", default=True, show_default=True,
+              help="Score the new model on held-out data and store the figures in its manifest.")
+@click.option("--data", type=click.Path(file_okay=False), default=None, help=DATA_HELP)
+def train(config_path: str, out_dir: str, labels_files: tuple[str, ...], evaluate: bool,
+          data: str | None) -> None:
+    """Train a model and write it, with its manifest and model card, to --out."""
+    from newssift.classifier.persist import check_output_dir
+    from newssift.training.card import write_trained_model
+    from newssift.training.config import load_config
+
+    check_output_dir(Path(out_dir))  # before a long training run, not after it
+    cfg = load_config(config_path)
+    if data:
+        cfg = cfg.replace(data_root=data)
+    missing = [p for p in labels_files if not Path(p).is_file()]
+    if missing:
+        raise InvalidInput(f"{missing[0]}: no such labels file")
+    path = write_trained_model(cfg, Path(out_dir), [Path(p) for p in labels_files],
+                               evaluate=evaluate, config_path=config_path)
+    click.echo(f"model written to {path}")
+
+
+@click.command()
+@click.option("--model", "model_path", type=click.Path(), default=None,
+              help="Model directory (default: the shipped models/default).")
+@click.option("--config", "config_path", type=click.Path(), default=None,
+              help="Training config for the leave-one-dataset-out folds (default: the model's own).")
+@click.option("--lodo/--no-lodo", default=True, show_default=True,
+              help="Retrain per held-out block source (several minutes on the full data).")
+@click.option("--json-out", type=click.Path(), default=None, help="Also write the figures as JSON.")
+@click.option("--record", is_flag=True,
+              help="Store the figures in the model's manifest, EVALUATION.txt and EVALUATION_LODO.txt.")
+@click.option("--data", type=click.Path(file_okay=False), default=None, help=DATA_HELP)
+def evaluate(model_path: str | None, config_path: str | None, lodo: bool, json_out: str | None,
+             record: bool, data: str | None) -> None:
+    """Print per-class precision/recall/F1 for role and topic, and leave-one-dataset-out figures."""
+    from newssift.classifier.persist import default_model_dir
+    from newssift.training.card import evaluate_model, record_evaluation
+
+    if record and not lodo:
+        fail("--record stores a full evaluation: it needs the leave-one-dataset-out run (drop --no-lodo)")
+    model = _load(model_path)
+    report = evaluate_model(model, model_path, config_path, lodo=lodo, log=click.echo, data=data)
+    if record:
+        record_evaluation(Path(model_path) if model_path else default_model_dir(), report)
+    if json_out:
+        Path(json_out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

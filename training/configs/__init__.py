@@ -1,0 +1,1 @@
+"""Data files of the package (found with importlib.resources)."""
