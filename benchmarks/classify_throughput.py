@@ -25,9 +25,9 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 from corpus import build_corpus, timed  # noqa: E402
-from newssift.classifier.stream import classify_jsonl  # noqa: E402
 
 from newssift import load_model, segment  # noqa: E402
+from newssift.classifier.stream import classify_jsonl  # noqa: E402
 
 
 def main() -> None:

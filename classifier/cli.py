@@ -12,6 +12,7 @@ import json
 import sys
 
 import click
+
 from newssift.classifier.errors import InvalidInput, NewssiftError
 from newssift.classifier.textio import decode_utf8
 

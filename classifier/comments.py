@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+
 from newssift.classifier.batch import doc_bounds, shifted
 from newssift.classifier.shallow import NEIGHBOUR_OFFSETS, regex_hits, starts_of
 

@@ -9,6 +9,7 @@ probably not.  Everything here is vectorized over a batch of documents; the
 from __future__ import annotations
 
 import numpy as np
+
 from newssift.classifier.batch import doc_bounds, shifted
 
 __all__ = ["context_features", "CONTEXT_OFFSETS"]

@@ -19,6 +19,7 @@ import numbers
 from dataclasses import dataclass, replace
 
 import numpy as np
+
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.labels import Role
 from newssift.classifier.threads import drop_comment_threads

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
+
 from newssift.classifier.batch import BlockBatch, doc_index
 from newssift.classifier.comments import comment_lines, section_features
 from newssift.classifier.counting import NgramCounter, decode_terms, encode_terms

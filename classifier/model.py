@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
 from newssift.classifier.batch import BlockBatch
 from newssift.classifier.decision import (
     MAIN_THRESHOLD_DEFAULT,

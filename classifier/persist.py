@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
 from newssift.classifier.errors import ModelError
 
 if TYPE_CHECKING:  # the model module (numpy, scipy) is imported when a model is loaded

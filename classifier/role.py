@@ -4,6 +4,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+
 from newssift.classifier.batch import BlockBatch
 from newssift.classifier.context import context_features
 from newssift.classifier.defaults import (

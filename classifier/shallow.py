@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+
 from newssift.classifier.batch import shifted
 
 __all__ = ["SHALLOW_NAMES", "POSITION_NAMES", "NEIGHBOUR_COLUMNS", "NEIGHBOUR_OFFSETS",

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import IO
 
 import orjson
+
 from newssift.classifier.decision import Decision
 from newssift.classifier.model import NewssiftModel
 

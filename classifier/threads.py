@@ -12,6 +12,7 @@ the content, keeps them.
 from __future__ import annotations
 
 import numpy as np
+
 from newssift.classifier.batch import doc_bounds
 from newssift.classifier.comments import FRAMING_VOICE
 

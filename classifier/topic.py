@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+
 from newssift.classifier.defaults import SEED, TOPIC_C, TOPIC_GENERAL_WEIGHT
 from newssift.classifier.features import normalize_rows
 

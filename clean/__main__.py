@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+
 from newssift.classifier.cli import NewssiftGroup
 from newssift.clean.cli import clean
 

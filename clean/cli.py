@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import click
+
 from newssift.classifier.errors import InvalidInput
 from newssift.clean.options import CHUNK_DOCS_DEFAULT, PARTITION_DOCS_DEFAULT, CleanOptions
 from newssift.clean.summary import build_summary, format_summary, write_summary

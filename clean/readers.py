@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
+
 from newssift.classifier.errors import InvalidInput
 from newssift.clean.options import CleanOptions
 

@@ -51,7 +51,7 @@ def cached_model(model_path: str | None, main_threshold: float | None = None,
     key = model_path or ""
     with _LOCK:
         if key not in _MODELS:
-            from newssift import load_model
+            from newssift.classifier.persist import load_model
 
             _MODELS[key] = load_model(model_path)
         model = _MODELS[key]

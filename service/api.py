@@ -14,11 +14,12 @@ from typing import Any, TypeVar
 
 import orjson
 from flask import Flask, request
+from pydantic import BaseModel, ValidationError
+
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.textio import decode_utf8
 from newssift.service.errors import ApiError
 from newssift.service.schemas import ErrorResponse
-from pydantic import BaseModel, ValidationError
 
 __all__ = ["endpoint", "parse_json", "decode_body", "openapi_document"]
 

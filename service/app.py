@@ -6,16 +6,16 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
+
 from newssift.service import db, errors
 from newssift.service.batcher import Batcher
-from newssift.service.errors import ApiError
 from newssift.service.holder import ModelHolder
 from newssift.service.jobs import reap
 from newssift.service.settings import load_settings
 from newssift.service.versions import bootstrap
 
-__all__ = ["create_app", "prepare", "serving_model", "label_texts"]
+__all__ = ["create_app", "prepare"]
 
 log = logging.getLogger("newssift.service")
 _thread_limits: Any = None
@@ -71,17 +71,3 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for module in (segment, labels, retrain, models, health):
         app.register_blueprint(module.bp)
     return app
-
-
-def serving_model():
-    """(version, model) for this request, or 503 when no model is loaded."""
-    current = current_app.extensions["newssift_model"].get()
-    if current is None:
-        raise ApiError(503, "no_model", "no model is loaded; train one (`newssift train`) and set "
-                       "NEWSSIFT_SEED_MODEL, or activate a version")
-    return current
-
-
-def label_texts(model, texts: list[str], decision=None) -> list[dict]:
-    """JSON-ready results for ``texts``, labelled together with other requests' waiting texts."""
-    return current_app.extensions["newssift_batcher"].label(model, texts, decision)

@@ -12,6 +12,7 @@ import hmac
 from collections.abc import Callable
 
 from flask import current_app, request
+
 from newssift.service.errors import ApiError
 
 __all__ = ["require_token"]

@@ -11,6 +11,7 @@ import os
 from typing import Any
 
 import click
+
 from newssift.service.settings import SETTINGS
 
 __all__ = ["serve", "run_gunicorn"]
@@ -22,6 +23,7 @@ WORKER_TIMEOUT_S = 60
 
 def run_gunicorn(overrides: dict[str, Any]) -> None:
     from gunicorn.app.base import BaseApplication
+
     from newssift.service import balance
     from newssift.service.app import create_app, prepare
     from newssift.service.settings import load_settings

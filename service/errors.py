@@ -8,8 +8,9 @@ else is logged with its traceback and answered with a bare 500.
 from __future__ import annotations
 
 from flask import Flask, jsonify
-from newssift.classifier.errors import InvalidInput, ModelError, NewssiftError
 from werkzeug.exceptions import HTTPException
+
+from newssift.classifier.errors import InvalidInput, ModelError, NewssiftError
 
 __all__ = ["ApiError", "error_response", "init_app"]
 

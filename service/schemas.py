@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from newssift.classifier.model import MAIN_THRESHOLD_RANGE
 from pydantic import BaseModel, ConfigDict, Field
+
+from newssift.classifier.model import MAIN_THRESHOLD_RANGE
 
 __all__ = [
     "SegmentRequest", "BatchRequest", "DocumentIn", "DecisionOptions", "SegmentResponse",

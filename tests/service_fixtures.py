@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from newssift.classifier.resources import packaged
 from threadpoolctl import threadpool_limits
+
+from newssift.classifier.resources import packaged
 
 TINY_CONFIG = str(packaged("training/configs/tiny.toml"))
 TOKEN = "test-token-123"

@@ -9,6 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 from conftest import COMMENT_WORDS, FIXTURES, SHIPPED, STORY_WITH_COMMENTS
+
 from newssift.classifier.cli import NewssiftGroup
 from newssift.clean.cli import clean
 

@@ -58,6 +58,7 @@ def lines_of(path) -> list[bytes]:
 def corpus_and_reference(tiny_model_dir, tmp_path_factory):
     """The corpus, and the lines an unbroken one-worker run writes for it."""
     from click.testing import CliRunner
+
     from newssift.clean.cli import clean
 
     folder = tmp_path_factory.mktemp("crash")

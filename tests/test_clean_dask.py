@@ -13,6 +13,7 @@ pytest.importorskip("distributed", reason='the Dask engine is optional: pip inst
 pytest.importorskip("dask.bag", reason='the Dask engine is optional: pip install "newssift[dask]"')
 
 from distributed import Client, LocalCluster  # noqa: E402
+
 from newssift.clean.cli import clean  # noqa: E402
 from newssift.clean.dask_engine import part_path  # noqa: E402
 

@@ -6,6 +6,7 @@ import gzip
 import json
 
 import pytest
+
 from newssift.classifier.errors import InvalidInput
 from newssift.clean.options import CleanOptions
 from newssift.clean.readers import BadRecord, Doc, Source, count_records, iter_records, resolve_inputs

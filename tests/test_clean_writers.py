@@ -6,6 +6,7 @@ import gzip
 import json
 
 import pytest
+
 from newssift.clean.readers import BadRecord
 from newssift.clean.summary import Stats
 from newssift.clean.work import ChunkResult

@@ -5,9 +5,10 @@ import json
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.feature_extraction.text import CountVectorizer
+
 from newssift.classifier.counting import NgramCounter
 from newssift.classifier.features import Featurizer
-from sklearn.feature_extraction.text import CountVectorizer
 
 CORPUS = [
     "Fighting near Bakhmut went on through the night, officials said.",

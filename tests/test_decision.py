@@ -4,6 +4,7 @@ almost nothing."""
 from __future__ import annotations
 
 import numpy as np
+
 from newssift.classifier.decision import PAGE_MIN_BLOCKS, SHORT_PAGE_FACTOR, SHORT_PAGE_WORDS, keep_main
 
 NAV, POST, FOOTER = 3, 40, 4  # words per block

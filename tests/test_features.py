@@ -5,6 +5,7 @@ import re
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from newssift.classifier import shallow
 from newssift.classifier.batch import shifted
 from newssift.classifier.comments import (

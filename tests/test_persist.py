@@ -9,9 +9,9 @@ import shutil
 import numpy as np
 import pytest
 from conftest import FIXTURES, SHIPPED, needs_shared
-from newssift.classifier.persist import CONFIG_FILE, MANIFEST_FILE, WEIGHTS_FILE, sha256_file
 
 from newssift import ModelError, load_model, save_model
+from newssift.classifier.persist import CONFIG_FILE, MANIFEST_FILE, WEIGHTS_FILE, sha256_file
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import multiprocessing
 import os
 
 import pytest
+
 from newssift.service import balance
 from newssift.service.balance import BalancedThreadWorker, ConnectionTable
 

@@ -4,6 +4,7 @@ import threading
 import time
 
 import pytest
+
 from newssift.service.batcher import Batcher
 
 TEXTS = [

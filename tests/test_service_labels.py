@@ -3,9 +3,10 @@
 import json
 
 import pytest
+from service_fixtures import AUTH, TOKEN, assert_error, make_app
+
 from newssift.service.store import content_hash
 from newssift.training.corpus import labelled_docs
-from service_fixtures import AUTH, TOKEN, assert_error, make_app
 
 pytest_plugins = ["service_fixtures"]
 

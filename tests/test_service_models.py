@@ -3,10 +3,11 @@
 import shutil
 
 import pytest
+from service_fixtures import AUTH, assert_error
+
 from newssift.classifier.errors import InvalidInput
 from newssift.service.holder import ModelHolder
 from newssift.service.versions import POINTER_FILE, read_pointer, version_path, write_pointer
-from service_fixtures import AUTH, assert_error
 
 pytest_plugins = ["service_fixtures"]
 

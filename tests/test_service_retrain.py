@@ -4,9 +4,10 @@ import json
 import os
 
 import pytest
+from service_fixtures import AUTH, assert_error, make_app, wait_for_job
+
 from newssift.service.db import connect, now
 from newssift.service.versions import read_pointer
-from service_fixtures import AUTH, assert_error, make_app, wait_for_job
 
 pytest_plugins = ["service_fixtures"]
 

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+
 from newssift.classifier.errors import InvalidInput
 from newssift.service.settings import SETTINGS, load_settings, settings_markdown
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import COMMENT_WORDS, FIXTURES, ROOT, STORY_WITH_COMMENTS, read_labels
+
 from newssift.classifier.errors import InvalidInput
 
 FIXTURE_NAMES = ["court_ruling", "election", "match_report"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from newssift.classifier.comments import comment_lines
 from newssift.classifier.threads import MIN_BODY_WORDS, THREAD_SPAN, drop_comment_threads, in_comment_thread
 

@@ -3,8 +3,9 @@
 import json
 
 import numpy as np
-from newssift.classifier.topic import TopicClassifier, _softmax
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+from newssift.classifier.topic import TopicClassifier, _softmax
 
 TEXTS = {
     "wire": [("troops shelled the town overnight", "conflict"), ("parliament passed the budget", "politics"),

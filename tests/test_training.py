@@ -7,12 +7,12 @@ import random
 
 import numpy as np
 import pytest
+
+from newssift import TrainingError
 from newssift.training.compose import compose_document, truncate_teaser
 from newssift.training.config import TrainConfig, load_config
 from newssift.training.corpus import labelled_docs, main_after_body
 from newssift.training.metrics import class_report, token_f1
-
-from newssift import TrainingError
 
 
 def test_token_f1_is_a_bag_of_words_score():
@@ -120,9 +120,8 @@ def test_the_comment_rule_needs_the_comment_features(tmp_path):
 def test_recording_an_evaluation_rewrites_the_figures_and_the_model_still_loads(tiny_model_dir, tmp_path):
     import shutil
 
-    from newssift.training.card import record_evaluation
-
     from newssift import load_model
+    from newssift.training.card import record_evaluation
 
     model_dir = tmp_path / "m"
     shutil.copytree(tiny_model_dir, model_dir)
@@ -150,9 +149,8 @@ def test_an_interrupted_recording_leaves_the_model_as_it_was(tiny_model_dir, tmp
     import shutil
 
     import newssift.classifier.persist as persist
-    from newssift.training.card import record_evaluation
-
     from newssift import load_model
+    from newssift.training.card import record_evaluation
 
     model_dir = tmp_path / "m"
     shutil.copytree(tiny_model_dir, model_dir)

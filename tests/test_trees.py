@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier
+
 from newssift.classifier import trees as trees_module
 from newssift.classifier.trees import BoostedTrees
-from sklearn.ensemble import HistGradientBoostingClassifier
 
 
 def fitted(seed: int = 0, width: int = 7, with_missing: bool = False):

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import click
+
 from newssift.classifier.cli import _load, fail
 from newssift.classifier.errors import InvalidInput
 

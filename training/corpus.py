@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from newssift.classifier.errors import TrainingError
 from newssift.classifier.labels import DEFAULT_TOPICS, ROLES
 from newssift.classifier.segment import segment

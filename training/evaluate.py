@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from tqdm import tqdm
+
 from newssift.classifier.decision import Decision, keep_main
 from newssift.classifier.labels import ROLES
 from newssift.classifier.model import NewssiftModel
@@ -40,7 +42,6 @@ from newssift.training.train import (
     gather_inputs,
     join_role_data,
 )
-from tqdm import tqdm
 
 __all__ = ["lodo_role_eval", "topic_eval", "three_class_eval", "score_pages", "LENGTH_RULE_RANGE",
            "format_lodo", "format_topics", "main_probabilities", "main_keeps", "PageMain"]

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
+
 from newssift.classifier.batch import BlockBatch, concat_batches
 from newssift.classifier.decision import Decision
 from newssift.classifier.errors import TrainingError
@@ -35,7 +37,6 @@ from newssift.training.corpus import (
     topic_examples,
     weak_teaser_labels,
 )
-from tqdm import tqdm
 
 __all__ = ["train", "fit_featurizer", "fit_role_heads", "fit_topic_head", "RoleData",
            "featurize_docs", "TrainInputs", "gather_inputs"]

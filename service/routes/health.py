@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Blueprint, current_app
+
 from newssift.service.api import endpoint, openapi_document
 from newssift.service.errors import ApiError
 from newssift.service.schemas import HealthResponse

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, stream_with_context
+
 from newssift.classifier.labels import DEFAULT_TOPICS
 from newssift.classifier.segment import segment
 from newssift.service.api import endpoint, parse_json
-from newssift.service.app import serving_model
+from newssift.service.serving import serving_model
 from newssift.service.auth import require_token
 from newssift.service.db import connect, get_db
 from newssift.service.errors import ApiError

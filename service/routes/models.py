@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app
+
 from newssift.classifier.errors import InvalidInput, ModelError
 from newssift.classifier.persist import load_model
 from newssift.service.api import endpoint

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app
+
 from newssift.service.api import endpoint, parse_json
 from newssift.service.auth import require_token
 from newssift.service.db import get_db

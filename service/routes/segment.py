@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
+
 from newssift.service.api import decode_body, endpoint, parse_json
-from newssift.service.app import label_texts, serving_model
+from newssift.service.serving import label_texts, serving_model
 from newssift.service.errors import ApiError
 from newssift.service.schemas import BatchRequest, BatchResponse, SegmentRequest, SegmentResponse
 

@@ -1,0 +1,27 @@
+"""What a request needs from the app: the model it is served by, and the shared batcher.
+
+Kept apart from the app factory so that the blueprints import this module, not
+the factory that registers them (no import cycle).
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from newssift.service.errors import ApiError
+
+__all__ = ["serving_model", "label_texts"]
+
+
+def serving_model():
+    """(version, model) for this request, or 503 when no model is loaded."""
+    current = current_app.extensions["newssift_model"].get()
+    if current is None:
+        raise ApiError(503, "no_model", "no model is loaded; train one (`newssift train`) and set "
+                       "NEWSSIFT_SEED_MODEL, or activate a version")
+    return current
+
+
+def label_texts(model, texts: list[str], decision=None) -> list[dict]:
+    """JSON-ready results for ``texts``, labelled together with other requests' waiting texts."""
+    return current_app.extensions["newssift_batcher"].label(model, texts, decision)
