@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Literal
 
-__all__ = ["ROLES", "DEFAULT_TOPICS", "MAIN", "TEASER", "BOILERPLATE", "Role"]
+__all__ = ["ROLES", "DEFAULT_TOPICS", "MAIN", "TEASER", "BOILERPLATE", "Role", "RoleName"]
+
+RoleName = Literal["main", "teaser", "boilerplate"]  # the values of ROLES, for type checkers
 
 MAIN, TEASER, BOILERPLATE = "main", "teaser", "boilerplate"
 ROLES: tuple[str, ...] = (MAIN, TEASER, BOILERPLATE)

@@ -25,7 +25,7 @@ from newssift.classifier.decision import (
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.features import Featurizer
 from newssift.classifier.labels import ROLES, Role
-from newssift.classifier.result import Article, Result, Segment
+from newssift.classifier.result import SEGMENT_KEYS, Article, Result, Segment
 from newssift.classifier.role import MainScorer, TeaserScorer
 from newssift.classifier.segment import Block, segment
 from newssift.classifier.topic import TopicClassifier, pool_rows
@@ -98,6 +98,13 @@ class NewssiftModel:
     @property
     def topics(self) -> list[str]:
         return [str(t) for t in self.topic.classes_]
+
+    def warm(self) -> NewssiftModel:
+        """Ready the model for bulk work now rather than at its first large batch: a
+        long-running process (a ``clean`` or service worker) imports scikit-learn's
+        compiled tree walker at start.  Labels are the same either way."""
+        self.main.second_.warm()
+        return self
 
     def score_roles(self, batch: BlockBatch) -> tuple[np.ndarray, np.ndarray]:
         """P(main) and P(teaser | not main) of every block."""
@@ -191,9 +198,8 @@ class NewssiftModel:
                 else:
                     topic, t_score = None, None
                 if with_segments and as_dicts:
-                    segs.append({"index": b.index, "start": b.start, "end": b.end, "text": b.text,
-                                 "role": roles[r], "role_score": round(role_score[i], 4),
-                                 "topic": topic, "topic_score": t_score})
+                    segs.append(dict(zip(SEGMENT_KEYS, (b.index, b.start, b.end, b.text, roles[r],
+                                                        round(role_score[i], 4), topic, t_score))))
                 elif with_segments:
                     segs.append(Segment(b.index, b.start, b.end, b.text, roles[r],
                                         round(role_score[i], 4), topic, t_score))

@@ -1,10 +1,17 @@
-"""What a classified document looks like to callers: typed, JSON-ready records."""
+"""What a classified document looks like to callers: typed, JSON-ready records.
+
+These dataclasses are the one declaration of the output shape: ``to_dict`` and the
+bulk path's dicts take their keys from the fields, and the service's response
+schemas (``newssift.service.schemas``) are derived from them.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-__all__ = ["Segment", "Article", "Result"]
+from newssift.classifier.labels import RoleName
+
+__all__ = ["Segment", "Article", "Result", "SEGMENT_KEYS", "ARTICLE_KEYS"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,15 +22,14 @@ class Segment:
     start: int
     end: int
     text: str
-    role: str
+    role: RoleName
     role_score: float
     topic: str | None
     topic_score: float | None
 
     def to_dict(self) -> dict:
-        return {"index": self.index, "start": self.start, "end": self.end, "text": self.text,
-                "role": self.role, "role_score": self.role_score, "topic": self.topic,
-                "topic_score": self.topic_score}
+        return dict(zip(SEGMENT_KEYS, (self.index, self.start, self.end, self.text, self.role,
+                                       self.role_score, self.topic, self.topic_score)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +45,18 @@ class Article:
     n_boilerplate: int
 
     def to_dict(self) -> dict:
-        return {"topic": self.topic, "topic_score": self.topic_score, "text": self.text,
-                "n_blocks": self.n_blocks, "n_main": self.n_main, "n_teaser": self.n_teaser,
-                "n_boilerplate": self.n_boilerplate}
+        return dict(zip(ARTICLE_KEYS, (self.topic, self.topic_score, self.text, self.n_blocks,
+                                       self.n_main, self.n_teaser, self.n_boilerplate)))
+
+
+SEGMENT_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Segment))
+ARTICLE_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Article))
 
 
 @dataclass(frozen=True, slots=True)
 class Result:
+    """One document's labels: ``to_dict()`` is the JSON the CLI and the service write."""
+
     article: Article
     segments: list[Segment]
 

@@ -53,7 +53,7 @@ def cached_model(model_path: str | None, main_threshold: float | None = None,
         if key not in _MODELS:
             from newssift.classifier.persist import load_model
 
-            _MODELS[key] = load_model(model_path)
+            _MODELS[key] = load_model(model_path).warm()
         model = _MODELS[key]
         return model, model.decision_for(main_threshold, keep_comments)
 

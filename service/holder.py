@@ -59,7 +59,7 @@ class ModelHolder:
             if name is None or (self.current and self.current[0] == name) or name == self._failed:
                 return
             try:
-                model = load_model(version_path(self.models_dir, name))
+                model = load_model(version_path(self.models_dir, name)).warm()
             except (ModelError, InvalidInput) as exc:
                 self._failed = name
                 log.error("cannot switch to model %s, still serving %s: %s", name,

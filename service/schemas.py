@@ -6,11 +6,14 @@ active model's topics) is checked in the views, where the model is known.
 
 from __future__ import annotations
 
-from typing import Literal
+import dataclasses
+from typing import Literal, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from newssift.classifier.model import MAIN_THRESHOLD_RANGE
+from newssift.classifier.decision import MAIN_THRESHOLD_RANGE
+from newssift.classifier.labels import RoleName
+from newssift.classifier.result import Article, Segment
 
 __all__ = [
     "SegmentRequest", "BatchRequest", "DocumentIn", "DecisionOptions", "SegmentResponse",
@@ -52,25 +55,16 @@ class BatchRequest(DecisionOptions):
                                         description="Up to NEWSSIFT_MAX_BATCH documents.")
 
 
-class SegmentOut(BaseModel):
-    index: int
-    start: int
-    end: int
-    text: str
-    role: Literal["main", "teaser", "boilerplate"]
-    role_score: float
-    topic: str | None
-    topic_score: float | None
+def _record_schema(record: type) -> type[BaseModel]:
+    """A response schema with the fields and types of one of the output records
+    (:mod:`newssift.classifier.result`), which declare the shape once."""
+    hints = get_type_hints(record)
+    return create_model(f"{record.__name__}Out", **{f.name: (hints[f.name], ...)
+                                                    for f in dataclasses.fields(record)})
 
 
-class ArticleOut(BaseModel):
-    topic: str | None
-    topic_score: float | None
-    text: str
-    n_blocks: int
-    n_main: int
-    n_teaser: int
-    n_boilerplate: int
+SegmentOut = _record_schema(Segment)
+ArticleOut = _record_schema(Article)
 
 
 class SegmentResponse(BaseModel):
@@ -87,7 +81,7 @@ class BatchResponse(BaseModel):
 
 class LabelItem(_Strict):
     index: int = Field(ge=0, description="Block index as `segment(text)` numbers them.")
-    role: Literal["main", "teaser", "boilerplate"] | None = None
+    role: RoleName | None = None
     topic: str | None = Field(None, max_length=64, description="One of the active model's topics.")
 
 
