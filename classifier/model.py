@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from newssift.classifier.batch import BlockBatch
+from newssift.classifier.corrections import CorrectionMemory, Fix
 from newssift.classifier.decision import (
     MAIN_THRESHOLD_DEFAULT,
     MAIN_THRESHOLD_RANGE,
@@ -46,23 +47,55 @@ class Scores:
     topic_proba: np.ndarray  # per block; filled for teasers only
     article_proba: np.ndarray  # per document
     article_has_topic: np.ndarray
+    fixes: list[Fix | None] | None = None  # per block: the stored correction that applied
+
+
+def recall(memory: CorrectionMemory, texts: Sequence[str], docs: Sequence[Sequence[str]],
+           sites: Sequence[str | None] | None = None) -> list[Fix | None]:
+    """The stored correction of every block of every text (None where there is none)."""
+    out: list[Fix | None] = []
+    for n, (text, block_texts) in enumerate(zip(texts, docs)):
+        out += memory.lookup(text, block_texts, sites[n] if sites else None)
+    return out
+
+
+def apply_fixes(role: np.ndarray, role_score: np.ndarray, fixes: Sequence[Fix | None] | None,
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Roles as the corrections say (a correction is certain: role score 1.0)."""
+    if not fixes:
+        return role, role_score
+    rows = [i for i, f in enumerate(fixes) if f is not None and f.role is not None]
+    if rows:
+        role, role_score = role.copy(), role_score.copy()
+        role[rows] = [ROLES.index(fixes[i].role) for i in rows]
+        role_score[rows] = 1.0
+    return role, role_score
 
 
 def label(model: NewssiftModel, texts: Sequence[str], decision: Decision | None = None,
+          memory: CorrectionMemory | None = None, sites: Sequence[str | None] | None = None,
           ) -> tuple[list[list[Block]], Scores]:
-    """The pipeline: blocks and every score for each text."""
+    """The pipeline: blocks and every score for each text (``memory``: stored
+    corrections to apply, looked up with each text's ``sites`` entry)."""
     blocks = [segment(t) for t in texts]
-    return blocks, label_blocks(model, [[b.text for b in bl] for bl in blocks], decision)
+    docs = [[b.text for b in bl] for bl in blocks]
+    fixes = recall(memory, texts, docs, sites) if memory else None
+    return blocks, label_blocks(model, docs, decision, fixes)
 
 
 def label_blocks(model: NewssiftModel, docs: Sequence[Sequence[str]],
-                 decision: Decision | None = None) -> Scores:
-    """Every score for documents already split into block texts."""
+                 decision: Decision | None = None, fixes: list[Fix | None] | None = None,
+                 ) -> Scores:
+    """segment -> featurize -> score roles -> decide (-> corrections) -> score topics, for
+    documents already split into block texts."""
     batch = model.featurizer.transform(docs)
     p_main, p_teaser = model.score_roles(batch)
     role, role_score = decide(p_main, p_teaser, batch.framing, batch.n_words, batch.doc,
                               decision or model.decision)
-    return model.score_topics(batch, len(docs), p_main, p_teaser, role, role_score)
+    role, role_score = apply_fixes(role, role_score, fixes)
+    scores = model.score_topics(batch, len(docs), p_main, p_teaser, role, role_score)
+    scores.fixes = fixes
+    return scores
 
 
 def _check_texts(texts: Iterable[str]) -> list[str]:
@@ -131,21 +164,30 @@ class NewssiftModel:
         """Every number for documents given as lists of block texts."""
         return label_blocks(self, docs, decision)
 
-    def segment_many(self, texts: Iterable[str], decision: Decision | None = None) -> list[Result]:
-        """Label many documents in one batch (much faster than one at a time)."""
-        blocks, scores = label(self, _check_texts(texts), decision)
+    def segment_many(self, texts: Iterable[str], decision: Decision | None = None,
+                     memory: CorrectionMemory | None = None,
+                     sites: Sequence[str | None] | None = None) -> list[Result]:
+        """Label many documents in one batch (much faster than one at a time).
+
+        ``decision``: see :meth:`decision_for`; ``memory``: stored corrections to apply
+        (:class:`~newssift.classifier.corrections.CorrectionMemory`), matched within each
+        text's ``sites`` entry."""
+        blocks, scores = label(self, _check_texts(texts), decision, memory, sites)
         return list(self._results(blocks, scores))
 
-    def segment(self, text: str, decision: Decision | None = None) -> Result:
-        """Label every block of one document (``decision``: see :meth:`decision_for`)."""
-        return self.segment_many([text], decision)[0]
+    def segment(self, text: str, decision: Decision | None = None,
+                memory: CorrectionMemory | None = None, site: str | None = None) -> Result:
+        """Label every block of one document (see :meth:`segment_many`)."""
+        return self.segment_many([text], decision, memory, [site])[0]
 
     def segment_many_dicts(self, texts: Iterable[str], segments: bool = True,
-                           decision: Decision | None = None) -> list[dict]:
+                           decision: Decision | None = None,
+                           memory: CorrectionMemory | None = None,
+                           sites: Sequence[str | None] | None = None) -> list[dict]:
         """Like :meth:`segment_many`, as JSON-ready dicts (``Result.to_dict()``), built directly:
         the bulk path, where creating records only to convert them would cost a third of the time.
         With ``segments=False`` the per-block list is left empty (the article is still complete)."""
-        blocks, scores = label(self, _check_texts(texts), decision)
+        blocks, scores = label(self, _check_texts(texts), decision, memory, sites)
         return list(self._results(blocks, scores, as_dicts=True, with_segments=segments))
 
     def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
@@ -180,29 +222,42 @@ class NewssiftModel:
         role_list = s.role.tolist()
         role_score = s.role_score.tolist()
         bt, bts = block_topic.tolist(), block_topic_score.tolist()
+        fixes = s.fixes
         i = 0
         for d, doc_blocks in enumerate(blocks):
             a_topic = topics[art_topic[d]] if s.article_has_topic[d] else None
             a_score = round(float(art_score[d]), 4) if a_topic else None
+            if fixes:  # a corrected topic of a main block is the article's
+                at = i
+                for k in range(len(doc_blocks)):
+                    f = fixes[at + k]
+                    if f is not None and f.topic is not None and role_list[at + k] == 0:
+                        a_topic, a_score = f.topic, 1.0
+                        break
             segs = []
             counts = [0, 0, 0]
             main_texts = []
             for b in doc_blocks:
                 r = role_list[i]
                 counts[r] += 1
+                fix = fixes[i] if fixes else None
                 if r == 0:
                     main_texts.append(b.text)
                     topic, t_score = a_topic, a_score
                 elif r == 1:
                     topic, t_score = topics[bt[i]], round(bts[i], 4)
+                    if fix is not None and fix.topic is not None:
+                        topic, t_score = fix.topic, 1.0
                 else:
                     topic, t_score = None, None
+                ref = None if fix is None else {"id": fix.id, "match": fix.match}
                 if with_segments and as_dicts:
                     segs.append(dict(zip(SEGMENT_KEYS, (b.index, b.start, b.end, b.text, roles[r],
-                                                        round(role_score[i], 4), topic, t_score))))
+                                                        round(role_score[i], 4), topic, t_score,
+                                                        ref))))
                 elif with_segments:
                     segs.append(Segment(b.index, b.start, b.end, b.text, roles[r],
-                                        round(role_score[i], 4), topic, t_score))
+                                        round(role_score[i], 4), topic, t_score, ref))
                 i += 1
             article = Article(a_topic, a_score, "\n".join(main_texts), len(doc_blocks), *counts)
             yield {"article": article.to_dict(), "segments": segs} if as_dicts else Result(article, segs)

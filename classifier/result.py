@@ -9,9 +9,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+try:  # pydantic (the service's schemas) reads TypedDicts from typing_extensions before 3.12
+    from typing_extensions import TypedDict
+except ImportError:  # pragma: no cover - a core install without the service extra
+    from typing import TypedDict
+
 from newssift.classifier.labels import RoleName
 
-__all__ = ["Segment", "Article", "Result", "SEGMENT_KEYS", "ARTICLE_KEYS"]
+__all__ = ["Segment", "Article", "Result", "CorrectionRef", "SEGMENT_KEYS", "ARTICLE_KEYS"]
+
+
+class CorrectionRef(TypedDict):
+    """Which stored correction gave a block its label, and how it matched
+    (``document``, ``line`` or ``pattern``: see :mod:`newssift.classifier.corrections`)."""
+
+    id: int | str | None
+    match: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +39,12 @@ class Segment:
     role_score: float
     topic: str | None
     topic_score: float | None
+    correction: CorrectionRef | None = None  # None: the model's own label
 
     def to_dict(self) -> dict:
         return dict(zip(SEGMENT_KEYS, (self.index, self.start, self.end, self.text, self.role,
-                                       self.role_score, self.topic, self.topic_score)))
+                                       self.role_score, self.topic, self.topic_score,
+                                       self.correction)))
 
 
 @dataclass(frozen=True, slots=True)

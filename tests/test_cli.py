@@ -29,7 +29,9 @@ def test_json_output_has_article_and_every_segment(run):
     text = EXAMPLE.read_text(encoding="utf-8")
     assert len(out["segments"]) == len([line for line in text.splitlines() if line.strip()])
     first = out["segments"][0]
-    assert set(first) == {"index", "start", "end", "text", "role", "role_score", "topic", "topic_score"}
+    assert set(first) == {"index", "start", "end", "text", "role", "role_score", "topic", "topic_score",
+                          "correction"}
+    assert first["correction"] is None  # no correction memory given: the model's own labels
     assert text[first["start"]:first["end"]] == first["text"]
 
 

@@ -14,7 +14,8 @@ def test_segment_json_returns_cli_shape_plus_model(client):
     assert set(body["article"]) == {"topic", "topic_score", "text", "n_blocks", "n_main",
                                     "n_teaser", "n_boilerplate"}
     seg = body["segments"][0]
-    assert set(seg) == {"index", "start", "end", "text", "role", "role_score", "topic", "topic_score"}
+    assert set(seg) == {"index", "start", "end", "text", "role", "role_score", "topic", "topic_score",
+                        "correction"}
     assert ARTICLE[seg["start"]:seg["end"]] == seg["text"]
 
 

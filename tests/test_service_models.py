@@ -72,3 +72,22 @@ def test_holder_follows_the_pointer_and_survives_a_bad_version(app):
     assert first[1] is not holder.get()[1]  # a request holding the old object keeps it
     write_pointer(models_dir, "missing")
     assert holder.get()[0] == "v2"  # keeps serving what it has
+
+
+def test_a_stored_version_of_the_old_pickle_format_is_refused_with_how_to_reseed(app, client):
+    """A data directory from before format 2: its pickle is never loaded, and the message
+    says how to get a working version back."""
+    import json
+
+    from newssift.classifier.persist import sha256_file
+
+    models_dir = _add_version(app, "old")
+    (models_dir / "old" / "model.joblib").write_bytes(b"\x80\x04.")  # a pickle; never opened
+    manifest = json.loads((models_dir / "old" / "manifest.json").read_text())
+    manifest["files"] = {"model.joblib": sha256_file(models_dir / "old" / "model.joblib")}
+    (models_dir / "old" / "manifest.json").write_text(json.dumps(manifest))
+    message = assert_error(client.post("/v1/models/old/activate", headers=AUTH), 422,
+                           "model_error")["message"]
+    assert "old pickle format" in message and "seeds it from the shipped model" in message
+    assert read_pointer(models_dir) == "tiny1"
+    assert client.post("/v1/segment", json={"text": "Hello."}).get_json()["model"] == "tiny1"

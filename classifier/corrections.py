@@ -1,0 +1,151 @@
+"""The correction memory: stored corrections applied at labelling time, without a retrain.
+
+A person corrects a few blocks; they expect the very text to come back corrected, and
+the same line elsewhere too: a site repeats its footer, its share line, its "Read our
+full coverage..." teaser on every page.  So a correction is remembered three ways and
+looked up in this order, the first match winning:
+
+1. ``document``: the same block of the same text (its sha256 and block index);
+2. ``line``: a block whose *normalised* text equals a corrected block's, where
+   normalising collapses runs of whitespace and folds case.  A correction made with a
+   ``site`` matches only texts sent with that site; one made without a site matches
+   every text.  Within a site, a site-scoped correction wins over a global one;
+3. ``pattern``: a near-duplicate that differs only in its numbers ("© 2024 Daily
+   Ledger" and "© 2025 Daily Ledger", "12 comments" and "3 comments"), only for short
+   lines (at most ``PATTERN_MAX_WORDS`` words), where numbers are dates and counts
+   rather than the facts of a story.  Other near-duplicates are not matched: a story
+   paragraph that differs in a word may say something else.
+
+Among several corrections with the same key the newest wins.  A block that matches
+gets the corrected role (role score 1.0) and, when the correction names one, the
+corrected topic; its segment names the correction and how it matched.
+
+The memory is built from records in the labels exchange format (what ``GET /v1/labels``
+exports and ``newssift train --labels`` reads): one ``{"text", "site"?, "labels":
+[{"id"?, "index", "role"?, "topic"?}]}`` object per text.  It holds no I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from newssift.classifier.errors import InvalidInput
+from newssift.classifier.labels import ROLES
+from newssift.classifier.segment import segment
+
+__all__ = ["CorrectionMemory", "Fix", "normalize_line", "pattern_of", "text_key",
+           "PATTERN_MAX_WORDS", "MATCH_KINDS"]
+
+PATTERN_MAX_WORDS = 12
+MATCH_KINDS = ("document", "line", "pattern")
+_DIGITS = re.compile(r"\d+")
+
+
+def normalize_line(text: str) -> str:
+    """Whitespace runs to one space, ends trimmed, case folded."""
+    return " ".join(text.split()).casefold()
+
+
+def pattern_of(normalized: str) -> str | None:
+    """The line with every number as ``#``, for short lines that hold a number; else None."""
+    if not _DIGITS.search(normalized) or len(normalized.split()) > PATTERN_MAX_WORDS:
+        return None
+    return _DIGITS.sub("#", normalized)
+
+
+def text_key(text: str) -> str:
+    """The key of a whole text: its sha256, as the label store keys documents."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What one stored correction says of a block, and which correction it is."""
+
+    role: str | None
+    topic: str | None
+    id: int | str | None
+    match: str = "document"
+
+    def matched(self, kind: str) -> Fix:
+        return self if kind == self.match else Fix(self.role, self.topic, self.id, kind)
+
+
+class CorrectionMemory:
+    """Corrections, looked up by document, by normalised line and by number pattern."""
+
+    def __init__(self) -> None:
+        self._documents: dict[tuple[str, int], Fix] = {}
+        self._lines: dict[tuple[str, str], Fix] = {}      # (site or "", normalised line)
+        self._patterns: dict[tuple[str, str], Fix] = {}   # (site or "", pattern)
+        self.n_corrections = 0
+
+    def __len__(self) -> int:
+        return self.n_corrections
+
+    @classmethod
+    def from_records(cls, records: Iterable[dict], *, name: str = "corrections") -> CorrectionMemory:
+        """From labels-format records, oldest first (later ones win)."""
+        memory = cls()
+        for n, rec in enumerate(records, 1):
+            memory.add_record(rec, where=f"{name}: record {n}")
+        return memory
+
+    def add_record(self, rec: dict, where: str = "record") -> None:
+        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+            raise InvalidInput(f"{where}: expected an object with a 'text' string")
+        labels = rec.get("labels")
+        if not isinstance(labels, list):
+            raise InvalidInput(f"{where}: expected a 'labels' list")
+        site = rec.get("site") or ""
+        if not isinstance(site, str):
+            raise InvalidInput(f"{where}: 'site' must be a string")
+        blocks = segment(rec["text"])
+        key = text_key(rec["text"])
+        for lab in labels:
+            index = lab.get("index") if isinstance(lab, dict) else None
+            if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(blocks):
+                raise InvalidInput(f"{where}: block index {index!r} is not one of the text's "
+                                   f"{len(blocks)} blocks")
+            role, topic = lab.get("role"), lab.get("topic")
+            if role is not None and role not in ROLES:
+                raise InvalidInput(f"{where}: unknown role {role!r}")
+            if topic is not None and not isinstance(topic, str):
+                raise InvalidInput(f"{where}: topic must be a string or null")
+            if role is None and topic is None:
+                continue
+            self.add(key, index, blocks[index].text, Fix(role, topic, lab.get("id")), site)
+
+    def add(self, key: str, index: int, block_text: str, fix: Fix, site: str = "") -> None:
+        """Remember one correction of block ``index`` of the text keyed ``key``."""
+        self.n_corrections += 1
+        self._documents[(key, index)] = fix.matched("document")
+        line = normalize_line(block_text)
+        self._lines[(site, line)] = fix.matched("line")
+        pattern = pattern_of(line)
+        if pattern is not None:
+            self._patterns[(site, pattern)] = fix.matched("pattern")
+
+    def lookup(self, text: str, block_texts: Sequence[str], site: str | None = None,
+               ) -> list[Fix | None]:
+        """The correction that applies to each block of ``text``, or None."""
+        if not self.n_corrections:
+            return [None] * len(block_texts)
+        key = text_key(text)
+        sites = (site, "") if site else ("",)
+        out: list[Fix | None] = []
+        for i, block in enumerate(block_texts):
+            fix = self._documents.get((key, i))
+            if fix is None:
+                line = normalize_line(block)
+                fix = next((f for s in sites if (f := self._lines.get((s, line))) is not None), None)
+                if fix is None and self._patterns:
+                    pattern = pattern_of(line)
+                    if pattern is not None:
+                        fix = next((f for s in sites
+                                    if (f := self._patterns.get((s, pattern))) is not None), None)
+            out.append(fix)
+        return out
