@@ -97,13 +97,23 @@ def _echo_listing(result) -> None:
               help="P(main) from which a block is main story (default 0.5; lower keeps more).")
 @click.option("--keep-comments", is_flag=True,
               help="Keep user-comment threads that P(main) calls main (default: they are boilerplate).")
+@click.option("--corrections", "corrections_path", type=click.Path(dir_okay=False), default=None,
+              help="Apply stored corrections (JSONL, the GET /v1/labels export).")
+@click.option("--site", default=None,
+              help="The site the text comes from, for site-scoped corrections (jsonl: a 'site' field).")
 def classify(source: str, model_path: str | None, fmt: str | None, input_format: str,
-             batch_size: int, main_threshold: float | None, keep_comments: bool) -> None:
+             batch_size: int, main_threshold: float | None, keep_comments: bool,
+             corrections_path: str | None, site: str | None) -> None:
     """Label the blocks of SOURCE (a file, or - for stdin)."""
     if main_threshold is not None:
         from newssift.classifier.decision import check_main_threshold
 
         check_main_threshold(main_threshold)  # before loading the model, not after
+    memory = None
+    if corrections_path is not None:
+        from newssift.classifier.textio import read_corrections
+
+        memory = read_corrections(corrections_path)
     if input_format == "jsonl":
         from newssift.classifier.stream import classify_jsonl
 
@@ -111,21 +121,22 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
         decision = model.decision_for(main_threshold, keep_comments)
         if source == "-":
             errors = classify_jsonl(model, sys.stdin.buffer, sys.stdout, batch_size, "stdin",
-                                    decision)
+                                    decision, memory)
         else:
             try:
                 handle = open(source, "rb")
             except OSError as exc:
                 raise InvalidInput(f"{source}: {exc.strerror.lower()}") from None
             with handle:
-                errors = classify_jsonl(model, handle, sys.stdout, batch_size, source, decision)
+                errors = classify_jsonl(model, handle, sys.stdout, batch_size, source, decision,
+                                        memory)
         if errors:
             click.echo(f"newssift: {errors} line(s) could not be labelled; see their error records",
                        err=True)
         return
     text = read_text(source)
     model = _load(model_path)
-    result = model.segment(text, model.decision_for(main_threshold, keep_comments))
+    result = model.segment(text, model.decision_for(main_threshold, keep_comments), memory, site)
     if fmt is None:
         fmt = "text" if sys.stdout.isatty() else "json"
     if fmt == "json":

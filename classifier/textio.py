@@ -1,10 +1,18 @@
-"""Bytes from users to text: the one decoding rule every edge (CLI, service) applies."""
+"""Bytes from users to text: the one decoding rule every edge (CLI, service) applies,
+and the one reader of a corrections file (the ``GET /v1/labels`` export)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from newssift.classifier.errors import InvalidInput
 
-__all__ = ["decode_utf8"]
+if TYPE_CHECKING:
+    from newssift.classifier.corrections import CorrectionMemory
+
+__all__ = ["decode_utf8", "read_corrections"]
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -22,3 +30,32 @@ def decode_utf8(data: bytes, name: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{name}: not valid UTF-8 (byte {exc.start}); re-encode it as UTF-8") from None
+
+
+def read_corrections(path: str | Path) -> CorrectionMemory:
+    """A correction memory from a labels JSONL file (one ``{"text", "site"?, "labels"}``
+    object per line, oldest first), with the file and line of anything malformed."""
+    from newssift.classifier.corrections import CorrectionMemory
+
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(f"{name}: no such corrections file") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{name}: is a directory, expected a corrections file (JSONL)") from None
+    except PermissionError:
+        raise InvalidInput(f"{name}: permission denied") from None
+    records = []
+    for n, line in enumerate(decode_utf8(data, name).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            records.append((n, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"{name}: line {n}: malformed JSON ({exc.msg}); expected the "
+                               "labels export (GET /v1/labels)") from None
+    memory = CorrectionMemory()
+    for n, rec in records:
+        memory.add_record(rec, where=f"{name}: line {n}")
+    return memory

@@ -79,13 +79,18 @@ def side_paths(output: Path, fmt: str, engine: str) -> tuple[Path, Path]:
               help="P(main) from which a block is kept (default 0.5; lower keeps more).")
 @click.option("--keep-comments", is_flag=True,
               help="Keep user-comment threads that P(main) calls main (default: they are boilerplate).")
+@click.option("--corrections", "corrections_path", type=click.Path(dir_okay=False), default=None,
+              help="Apply stored corrections (JSONL, the GET /v1/labels export).")
+@click.option("--site-field", default="site", show_default=True,
+              help="JSONL field naming a document's site, for site-scoped corrections.")
 @click.option("--model", "model_path", type=click.Path(), default=None,
               help="Model directory (default: the shipped models/default).")
 def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, text_field: str,
           id_field: str, segments: bool, workers: int | None, chunk_size: int, resume: bool,
           overwrite: bool, strict: bool, errors_path: str | None, summary_path: str | None,
           progress: bool | None, engine: str, scheduler: str, partition_size: int,
-          main_threshold: float | None, keep_comments: bool, model_path: str | None) -> None:
+          main_threshold: float | None, keep_comments: bool, corrections_path: str | None,
+          site_field: str, model_path: str | None) -> None:
     """Clean INPUT... (JSONL, JSONL.gz, CSV, .txt files, folders, globs, or - for stdin) into OUTPUT."""
     from newssift.clean.readers import resolve_inputs
 
@@ -95,6 +100,15 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
         from newssift.classifier.model import check_main_threshold
 
         main_threshold = check_main_threshold(main_threshold)
+    corrections = corrections_sha256 = None
+    if corrections_path is not None:
+        import hashlib
+
+        from newssift.classifier.textio import read_corrections
+
+        read_corrections(corrections_path)  # refuse a malformed file before any work
+        corrections = str(Path(corrections_path).resolve())
+        corrections_sha256 = hashlib.sha256(Path(corrections).read_bytes()).hexdigest()
     if model_path is None:
         from newssift.classifier.persist import default_model_dir
 
@@ -102,13 +116,15 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
     options = CleanOptions(text_field=text_field, id_field=id_field, input_format=input_format,
                            segments=segments, strict=strict, chunk_docs=chunk_size,
                            workers=workers or default_workers(), model_path=str(Path(model_path).resolve()),
-                           main_threshold=main_threshold, keep_comments=keep_comments)
+                           main_threshold=main_threshold, keep_comments=keep_comments,
+                           corrections=corrections, corrections_sha256=corrections_sha256,
+                           site_field=site_field)
     out = Path(output)
     default_errors, default_summary = side_paths(out, fmt, engine)
     errors_file = Path(errors_path) if errors_path else default_errors
     summary_file = Path(summary_path) if summary_path else default_summary
     labelling = {"model": options.model_path, "main_threshold": options.main_threshold,
-                 "keep_comments": options.keep_comments}
+                 "keep_comments": options.keep_comments, "corrections": corrections_sha256}
     if resume and engine == "local":
         _check_same_labelling(summary_file, labelling)
     sources = resolve_inputs(inputs, options)
@@ -143,6 +159,8 @@ def _check_same_labelling(summary_file: Path, labelling: dict) -> None:
         earlier = json.loads(summary_file.read_text(encoding="utf-8")).get("labelling")
     except (OSError, ValueError, AttributeError):
         return
+    if isinstance(earlier, dict):  # settings added since: the earlier run ran without them
+        earlier = {"corrections": None, **earlier}
     if earlier is not None and earlier != labelling:
         changed = ", ".join(k for k in labelling if earlier.get(k) != labelling[k])
         raise InvalidInput(f"{summary_file}: the earlier run labelled with other settings ({changed}); "

@@ -71,7 +71,8 @@ def plan_partitions(sources: list[Source], options: CleanOptions, partition_docs
 def clean_partition(part: Partition, options: CleanOptions, out: str) -> dict:
     """The task: clean one partition into its part file; returns its counts and bad records."""
     limit_threads()
-    model = cached_model(options.model_path, options.main_threshold, options.keep_comments)
+    model = cached_model(options.model_path, options.main_threshold, options.keep_comments,
+                         options.corrections)
     target = part_path(Path(out), part.index)
     tmp = target.with_name(f".{target.name}.tmp")
     stats, bad = Stats(), []
@@ -108,12 +109,13 @@ def _plan_record(parts: list[Partition], options: CleanOptions) -> dict:
     return {"options": {"text_field": options.text_field, "id_field": options.id_field,
                         "segments": options.segments, "input_format": options.input_format,
                         "main_threshold": options.main_threshold,
-                        "keep_comments": options.keep_comments},
+                        "keep_comments": options.keep_comments,
+                        "corrections": options.corrections_sha256},
             "partitions": [asdict(p) for p in parts]}
 
 
 # Options added to the plan later: a plan written before them ran with these values.
-_PLAN_OPTION_DEFAULTS = {"main_threshold": None, "keep_comments": False}
+_PLAN_OPTION_DEFAULTS = {"main_threshold": None, "keep_comments": False, "corrections": None}
 
 
 def _with_defaults(stored: dict) -> dict:

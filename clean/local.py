@@ -21,10 +21,11 @@ __all__ = ["map_chunks"]
 _worker_model = None
 
 
-def _init_worker(model_path: str | None, main_threshold: float | None, keep_comments: bool) -> None:
+def _init_worker(model_path: str | None, main_threshold: float | None, keep_comments: bool,
+                 corrections: str | None) -> None:
     global _worker_model
     limit_threads()
-    _worker_model = cached_model(model_path, main_threshold, keep_comments)
+    _worker_model = cached_model(model_path, main_threshold, keep_comments, corrections)
 
 
 def _clean_in_worker(docs: list[Doc], segments: bool, want_texts: bool) -> ChunkResult:
@@ -34,17 +35,18 @@ def _clean_in_worker(docs: list[Doc], segments: bool, want_texts: bool) -> Chunk
 def map_chunks(chunks: Iterable[list[Doc]], *, workers: int, model_path: str | None,
                segments: bool = False, want_texts: bool = False,
                main_threshold: float | None = None, keep_comments: bool = False,
-               ) -> Iterator[ChunkResult]:
+               corrections: str | None = None) -> Iterator[ChunkResult]:
     """Clean every chunk; yields one result per chunk, in the order the chunks came."""
     limit_threads()
     # Fails here, once and clearly, if the model (or threshold) is unusable.
-    model = cached_model(model_path, main_threshold, keep_comments)
+    model = cached_model(model_path, main_threshold, keep_comments, corrections)
     if workers <= 1:
         for docs in chunks:
             yield clean_docs(model, docs, segments=segments, want_texts=want_texts)
         return
     pool = multiprocessing.get_context().Pool(workers, initializer=_init_worker,
-                                             initargs=(model_path, main_threshold, keep_comments))
+                                             initargs=(model_path, main_threshold, keep_comments,
+                                                       corrections))
     try:
         pending: deque = deque()
         for docs in chunks:

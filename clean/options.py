@@ -29,3 +29,6 @@ class CleanOptions:
     model_path: str | None = None
     main_threshold: float | None = None  # None: the model's own (0.5)
     keep_comments: bool = False          # keep user-comment threads as main when P(main) says so
+    corrections: str | None = None       # a labels JSONL file: stored corrections to apply
+    corrections_sha256: str | None = None  # its content, which a resumed run must share
+    site_field: str = "site"             # the record field naming a document's site, if any

@@ -79,7 +79,8 @@ def clean_corpus(sources: list[Source], output, errors: ErrorReport, options: Cl
         for result in local.map_chunks(chunks, workers=options.workers, model_path=options.model_path,
                                        segments=options.segments, want_texts=output.wants_texts,
                                        main_threshold=options.main_threshold,
-                                       keep_comments=options.keep_comments):
+                                       keep_comments=options.keep_comments,
+                                       corrections=options.corrections):
             output.write(result)
             errors.add(result.bad)
             counts.this_run.merge(result.stats)

@@ -46,6 +46,7 @@ class Doc:
     text: str
     source: str
     line: int
+    site: str | None = None  # for site-scoped corrections (--site-field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +200,10 @@ def _parse_jsonl(raw: bytes, n: int, name: str, options: CleanOptions) -> Doc | 
     if not isinstance(text, str):
         what = "missing" if text is None else "not a string"
         return BadRecord(name, n, f"field {options.text_field!r} {what}; set --text-field", doc_id)
-    return Doc(doc_id, text, name, n)
+    site = rec.get(options.site_field)
+    if site is not None and not isinstance(site, str):
+        return BadRecord(name, n, f"field {options.site_field!r} is not a string", doc_id)
+    return Doc(doc_id, text, name, n, site)
 
 
 def _csv(source: Source, options: CleanOptions) -> Iterator[Doc | BadRecord]:

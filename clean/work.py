@@ -45,9 +45,11 @@ def limit_threads() -> None:
 
 
 def cached_model(model_path: str | None, main_threshold: float | None = None,
-                 keep_comments: bool = False):
-    """The model at ``model_path``, loaded once per process (None: the shipped default),
-    and the decision the run's options make of its own (``NewssiftModel.decision_for``)."""
+                 keep_comments: bool = False, corrections: str | None = None):
+    """The labeller of a run: the model at ``model_path``, loaded once per process (None:
+    the shipped default), the decision the run's options make of its own
+    (``NewssiftModel.decision_for``), and the correction memory read from
+    ``corrections`` (also once per process), or None."""
     key = model_path or ""
     with _LOCK:
         if key not in _MODELS:
@@ -55,7 +57,14 @@ def cached_model(model_path: str | None, main_threshold: float | None = None,
 
             _MODELS[key] = load_model(model_path).warm()
         model = _MODELS[key]
-        return model, model.decision_for(main_threshold, keep_comments)
+        memory = None
+        if corrections:
+            if ("corrections", corrections) not in _MODELS:
+                from newssift.classifier.textio import read_corrections
+
+                _MODELS[("corrections", corrections)] = read_corrections(corrections)
+            memory = _MODELS[("corrections", corrections)]
+        return model, model.decision_for(main_threshold, keep_comments), memory
 
 
 def output_record(doc_id: object, result: dict, segments: bool) -> dict:
@@ -75,15 +84,16 @@ def output_record(doc_id: object, result: dict, segments: bool) -> dict:
 
 def _label(labeller, docs: Sequence[Doc], segments: bool) -> list[object]:
     """Results in one batch; if the batch fails, one by one so one bad document costs only itself."""
-    model, decision = labeller
+    model, decision, memory = labeller
     try:
-        return model.segment_many_dicts([d.text for d in docs], segments=segments, decision=decision)
+        return model.segment_many_dicts([d.text for d in docs], segments=segments, decision=decision,
+                                        memory=memory, sites=[d.site for d in docs])
     except Exception:  # noqa: BLE001 - isolate the document, report it, keep going
         out = []
         for d in docs:
             try:
-                out.append(model.segment_many_dicts([d.text], segments=segments,
-                                                    decision=decision)[0])
+                out.append(model.segment_many_dicts([d.text], segments=segments, decision=decision,
+                                                    memory=memory, sites=[d.site])[0])
             except Exception as exc:  # noqa: BLE001
                 out.append(BadRecord(d.source, d.line, f"could not be cleaned ({exc})", d.id))
         return out

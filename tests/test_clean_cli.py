@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 
 import click
 import pytest
@@ -267,3 +268,25 @@ def test_resume_refuses_other_labelling_settings_and_leaves_the_output(run, tmp_
     again = run(str(src), "-o", str(out), "--main-threshold", "0.9", "--resume")
     assert again.exit_code == 0, again.output
     assert len(read_jsonl(out)) == 4
+
+
+def test_clean_applies_corrections_in_every_worker_and_resume_needs_the_same_file(run, tiny_model, tmp_path):
+    docs = corpus(6)
+    first_line = docs[0]["text"].splitlines()[0]
+    model_role = tiny_model.segment(docs[0]["text"]).segments[0].role
+    flipped = "boilerplate" if model_role == "main" else "main"
+    corrections = write_jsonl(tmp_path / "c.jsonl", [{"text": docs[0]["text"],
+                                                      "labels": [{"id": 3, "index": 0, "role": flipped}]}])
+    src = write_jsonl(tmp_path / "in.jsonl", docs)
+    out = tmp_path / "out.jsonl"
+    result = run(src, "-o", str(out), "--segments", "--workers", "2", "--chunk-size", "1",
+                 "--corrections", corrections)
+    assert result.exit_code == 0, result.output
+    for rec in read_jsonl(out):  # every document holding the line, in either worker
+        seg = rec["segments"][0]
+        if seg["text"] == first_line:
+            assert seg["role"] == flipped and seg["correction"]["id"] == 3
+    assert read_jsonl(out)[0]["segments"][0]["correction"] == {"id": 3, "match": "document"}
+    Path(corrections).write_text("", encoding="utf-8")  # another memory: another labelling
+    again = run(src, "-o", str(out), "--resume", "--corrections", corrections)
+    assert again.exit_code == 2 and "corrections" in again.output

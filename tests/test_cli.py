@@ -155,3 +155,52 @@ def test_recording_needs_the_leave_one_dataset_out_run(tiny_model_dir):
     assert result.exit_code == 2
     assert result.output.startswith("newssift: --record stores a full evaluation")
     assert (tiny_model_dir / "manifest.json").read_bytes() == manifest
+
+
+def _corrections_file(tmp_path, text, labels, site=None):
+    rec = {"text": text, "labels": labels, **({"site": site} if site else {})}
+    path = tmp_path / "corrections.jsonl"
+    path.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    return path
+
+
+def test_classify_applies_a_corrections_file(tmp_path):
+    text = EXAMPLE.read_text(encoding="utf-8")
+    corrections = _corrections_file(tmp_path, text, [{"id": 1, "index": 0, "role": "boilerplate"}])
+    plain = json.loads(CliRunner().invoke(cli, ["classify", "--format", "json", str(EXAMPLE)]).output)
+    result = CliRunner().invoke(cli, ["classify", "--format", "json", "--corrections", str(corrections),
+                                      str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    first = json.loads(result.output)["segments"][0]
+    assert first["role"] == "boilerplate" and first["correction"] == {"id": 1, "match": "document"}
+    assert plain["segments"][0]["role"] == "main" and plain["segments"][0]["correction"] is None
+
+
+def test_classify_jsonl_matches_site_scoped_corrections_by_each_records_site(tmp_path):
+    line = "Subscribe to the Ledger for the full story"
+    corrections = _corrections_file(tmp_path, f"Some story text here.\n{line}\n",
+                                    [{"index": 1, "role": "boilerplate"}], site="ledger.example")
+    rows = [{"id": "a", "text": f"Another story.\n{line}", "site": "ledger.example"},
+            {"id": "b", "text": f"Another story.\n{line}", "site": "elsewhere.example"}]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["classify", "--input-format", "jsonl", "--corrections",
+                                      str(corrections), str(src)])
+    assert result.exit_code == 0, result.output
+    a, b = [json.loads(x) for x in result.output.splitlines()]
+    assert a["segments"][1]["correction"] == {"id": None, "match": "line"}
+    assert b["segments"][1]["correction"] is None
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "no such corrections file"),
+    ("{not json\n", "line 1: malformed JSON"),
+    ('{"text": "a", "labels": [{"index": 5, "role": "main"}]}\n', "line 1: block index 5"),
+])
+def test_a_bad_corrections_file_is_one_clear_line(tmp_path, content, message):
+    path = tmp_path / "c.jsonl"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["classify", "--corrections", str(path), str(EXAMPLE)])
+    assert result.exit_code == 2 and message in result.output
+    assert "Traceback" not in result.output
