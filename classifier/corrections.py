@@ -87,38 +87,27 @@ class CorrectionMemory:
         return self.n_corrections
 
     @classmethod
-    def from_records(cls, records: Iterable[dict], *, name: str = "corrections") -> CorrectionMemory:
-        """From labels-format records, oldest first (later ones win)."""
+    def from_records(cls, records: Iterable[tuple[str, dict]] | Iterable[dict], *,
+                     name: str = "corrections") -> CorrectionMemory:
+        """From labels-format records (or ``(where, record)`` pairs naming each for error
+        messages).  Among corrections with the same key the newest wins: the one with the
+        highest numeric ``id`` when every correction has one (the label store's), else the
+        one that comes last."""
+        entries = []
+        for n, item in enumerate(records, 1):
+            where, rec = item if isinstance(item, tuple) else (f"{name}: record {n}", item)
+            entries += _entries(rec, where)
+        if all(isinstance(e[3].id, int) and not isinstance(e[3].id, bool) for e in entries):
+            entries.sort(key=lambda e: e[3].id)
         memory = cls()
-        for n, rec in enumerate(records, 1):
-            memory.add_record(rec, where=f"{name}: record {n}")
+        for key, index, block_text, fix, site in entries:
+            memory.add(key, index, block_text, fix, site)
         return memory
 
     def add_record(self, rec: dict, where: str = "record") -> None:
-        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-            raise InvalidInput(f"{where}: expected an object with a 'text' string")
-        labels = rec.get("labels")
-        if not isinstance(labels, list):
-            raise InvalidInput(f"{where}: expected a 'labels' list")
-        site = rec.get("site") or ""
-        if not isinstance(site, str):
-            raise InvalidInput(f"{where}: 'site' must be a string")
-        blocks = segment(rec["text"])
-        key = text_key(rec["text"])
-        for lab in labels:
-            index = lab.get("index") if isinstance(lab, dict) else None
-            if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(blocks):
-                raise InvalidInput(f"{where}: block index {index!r} is not one of the text's "
-                                   f"{len(blocks)} blocks")
-            role, topic = lab.get("role"), lab.get("topic")
-            if role is not None and role not in ROLES:
-                raise InvalidInput(f"{where}: unknown role {role!r}")
-            if topic is not None and not isinstance(topic, str):
-                raise InvalidInput(f"{where}: topic must be a string or null")
-            if role is None and topic is None:
-                continue
-            self.add(key, index, blocks[index].text, Fix(role, topic, lab.get("id")), site)
-
+        """Add one record's corrections, after those already held (they win over them)."""
+        for key, index, block_text, fix, site in _entries(rec, where):
+            self.add(key, index, block_text, fix, site)
     def add(self, key: str, index: int, block_text: str, fix: Fix, site: str = "") -> None:
         """Remember one correction of block ``index`` of the text keyed ``key``."""
         self.n_corrections += 1
@@ -149,3 +138,32 @@ class CorrectionMemory:
                                     if (f := self._patterns.get((s, pattern))) is not None), None)
             out.append(fix)
         return out
+
+
+def _entries(rec: dict, where: str) -> list[tuple[str, int, str, Fix, str]]:
+    """(text key, block index, block text, fix, site) of each correction of one record."""
+    out: list[tuple[str, int, str, Fix, str]] = []
+    if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+        raise InvalidInput(f"{where}: expected an object with a 'text' string")
+    labels = rec.get("labels")
+    if not isinstance(labels, list):
+        raise InvalidInput(f"{where}: expected a 'labels' list")
+    site = rec.get("site") or ""
+    if not isinstance(site, str):
+        raise InvalidInput(f"{where}: 'site' must be a string")
+    blocks = segment(rec["text"])
+    key = text_key(rec["text"])
+    for lab in labels:
+        index = lab.get("index") if isinstance(lab, dict) else None
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(blocks):
+            raise InvalidInput(f"{where}: block index {index!r} is not one of the text's "
+                               f"{len(blocks)} blocks")
+        role, topic = lab.get("role"), lab.get("topic")
+        if role is not None and role not in ROLES:
+            raise InvalidInput(f"{where}: unknown role {role!r}")
+        if topic is not None and not isinstance(topic, str):
+            raise InvalidInput(f"{where}: topic must be a string or null")
+        if role is None and topic is None:
+            continue
+        out.append((key, index, blocks[index].text, Fix(role, topic, lab.get("id")), site))
+    return out

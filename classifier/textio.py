@@ -55,7 +55,4 @@ def read_corrections(path: str | Path) -> CorrectionMemory:
         except json.JSONDecodeError as exc:
             raise InvalidInput(f"{name}: line {n}: malformed JSON ({exc.msg}); expected the "
                                "labels export (GET /v1/labels)") from None
-    memory = CorrectionMemory()
-    for n, rec in records:
-        memory.add_record(rec, where=f"{name}: line {n}")
-    return memory
+    return CorrectionMemory.from_records((f"{name}: line {n}", rec) for n, rec in records)

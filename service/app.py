@@ -12,6 +12,7 @@ from newssift.service import db, errors
 from newssift.service.batcher import Batcher
 from newssift.service.holder import ModelHolder
 from newssift.service.jobs import reap
+from newssift.service.memory import MemoryHolder
 from newssift.service.settings import load_settings
 from newssift.service.versions import bootstrap
 
@@ -65,6 +66,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["newssift_batcher"] = Batcher(settings["max_batch_docs"],
                                                         threads=settings["threads"])
     holder.refresh()
+    app.extensions["newssift_memory"] = MemoryHolder(settings["db"], settings["reload_interval"],
+                                                     settings["db_timeout"])
 
     from newssift.service.routes import health, labels, models, retrain, segment
 

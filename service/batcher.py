@@ -16,6 +16,7 @@ import queue
 import threading
 from dataclasses import dataclass, field
 
+from newssift.classifier.corrections import CorrectionMemory
 from newssift.classifier.decision import Decision
 from newssift.classifier.model import NewssiftModel
 
@@ -31,6 +32,8 @@ class _Job:
     model: NewssiftModel
     decision: Decision | None
     texts: list[str]
+    memory: CorrectionMemory | None = None
+    sites: list[str | None] | None = None
     done: threading.Event = field(default_factory=threading.Event)
     results: list[dict] | None = None
     error: BaseException | None = None
@@ -50,12 +53,13 @@ class Batcher:
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
 
     def label(self, model: NewssiftModel, texts: list[str], decision: Decision | None = None,
+              memory: CorrectionMemory | None = None, sites: list[str | None] | None = None,
               ) -> list[dict]:
-        """``model.segment_many_dicts(texts, decision=decision)``, run together with other
-        threads' texts that ask for the same model and decision."""
+        """``model.segment_many_dicts(texts, decision=..., memory=..., sites=...)``, run
+        together with other threads' texts that ask for the same model, decision and memory."""
         if not texts:
             return []
-        job = _Job(model, decision, texts)
+        job = _Job(model, decision, texts, memory, sites)
         self._start()
         self._queue.put(job)
         job.done.wait()
@@ -109,14 +113,17 @@ def _by_model(batch: list[_Job]) -> list[list[_Job]]:
     models in one batch; requests may each set their own threshold)."""
     groups: dict[tuple, list[_Job]] = {}
     for job in batch:
-        groups.setdefault((id(job.model), job.decision), []).append(job)
+        groups.setdefault((id(job.model), job.decision, id(job.memory)), []).append(job)
     return list(groups.values())
 
 
 def _label_group(group: list[_Job]) -> None:
     try:
-        results = group[0].model.segment_many_dicts([t for job in group for t in job.texts],
-                                                    decision=group[0].decision)
+        first = group[0]
+        sites = [s for job in group for s in (job.sites or [None] * len(job.texts))]
+        results = first.model.segment_many_dicts([t for job in group for t in job.texts],
+                                                 decision=first.decision, memory=first.memory,
+                                                 sites=sites)
     except BaseException as exc:
         if len(group) > 1 and isinstance(exc, Exception):
             for job in group:  # one request's text must not fail the others batched with it

@@ -32,8 +32,17 @@ CREATE TABLE IF NOT EXISTS labels (
     topic TEXT,
     who TEXT NOT NULL,
     created TEXT NOT NULL,
-    superseded_by INTEGER
+    superseded_by INTEGER,  -- the newer label's id; WITHDRAWN when withdrawn
+    site TEXT,              -- the site the correction is scoped to (NULL: every text)
+    withdrawn TEXT          -- when it was withdrawn
 );
+-- Bumped in the same transaction as every change to the labels, so that each worker's
+-- correction memory knows, with one small read, whether to rebuild.
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO counters (name, value) VALUES ('labels', 0);
 CREATE UNIQUE INDEX IF NOT EXISTS labels_current
     ON labels(document_id, block) WHERE superseded_by IS NULL;
 CREATE TABLE IF NOT EXISTS jobs (
@@ -81,9 +90,25 @@ def init_schema(path: Path | str, timeout: float = 10.0) -> None:
     conn = connect(path, timeout)
     try:
         conn.execute("PRAGMA journal_mode = WAL")
+        _add_missing_columns(conn)
         conn.executescript(SCHEMA)
     finally:
         conn.close()
+
+
+# Columns added to tables of existing databases (name -> column definition).
+_ADDED_COLUMNS = {"labels": {"site": "TEXT", "withdrawn": "TEXT"}}
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """A database made by an earlier version gains the newer columns (no data is touched)."""
+    for table, columns in _ADDED_COLUMNS.items():
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if not have:
+            continue  # a new database: the schema creates the table whole
+        for name, kind in columns.items():
+            if name not in have:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
 def get_db() -> sqlite3.Connection:

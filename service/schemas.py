@@ -17,7 +17,7 @@ from newssift.classifier.result import Article, Segment
 
 __all__ = [
     "SegmentRequest", "BatchRequest", "DocumentIn", "DecisionOptions", "SegmentResponse",
-    "BatchResponse", "LabelItem",
+    "BatchResponse", "LabelItem", "WithdrawResponse",
     "LabelsRequest", "LabelsResponse", "RetrainRequest", "JobResponse", "ModelInfo",
     "ModelsResponse", "HealthResponse", "ErrorResponse", "ID_MAX", "WHO_MAX",
 ]
@@ -31,13 +31,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+SITE_MAX = 253  # the longest host name
+
+
 class DocumentIn(_Strict):
     text: str = Field(description="Raw article text; one block per non-empty line.")
     id: str | int | None = Field(None, description="Echoed back unchanged.")
+    site: str | None = Field(None, min_length=1, max_length=SITE_MAX,
+                             description="The site the text comes from (a host name, say): "
+                                         "corrections scoped to it apply too.")
 
 
 class DecisionOptions(_Strict):
-    """Where the line between main story and the rest falls (``Decision``)."""
+    """Where the line between main story and the rest falls (``Decision``), and whether
+    stored corrections apply."""
+
+    use_corrections: bool = Field(
+        True, description="Apply stored corrections (false: the model's own labels).")
 
     main_threshold: float | None = Field(
         None, ge=MAIN_THRESHOLD_RANGE[0], le=MAIN_THRESHOLD_RANGE[1],
@@ -89,6 +99,9 @@ class LabelsRequest(_Strict):
     text: str = Field(description="The full text the indexes refer to.")
     labels: list[LabelItem] = Field(min_length=1)
     who: str | None = Field(None, max_length=WHO_MAX, description="Who made the corrections.")
+    site: str | None = Field(None, min_length=1, max_length=SITE_MAX,
+                             description="Scope the corrections' line matches to texts sent with "
+                                         "this site (unset: they match every text).")
 
 
 class LabelsResponse(BaseModel):
@@ -96,6 +109,12 @@ class LabelsResponse(BaseModel):
     stored: int
     superseded: int
     blocks: int
+    ids: list[int] = Field(description="The new labels' ids, in the order sent "
+                                       "(`DELETE /v1/labels/<id>` withdraws one).")
+
+
+class WithdrawResponse(BaseModel):
+    withdrawn: int = Field(description="The id of the label withdrawn.")
 
 
 class RetrainRequest(_Strict):

@@ -10,7 +10,7 @@ from flask import current_app
 
 from newssift.service.errors import ApiError
 
-__all__ = ["serving_model", "label_texts"]
+__all__ = ["serving_model", "label_texts", "correction_memory"]
 
 
 def serving_model():
@@ -22,6 +22,11 @@ def serving_model():
     return current
 
 
-def label_texts(model, texts: list[str], decision=None) -> list[dict]:
+def correction_memory():
+    """The stored corrections as this worker last read them (at most one reload interval old)."""
+    return current_app.extensions["newssift_memory"].get()
+
+
+def label_texts(model, texts: list[str], decision=None, memory=None, sites=None) -> list[dict]:
     """JSON-ready results for ``texts``, labelled together with other requests' waiting texts."""
-    return current_app.extensions["newssift_batcher"].label(model, texts, decision)
+    return current_app.extensions["newssift_batcher"].label(model, texts, decision, memory, sites)

@@ -1,9 +1,12 @@
 """The label store: corrections of blocks of texts, and their export for training.
 
-A text is stored once, keyed by its sha256.  Every correction is kept with who
-and when; a newer correction of the same block supersedes the older one, and
-only the current label of each block is exported.  The export format is the one
-``newssift train --labels FILE`` reads: one ``{"text", "labels"}`` object per line.
+A text is stored once, keyed by its sha256.  Every correction is kept with who,
+when and the site it is scoped to; a newer correction of the same block supersedes
+the older one, a withdrawn one stops counting, and only the current label of each
+block is exported.  The export format is the one ``newssift train --labels FILE``
+and ``--corrections FILE`` read: one ``{"text", "site"?, "labels": [{"id", "index",
+"role", "topic"}]}`` object per text and site.  Every change bumps the ``labels``
+counter in the same transaction, which the workers' correction memories watch.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from dataclasses import dataclass
 from newssift.service.db import now
 
 __all__ = ["Correction", "StoreResult", "add_labels", "export_jsonl", "iter_documents",
-           "count_labels"]
+           "count_labels", "current_labels", "labels_version", "withdraw", "WITHDRAWN"]
+
+WITHDRAWN = -2   # superseded_by of a withdrawn label (-1 marks one while it is superseded)
 
 
 @dataclass(frozen=True)
@@ -32,17 +37,53 @@ class StoreResult:
     sha256: str
     stored: int
     superseded: int
+    ids: tuple[int, ...] = ()
 
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _bump(conn: sqlite3.Connection) -> None:
+    conn.execute("UPDATE counters SET value = value + 1 WHERE name = 'labels'")
+
+
+def labels_version(conn: sqlite3.Connection) -> int:
+    """A number that changes whenever a label is stored or withdrawn."""
+    row = conn.execute("SELECT value FROM counters WHERE name = 'labels'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def current_labels(conn: sqlite3.Connection, text: str) -> dict[int, tuple[str | None, str | None]]:
+    """Block -> (role, topic) of the labels of ``text`` now in force."""
+    rows = conn.execute("SELECT l.block, l.role, l.topic FROM labels l JOIN documents d "
+                        "ON d.id = l.document_id WHERE d.sha256 = ? AND l.superseded_by IS NULL",
+                        (content_hash(text),)).fetchall()
+    return {b: (r, t) for b, r, t in rows}
+
+
+def withdraw(conn: sqlite3.Connection, label_id: int) -> bool:
+    """Withdraw a label now in force: its block goes back to the model's own label (a
+    correction it had superseded stays superseded).  False if no such label is in force."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        changed = conn.execute("UPDATE labels SET superseded_by = ?, withdrawn = ? WHERE id = ? "
+                               "AND superseded_by IS NULL", (WITHDRAWN, now(), label_id)).rowcount
+        if changed:
+            _bump(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return bool(changed)
+
+
 def add_labels(conn: sqlite3.Connection, text: str, n_blocks: int,
-               corrections: Sequence[Correction], who: str) -> StoreResult:
+               corrections: Sequence[Correction], who: str, site: str | None = None) -> StoreResult:
     """Store corrections of one text in one transaction (the caller has validated them)."""
     digest, stamp = content_hash(text), now()
     superseded = 0
+    ids = []
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute("INSERT OR IGNORE INTO documents (sha256, text, n_blocks, created) "
@@ -55,27 +96,35 @@ def add_labels(conn: sqlite3.Connection, text: str, n_blocks: int,
             if old is not None:
                 conn.execute("UPDATE labels SET superseded_by = -1 WHERE id = ?", (old[0],))
             new_id = conn.execute(
-                "INSERT INTO labels (document_id, block, role, topic, who, created) "
-                "VALUES (?, ?, ?, ?, ?, ?)", (doc_id, c.index, c.role, c.topic, who, stamp)).lastrowid
+                "INSERT INTO labels (document_id, block, role, topic, who, created, site) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (doc_id, c.index, c.role, c.topic, who, stamp, site)).lastrowid
+            ids.append(new_id)
             if old is not None:
                 conn.execute("UPDATE labels SET superseded_by = ? WHERE id = ?", (new_id, old[0]))
                 superseded += 1
+        _bump(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    return StoreResult(digest, len(corrections), superseded)
+    return StoreResult(digest, len(corrections), superseded, tuple(ids))
 
 
 def iter_documents(conn: sqlite3.Connection) -> Iterator[dict]:
-    """Each labelled text with the current label of each of its blocks, oldest text first."""
-    docs = conn.execute("SELECT id, text FROM documents ORDER BY id").fetchall()
-    for doc_id, text in docs:
-        rows = conn.execute("SELECT block, role, topic FROM labels WHERE document_id = ? "
-                            "AND superseded_by IS NULL ORDER BY block", (doc_id,)).fetchall()
-        if rows:
-            yield {"text": text,
-                   "labels": [{"index": b, "role": r, "topic": t} for b, r, t in rows]}
+    """Each labelled text (once per site its labels are scoped to) with the current label
+    of each of its blocks, in the order the labels were made (so that, applied in turn,
+    the newest correction of a line wins)."""
+    rows = conn.execute("SELECT l.document_id, l.site, l.id, l.block, l.role, l.topic "
+                        "FROM labels l WHERE l.superseded_by IS NULL ORDER BY l.id").fetchall()
+    groups: dict[tuple[int, str | None], list[dict]] = {}
+    for doc_id, site, label_id, block, role, topic in rows:
+        groups.setdefault((doc_id, site), []).append(
+            {"id": label_id, "index": block, "role": role, "topic": topic})
+    for (doc_id, site), labels in groups.items():
+        text = conn.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()[0]
+        yield {"text": text, **({"site": site} if site else {}),
+               "labels": sorted(labels, key=lambda lab: lab["index"])}
 
 
 def export_jsonl(conn: sqlite3.Connection) -> Iterator[str]:

@@ -1,5 +1,7 @@
 """Segment endpoints, health, OpenAPI and the error shape of every kind of bad request."""
 
+import re
+
 import pytest
 from service_fixtures import ARTICLE, assert_error, make_app
 
@@ -102,7 +104,7 @@ def test_openapi_describes_every_route(app, client):
     for rule in app.url_map.iter_rules():
         if rule.endpoint in ("static", "health.openapi"):
             continue
-        path = rule.rule.replace("<int:job_id>", "{job_id}").replace("<version>", "{version}")
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in described
     seg = doc["paths"]["/v1/segment"]["post"]

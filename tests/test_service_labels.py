@@ -21,13 +21,14 @@ def test_store_and_export_in_training_format(client, tmp_path):
     r = post(client, [{"index": 2, "role": "boilerplate"}, {"index": 1, "role": "main",
                                                            "topic": "business"}], who="editor")
     assert r.status_code == 201
-    assert r.get_json() == {"document": content_hash(TEXT), "stored": 2, "superseded": 0, "blocks": 3}
+    assert r.get_json() == {"document": content_hash(TEXT), "stored": 2, "superseded": 0, "blocks": 3,
+                            "ids": [1, 2]}
     export = client.get("/v1/labels", headers=AUTH)
     assert export.mimetype == "application/x-ndjson"
     lines = export.get_data(as_text=True).splitlines()
     assert [json.loads(x) for x in lines] == [{"text": TEXT, "labels": [
-        {"index": 1, "role": "main", "topic": "business"},
-        {"index": 2, "role": "boilerplate", "topic": None}]}]
+        {"id": 2, "index": 1, "role": "main", "topic": "business"},
+        {"id": 1, "index": 2, "role": "boilerplate", "topic": None}]}]
     path = tmp_path / "labels.jsonl"
     path.write_text(export.get_data(as_text=True), encoding="utf-8")
     (doc,) = labelled_docs(path, "labels", 10.0)
@@ -39,7 +40,7 @@ def test_newer_correction_supersedes_older(app, client):
     r = post(client, [{"index": 0, "role": "main", "topic": "business"}])
     assert r.get_json()["superseded"] == 1
     (line,) = client.get("/v1/labels", headers=AUTH).get_data(as_text=True).splitlines()
-    assert json.loads(line)["labels"] == [{"index": 0, "role": "main", "topic": "business"}]
+    assert json.loads(line)["labels"] == [{"id": 2, "index": 0, "role": "main", "topic": "business"}]
     from newssift.service.db import connect
 
     conn = connect(app.extensions["newssift"]["db"])

@@ -177,3 +177,44 @@ def test_keep_alive_connections_are_shared_evenly_between_the_workers(server):
     finally:
         for c in conns:
             c.close()
+
+
+def test_a_correction_takes_effect_on_both_workers_within_a_second(server):
+    """Stored through one worker, applied by both to the corrected text and to the same line
+    in another text, without a retrain; withdrawn, gone from both."""
+    text = ("Divers recovered the bell of the old ferry from the bottom of the bay.\n"
+            "Tap here to follow the Harbour Gazette on every platform\n"
+            "The ferry sank in a storm in 1931 with no one aboard.\n")
+    other = "A different story about the lighthouse.\nTap here to follow the Harbour Gazette on every platform\n"
+    conns = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=30) for _ in range(16)]
+    try:
+        by_worker = {}
+        for c in conns:  # keep-alive connections stay with their worker (split 8/8 above)
+            by_worker.setdefault(server.request("GET", "/readyz", conn=c)[1]["worker"], c)
+        assert len(by_worker) == 2
+        own = server.request("POST", "/v1/segment", {"text": text}, conn=conns[0])[1]["segments"][1]["role"]
+        target = "boilerplate" if own != "boilerplate" else "teaser"
+        status, stored = server.request("POST", "/v1/labels", {
+            "text": text, "labels": [{"index": 1, "role": target}]}, auth=True)
+        assert status == 201
+        stored_at = time.monotonic()
+
+        def line_role(conn, doc, **options):
+            return server.request("POST", "/v1/segment", {"text": doc, **options}, conn=conn)[1][
+                "segments"][1]["role"]
+
+        pending = set(by_worker)
+        while pending and time.monotonic() - stored_at < 5:
+            pending = {w for w in pending if not (line_role(by_worker[w], text) == target
+                                                  and line_role(by_worker[w], other) == target)}
+        took = time.monotonic() - stored_at
+        assert not pending and took < 1.0, (pending, took)
+        for conn in by_worker.values():
+            assert line_role(conn, text, use_corrections=False) == own
+        status, _ = server.request("DELETE", f"/v1/labels/{stored['ids'][0]}", auth=True)
+        assert status == 200
+        time.sleep(0.5)  # the test server re-reads the store every 0.2 s
+        assert [line_role(c, text) for c in by_worker.values()] == [own, own]
+    finally:
+        for c in conns:
+            c.close()

@@ -1,4 +1,6 @@
-"""``POST /v1/labels`` stores corrections; ``GET /v1/labels`` exports them as training JSONL."""
+"""``POST /v1/labels`` stores corrections, ``DELETE /v1/labels/<id>`` withdraws one, and
+``GET /v1/labels`` exports them as training JSONL.  Stored corrections take effect in every
+worker's correction memory within the reload interval (:mod:`newssift.service.memory`)."""
 
 from __future__ import annotations
 
@@ -7,12 +9,12 @@ from flask import Blueprint, Response, stream_with_context
 from newssift.classifier.labels import DEFAULT_TOPICS
 from newssift.classifier.segment import segment
 from newssift.service.api import endpoint, parse_json
-from newssift.service.serving import serving_model
 from newssift.service.auth import require_token
 from newssift.service.db import connect, get_db
 from newssift.service.errors import ApiError
-from newssift.service.schemas import LabelsRequest, LabelsResponse
-from newssift.service.store import Correction, add_labels, export_jsonl
+from newssift.service.schemas import LabelsRequest, LabelsResponse, WithdrawResponse
+from newssift.service.serving import serving_model
+from newssift.service.store import Correction, add_labels, current_labels, export_jsonl, withdraw
 
 bp = Blueprint("labels", __name__, url_prefix="/v1/labels")
 DEFAULT_WHO = "api"
@@ -26,8 +28,11 @@ def _topics() -> set[str]:
         return set(DEFAULT_TOPICS)
 
 
-def validate(req: LabelsRequest) -> tuple[int, list[Correction]]:
-    """Check indexes against the text's blocks and labels against the label set."""
+def validate(req: LabelsRequest, stored: dict[int, tuple[str | None, str | None]] | None = None,
+             ) -> tuple[int, list[Correction]]:
+    """Check indexes against the text's blocks, labels against the label set, and the
+    labels against each other and the text's ``stored`` ones: a boilerplate block has no
+    topic, and the main blocks of a text share the article's topic."""
     n_blocks = len(segment(req.text))
     if n_blocks == 0:
         raise ApiError(422, "invalid_input", "text has no blocks (no non-empty line)")
@@ -47,9 +52,32 @@ def validate(req: LabelsRequest) -> tuple[int, list[Correction]]:
         if lab.topic is not None and lab.topic not in topics:
             raise ApiError(422, "unknown_label", f"{where}: unknown topic {lab.topic!r}; "
                            f"one of {', '.join(sorted(topics))}")
+        if lab.role == "boilerplate" and lab.topic is not None:
+            raise ApiError(422, "contradictory_labels", f"{where}: a boilerplate block has no "
+                           f"topic; drop topic {lab.topic!r} or give another role")
         seen.add(lab.index)
         out.append(Correction(lab.index, lab.role, lab.topic))
+    _check_main_topics(out, stored or {})
     return n_blocks, out
+
+
+def _check_main_topics(new: list[Correction], stored: dict[int, tuple[str | None, str | None]]) -> None:
+    """Main blocks are the article: one topic for all of them, this request's and those stored."""
+    merged = dict(stored)
+    for c in new:
+        old_role, old_topic = merged.get(c.index, (None, None))
+        merged[c.index] = (c.role if c.role is not None else old_role,
+                           c.topic if c.topic is not None else old_topic)
+    topics = {}
+    for index, (role, topic) in sorted(merged.items()):
+        if role == "main" and topic is not None:
+            topics.setdefault(topic, index)
+    if len(topics) > 1:
+        (a, i), (b, j) = list(topics.items())[:2]
+        where = "among the stored labels and these" if stored else "in these labels"
+        raise ApiError(422, "contradictory_labels",
+                       f"main blocks {i} and {j} have topics {a!r} and {b!r} {where}; the main "
+                       f"blocks of a text share the article's topic")
 
 
 @bp.post("")
@@ -59,10 +87,23 @@ def validate(req: LabelsRequest) -> tuple[int, list[Correction]]:
 def post_labels():
     """A newer correction of the same block of the same text supersedes the older one."""
     req = parse_json(LabelsRequest)
-    n_blocks, corrections = validate(req)
-    result = add_labels(get_db(), req.text, n_blocks, corrections, req.who or DEFAULT_WHO)
+    conn = get_db()
+    n_blocks, corrections = validate(req, current_labels(conn, req.text))
+    result = add_labels(conn, req.text, n_blocks, corrections, req.who or DEFAULT_WHO, req.site)
     return {"document": result.sha256, "stored": result.stored, "superseded": result.superseded,
-            "blocks": n_blocks}, 201
+            "blocks": n_blocks, "ids": list(result.ids)}, 201
+
+
+@bp.delete("/<int:label_id>")
+@endpoint(summary="Withdraw a stored correction", response=WithdrawResponse, auth=True,
+          errors=(404,))
+@require_token
+def withdraw_label(label_id: int):
+    """The block goes back to the model's own label on the next request of every worker."""
+    if not withdraw(get_db(), label_id):
+        raise ApiError(404, "not_found", f"no label {label_id} is in force (unknown, superseded "
+                       "or already withdrawn)")
+    return {"withdrawn": label_id}
 
 
 @bp.get("")
@@ -70,7 +111,8 @@ def post_labels():
           response=None, auth=True, media_type="application/x-ndjson")
 @require_token
 def export_labels():
-    """One `{"text", "labels": [{"index", "role", "topic"}]}` object per line, per text."""
+    """One `{"text", "site"?, "labels": [{"id", "index", "role", "topic"}]}` object per line,
+    per text and site: what `newssift train --labels` and `--corrections` read."""
     from flask import current_app
 
     settings = current_app.extensions["newssift"]

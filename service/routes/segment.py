@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from newssift.service.api import decode_body, endpoint, parse_json
-from newssift.service.serving import label_texts, serving_model
 from newssift.service.errors import ApiError
 from newssift.service.schemas import BatchRequest, BatchResponse, SegmentRequest, SegmentResponse
+from newssift.service.serving import correction_memory, label_texts, serving_model
 
 bp = Blueprint("segment", __name__, url_prefix="/v1/segment")
 
@@ -24,14 +24,17 @@ def _result(out: dict, version: str, doc_id) -> dict:
 def segment_one():
     """Send JSON `{"text", "id"}` or the raw text as `text/plain` (UTF-8).
 
-    JSON may also say `main_threshold` and `keep_comments`, as the CLI's options do."""
+    JSON may also say `main_threshold` and `keep_comments`, as the CLI's options do, a
+    `site` for site-scoped corrections, and `use_corrections: false` for the model's own
+    labels (stored corrections apply by default)."""
     if request.mimetype == "text/plain":
         doc = SegmentRequest(text=decode_body(request.get_data(cache=True)))
     else:
         doc = parse_json(SegmentRequest)
     version, model = serving_model()
     decision = model.decision_for(doc.main_threshold, doc.keep_comments)
-    return _result(label_texts(model, [doc.text], decision)[0], version, doc.id)
+    memory = correction_memory() if doc.use_corrections else None
+    return _result(label_texts(model, [doc.text], decision, memory, [doc.site])[0], version, doc.id)
 
 
 @bp.post("/batch")
@@ -46,6 +49,8 @@ def segment_batch():
                        f"{len(batch.documents)} documents; send at most {limit} per request")
     version, model = serving_model()
     decision = model.decision_for(batch.main_threshold, batch.keep_comments)
-    results = label_texts(model, [d.text for d in batch.documents], decision)
+    memory = correction_memory() if batch.use_corrections else None
+    results = label_texts(model, [d.text for d in batch.documents], decision, memory,
+                          [d.site for d in batch.documents])
     return {"model": version,
             "results": [_result(r, version, d.id) for r, d in zip(results, batch.documents)]}
