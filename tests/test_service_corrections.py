@@ -75,7 +75,8 @@ def test_a_topic_correction_of_a_main_block_is_the_articles_topic(client):
     store(client, [{"index": 0, "role": "main", "topic": "legal"}, {"index": 2, "role": "main"}])
     body = client.post("/v1/segment", json={"text": TEXT}).get_json()
     assert body["article"]["topic"] == "legal"
-    assert [s["topic"] for s in body["segments"] if s["role"] == "main"] == ["legal"] * body["article"]["n_main"]
+    main_topics = [s["topic"] for s in body["segments"] if s["role"] == "main"]
+    assert main_topics == ["legal"] * body["article"]["n_main"]
 
 
 @pytest.mark.parametrize("labels, message", [

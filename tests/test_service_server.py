@@ -185,7 +185,8 @@ def test_a_correction_takes_effect_on_both_workers_within_a_second(server):
     text = ("Divers recovered the bell of the old ferry from the bottom of the bay.\n"
             "Tap here to follow the Harbour Gazette on every platform\n"
             "The ferry sank in a storm in 1931 with no one aboard.\n")
-    other = "A different story about the lighthouse.\nTap here to follow the Harbour Gazette on every platform\n"
+    other = ("A different story about the lighthouse.\n"
+             "Tap here to follow the Harbour Gazette on every platform\n")
     conns = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=30) for _ in range(16)]
     try:
         by_worker = {}
