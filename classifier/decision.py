@@ -81,8 +81,8 @@ class Decision:
     """Where the lines between the roles fall, given the model's probabilities.
 
     Gold standards disagree on how much of a page is the story: CleanEval's keeps
-    comments and Modern2026's keeps listings (best near 0.3), Dragnet's and the
-    Utomo sets' keep less (best near 0.6).  A corpus owner who knows which way theirs
+    comments and Modern2026's keeps listings (best near 0.3), the Utomo sets' keep
+    less (best near 0.7).  A corpus owner who knows which way theirs
     leans says so with a decision, without retraining.  Frozen and hashable: the
     service labels requests together when they share one.
     """
