@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from newssift.classifier.adapt import Adapter
 from newssift.classifier.batch import BlockBatch
 from newssift.classifier.corrections import CorrectionMemory, Fix
 from newssift.classifier.decision import (
@@ -48,6 +49,7 @@ class Scores:
     article_proba: np.ndarray  # per document
     article_has_topic: np.ndarray
     fixes: list[Fix | None] | None = None  # per block: the stored correction that applied
+    topic_override: list[str | None] | None = None  # per block: a topic the adapter or a fix set
 
 
 def recall(memory: CorrectionMemory, texts: Sequence[str], docs: Sequence[Sequence[str]],
@@ -59,17 +61,27 @@ def recall(memory: CorrectionMemory, texts: Sequence[str], docs: Sequence[Sequen
     return out
 
 
-def apply_fixes(role: np.ndarray, role_score: np.ndarray, fixes: Sequence[Fix | None] | None,
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """Roles as the corrections say (a correction is certain: role score 1.0)."""
-    if not fixes:
-        return role, role_score
-    rows = [i for i, f in enumerate(fixes) if f is not None and f.role is not None]
+def apply_overrides(role: np.ndarray, role_score: np.ndarray,
+                    table: Sequence[tuple[int, str | None] | None] | None,
+                    fixes: Sequence[Fix | None] | None,
+                    ) -> tuple[np.ndarray, np.ndarray, list[str | None] | None]:
+    """Roles as the adapter's line table and then the stored corrections say (either is
+    certain: role score 1.0), and the topics they name."""
+    if not table and not fixes:
+        return role, role_score, None
+    forced: list[tuple[int | None, str | None] | None] = list(table) if table else [None] * len(role)
+    for i, f in enumerate(fixes or ()):
+        if f is not None:
+            role_code = None if f.role is None else ROLES.index(f.role)
+            topic = f.topic if f.topic is not None else (forced[i][1] if forced[i] else None)
+            forced[i] = (role_code, topic)
+    rows = [i for i, f in enumerate(forced) if f is not None and f[0] is not None]
     if rows:
         role, role_score = role.copy(), role_score.copy()
-        role[rows] = [ROLES.index(fixes[i].role) for i in rows]
+        role[rows] = [forced[i][0] for i in rows]
         role_score[rows] = 1.0
-    return role, role_score
+    topics = [None if f is None else f[1] for f in forced]
+    return role, role_score, topics if any(t is not None for t in topics) else None
 
 
 def label(model: NewssiftModel, texts: Sequence[str], decision: Decision | None = None,
@@ -80,21 +92,25 @@ def label(model: NewssiftModel, texts: Sequence[str], decision: Decision | None 
     blocks = [segment(t) for t in texts]
     docs = [[b.text for b in bl] for bl in blocks]
     fixes = recall(memory, texts, docs, sites) if memory else None
-    return blocks, label_blocks(model, docs, decision, fixes)
+    return blocks, label_blocks(model, docs, decision, fixes, sites)
 
 
 def label_blocks(model: NewssiftModel, docs: Sequence[Sequence[str]],
                  decision: Decision | None = None, fixes: list[Fix | None] | None = None,
-                 ) -> Scores:
-    """segment -> featurize -> score roles -> decide (-> corrections) -> score topics, for
+                 sites: Sequence[str | None] | None = None) -> Scores:
+    """featurize -> score roles (-> adapt) -> decide (-> corrections) -> score topics, for
     documents already split into block texts."""
     batch = model.featurizer.transform(docs)
     p_main, p_teaser = model.score_roles(batch)
+    adapter = model.adapter
+    if adapter:
+        p_main, p_teaser = adapter.adjust(batch, p_main, p_teaser, sites)
     role, role_score = decide(p_main, p_teaser, batch.framing, batch.n_words, batch.doc,
                               decision or model.decision)
-    role, role_score = apply_fixes(role, role_score, fixes)
+    table = adapter.table_roles([t for d in docs for t in d], batch, sites) if adapter else None
+    role, role_score, topics = apply_overrides(role, role_score, table, fixes)
     scores = model.score_topics(batch, len(docs), p_main, p_teaser, role, role_score)
-    scores.fixes = fixes
+    scores.fixes, scores.topic_override = fixes, topics
     return scores
 
 
@@ -114,13 +130,19 @@ class NewssiftModel:
 
     def __init__(self, featurizer: Featurizer, main: MainScorer, teaser: TeaserScorer,
                  topic: TopicClassifier, *, version: str = "unversioned",
-                 decision: Decision | None = None) -> None:
+                 decision: Decision | None = None, adapter: Adapter | None = None) -> None:
         self.featurizer = featurizer
         self.main = main
         self.teaser = teaser
         self.topic = topic
         self.version = version
         self.decision = decision or Decision()
+        self.adapter = adapter  # what corrections taught it (newssift.classifier.adapt)
+
+    def adapted(self, adapter: Adapter | None) -> NewssiftModel:
+        """The same fitted parts with ``adapter`` on top (None: the base model alone)."""
+        return NewssiftModel(self.featurizer, self.main, self.teaser, self.topic,
+                             version=self.version, decision=self.decision, adapter=adapter)
 
     def decision_for(self, main_threshold: float | None = None,
                      keep_comments: bool | None = None) -> Decision:
@@ -194,7 +216,9 @@ class NewssiftModel:
         """The model as one JSON-ready document and named arrays (see ``persist``)."""
         config: dict = {"decision": self.decision.to_dict()}
         arrays: dict[str, np.ndarray] = {}
-        for name in ("featurizer", "main", "teaser", "topic"):
+        for name in ("featurizer", "main", "teaser", "topic", "adapter"):
+            if getattr(self, name) is None:
+                continue
             part_cfg, part = getattr(self, name).to_arrays()
             config[name] = part_cfg
             arrays.update({f"{name}.{k}": v for k, v in part.items()})
@@ -205,7 +229,10 @@ class NewssiftModel:
                     version: str = "unversioned") -> NewssiftModel:
         parts = {}
         for name, kind in (("featurizer", Featurizer), ("main", MainScorer),
-                           ("teaser", TeaserScorer), ("topic", TopicClassifier)):
+                           ("teaser", TeaserScorer), ("topic", TopicClassifier),
+                           ("adapter", Adapter)):
+            if name not in config:
+                continue  # a model without an adapter
             n = len(name) + 1
             parts[name] = kind.from_arrays(config[name], {k[n:]: v for k, v in arrays.items()
                                                           if k.startswith(name + ".")})
@@ -223,16 +250,15 @@ class NewssiftModel:
         role_score = s.role_score.tolist()
         bt, bts = block_topic.tolist(), block_topic_score.tolist()
         fixes = s.fixes
+        overrides = s.topic_override
         i = 0
         for d, doc_blocks in enumerate(blocks):
             a_topic = topics[art_topic[d]] if s.article_has_topic[d] else None
             a_score = round(float(art_score[d]), 4) if a_topic else None
-            if fixes:  # a corrected topic of a main block is the article's
-                at = i
-                for k in range(len(doc_blocks)):
-                    f = fixes[at + k]
-                    if f is not None and f.topic is not None and role_list[at + k] == 0:
-                        a_topic, a_score = f.topic, 1.0
+            if overrides:  # a corrected topic of a main block is the article's
+                for k in range(i, i + len(doc_blocks)):
+                    if overrides[k] is not None and role_list[k] == 0:
+                        a_topic, a_score = overrides[k], 1.0
                         break
             segs = []
             counts = [0, 0, 0]
@@ -246,8 +272,8 @@ class NewssiftModel:
                     topic, t_score = a_topic, a_score
                 elif r == 1:
                     topic, t_score = topics[bt[i]], round(bts[i], 4)
-                    if fix is not None and fix.topic is not None:
-                        topic, t_score = fix.topic, 1.0
+                    if overrides and overrides[i] is not None:
+                        topic, t_score = overrides[i], 1.0
                 else:
                     topic, t_score = None, None
                 ref = None if fix is None else {"id": fix.id, "match": fix.match}

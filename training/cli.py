@@ -24,20 +24,34 @@ DATA_HELP = "Shared training data [$NEWSSIFT_DATA, else the checkout's ../shared
 @click.option("--evaluate/--no-evaluate", default=True, show_default=True,
               help="Score the new model on held-out data and store the figures in its manifest.")
 @click.option("--data", type=click.Path(file_okay=False), default=None, help=DATA_HELP)
+@click.option("--base", "base_dir", type=click.Path(file_okay=False), default=None,
+              help="Adapt this trained model to --labels (seconds) instead of training from scratch.")
 def train(config_path: str, out_dir: str, labels_files: tuple[str, ...], evaluate: bool,
-          data: str | None) -> None:
-    """Train a model and write it, with its manifest and model card, to --out."""
+          data: str | None, base_dir: str | None) -> None:
+    """Train a model and write it, with its manifest and model card, to --out.
+
+    With --base, adapt an existing model to the corrections in --labels instead: its fitted
+    parts stay as they are, and an adapter learns the corrections on top, per site."""
     from newssift.classifier.persist import check_output_dir
-    from newssift.training.card import write_trained_model
-    from newssift.training.config import load_config
 
     check_output_dir(Path(out_dir))  # before a long training run, not after it
-    cfg = load_config(config_path)
-    if data:
-        cfg = cfg.replace(data_root=data)
     missing = [p for p in labels_files if not Path(p).is_file()]
     if missing:
         raise InvalidInput(f"{missing[0]}: no such labels file")
+    if base_dir is not None:
+        from newssift.training.adapt import write_adapted_model
+
+        if not labels_files:
+            raise InvalidInput("--base adapts a model to corrections: give them with --labels FILE")
+        path = write_adapted_model(Path(base_dir), [Path(p) for p in labels_files], Path(out_dir))
+        click.echo(f"adapted model written to {path}")
+        return
+    from newssift.training.card import write_trained_model
+    from newssift.training.config import load_config
+
+    cfg = load_config(config_path)
+    if data:
+        cfg = cfg.replace(data_root=data)
     path = write_trained_model(cfg, Path(out_dir), [Path(p) for p in labels_files],
                                evaluate=evaluate, config_path=config_path)
     click.echo(f"model written to {path}")

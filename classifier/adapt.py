@@ -1,0 +1,254 @@
+"""Adapters: what a user's corrections teach a fitted model, learned in seconds on top of it.
+
+A full retrain weighs a few dozen corrected pages against more than 600,000 training
+blocks, so whether they change anything is luck, and it takes minutes.  An adapter
+leaves the base model as it is and learns, per *scope* (one site, or "" for every
+text), two things from the corrected blocks only:
+
+- a **line table**: each corrected block's normalised line (as the correction memory
+  normalises it) with its role and topic.  A site repeats its boilerplate and its
+  teaser lines verbatim on every page, so this is what carries most corrections to
+  the site's other pages; and it makes the adapted model give the corrected labels
+  for the corrected blocks themselves;
+- a **shift of the main and teaser log-odds**: a logistic model over the block's
+  words with the base model's log-odds as a fixed offset, regularised towards no
+  change (``L2_DEFAULT``).  It carries a correction to lines that are like, not equal
+  to, the corrected ones ("Posted in Politics | 3 comments" after "Posted in Sport |
+  12 comments"), and a site-wide lean (a site whose pages the base model over- or
+  under-keeps).  The blocks of a corrected text that were *not* corrected hold it
+  back: each one's change of log-odds is penalised (``ANCHOR_WEIGHT``), since a person
+  who corrected two paragraphs of a page left the rest as it was.  Only words, not the
+  shallow features: story paragraphs share those, and given them "this paragraph is
+  boilerplate" became "every paragraph is" (an unrelated page's story lost half its
+  P(main), measured).
+
+An adapter for a site applies only to texts sent with that site; the "" scope to
+every text.  The adapted model is still one model directory (the adapter's arrays
+and settings are saved with the base model's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from newssift.classifier.batch import BlockBatch
+from newssift.classifier.corrections import normalize_line
+from newssift.classifier.counting import decode_terms, encode_terms
+from newssift.classifier.labels import ROLES, Role
+
+__all__ = ["Adapter", "ScopeAdapter", "AdaptDoc", "fit_adapter", "L2_DEFAULT"]
+
+L2_DEFAULT = 4.0          # weight of the pull towards the base model (per unit of squared weight)
+ANCHOR_WEIGHT = 1.0       # penalty per squared change of an uncorrected block's log-odds
+BIAS_L2 = 1.0             # ... and of the pull on the scope's overall lean
+MIN_LABELLED = 2          # fewer labelled blocks of a head than this: no shift for that head
+MAX_ITER = 200
+_LOGIT_CLIP = 15.0
+
+
+@dataclass
+class AdaptDoc:
+    """A corrected text: its block texts, each block's role code (-1 unknown) and topic."""
+
+    texts: list[str]
+    roles: np.ndarray
+    topics: list[str | None]
+    site: str = ""
+
+
+@dataclass
+class ScopeAdapter:
+    """What one scope's corrections taught: a line table and two log-odds shifts."""
+
+    lines: dict[str, tuple[int, int]] = field(default_factory=dict)  # line -> (role, topic index)
+    main_coef: np.ndarray | None = None    # over the TF-IDF columns
+    main_bias: float = 0.0
+    teaser_coef: np.ndarray | None = None
+    teaser_bias: float = 0.0
+
+    def shift(self, batch: BlockBatch, rows: np.ndarray, head: str) -> np.ndarray:
+        coef = self.main_coef if head == "main" else self.teaser_coef
+        bias = self.main_bias if head == "main" else self.teaser_bias
+        if coef is None:
+            return np.full(len(rows), bias)
+        return batch.tfidf[rows] @ coef + bias
+
+
+class Adapter:
+    """Per-scope adapters over a base model's scores (see the module docstring)."""
+
+    def __init__(self, scopes: dict[str, ScopeAdapter] | None = None,
+                 topics: Sequence[str] = ()) -> None:
+        self.scopes = scopes or {}
+        self.topics = list(topics)
+
+    def __bool__(self) -> bool:
+        return bool(self.scopes)
+
+    def adjust(self, batch: BlockBatch, p_main: np.ndarray, p_teaser: np.ndarray,
+               sites: Sequence[str | None] | None) -> tuple[np.ndarray, np.ndarray]:
+        """P(main) and P(teaser) with each block's scope shifts applied (site, then "")."""
+        if not self.scopes or not len(p_main):
+            return p_main, p_teaser
+        z_main, z_teaser = _logit(p_main), _logit(p_teaser)
+        for scope, rows in self._rows(batch, sites):
+            adapter = self.scopes[scope]
+            z_main[rows] += adapter.shift(batch, rows, "main")
+            z_teaser[rows] += adapter.shift(batch, rows, "teaser")
+        return _expit(z_main), _expit(z_teaser)
+
+    def table_roles(self, texts: Sequence[str], batch: BlockBatch,
+                    sites: Sequence[str | None] | None) -> list[tuple[int, str | None] | None]:
+        """(role code, topic) from the line tables for each block, site table first."""
+        out: list[tuple[int, str | None] | None] = [None] * len(texts)
+        if not self.scopes:
+            return out
+        doc_site = [(s or "") for s in sites] if sites else None
+        for i, text in enumerate(texts):
+            site = doc_site[batch.doc[i]] if doc_site else ""
+            line = normalize_line(text)
+            for scope in ((site, "") if site else ("",)):
+                adapter = self.scopes.get(scope)
+                hit = adapter.lines.get(line) if adapter else None
+                if hit is not None:
+                    role, topic = hit
+                    out[i] = (role, self.topics[topic] if topic >= 0 else None)
+                    break
+        return out
+
+    def _rows(self, batch: BlockBatch, sites: Sequence[str | None] | None):
+        """(scope, block rows) pairs: the "" scope for every block, a site's for its texts."""
+        if "" in self.scopes:
+            yield "", np.arange(len(batch.doc))
+        if sites:
+            doc_site = np.array([(s or "") for s in sites], dtype=object)
+            block_site = doc_site[batch.doc]
+            for scope in self.scopes:
+                if scope:
+                    rows = np.flatnonzero(block_site == scope)
+                    if len(rows):
+                        yield scope, rows
+
+    # -- persistence ------------------------------------------------------------------
+
+    def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
+        config: dict = {"topics": self.topics, "scopes": []}
+        arrays: dict[str, np.ndarray] = {}
+        for n, (scope, a) in enumerate(sorted(self.scopes.items())):
+            entry = {"scope": scope, "main_bias": a.main_bias, "teaser_bias": a.teaser_bias}
+            lines = sorted(a.lines)
+            arrays[f"{n}.lines"] = encode_terms(lines)
+            arrays[f"{n}.line_roles"] = np.array([a.lines[x][0] for x in lines], dtype=np.int8)
+            arrays[f"{n}.line_topics"] = np.array([a.lines[x][1] for x in lines], dtype=np.int16)
+            entry["n_lines"] = len(lines)
+            for head in ("main", "teaser"):
+                coef = getattr(a, f"{head}_coef")
+                entry[f"{head}_size"] = None if coef is None else len(coef)
+                if coef is not None:
+                    nz = np.flatnonzero(coef)
+                    arrays[f"{n}.{head}_index"] = nz.astype(np.int64)
+                    arrays[f"{n}.{head}_value"] = coef[nz].astype(np.float32)
+            config["scopes"].append(entry)
+        return config, arrays
+
+    @classmethod
+    def from_arrays(cls, config: dict, arrays: dict[str, np.ndarray]) -> Adapter:
+        scopes = {}
+        for n, entry in enumerate(config["scopes"]):
+            lines = decode_terms(arrays[f"{n}.lines"]) if entry["n_lines"] else []
+            table = dict(zip(lines, zip(arrays[f"{n}.line_roles"].tolist(),
+                                        arrays[f"{n}.line_topics"].tolist())))
+            a = ScopeAdapter(lines=table, main_bias=float(entry["main_bias"]),
+                             teaser_bias=float(entry["teaser_bias"]))
+            for head in ("main", "teaser"):
+                size = entry[f"{head}_size"]
+                if size is not None:
+                    coef = np.zeros(size, dtype=np.float32)
+                    coef[arrays[f"{n}.{head}_index"]] = arrays[f"{n}.{head}_value"]
+                    setattr(a, f"{head}_coef", coef)
+            scopes[entry["scope"]] = a
+        return cls(scopes, config["topics"])
+
+
+def fit_adapter(model, docs: Sequence[AdaptDoc], *, l2: float = L2_DEFAULT,
+                base: Adapter | None = None) -> Adapter:
+    """An adapter for ``model`` from corrected documents, one scope per site ("" for texts
+    without one).  ``base``: an adapter whose scopes are kept where ``docs`` name none."""
+    topics = list(model.topics)
+    scopes = dict(base.scopes) if base else {}
+    for site in sorted({d.site or "" for d in docs}):
+        mine = [d for d in docs if (d.site or "") == site]
+        scopes[site] = _fit_scope(model, mine, topics, l2)
+    return Adapter(scopes, topics)
+
+
+def _fit_scope(model, docs: Sequence[AdaptDoc], topics: list[str], l2: float) -> ScopeAdapter:
+    lines: dict[str, tuple[int, int]] = {}
+    for d in docs:  # later documents win, as later corrections do
+        for text, role, topic in zip(d.texts, d.roles.tolist(), d.topics):
+            if role >= 0:
+                lines[normalize_line(text)] = (role, topics.index(topic) if topic in topics else -1)
+    adapter = ScopeAdapter(lines=lines)
+    batch = model.featurizer.transform([d.texts for d in docs])
+    roles = np.concatenate([d.roles for d in docs]) if docs else np.zeros(0, np.int8)
+    p_main, p_teaser = model.score_roles(batch)
+    x = batch.tfidf.astype(np.float64)
+    known = roles >= 0
+    if known.sum() >= MIN_LABELLED:
+        y = (roles == Role.MAIN).astype(float)
+        adapter.main_coef, adapter.main_bias = _fit_shift(x, _logit(p_main), y, known, l2)
+    # The teaser head speaks of blocks that are not main: the corrected ones, and those
+    # the base model does not keep.
+    rows = np.flatnonzero((known & (roles != Role.MAIN)) | (~known & (p_main < 0.5)))
+    if known[rows].sum() >= MIN_LABELLED:
+        y = (roles[rows] == Role.TEASER).astype(float)
+        adapter.teaser_coef, adapter.teaser_bias = _fit_shift(
+            x[rows], _logit(p_teaser[rows]), y, known[rows], l2)
+    return adapter
+
+
+def _fit_shift(x: sp.csr_matrix, offset: np.ndarray, y: np.ndarray, labelled: np.ndarray,
+               l2: float) -> tuple[np.ndarray, float]:
+    """The change ``d = x w + b`` of the base log-odds ``offset`` that minimises the
+    logistic loss of the ``labelled`` rows (targets ``y``) plus ``ANCHOR_WEIGHT/2 d^2``
+    on the others and ``l2/2 |w|^2 + BIAS_L2/2 b^2``: the smallest change that fits."""
+    from scipy.optimize import minimize
+
+    n, d = x.shape
+    used = np.unique(x.indices)  # columns no labelled block has stay exactly 0
+    xs = x[:, used]
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = theta[:-1], theta[-1]
+        d = xs @ w + b
+        z = offset + d
+        loss = np.where(labelled, np.logaddexp(0, z) - y * z, 0.5 * ANCHOR_WEIGHT * d * d)
+        g = np.where(labelled, _expit(z) - y, ANCHOR_WEIGHT * d)
+        grad = np.concatenate([xs.T @ g + l2 * w, [g.sum() + BIAS_L2 * b]])
+        return float(loss.sum() + 0.5 * l2 * w @ w + 0.5 * BIAS_L2 * b * b), grad
+
+    theta0 = np.zeros(len(used) + 1)
+    result = minimize(loss, theta0, jac=True, method="L-BFGS-B", options={"maxiter": MAX_ITER})
+    coef = np.zeros(d, dtype=np.float32)
+    coef[used] = result.x[:-1]
+    return coef, float(result.x[-1])
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.asarray(p, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.clip(np.log(p) - np.log1p(-p), -_LOGIT_CLIP, _LOGIT_CLIP)
+
+
+def _expit(z: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+def roles_of(names: Sequence[str | None]) -> np.ndarray:
+    """Role names (None: unknown) as the codes an AdaptDoc holds."""
+    return np.array([-1 if r is None else ROLES.index(r) for r in names], dtype=np.int8)
