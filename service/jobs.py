@@ -69,12 +69,14 @@ def _age_s(stamp: str) -> float:
     return time.time() - calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
 
 
-def start_job(conn: sqlite3.Connection, settings: dict[str, Any], note: str | None) -> int:
+def start_job(conn: sqlite3.Connection, settings: dict[str, Any], note: str | None,
+              mode: str = "adapt") -> int:
     """Insert the job row and start its process; 409 when one is already running."""
     reap(conn)
     params = {k: str(settings[k]) if isinstance(settings[k], Path) else settings[k]
               for k in ("train_config", "model_dir", "data_dir", "gate_tolerance", "cv_folds",
-                        "full_eval", "db_timeout")}
+                        "full_eval", "db_timeout", "seed_model")}
+    params["mode"] = mode
     try:
         job_id = conn.execute(
             "INSERT INTO jobs (status, stage, progress, params, note, created) "

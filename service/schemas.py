@@ -119,6 +119,10 @@ class WithdrawResponse(BaseModel):
 
 class RetrainRequest(_Strict):
     note: str | None = Field(None, max_length=NOTE_MAX, description="Kept with the job.")
+    mode: Literal["adapt", "full"] = Field(
+        "adapt", description="adapt (default, seconds): the active model's fitted parts plus an "
+                             "adapter learned from every stored label, per site; full: train "
+                             "from scratch with the training config and the stored labels.")
 
 
 class JobResponse(BaseModel):

@@ -1,9 +1,15 @@
-"""One retrain job, run as its own process: ``python -m service.trainer JOB_ID DB``.
+"""One retrain job, run as its own process: ``python -m newssift.service.trainer JOB_ID DB``.
 
-Stages: export the stored labels, train a candidate version next to the others
-(atomically, by :func:`training.card.write_trained_model`), measure it and the
-active model on the same data (:mod:`service.evaluation`), and switch the
-``ACTIVE`` pointer only if :func:`service.gate.decide` says it is not worse.
+Stages: export the stored labels, build a candidate version next to the others,
+measure it and the active model on the same data (:mod:`newssift.service.evaluation`),
+and switch the ``ACTIVE`` pointer only if :func:`newssift.service.gate.decide` says it
+is not worse.  The candidate is built one of two ways (the job's ``mode``):
+
+- ``adapt`` (the default): the active model's fitted parts plus an adapter learned
+  from every stored label (:mod:`newssift.classifier.adapt`), in seconds;
+- ``full``: a model trained from scratch with the training config and the stored
+  labels (:func:`newssift.training.card.write_trained_model`), in minutes, its
+  progress following the training steps.
 Every stage updates the job row; stdout/stderr are the job's log.  The process
 exits when the server that started it goes away, so a killed server leaves a
 ``running`` row with a dead pid, which the next start marks failed.
@@ -66,8 +72,66 @@ def _trained_on(conn, name: str | None) -> set[str]:
     return set(json.loads(row["documents"])) if row is not None else set()
 
 
-def run_job(conn, job_id: int) -> None:
+def _plain_base(models_dir: Path, active_name: str | None, seed: str | None):
+    """The model an adapter is fitted on: the active version without its adapter, or,
+    with no active version, the seed model."""
+    if active_name:
+        return load_model(version_path(models_dir, active_name)).adapted(None), active_name
+    if seed:
+        return load_model(seed).adapted(None), "seed"
+    raise NewssiftError("no active model and no seed model to adapt")
+
+
+def _build_adapted(job: Job, params: dict, records: list[dict], models_dir: Path, name: str) -> None:
+    from newssift.classifier.persist import save_model
+    from newssift.training.adapt import adapt_model
+
+    if not records:
+        raise NewssiftError("no stored labels to adapt to; POST /v1/labels first "
+                            "(or retrain with {\"mode\": \"full\"})")
+    job.stage("adapting to stored labels", 0.15)
+    started = time.time()
+    base, base_name = _plain_base(models_dir, read_pointer(models_dir), params.get("seed_model"))
+    model = adapt_model(base, records, where="stored labels")
+    model.version = name
+    seconds = round(time.time() - started, 2)
+    print(f"adapted {base_name} to {len(records)} texts in {seconds} s "
+          f"(scopes: {', '.join(repr(s) for s in sorted(model.adapter.scopes))})", flush=True)
+    save_model(model, version_path(models_dir, name), {
+        "version": name, "created": now(), "roles": ["main", "teaser", "boilerplate"],
+        "topics": model.topics,
+        "adapted": {"base": base_name, "labelled_documents": len(records),
+                    "labelled_blocks": sum(len(r["labels"]) for r in records),
+                    "scopes": sorted(model.adapter.scopes), "seconds": seconds}})
+    job.stage("adapted", 0.4)
+
+
+def _build_full(job: Job, params: dict, cfg, labels_path: Path, records: list[dict],
+                models_dir: Path, name: str) -> None:
     from newssift.training.card import write_trained_model
+
+    job.stage("training", 0.1)
+
+    def on_step(done: int, total: int, step: str) -> None:  # progress follows the training
+        job.update(stage=f"training: {step}", progress=round(0.1 + 0.4 * done / total, 3))
+
+    write_trained_model(cfg, version_path(models_dir, name), [labels_path] if records else [],
+                        evaluate=False, config_path=params["train_config"], progress=True,
+                        on_step=on_step)
+
+
+def _adapt_fold(base):
+    """A labels-CV ``train_fn`` for adapt mode: ``base`` adapted to the fold's labels."""
+    def fit(_cfg, files: list[Path]):
+        from newssift.training.adapt import adapt_model
+        from newssift.training.sources import read_labelled_documents
+
+        recs = [r for path in files for r in read_labelled_documents(path)]
+        return adapt_model(base, recs) if recs else base
+    return fit
+
+
+def run_job(conn, job_id: int) -> None:
     from newssift.training.config import load_config
     from newssift.training.train import train
 
@@ -81,11 +145,13 @@ def run_job(conn, job_id: int) -> None:
     labels_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
                            encoding="utf-8")
     print(f"{len(records)} labelled texts", flush=True)
-    job.stage("training", 0.1)
+    mode = params.get("mode", "full")  # jobs queued before adapt mode existed were full
     cfg = load_config(params["train_config"])
     name = new_version_name(models_dir, job_id)
-    write_trained_model(cfg, version_path(models_dir, name), [labels_path] if records else [],
-                        evaluate=False, config_path=params["train_config"], progress=True)
+    if mode == "adapt":
+        _build_adapted(job, params, records, models_dir, name)
+    else:
+        _build_full(job, params, cfg, labels_path, records, models_dir, name)
     job.update(version=name)
     job.stage("evaluating", 0.5)
     active_name = read_pointer(models_dir)
@@ -100,9 +166,13 @@ def run_job(conn, job_id: int) -> None:
     if params["cv_folds"]:
         job.stage("cross-validating stored labels", 0.7)
         seen = _trained_on(conn, active_name)
+        if mode == "adapt":
+            fit = _adapt_fold(active.adapted(None) if active else candidate.adapted(None))
+        else:
+            def fit(c, files):
+                return train(c, files, progress=False)[0]
         act, cand = labels_cv_metrics(cfg, records, [h not in seen for h in hashes], active,
-                                      params["cv_folds"],
-                                      lambda c, files: train(c, files, progress=False)[0])
+                                      params["cv_folds"], fit)
         metrics["active"].update(act)
         metrics["candidate"].update(cand)
     job.stage("gating", 0.9)

@@ -20,18 +20,20 @@ TEXT = ("Harbour council approves new ferry timetable\n"
 
 
 def block_role(client, index: int) -> tuple[str, str]:
-    body = client.post("/v1/segment", json={"text": TEXT}).get_json()
+    """The model's own label (the correction memory off)."""
+    body = client.post("/v1/segment", json={"text": TEXT, "use_corrections": False}).get_json()
     return body["model"], body["segments"][index]["role"]
 
 
-def test_a_corrected_block_flips_after_retrain(tmp_path, seed_model_dir):
+@pytest.mark.parametrize("mode", ["adapt", "full"])
+def test_a_corrected_block_flips_after_retrain(tmp_path, seed_model_dir, mode):
     # Tolerance 1: this test is about labels reaching the model, not about the gate.
     client = make_app(tmp_path, seed_model_dir, gate_tolerance=1.0).test_client()
     before_model, before = block_role(client, 2)
     corrected = "boilerplate" if before != "boilerplate" else "main"
     assert client.post("/v1/labels", json={"text": TEXT, "labels": [{"index": 2, "role": corrected}]},
                        headers=AUTH).status_code == 201
-    r = client.post("/v1/retrain", json={"note": "flip"}, headers=AUTH)
+    r = client.post("/v1/retrain", json={"note": "flip", "mode": mode}, headers=AUTH)
     assert r.status_code == 202 and r.headers["Location"] == f"/v1/retrain/{r.get_json()['id']}"
     job = wait_for_job(client, r.get_json()["id"])
     assert job["status"] == "promoted", job
@@ -46,7 +48,8 @@ def test_a_corrected_block_flips_after_retrain(tmp_path, seed_model_dir):
 def test_gate_rejects_and_keeps_the_old_model(tmp_path, seed_model_dir):
     app = make_app(tmp_path, seed_model_dir, gate_tolerance=-1.0)  # demand +1.0: never met
     client = app.test_client()
-    job = wait_for_job(client, client.post("/v1/retrain", headers=AUTH).get_json()["id"])
+    job = wait_for_job(client, client.post("/v1/retrain", json={"mode": "full"},
+                                           headers=AUTH).get_json()["id"])
     assert job["status"] == "rejected" and "worse than the active model" in job["reason"]
     assert read_pointer(app.extensions["newssift"]["model_dir"]) == "tiny1"
     versions = {m["version"]: m for m in client.get("/v1/models").get_json()["models"]}
@@ -105,3 +108,22 @@ def test_cross_validated_labels_feed_the_gate(tmp_path, seed_model_dir):
     metrics = job["evaluation"]["metrics"]
     assert "labels_cv_role_accuracy" in metrics["active"]
     assert "labels_cv_role_accuracy" in metrics["candidate"], json.dumps(job)
+
+
+def test_an_adapt_retrain_without_labels_says_what_to_do(client):
+    job = wait_for_job(client, client.post("/v1/retrain", headers=AUTH).get_json()["id"])
+    assert job["status"] == "failed" and "no stored labels" in job["reason"]
+
+
+def test_a_full_retrains_progress_moves_during_training(tmp_path, seed_model_dir):
+    client = make_app(tmp_path, seed_model_dir, gate_tolerance=1.0).test_client()
+    job_id = client.post("/v1/retrain", json={"mode": "full"}, headers=AUTH).get_json()["id"]
+    seen = set()
+    while True:
+        job = client.get(f"/v1/retrain/{job_id}").get_json()
+        seen.add((job["stage"], job["progress"]))
+        if job["status"] != "running":
+            break
+    training = sorted(p for stage, p in seen if stage.startswith("training: "))
+    assert job["status"] == "promoted", job
+    assert len(set(training)) >= 3 and training[-1] > training[0], seen  # not one flat 0.1

@@ -152,7 +152,7 @@ def test_retrain_is_served_by_both_workers(server):
 def test_sigkill_during_retrain_keeps_model_and_labels(server, tmp_path):
     active = server.request("GET", "/v1/models")[1]["active"]
     labels_before = server.request("GET", "/v1/labels", auth=True)[1]
-    status, job = server.request("POST", "/v1/retrain", {}, auth=True)
+    status, job = server.request("POST", "/v1/retrain", {"mode": "full"}, auth=True)
     assert status == 202
     time.sleep(0.3)
     assert server.request("GET", f"/v1/retrain/{job['id']}")[1]["status"] == "running"

@@ -92,9 +92,10 @@ def format_quick(report: dict) -> str:
 
 def write_trained_model(cfg: TrainConfig, out_dir: Path, labels_files: Sequence[Path] = (),
                         evaluate: bool = True, config_path: str | None = None,
-                        progress: bool = True) -> Path:
+                        progress: bool = True,
+                        on_step: Callable[[int, int, str], None] | None = None) -> Path:
     started = time.time()
-    model, summary = train(cfg, labels_files, progress=progress)
+    model, summary = train(cfg, labels_files, progress=progress, on_step=on_step)
     model.version = out_dir.name
     evaluation, text = {}, ""
     if evaluate:

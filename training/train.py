@@ -200,16 +200,24 @@ def fit_topic_head(cfg: TrainConfig, featurizer: Featurizer, inputs: TrainInputs
         x, y.astype(str), sources=sources, sample_weight=weights)
 
 
+TRAIN_STEPS = ("reading block pages", "composing documents", "reading topic data", "vocabulary",
+               "featurizing role documents", "role heads", "topic head")
+
+
 def train(cfg: TrainConfig, labels_files: Sequence[Path] = (), progress: bool = True,
-          ) -> tuple[NewssiftModel, dict]:
-    """Build a model; returns it with a summary of what it was trained on."""
-    steps = ["reading block pages", "composing documents", "reading topic data", "vocabulary",
-             "featurizing role documents", "role heads", "topic head"]
+          on_step: Callable[[int, int, str], None] | None = None) -> tuple[NewssiftModel, dict]:
+    """Build a model; returns it with a summary of what it was trained on.
+
+    ``on_step(done, total, name)`` is called as each step starts (the service's retrain
+    job reports its progress with it)."""
+    steps = list(TRAIN_STEPS)
     bar = tqdm(total=len(steps), desc="training", unit="step", disable=not progress)
 
     def step(name: str) -> None:
         bar.set_postfix_str(name)
         bar.update(0 if bar.n == 0 and name == steps[0] else 1)
+        if on_step is not None:
+            on_step(steps.index(name) if name in steps else bar.n, len(steps), name)
 
     inputs = gather_inputs(cfg, labels_files, step=step)
     step("vocabulary")

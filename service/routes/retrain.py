@@ -24,7 +24,7 @@ def start():
 
     req = parse_json(RetrainRequest, allow_empty=True)
     conn = get_db()
-    job_id = start_job(conn, current_app.extensions["newssift"], req.note)
+    job_id = start_job(conn, current_app.extensions["newssift"], req.note, req.mode)
     row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
     return job_view(row), 202, {"Location": f"/v1/retrain/{job_id}"}
 
