@@ -45,7 +45,7 @@ def test_several_texts_in_one_call_come_back_in_order(tiny_model):
 
 def test_a_model_error_reaches_the_caller_and_the_batcher_keeps_working(tiny_model):
     class Broken:
-        def segment_many_dicts(self, texts, decision=None):
+        def segment_many_dicts(self, texts, decision=None, memory=None, sites=None):
             raise RuntimeError("model exploded")
 
     batcher = Batcher()
@@ -61,7 +61,7 @@ def test_a_text_that_breaks_the_model_fails_only_its_own_request(tiny_model):
     class Picky:
         """Holds its first call until the other requests are queued behind it."""
 
-        def segment_many_dicts(self, texts, decision=None):
+        def segment_many_dicts(self, texts, decision=None, memory=None, sites=None):
             batch_sizes.append(len(texts))
             if texts == ["hold"]:
                 entered.set()
