@@ -8,6 +8,7 @@ arbitrary text.  Write endpoints get the token so the fuzz reaches validation.
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import quote
 
 import pytest
@@ -28,7 +29,8 @@ near_valid = st.fixed_dictionaries({
         "index": st.integers(-2, 12) | json_values,
         "role": st.sampled_from(["main", "teaser", "boilerplate", "x", None]),
         "topic": st.sampled_from(["legal", "sport", "nope", None]) | json_values}), max_size=4),
-}, optional={"id": json_values, "who": json_values, "note": json_values,
+}, optional={"id": json_values, "who": json_values, "note": json_values, "site": json_values,
+             "use_corrections": json_values, "mode": st.sampled_from(["adapt", "full", "x"]),
              "documents": st.lists(st.fixed_dictionaries({"text": st.text(max_size=100)},
                                                          optional={"id": json_values}), max_size=3)})
 raw_bodies = st.tuples(st.binary(max_size=200), st.sampled_from(
@@ -55,10 +57,9 @@ def operations(app) -> list[tuple[str, str]]:
 def test_no_request_gets_a_5xx(fuzz_app, data):
     client = fuzz_app.test_client()
     path, method = data.draw(st.sampled_from(operations(fuzz_app)))
-    for name in ("{version}", "{job_id}"):
-        if name in path:
-            value = data.draw(st.text(max_size=20) | st.integers(-5, 10**12).map(str))
-            path = path.replace(name, quote(value, safe="") or "x")
+    for name in re.findall(r"\{\w+\}", path):  # every path parameter: {version}, {label_id}, ...
+        value = data.draw(st.text(max_size=20) | st.integers(-5, 10**12).map(str))
+        path = path.replace(name, quote(value, safe="") or "x")
     body, ctype = data.draw(bodies)
     headers = AUTH if data.draw(st.booleans()) else {}
     r = client.open(path, method=method.upper(), data=body if method != "get" else None,
