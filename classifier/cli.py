@@ -8,7 +8,6 @@ nothing heavy, so that ``newssift --help`` stays fast.
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -140,8 +139,6 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
     if fmt is None:
         fmt = "text" if sys.stdout.isatty() else "json"
     if fmt == "json":
-        out = result.to_dict()
-        out["model"] = model.version
-        click.echo(json.dumps(out, ensure_ascii=False))
+        click.echo(result.to_json())
     else:
         _echo_listing(result)

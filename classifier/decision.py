@@ -26,7 +26,7 @@ from newssift.classifier.threads import drop_comment_threads
 
 __all__ = ["Decision", "decide", "keep_main", "check_main_threshold", "MAIN_THRESHOLD_DEFAULT",
            "MAIN_THRESHOLD_RANGE", "TEASER_THRESHOLD_DEFAULT", "SHORT_PAGE_WORDS",
-           "SHORT_PAGE_FACTOR", "PAGE_MIN_BLOCKS"]
+           "SHORT_PAGE_FACTOR", "PAGE_MIN_BLOCKS", "SNIPPET_MAX_BLOCKS", "SNIPPET_MIN_WORDS"]
 
 MAIN_THRESHOLD_DEFAULT = 0.5
 # Outside this a threshold keeps (nearly) everything or nothing: a typo, not a choice.
@@ -39,6 +39,11 @@ SHORT_PAGE_WORDS = 20
 SHORT_PAGE_FACTOR = 0.3
 # Fewer blocks than this make a snippet, not a page.
 PAGE_MIN_BLOCKS = 5
+# A text of at most this many blocks is the document itself (a lone headline, a two-line
+# snippet): its blocks of SNIPPET_MIN_WORDS words or more are its story, whatever P(main)
+# says, for there is no page around them for the model to weigh them against.
+SNIPPET_MAX_BLOCKS = 2
+SNIPPET_MIN_WORDS = 3
 
 
 def _at(p_main: np.ndarray, threshold: float, framing: np.ndarray | None, n_words: np.ndarray,
@@ -130,6 +135,9 @@ def decide(p_main: np.ndarray, p_teaser: np.ndarray, framing: np.ndarray | None,
     boilerplate scored by ``1 - P(main)``."""
     drop = framing if decision.drop_comment_threads else None
     is_main = keep_main(p_main, decision.main_threshold, drop, n_words, doc)
+    if len(doc):
+        snippet = (np.bincount(doc)[doc] <= SNIPPET_MAX_BLOCKS) & (n_words >= SNIPPET_MIN_WORDS)
+        is_main = is_main | snippet
     comment = ~is_main & (p_main >= decision.main_threshold)
     is_teaser = ~is_main & ~comment & (p_teaser >= decision.teaser_threshold)
     role = np.where(is_main, Role.MAIN, np.where(is_teaser, Role.TEASER, Role.BOILERPLATE)

@@ -48,8 +48,13 @@ class Scores:
     topic_proba: np.ndarray  # per block; filled for teasers only
     article_proba: np.ndarray  # per document
     article_has_topic: np.ndarray
+    topic_from: np.ndarray | None = None  # per document: a TOPIC_FROM index, -1 no topic
     fixes: list[Fix | None] | None = None  # per block: the stored correction that applied
     topic_override: list[str | None] | None = None  # per block: a topic the adapter or a fix set
+
+
+# Where an article's topic came from (Scores.topic_from indexes this).
+TOPIC_FROM = ("main", "teasers", "all")
 
 
 def recall(memory: CorrectionMemory, texts: Sequence[str], docs: Sequence[Sequence[str]],
@@ -167,20 +172,26 @@ class NewssiftModel:
 
     def score_topics(self, batch: BlockBatch, n_docs: int, p_main: np.ndarray,
                      p_teaser: np.ndarray, role: np.ndarray, role_score: np.ndarray) -> Scores:
-        """Topics of the teasers, and of each article from its main blocks (with none,
-        from all that are not boilerplate)."""
+        """Topics of the teasers, and of each article from what the text has: its main
+        blocks; with none, its teasers; with neither, every block with words (a menu-only
+        page still says what it is about).  ``topic_from`` records which (TOPIC_FROM)."""
         is_main = role == Role.MAIN
-        teasers = np.flatnonzero(role == Role.TEASER)
+        is_teaser = role == Role.TEASER
+        teasers = np.flatnonzero(is_teaser)
         topic_proba = np.zeros((len(role), len(self.topic.classes_)))
         if len(teasers):
             topic_proba[teasers] = self.topic.predict_proba(batch.tfidf[teasers])
-        has_main = np.bincount(batch.doc[is_main], minlength=n_docs) > 0
-        use = is_main | (~has_main[batch.doc] & (role == Role.TEASER))
-        pooled = pool_rows(batch.tfidf, batch.doc, n_docs, use)
+        doc = batch.doc
+        has_main = np.bincount(doc[is_main], minlength=n_docs) > 0
+        has_teaser = np.bincount(doc[is_teaser], minlength=n_docs) > 0
+        rest = ~has_main[doc] & ~has_teaser[doc] & (batch.n_words > 0)
+        use = is_main | (~has_main[doc] & is_teaser) | rest
+        pooled = pool_rows(batch.tfidf, doc, n_docs, use)
         article_proba = self.topic.predict_proba(pooled) if n_docs else topic_proba[:0]
-        has_topic = np.bincount(batch.doc[use], minlength=n_docs) > 0
-        return Scores(batch.doc, p_main, p_teaser, role, role_score, topic_proba,
-                      article_proba, has_topic)
+        has_topic = np.bincount(doc[use], minlength=n_docs) > 0
+        topic_from = np.where(has_main, 0, np.where(has_teaser, 1, np.where(has_topic, 2, -1)))
+        return Scores(doc, p_main, p_teaser, role, role_score, topic_proba, article_proba,
+                      has_topic, topic_from=topic_from.astype(np.int8))
 
     def score(self, docs: Sequence[Sequence[str]], decision: Decision | None = None) -> Scores:
         """Every number for documents given as lists of block texts."""
@@ -285,5 +296,8 @@ class NewssiftModel:
                     segs.append(Segment(b.index, b.start, b.end, b.text, roles[r],
                                         round(role_score[i], 4), topic, t_score, ref))
                 i += 1
-            article = Article(a_topic, a_score, "\n".join(main_texts), len(doc_blocks), *counts)
-            yield {"article": article.to_dict(), "segments": segs} if as_dicts else Result(article, segs)
+            t_from = None if a_topic is None or s.topic_from is None else TOPIC_FROM[s.topic_from[d]]
+            article = Article(a_topic, a_score, "\n".join(main_texts), len(doc_blocks), *counts,
+                              topic_from=t_from)
+            yield ({"article": article.to_dict(), "segments": segs, "model": self.version}
+                   if as_dicts else Result(article, segs, self.version))

@@ -58,10 +58,13 @@ class Article:
     n_main: int
     n_teaser: int
     n_boilerplate: int
+    # Which blocks the topic came from: "main", else "teasers", else "all" (None: no words).
+    topic_from: str | None = None
 
     def to_dict(self) -> dict:
         return dict(zip(ARTICLE_KEYS, (self.topic, self.topic_score, self.text, self.n_blocks,
-                                       self.n_main, self.n_teaser, self.n_boilerplate)))
+                                       self.n_main, self.n_teaser, self.n_boilerplate,
+                                       self.topic_from)))
 
 
 SEGMENT_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Segment))
@@ -70,14 +73,23 @@ ARTICLE_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Article))
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """One document's labels: ``to_dict()`` is the JSON the CLI and the service write."""
+    """One document's labels.  ``to_dict()`` is the record the CLI, ``segment_many_dicts``
+    and the service write (the service adds the request's ``id``); ``to_json()`` is it
+    as a JSON string.  (``json.dumps(result)`` cannot work: these are dataclasses.)"""
 
     article: Article
     segments: list[Segment]
+    model: str | None = None  # the version of the model that labelled it
 
     def to_dict(self) -> dict:
         """JSON-ready form; written out field by field because ``asdict`` deep-copies (slow)."""
-        return {"article": self.article.to_dict(), "segments": [s.to_dict() for s in self.segments]}
+        return {"article": self.article.to_dict(), "segments": [s.to_dict() for s in self.segments],
+                "model": self.model}
+
+    def to_json(self) -> str:
+        import json
+
+        return json.dumps(self.to_dict(), ensure_ascii=False)
 
     @property
     def main_text(self) -> str:

@@ -1,3 +1,5 @@
+import json
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -51,7 +53,9 @@ def test_result_dict_has_every_field_of_the_records():
 
     seg = Segment(0, 0, 4, "Text", "main", 0.9, "sport", 0.8)
     art = Article("sport", 0.8, "Text", 1, 1, 0, 0)
-    assert Result(art, [seg]).to_dict() == {"article": asdict(art), "segments": [asdict(seg)]}
+    assert Result(art, [seg], "v1").to_dict() == {"article": asdict(art), "segments": [asdict(seg)],
+                                                  "model": "v1"}
+    assert json.loads(Result(art, [seg], "v1").to_json()) == Result(art, [seg], "v1").to_dict()
 
 
 def test_long_whitespace_runs_take_linear_time():

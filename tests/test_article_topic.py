@@ -1,0 +1,86 @@
+"""Every text with words gets an article topic, and says where it came from: a lone headline
+or a two-line snippet is the document itself, a page without a story takes its teasers'
+topic, a page of boilerplate its words'."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+from conftest import SHARED, needs_shared
+
+from newssift.classifier.corrections import CorrectionMemory
+
+
+def test_a_lone_headline_is_the_document_and_has_a_topic(shipped_model):
+    result = shipped_model.segment("Supreme court overturns conviction of former minister")
+    (seg,) = result.segments
+    assert seg.role == "main" and seg.topic == result.article.topic is not None
+    assert result.article.topic_from == "main"
+
+
+def test_a_two_line_snippet_is_the_document(tiny_model):
+    result = tiny_model.segment("Storm closes the northern ports\n"
+                                "Ferries stay in harbour until Friday, officials say")
+    assert [s.role for s in result.segments] == ["main", "main"]
+    assert result.article.topic is not None and result.article.topic_from == "main"
+
+
+@pytest.mark.parametrize("n_words, sizes, expected", [
+    ([5], [1], [0]),                    # a lone headline: main, whatever P(main) says
+    ([4, 9], [2], [0, 0]),              # a two-line snippet
+    ([1, 2], [2], [2, 2]),              # "Home", "Contact us": left to the model
+    ([5, 5, 5], [3], [2, 2, 2]),        # three blocks are a page: the model decides
+])
+def test_the_snippet_rule(n_words, sizes, expected):
+    import numpy as np
+
+    from newssift.classifier.decision import Decision, decide
+
+    n = len(n_words)
+    doc = np.repeat(np.arange(len(sizes)), sizes)
+    role, _ = decide(np.full(n, 0.1), np.full(n, 0.1), None, np.array(n_words), doc, Decision())
+    assert role.tolist() == expected
+
+
+def test_a_page_of_teasers_takes_their_topic(tiny_model):
+    text = "\n".join(["Menu", "Latest news"] + [
+        "Striker signs a new contract with the champions until 2028 …",
+        "Goalkeeper ruled out of the derby with a knee injury …",
+        "Coach says the title race is not over yet …"])
+    labels = [{"index": i, "role": "teaser"} for i in (2, 3, 4)] + [
+        {"index": i, "role": "boilerplate"} for i in (0, 1)]
+    memory = CorrectionMemory.from_records([{"text": text, "labels": labels}])
+    art = tiny_model.segment(text, memory=memory).article
+    assert (art.n_main, art.n_teaser) == (0, 3)
+    assert art.topic is not None and art.topic_from == "teasers"
+
+
+def test_a_page_of_boilerplate_takes_its_words_topic(tiny_model):
+    text = "Football scores and fixtures\nTransfer news and rumours\nLeague tables\nCup results"
+    memory = CorrectionMemory.from_records([{"text": text, "labels": [
+        {"index": i, "role": "boilerplate"} for i in range(4)]}])
+    art = tiny_model.segment(text, memory=memory).article
+    assert art.n_boilerplate == 4 and art.topic is not None and art.topic_from == "all"
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "   \n\t\n"])
+def test_a_text_without_words_has_no_topic(tiny_model, text):
+    art = tiny_model.segment(text).article
+    assert art.topic is None and art.topic_from is None
+
+
+@needs_shared
+@pytest.mark.parametrize("name", ["nyt-frontpage", "huffpost-headlines", "huffpost", "satp", "20news"])
+def test_no_topic_row_sent_alone_gets_a_null_topic(shipped_model, name):
+    """As a user sends them: each row's text as one document (the first 400 rows of a file)."""
+    rows = []
+    with gzip.open(SHARED / "data" / "topics" / f"{name}-train.jsonl.gz", "rt", encoding="utf-8") as f:
+        for line in f:
+            rows.append(json.loads(line)["text"])
+            if len(rows) == 400:
+                break
+    results = shipped_model.segment_many([r for r in rows if r.split()])
+    nulls = [r.segments[0].text[:60] for r in results if r.article.topic is None]
+    assert nulls == []
