@@ -15,13 +15,14 @@ from typing import Any, TypeVar
 import orjson
 from flask import Flask, request
 from pydantic import BaseModel, ValidationError
+from werkzeug.routing import IntegerConverter
 
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.textio import decode_utf8
 from newssift.service.errors import ApiError
 from newssift.service.schemas import ErrorResponse
 
-__all__ = ["endpoint", "parse_json", "decode_body", "openapi_document"]
+__all__ = ["endpoint", "parse_json", "decode_body", "openapi_document", "RowIdConverter"]
 
 M = TypeVar("M", bound=BaseModel)
 _REF = "#/components/schemas/{model}"
@@ -45,6 +46,14 @@ def endpoint(*, summary: str, response: type[BaseModel] | None, body: type[BaseM
         return view
 
     return mark
+
+
+class RowIdConverter(IntegerConverter):
+    """``<rowid:name>``: a SQLite row id. A larger number than SQLite holds is no row (404),
+    where Flask's ``int`` would pass it on to overflow in the query."""
+
+    def __init__(self, url_map, **kwargs) -> None:
+        super().__init__(url_map, min=1, max=2**63 - 1)
 
 
 def decode_body(data: bytes) -> str:
@@ -102,7 +111,7 @@ def _operation(spec: dict, path_args: list[tuple[str, str]], components: dict) -
         op["description"] = spec["description"]
     if path_args:
         op["parameters"] = [{"name": name, "in": "path", "required": True,
-                             "schema": {"type": "integer", "minimum": 1} if conv == "int"
+                             "schema": {"type": "integer", "minimum": 1} if conv in ("int", "rowid")
                              else {"type": "string"}} for conv, name in path_args]
     content: dict[str, Any] = {}
     if spec["body"] is not None:

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from newssift.service import db, errors
+from newssift.service.api import RowIdConverter
 from newssift.service.batcher import Batcher
 from newssift.service.holder import ModelHolder
 from newssift.service.jobs import reap
@@ -53,7 +54,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     config = dict(config or {})
     flask_keys = {k: config.pop(k) for k in list(config) if k.isupper()}
     settings = load_settings(config)
-    app = Flask("service")
+    # No static folder: Flask's would serve the files of a ``static/`` folder wherever the
+    # app's import name resolves (the current directory, in an installed package); the
+    # labelling page serves its own files (service/routes/page.py).
+    app = Flask("newssift.service", static_folder=None)
+    app.url_map.converters["rowid"] = RowIdConverter
     app.config.update(MAX_CONTENT_LENGTH=settings["max_bytes"], JSON_SORT_KEYS=False, **flask_keys)
     app.json.sort_keys = False
     app.extensions["newssift"] = settings
@@ -69,8 +74,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["newssift_memory"] = MemoryHolder(settings["db"], settings["reload_interval"],
                                                      settings["db_timeout"])
 
-    from newssift.service.routes import health, labels, models, retrain, segment
+    from newssift.service.routes import documents, health, labels, models, page, retrain, segment
 
-    for module in (segment, labels, retrain, models, health):
+    for module in (segment, labels, documents, retrain, models, health, page):
         app.register_blueprint(module.bp)
     return app

@@ -69,6 +69,21 @@ CREATE TABLE IF NOT EXISTS versions (
     documents TEXT NOT NULL DEFAULT '[]',
     created TEXT NOT NULL
 );
+-- The labelling queue (service/queue.py): texts waiting for a person, the least certain first.
+CREATE TABLE IF NOT EXISTS queue (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL,
+    external_id TEXT,           -- the id sent with the document, as JSON
+    site TEXT,
+    n_blocks INTEGER NOT NULL,
+    uncertainty REAL NOT NULL,  -- 1 - mean role_score under the model active when queued
+    model TEXT NOT NULL,        -- that model's version
+    status TEXT NOT NULL,       -- pending, done (labels stored) or skipped
+    created TEXT NOT NULL,
+    finished TEXT
+);
+CREATE INDEX IF NOT EXISTS queue_next ON queue(status, uncertainty DESC, id);
 """
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "BatchResponse", "LabelItem", "WithdrawResponse",
     "LabelsRequest", "LabelsResponse", "RetrainRequest", "JobResponse", "ModelInfo",
     "ModelsResponse", "HealthResponse", "ErrorResponse", "ID_MAX", "WHO_MAX",
+    "DocumentsRequest", "QueuedDocument", "DocumentsAdded", "QueueCounts", "TopicsResponse",
 ]
 
 ID_MAX = 200
@@ -167,3 +168,38 @@ class ErrorDetail(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorDetail
+
+
+class DocumentsRequest(_Strict):
+    documents: list[DocumentIn] = Field(min_length=1, description="Texts to queue for labelling.")
+
+
+class QueuedDocument(BaseModel):
+    id: int = Field(description="The queue's id (`POST /v1/documents/<id>/skip`).")
+    external_id: str | int | None = Field(description="The `id` sent with the document.")
+    site: str | None
+    n_blocks: int
+    uncertainty: float = Field(description="1 - mean role_score of the model active when queued.")
+    model: str = Field(description="That model's version.")
+    status: Literal["pending", "done", "skipped"]
+    created: str
+    finished: str | None
+    text: str | None = Field(None, description="The text (in `GET /v1/documents/next`).")
+
+
+class DocumentsAdded(BaseModel):
+    added: int = Field(description="Documents newly queued.")
+    duplicates: int = Field(description="Documents whose text was already queued (not added again).")
+    documents: list[QueuedDocument] = Field(description="One per document sent, in order, without text.")
+
+
+class QueueCounts(BaseModel):
+    pending: int
+    done: int
+    skipped: int
+
+
+class TopicsResponse(BaseModel):
+    model: str = Field(description="The version whose topics these are.")
+    topics: list[str] = Field(description="The model's topics in its fixed order (the page's keys 1-9).")
+    roles: list[RoleName]

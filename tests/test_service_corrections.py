@@ -102,3 +102,22 @@ def test_a_main_topic_that_contradicts_a_stored_one_is_refused(client):
 def test_bad_sites_are_refused(client, extra):
     assert_error(client.post("/v1/segment", json={"text": TEXT, **extra}), 422)
     assert_error(store(client, [{"index": 1, "role": "main"}], **extra), 422)
+
+
+@pytest.mark.parametrize("path, method", [("/v1/labels/99999999999999999999", "DELETE"),
+                                          ("/v1/retrain/99999999999999999999", "GET"),
+                                          ("/v1/labels/0", "DELETE")])
+def test_ids_beyond_any_row_are_not_found(client, path, method):
+    """Not a 500 from SQLite's integer overflow: no such row."""
+    assert_error(client.open(path, method=method, headers=AUTH), 404)
+
+
+def test_no_static_folder_is_served_from_the_current_directory(tmp_path, seed_model_dir, monkeypatch):
+    from service_fixtures import make_app
+
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "secret.txt").write_text("not for the web")
+    monkeypatch.chdir(tmp_path)
+    client = make_app(tmp_path / "x", seed_model_dir).test_client()
+    assert client.get("/static/secret.txt").status_code == 404
+    assert client.get("/static/app.js").status_code == 200  # the page's own files still are

@@ -12,6 +12,7 @@ from newssift.service.api import endpoint, parse_json
 from newssift.service.auth import require_token
 from newssift.service.db import connect, get_db
 from newssift.service.errors import ApiError
+from newssift.service.queue import mark_labelled
 from newssift.service.schemas import LabelsRequest, LabelsResponse, WithdrawResponse
 from newssift.service.serving import serving_model
 from newssift.service.store import Correction, add_labels, current_labels, export_jsonl, withdraw
@@ -90,11 +91,12 @@ def post_labels():
     conn = get_db()
     n_blocks, corrections = validate(req, current_labels(conn, req.text))
     result = add_labels(conn, req.text, n_blocks, corrections, req.who or DEFAULT_WHO, req.site)
+    mark_labelled(conn, req.text)  # its queued document, if any, leaves the labelling queue
     return {"document": result.sha256, "stored": result.stored, "superseded": result.superseded,
             "blocks": n_blocks, "ids": list(result.ids)}, 201
 
 
-@bp.delete("/<int:label_id>")
+@bp.delete("/<rowid:label_id>")
 @endpoint(summary="Withdraw a stored correction", response=WithdrawResponse, auth=True,
           errors=(404,))
 @require_token

@@ -29,7 +29,7 @@ def start():
     return job_view(row), 202, {"Location": f"/v1/retrain/{job_id}"}
 
 
-@bp.get("/<int:job_id>")
+@bp.get("/<rowid:job_id>")
 @endpoint(summary="Status, progress, log tail and evaluation of a retrain job",
           response=JobResponse, errors=(404,))
 def status(job_id: int):

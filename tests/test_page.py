@@ -1,0 +1,438 @@
+"""The labelling page in a real browser: Debian's Chromium, headless, driven through chromedriver
+against the real server (gunicorn, one worker) on a free 127.0.0.1 port.
+
+One server and one browser serve the whole module; each test uses texts of its own.  The
+only skip: Chromium or chromedriver is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from service_fixtures import ARTICLE, TINY_CONFIG, TOKEN
+
+pytest_plugins = ["service_fixtures"]
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOT = ROOT / "docs" / "labelling-page.png"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+MISSING = "chromium and chromium-driver are not installed; `apt-get install -y chromium chromium-driver`"
+START_TIMEOUT_S = 60
+VIEWPORT = (1100, 700)
+WAIT_S = 20
+RETRAIN_TIMEOUT_S = 240
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+       "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1100,700")
+
+pytestmark = pytest.mark.skipif(not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()), reason=MISSING)
+
+from selenium import webdriver  # noqa: E402  (a dev dependency; imported after the skip marker)
+from selenium.common.exceptions import TimeoutException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``python -m newssift.service.cli`` with one worker, killed with its process group."""
+
+    def __init__(self, data_dir: Path, seed: Path) -> None:
+        self.data_dir, self.seed, self.proc, self.port = data_dir, seed, None, 0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.port = free_port()
+        env = {**os.environ, "NEWSSIFT_API_TOKEN": TOKEN, "NEWSSIFT_CV_FOLDS": "0",
+               "NEWSSIFT_FULL_EVAL": "false", "NEWSSIFT_RELOAD_INTERVAL": "0.2",
+               "NEWSSIFT_GATE_TOLERANCE": "1.0"}
+        self.log = open(self.data_dir.parent / f"server-{self.port}.log", "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "newssift.service.cli", "--port", str(self.port), "--workers", "1",
+             "--data-dir", str(self.data_dir), "--seed-model", str(self.seed),
+             "--train-config", TINY_CONFIG], cwd=ROOT, env=env, stdout=self.log,
+            stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            try:
+                if self.http("GET", "/readyz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            assert self.proc.poll() is None, "server exited during start-up"
+            time.sleep(0.2)
+        raise AssertionError("server not ready in time")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        self.log.close()
+
+    def http(self, method: str, path: str, body=None, auth: bool = False):
+        """(status, headers, body): JSON bodies decoded, others as bytes."""
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        if auth:
+            headers["Authorization"] = f"Bearer {TOKEN}"
+        req = urllib.request.Request(self.base + path, method=method, headers=headers,
+                                     data=json.dumps(body).encode() if body is not None else None)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                status, got, data = r.status, r.headers, r.read()
+        except urllib.error.HTTPError as exc:
+            status, got, data = exc.code, exc.headers, exc.read()
+        if (got.get("Content-Type") or "").startswith("application/json"):
+            data = json.loads(data)
+        return status, got, data
+
+    def labels_of(self, text: str) -> list[dict]:
+        status, _, data = self.http("GET", "/v1/labels", auth=True)
+        assert status == 200
+        return [lab for line in data.decode().splitlines() if line
+                for rec in [json.loads(line)] if rec["text"] == text for lab in rec["labels"]]
+
+    def label_count(self) -> int:
+        data = self.http("GET", "/v1/labels", auth=True)[2].decode()
+        return sum(len(json.loads(line)["labels"]) for line in data.splitlines() if line)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, seed_model_dir):
+    srv = Server(tmp_path_factory.mktemp("page-server") / "data", seed_model_dir)
+    try:
+        srv.start()
+        yield srv
+    finally:
+        srv.kill()
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    drv = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    drv.set_page_load_timeout(30)
+    # The viewport (what a screenshot holds) is 1100x700: the window is that plus its frame.
+    frame = drv.execute_script("return [window.outerWidth - window.innerWidth, "
+                               "window.outerHeight - window.innerHeight]")
+    drv.set_window_size(VIEWPORT[0] + frame[0], VIEWPORT[1] + frame[1])
+    try:
+        yield drv
+    finally:
+        drv.quit()
+
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+def wait(driver, condition, timeout: float = WAIT_S, what: str = ""):
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.05).until(condition)
+    except TimeoutException:
+        raise AssertionError(f"waited {timeout} s for {what or 'a condition'}; the page says "
+                             f"{message(driver)!r}, its blocks are {rows(driver)}") from None
+
+
+def open_page(driver, server) -> None:
+    driver.get(server.base + "/")
+    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#topic-legend li"), what="legend")
+    if driver.execute_script("return sessionStorage.getItem('newssift.token')") != TOKEN:
+        driver.find_element(By.ID, "token").send_keys(TOKEN)
+        driver.find_element(By.ID, "token-use").click()
+        wait(driver, lambda d: d.find_element(By.ID, "token-state").text == "token set for this tab")
+
+
+def rows(driver) -> list[dict]:
+    return driver.execute_script("""
+        return Array.from(document.querySelectorAll('#blocks .block')).map(r => ({
+            index: Number(r.dataset.index), role: r.dataset.role, topic: r.dataset.topic || null,
+            correction: r.dataset.correction || null, edited: r.classList.contains('edited'),
+            current: r.classList.contains('current'), score: r.querySelector('.score').textContent,
+            text: r.querySelector('.text').textContent}));""")
+
+
+def message(driver) -> str:
+    return driver.find_element(By.ID, "message").text
+
+
+def lines_of(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def paste_and_segment(driver, text: str, site: str = "") -> list[dict]:
+    box = driver.find_element(By.ID, "text")
+    box.clear()
+    box.send_keys(text)
+    field = driver.find_element(By.ID, "site")
+    field.clear()
+    if site:
+        field.send_keys(site)
+    driver.find_element(By.ID, "segment").click()
+    wait(driver, lambda d: [r["text"] for r in rows(d)] == lines_of(text), what="the text's blocks")
+    return rows(driver)
+
+
+def keys(driver, *sequence: str) -> None:
+    """Typed into whatever has the focus: the block list, once a text is segmented."""
+    assert driver.switch_to.active_element.get_attribute("id") == "blocks"
+    ActionChains(driver).send_keys(*sequence).perform()
+
+
+def topics(driver) -> list[str]:
+    return [li.text.split(" ", 1)[1] for li in driver.find_elements(By.CSS_SELECTOR, "#topic-legend li")]
+
+
+def other_role(role: str) -> tuple[str, str]:
+    """(key, role) for a role other than ``role``."""
+    return ("b", "boilerplate") if role != "boilerplate" else ("t", "teaser")
+
+
+def wait_corrected(driver, indexes) -> list[dict]:
+    wait(driver, lambda d: all(rows(d)[i]["correction"] for i in indexes), what="corrections shown")
+    return rows(driver)
+
+
+# ---- the tests --------------------------------------------------------------------------------
+
+TEXT_A = ("Engineers reopened the northern rail line on Tuesday after three weeks of repairs.\n"
+          "Sign up for the morning briefing from the Valley Courier\n"
+          "The line carries most of the region's grain to the port, officials said.\n"
+          "Freight operators welcomed the news but warned of delays through the winter.\n"
+          "Share this story with a friend\n")
+
+
+def test_correct_two_blocks_by_keyboard_and_save(driver, server):
+    open_page(driver, server)
+    assert TOKEN not in driver.current_url
+    assert driver.execute_script("return localStorage.length") == 0
+    before = server.label_count()
+    own = paste_and_segment(driver, TEXT_A)
+    assert own[0]["current"] and not any(r["correction"] for r in own)
+    names = topics(driver)
+    assert names[:3] == ["conflict", "politics", "culture"]  # the fixed order of the legend
+
+    # Block 1: another role.  Block 3: main, with a topic other than its own.
+    key1, role1 = other_role(own[1]["role"])
+    topic3 = next(t for t in names if t != own[3]["topic"])
+    digit = str(names.index(topic3) + 1)
+    block3_keys = [digit] if own[3]["role"] == "main" else ["m", digit]
+    keys(driver, "j", key1, "j", "j", "k", "j", *block3_keys)
+    now = rows(driver)
+    assert now[1]["role"] == role1 and now[1]["edited"]
+    assert (now[3]["role"], now[3]["topic"], now[3]["edited"]) == ("main", topic3, True)
+    assert [r["index"] for r in now if r["edited"]] == [1, 3] and now[3]["current"]
+    assert driver.find_element(By.ID, "changes").text == "2 unsaved changes"
+
+    keys(driver, "s")
+    shown = wait_corrected(driver, [1, 3])
+    assert "Saved 2 correction(s)" in message(driver)
+    assert [r["index"] for r in shown if r["correction"]] == [1, 3]
+    assert shown[1]["correction"] == shown[3]["correction"] == "document"
+    assert shown[1]["role"] == role1 and (shown[3]["role"], shown[3]["topic"]) == ("main", topic3)
+    assert shown[1]["score"] == "1.00" and not any(r["edited"] for r in shown)
+    marks = driver.find_elements(By.CSS_SELECTOR, "#blocks .block.corrected .mark .corrected")
+    assert [m.text for m in marks] == ["\u2713 corrected"] * 2
+
+    labels = server.labels_of(TEXT_A)
+    got = sorted((lab["index"], lab["role"], lab["topic"]) for lab in labels)
+    assert got == [(1, role1, None), (3, None if own[3]["role"] == "main" else "main", topic3)]
+    assert server.label_count() == before + 2
+    driver.execute_script("window.scrollTo(0, 0)")
+    assert driver.execute_script("return [innerWidth, innerHeight]") == list(VIEWPORT)
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    driver.save_screenshot(str(SCREENSHOT))
+
+
+TEXT_B = ("Lifeboat crews rescued four sailors off the western cape late on Sunday.\n"
+          "Most read: the ten best walks along the estuary\n"
+          "The yacht had lost its mast in a squall, the coastguard said.\n")
+
+
+def test_u_undoes_the_last_change(driver, server):
+    open_page(driver, server)
+    own = paste_and_segment(driver, TEXT_B)
+    key1, role1 = other_role(own[1]["role"])
+    key2, role2 = other_role(own[2]["role"])
+    keys(driver, "j", key1, "j", key2)
+    now = rows(driver)
+    assert (now[1]["role"], now[2]["role"]) == (role1, role2) and now[1]["edited"] and now[2]["edited"]
+    keys(driver, "k", "u")  # undoes block 2's change, and moves there
+    now = rows(driver)
+    assert (now[1]["role"], now[2]["role"]) == (role1, own[2]["role"])
+    assert now[1]["edited"] and not now[2]["edited"] and now[2]["current"]
+    keys(driver, "u")
+    assert [(r["role"], r["topic"], r["edited"]) for r in rows(driver)] == [
+        (r["role"], r["topic"], False) for r in own]
+    assert rows(driver)[1]["current"]
+    keys(driver, "u")
+    assert message(driver) == "Nothing to undo."
+    assert driver.find_element(By.ID, "save").get_attribute("disabled") is not None
+    keys(driver, "s")
+    assert message(driver) == "No changes to save."
+    assert server.labels_of(TEXT_B) == []
+
+
+TEXT_R = ("Voters in the coastal district elect a new mayor on Sunday.\n"
+          "Click here to read more local news\n"
+          "Turnout was higher than at any election in twenty years.\n")
+
+
+def test_a_refused_save_shows_the_servers_message_and_keeps_the_edits(driver, server):
+    open_page(driver, server)
+    own = paste_and_segment(driver, TEXT_R)
+    keys(driver, "j")
+    if own[1]["role"] != "boilerplate":
+        keys(driver, "b")
+    keys(driver, "2", "s")  # a topic on a boilerplate block
+    wait(driver, lambda d: message(d).startswith("Not saved:"))
+    assert "a boilerplate block has no topic" in message(driver)
+    assert "error" in driver.find_element(By.ID, "message").get_attribute("class")
+    now = rows(driver)
+    assert (now[1]["role"], now[1]["topic"], now[1]["edited"]) == ("boilerplate", "politics", True)
+    assert server.labels_of(TEXT_R) == []
+    keys(driver, "u", "s")  # without the topic it is accepted (or, if nothing is left, not sent)
+    if own[1]["role"] != "boilerplate":
+        wait_corrected(driver, [1])
+        assert [(lab["index"], lab["role"]) for lab in server.labels_of(TEXT_R)] == [(1, "boilerplate")]
+
+
+MURKY = "Hello there.\nClick\nMore\n"
+
+
+def test_the_queue_hands_out_the_least_certain_text_first(driver, server):
+    status, _, added = server.http("POST", "/v1/documents", {"documents": [
+        {"text": ARTICLE, "id": "clear"}, {"text": MURKY, "id": "murky", "site": "murky.example"}]},
+        auth=True)
+    assert status == 201, added
+    clear, murky = added["documents"]
+    assert murky["uncertainty"] > clear["uncertainty"]
+    open_page(driver, server)
+    driver.find_element(By.ID, "next").click()
+    wait(driver, lambda d: [r["text"] for r in rows(d)] == lines_of(MURKY), what="the murky text")
+    assert driver.find_element(By.ID, "text").get_attribute("value") == MURKY
+    assert driver.find_element(By.ID, "site").get_attribute("value") == "murky.example"
+    assert f"queue #{murky['id']}" in driver.find_element(By.ID, "queue-doc").text
+    wait(driver, lambda d: "2 pending" in d.find_element(By.ID, "queue-counts").text)
+
+    key, role = other_role(rows(driver)[1]["role"])
+    keys(driver, "j", key, "s")
+    wait_corrected(driver, [1])
+    assert [(lab["index"], lab["role"]) for lab in server.labels_of(MURKY)] == [(1, role)]
+    status, _, nxt = server.http("GET", "/v1/documents/next", auth=True)
+    assert status == 200 and nxt["id"] == clear["id"]  # the labelled one left the queue
+    assert server.http("GET", "/v1/documents", auth=True)[2] == {"pending": 1, "done": 1, "skipped": 0}
+    wait(driver, lambda d: "1 pending" in d.find_element(By.ID, "queue-counts").text)
+
+    driver.find_element(By.ID, "next").click()
+    wait(driver, lambda d: [r["text"] for r in rows(d)] == lines_of(ARTICLE), what="the clear text")
+    driver.find_element(By.ID, "skip").click()
+    wait(driver, lambda d: message(d) == "The queue is empty.")
+    assert server.http("GET", "/v1/documents", auth=True)[2] == {"pending": 0, "done": 1, "skipped": 1}
+
+
+def test_retrain_from_the_page_and_roll_back(driver, server):
+    # Adapting (the default mode) needs a stored label: make sure there is one.
+    server.http("POST", "/v1/labels", {"text": TEXT_A, "labels": [{"index": 4, "role": "boilerplate"}]},
+                auth=True)
+    before = server.http("GET", "/v1/models")[2]
+    open_page(driver, server)
+    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#models tbody tr"), what="model list")
+    started = time.monotonic()
+    driver.find_element(By.ID, "retrain").click()
+    status = driver.find_element(By.ID, "retrain-status")
+    wait(driver, lambda d: status.get_attribute("data-status") in ("promoted", "rejected", "failed"),
+         timeout=RETRAIN_TIMEOUT_S, what="the retrain's end")
+    took = time.monotonic() - started
+    assert status.get_attribute("data-status") == "promoted", status.text
+    assert driver.find_element(By.ID, "retrain-progress").get_attribute("value") == "1"
+    assert "done" in driver.find_element(By.ID, "retrain-stage").text
+    listing = server.http("GET", "/v1/models")[2]
+    new = listing["active"]
+    assert new != before["active"] and new in status.text
+    assert new in [m["version"] for m in listing["models"]], listing
+    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, f"#models tr.active[data-version='{new}']"))
+    print(f"retrain from the page took {took:.1f} s")
+
+    # Roll back with the old version's button.
+    old = before["active"]
+    driver.find_element(By.CSS_SELECTOR, f"#models tr[data-version='{old}'] button.activate").click()
+    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, f"#models tr.active[data-version='{old}']"))
+    assert server.http("GET", "/v1/models")[2]["active"] == old
+
+
+XSS = ["<script>window.__pwned=1</script>", '<img src=x onerror="window.__pwned=2">']
+
+
+def test_markup_in_a_text_is_shown_literally(driver, server):
+    open_page(driver, server)
+    text = "A quiet morning at the harbour market.\n" + "\n".join(XSS) + "\n"
+    shown = paste_and_segment(driver, text)
+    assert [r["text"] for r in shown[1:]] == XSS
+    assert [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#blocks .block .text")][1:] == XSS
+    assert driver.find_elements(By.CSS_SELECTOR, "#blocks img, #blocks script") == []
+    time.sleep(0.3)  # an onerror would have fired by now
+    assert driver.execute_script("return typeof window.__pwned") == "undefined"
+    # And as a correction, saved and shown again:
+    keys(driver, "j", other_role(shown[1]["role"])[0], "s")
+    wait_corrected(driver, [1])
+    assert [r["text"] for r in rows(driver)[1:]] == XSS
+    assert driver.execute_script("return typeof window.__pwned") == "undefined"
+
+
+def test_the_csp_is_sent_and_kept(driver, server):
+    for path, ctype in (("/", "text/html"), ("/static/app.js", "text/javascript"),
+                        ("/static/app.css", "text/css"), ("/static/favicon.svg", "image/svg+xml")):
+        status, headers, _ = server.http("GET", path)
+        assert status == 200 and headers["Content-Type"].startswith(ctype)
+        assert headers["Content-Security-Policy"] == CSP, path
+        assert headers["X-Content-Type-Options"] == "nosniff"
+
+    driver.get_log("browser")  # drop what earlier tests logged
+    open_page(driver, server)
+    paste_and_segment(driver, TEXT_B)
+    keys(driver, "j", "u")
+    scripts = driver.execute_script(
+        "return Array.from(document.scripts).map(s => [s.getAttribute('src'), s.textContent])")
+    assert scripts == [["/static/app.js", ""]]
+    assert driver.execute_script("return document.querySelectorAll('[style]').length") == 0
+    own_log = driver.get_log("browser")
+    assert not [e for e in own_log if "Content Security Policy" in e["message"]
+                or "Refused to" in e["message"]], own_log
+
+    # The browser enforces it: an inline script added to the page does not run.
+    driver.execute_script("""
+        window.__violations = [];
+        document.addEventListener('securitypolicyviolation',
+            e => window.__violations.push(e.effectiveDirective));
+        const s = document.createElement('script');
+        s.textContent = 'window.__inline = 1';
+        document.head.appendChild(s);""")
+    wait(driver, lambda d: d.execute_script("return window.__violations.length") > 0)
+    assert driver.execute_script("return typeof window.__inline") == "undefined"
+    assert driver.execute_script("return window.__violations")[0].startswith("script-src")
