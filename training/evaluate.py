@@ -35,6 +35,7 @@ from newssift.training.corpus import (
     topic_examples,
 )
 from newssift.training.metrics import class_report, counter_f1, format_report, tokens
+from newssift.training.sources import read_topic_rows
 from newssift.training.train import (
     featurize_docs,
     fit_featurizer,
@@ -285,4 +286,120 @@ def format_topics(report: dict) -> str:
                      f"{row.get('svc_all_sets', float('nan')):>10.3f}"
                      f"{row.get('svc_this_set', float('nan')):>11.3f}")
     lines.append(format_report("Topic per class (all held-out rows)", report["per_class"]))
+    return "\n".join(lines)
+
+
+def _truncated_lead(text: str, key: str) -> str:
+    """A held-out text as a listing page cuts it: the same cut every run (seeded by ``key``)."""
+    from newssift.training.compose import truncate_teaser
+
+    first = text.split("\n", 1)[0]
+    return truncate_teaser(random.Random(key), first)
+
+
+SHORT_KINDS = ("full", "headline", "truncated")
+
+
+def short_topic_eval(model: NewssiftModel, cfg: TrainConfig, baselines: bool = True,
+                     progress: bool = True) -> dict:
+    """Article-topic accuracy of held-out topic rows sent as documents, as a user sends them:
+    the full text, its headline alone and its first line truncated as a listing cuts it.
+
+    Reads ``article.topic`` of ``segment_many`` (a null topic counts wrong), beside the
+    TF-IDF + LinearSVC baselines trained on all sets and on each set alone; adds the
+    confusion counts of the short kinds (headline, truncated) and the null rate."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import LinearSVC
+
+    label_map = load_label_map(cfg)
+    train_rows = [r for r in topic_examples(cfg, label_map, "train") if r.weight == 1.0]
+    test_rows = topic_examples(cfg, label_map, "test")
+    headline_of = {}
+    for name in cfg.topic_files:
+        for row in read_topic_rows(cfg.data / "topics" / f"{name}-train.jsonl.gz"):
+            if row.headline and len(row.headline.split()) >= 3:
+                headline_of[(name, row.text)] = row.headline
+
+    def svc():
+        return make_pipeline(TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=2),
+                             LinearSVC(C=0.5))
+
+    def right(pred: str | None, row) -> bool:
+        return pred == row.topic or (row.proxy and row.topic == "conflict" and pred == "politics")
+
+    combined = (svc().fit([r.text for r in train_rows], [r.topic for r in train_rows])
+                if baselines else None)
+    report: dict = {"sources": {}, "confusion": {}, "nulls": 0, "rows": 0}
+    confusion: Counter = Counter()
+    for s in tqdm([s for s in cfg.topic_files if any(r.source == s for r in test_rows)],
+                  desc="short-text topic evaluation", disable=not progress):
+        rows = [r for r in test_rows if r.source == s]
+        own = [r for r in train_rows if r.source == s]
+        alone = svc().fit([r.text for r in own], [r.topic for r in own]) if (
+            baselines and len({r.topic for r in own}) > 1) else None
+        inputs = {"full": [(r, r.text) for r in rows],
+                  "headline": [(r, headline_of[(s, r.text)]) for r in rows
+                               if (s, r.text) in headline_of and headline_of[(s, r.text)] != r.text],
+                  "truncated": [(r, _truncated_lead(r.text, r.text)) for r in rows
+                                if len(r.text.split()) >= 8]}
+        out = {}
+        for kind in SHORT_KINDS:
+            pairs = [(r, t) for r, t in inputs[kind] if t.split()]
+            if not pairs:
+                continue
+            texts = [t for _, t in pairs]
+            results = model.segment_many(texts)
+            pred = [res.article.topic for res in results]
+            report["nulls"] += sum(p is None for p in pred)
+            report["rows"] += len(pred)
+            row = {"n": len(pairs),
+                   "newssift": float(np.mean([right(p, r) for p, (r, _) in zip(pred, pairs)]))}
+            if kind != "full":
+                for p, (r, _) in zip(pred, pairs):
+                    confusion[(r.topic, p or "null")] += 1
+            if combined is not None:
+                row["svc_all_sets"] = float(np.mean([right(p, r) for p, (r, _)
+                                                     in zip(combined.predict(texts), pairs)]))
+            if alone is not None:
+                row["svc_this_set"] = float(np.mean([right(p, r) for p, (r, _)
+                                                     in zip(alone.predict(texts), pairs)]))
+            out[kind] = row
+        report["sources"][s] = out
+    report["confusion"] = {f"{t} -> {p}": n for (t, p), n in sorted(confusion.items())}
+    return report
+
+
+def teaser_topic_eval(model: NewssiftModel, cfg: TrainConfig, n_docs: int = 200) -> dict:
+    """On composed seed-shaped pages of held-out text (a story, then headlines of other
+    stories, some truncated): how often a teaser gets its accepted topic, and the roles."""
+    label_map = load_label_map(cfg)
+    rng = random.Random(cfg.seed + 2)
+    block = list(block_docs(cfg.replace(max_pages_per_source=40), ["dragnet"]))
+    pool = boilerplate_pool(block, rng)
+    docs = composed_docs(cfg, pool, teaser_pool(cfg, label_map, split="test"), n=n_docs, split="test")
+    s = model.score([d.texts for d in docs])
+    y_role = np.concatenate([d.roles for d in docs])
+    gold_topic = [t for d in docs for t in d.topics]
+    topics = model.topics
+    teaser = np.flatnonzero(y_role == 1)
+    hits = [s.role[i] == 1 and topics[int(np.argmax(s.topic_proba[i]))] == gold_topic[i]
+            for i in teaser if gold_topic[i]]
+    main = y_role == 0
+    return {"teaser_topic_accuracy": float(np.mean(hits)) if hits else None,
+            "teasers_called_teaser": float(np.mean(s.role[teaser] == 1)) if len(teaser) else None,
+            "main_vs_rest_accuracy": float(np.mean((s.role == 0) == main)),
+            "teasers": len(hits), "documents": len(docs)}
+
+
+def format_short_topics(report: dict) -> str:
+    lines = ["Article topic of held-out rows sent alone (full text / headline / truncated lead; "
+             "null counts wrong)",
+             f"  {'file':18}{'kind':>10}{'n':>6}{'newssift':>10}{'SVC all':>9}{'SVC alone':>10}"]
+    for s, kinds in report["sources"].items():
+        for kind, row in kinds.items():
+            lines.append(f"  {s:18}{kind:>10}{row['n']:6d}{row['newssift']:10.3f}"
+                         f"{row.get('svc_all_sets', float('nan')):9.3f}"
+                         f"{row.get('svc_this_set', float('nan')):10.3f}")
+    lines.append(f"  null article topics: {report['nulls']} of {report['rows']}")
     return "\n".join(lines)
