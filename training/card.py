@@ -20,8 +20,11 @@ from newssift.training.config import TrainConfig
 from newssift.training.evaluate import (
     LENGTH_RULE_RANGE,
     format_lodo,
+    format_short_topics,
     format_topics,
     lodo_role_eval,
+    short_topic_eval,
+    teaser_topic_eval,
     three_class_eval,
     topic_eval,
 )
@@ -71,7 +74,9 @@ def quick_evaluation(model: NewssiftModel, cfg: TrainConfig, progress: bool = Tr
     from newssift.training.evaluate import score_pages, summarize
 
     out = {"three_class": three_class_eval(model, cfg),
-           "topics": topic_eval(model, cfg, progress=progress)}
+           "topics": topic_eval(model, cfg, progress=progress),
+           "short_topics": short_topic_eval(model, cfg, progress=progress),
+           "teaser_topics": teaser_topic_eval(model, cfg)}
     never_trained = [s for s in cfg.eval_sources if s not in cfg.block_sources]
     if never_trained:
         docs = list(block_docs(cfg, never_trained))
@@ -83,6 +88,14 @@ def quick_evaluation(model: NewssiftModel, cfg: TrainConfig, progress: bool = Tr
 def format_quick(report: dict) -> str:
     parts = [format_report("Role on composed pages of held-out articles and headlines",
                            report["three_class"]), format_topics(report["topics"])]
+    if "short_topics" in report:
+        parts.append(format_short_topics(report["short_topics"]))
+    if "teaser_topics" in report:
+        t = report["teaser_topics"]
+        parts.append(f"Composed seed-shaped pages ({t['documents']}, held-out text): teaser topic "
+                     f"accuracy {t['teaser_topic_accuracy']:.3f} ({t['teasers']} teasers), teasers "
+                     f"called teaser {t['teasers_called_teaser']:.3f}, main-vs-rest "
+                     f"{t['main_vs_rest_accuracy']:.3f}")
     for s, m in report.get("unseen_sources", {}).items():
         parts.append(f"Shipped model on {s} (never trained on): token F1 {m['token_f1']:.3f}, "
                      f"block P/R/F1 {m['block_precision']:.3f}/{m['block_recall']:.3f}/"
