@@ -14,13 +14,16 @@ text), two things from the corrected blocks only:
   words with the base model's log-odds as a fixed offset, regularised towards no
   change (``L2_DEFAULT``).  It carries a correction to lines that are like, not equal
   to, the corrected ones ("Posted in Politics | 3 comments" after "Posted in Sport |
-  12 comments"), and a site-wide lean (a site whose pages the base model over- or
-  under-keeps).  The blocks of a corrected text that were *not* corrected hold it
+  12 comments").  The blocks of a corrected text that were *not* corrected hold it
   back: each one's change of log-odds is penalised (``ANCHOR_WEIGHT``), since a person
   who corrected two paragraphs of a page left the rest as it was.  Only words, not the
   shallow features: story paragraphs share those, and given them "this paragraph is
   boilerplate" became "every paragraph is" (an unrelated page's story lost half its
-  P(main), measured).
+  P(main), measured).  And no site-wide lean (an intercept): fitted on whole corrected
+  pages, hundreds of boilerplate blocks against a few main ones, it pushed every block
+  of the site down, and the stories of the site's other pages with it (one site's token
+  F1 fell from 0.89 to 0.74 with four corrected pages; without it no site lost more than
+  0.004; benchmarks/site_adaptation.py, docs/corrections.md).
 
 An adapter for a site applies only to texts sent with that site; the "" scope to
 every text.  The adapted model is still one model directory (the adapter's arrays
@@ -44,7 +47,6 @@ __all__ = ["Adapter", "ScopeAdapter", "AdaptDoc", "fit_adapter", "L2_DEFAULT"]
 
 L2_DEFAULT = 4.0          # weight of the pull towards the base model (per unit of squared weight)
 ANCHOR_WEIGHT = 1.0       # penalty per squared change of an uncorrected block's log-odds
-BIAS_L2 = 1.0             # ... and of the pull on the scope's overall lean
 MIN_LABELLED = 2          # fewer labelled blocks of a head than this: no shift for that head
 MAX_ITER = 200
 _LOGIT_CLIP = 15.0
@@ -62,20 +64,17 @@ class AdaptDoc:
 
 @dataclass
 class ScopeAdapter:
-    """What one scope's corrections taught: a line table and two log-odds shifts."""
+    """What one scope's corrections taught: a line table and two word-level log-odds shifts."""
 
     lines: dict[str, tuple[int, int]] = field(default_factory=dict)  # line -> (role, topic index)
     main_coef: np.ndarray | None = None    # over the TF-IDF columns
-    main_bias: float = 0.0
     teaser_coef: np.ndarray | None = None
-    teaser_bias: float = 0.0
 
     def shift(self, batch: BlockBatch, rows: np.ndarray, head: str) -> np.ndarray:
         coef = self.main_coef if head == "main" else self.teaser_coef
-        bias = self.main_bias if head == "main" else self.teaser_bias
         if coef is None:
-            return np.full(len(rows), bias)
-        return batch.tfidf[rows] @ coef + bias
+            return np.zeros(len(rows))
+        return batch.tfidf[rows] @ coef
 
 
 class Adapter:
@@ -139,7 +138,7 @@ class Adapter:
         config: dict = {"topics": self.topics, "scopes": []}
         arrays: dict[str, np.ndarray] = {}
         for n, (scope, a) in enumerate(sorted(self.scopes.items())):
-            entry = {"scope": scope, "main_bias": a.main_bias, "teaser_bias": a.teaser_bias}
+            entry = {"scope": scope}
             lines = sorted(a.lines)
             arrays[f"{n}.lines"] = encode_terms(lines)
             arrays[f"{n}.line_roles"] = np.array([a.lines[x][0] for x in lines], dtype=np.int8)
@@ -162,8 +161,7 @@ class Adapter:
             lines = decode_terms(arrays[f"{n}.lines"]) if entry["n_lines"] else []
             table = dict(zip(lines, zip(arrays[f"{n}.line_roles"].tolist(),
                                         arrays[f"{n}.line_topics"].tolist())))
-            a = ScopeAdapter(lines=table, main_bias=float(entry["main_bias"]),
-                             teaser_bias=float(entry["teaser_bias"]))
+            a = ScopeAdapter(lines=table)
             for head in ("main", "teaser"):
                 size = entry[f"{head}_size"]
                 if size is not None:
@@ -200,42 +198,39 @@ def _fit_scope(model, docs: Sequence[AdaptDoc], topics: list[str], l2: float) ->
     known = roles >= 0
     if known.sum() >= MIN_LABELLED:
         y = (roles == Role.MAIN).astype(float)
-        adapter.main_coef, adapter.main_bias = _fit_shift(x, _logit(p_main), y, known, l2)
+        adapter.main_coef = _fit_shift(x, _logit(p_main), y, known, l2)
     # The teaser head speaks of blocks that are not main: the corrected ones, and those
     # the base model does not keep.
     rows = np.flatnonzero((known & (roles != Role.MAIN)) | (~known & (p_main < 0.5)))
     if known[rows].sum() >= MIN_LABELLED:
         y = (roles[rows] == Role.TEASER).astype(float)
-        adapter.teaser_coef, adapter.teaser_bias = _fit_shift(
-            x[rows], _logit(p_teaser[rows]), y, known[rows], l2)
+        adapter.teaser_coef = _fit_shift(x[rows], _logit(p_teaser[rows]), y, known[rows], l2)
     return adapter
 
 
 def _fit_shift(x: sp.csr_matrix, offset: np.ndarray, y: np.ndarray, labelled: np.ndarray,
-               l2: float) -> tuple[np.ndarray, float]:
-    """The change ``d = x w + b`` of the base log-odds ``offset`` that minimises the
-    logistic loss of the ``labelled`` rows (targets ``y``) plus ``ANCHOR_WEIGHT/2 d^2``
-    on the others and ``l2/2 |w|^2 + BIAS_L2/2 b^2``: the smallest change that fits."""
+               l2: float) -> np.ndarray:
+    """The change ``d = x w`` of the base log-odds ``offset`` that minimises the logistic
+    loss of the ``labelled`` rows (targets ``y``) plus ``ANCHOR_WEIGHT/2 d^2`` on the
+    others and ``l2/2 |w|^2``: the smallest change that fits."""
     from scipy.optimize import minimize
 
     n, d = x.shape
     used = np.unique(x.indices)  # columns no labelled block has stay exactly 0
     xs = x[:, used]
 
-    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        w, b = theta[:-1], theta[-1]
-        d = xs @ w + b
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        d = xs @ w
         z = offset + d
         loss = np.where(labelled, np.logaddexp(0, z) - y * z, 0.5 * ANCHOR_WEIGHT * d * d)
         g = np.where(labelled, _expit(z) - y, ANCHOR_WEIGHT * d)
-        grad = np.concatenate([xs.T @ g + l2 * w, [g.sum() + BIAS_L2 * b]])
-        return float(loss.sum() + 0.5 * l2 * w @ w + 0.5 * BIAS_L2 * b * b), grad
+        return float(loss.sum() + 0.5 * l2 * w @ w), xs.T @ g + l2 * w
 
-    theta0 = np.zeros(len(used) + 1)
-    result = minimize(loss, theta0, jac=True, method="L-BFGS-B", options={"maxiter": MAX_ITER})
+    result = minimize(loss, np.zeros(len(used)), jac=True, method="L-BFGS-B",
+                      options={"maxiter": MAX_ITER})
     coef = np.zeros(d, dtype=np.float32)
-    coef[used] = result.x[:-1]
-    return coef, float(result.x[-1])
+    coef[used] = result.x
+    return coef
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
