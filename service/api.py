@@ -28,6 +28,7 @@ M = TypeVar("M", bound=BaseModel)
 _REF = "#/components/schemas/{model}"
 _RULE_ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
 _ERROR_STATUSES = {400: "Malformed body", 401: "Missing or wrong bearer token",
+                   411: "Chunked body on a server that does not terminate it",
                    403: "Write endpoints are disabled", 404: "Not found", 409: "Conflict",
                    413: "Body too large", 415: "Unsupported content type",
                    422: "Invalid input", 503: "No model loaded"}

@@ -219,3 +219,37 @@ def test_a_correction_takes_effect_on_both_workers_within_a_second(server):
     finally:
         for c in conns:
             c.close()
+
+
+def _chunked(server, body: bytes, content_type: str = "text/plain"):
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    try:
+        pieces = (body[i:i + 65536] for i in range(0, len(body), 65536))
+        conn.request("POST", "/v1/segment", pieces, {"Content-Type": content_type,
+                                                     "Transfer-Encoding": "chunked"},
+                     encode_chunked=True)
+        r = conn.getresponse()
+        return r.status, json.loads(r.read())
+    except (BrokenPipeError, ConnectionResetError) as exc:  # the server stopped reading: fine if it answered
+        return None, exc
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/json"])
+def test_a_chunked_body_over_the_limit_is_refused_whole(server, content_type):
+    """However the body is framed, over the limit is 413: never a 200 on its first 2 MiB."""
+    line = ("Residents described a night of almost constant explosions near the crossing. " * 8 + "\n")
+    text = line * (3 * 1024 * 1024 // len(line))
+    body = text.encode() if content_type == "text/plain" else json.dumps({"text": text}).encode()
+    status, answer = _chunked(server, body, content_type)
+    assert status == 413 and answer["error"]["code"] == "body_too_large", (status, answer)
+
+
+def test_a_chunked_body_within_the_limit_is_read_whole(server):
+    line = "Divers recovered the bell of the old ferry from the bottom of the bay.\n"
+    text = line * (1024 * 1024 // len(line))  # about 1 MiB, sent in 64 KiB chunks
+    status, body = _chunked(server, text.encode())
+    assert status == 200, body
+    assert body["article"]["n_blocks"] == text.count("\n")
+    assert body["segments"][-1]["end"] == len(text) - 1
