@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from newssift.service import bodies, db, errors
+from newssift.service import bodies, db, errors, requestlog
 from newssift.service.api import RowIdConverter
 from newssift.service.batcher import Batcher
 from newssift.service.holder import ModelHolder
@@ -66,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     prepare(settings)
     db.init_app(app)
     errors.init_app(app)
+    requestlog.init_app(app, settings["access_log"])
     bodies.init_app(app, settings["max_bytes"])
     holder = ModelHolder(settings["model_dir"], settings["reload_interval"])
     app.extensions["newssift_model"] = holder

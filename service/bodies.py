@@ -4,8 +4,10 @@ Werkzeug checks a declared ``Content-Length`` against ``MAX_CONTENT_LENGTH``, bu
 chunked body (no length declared) was read up to the limit and cut there: the text
 past 2 MiB silently dropped, and the rest labelled.  So before any view runs, the body
 is read here from the server's input with one byte to spare: more than the limit is a
-413 and the connection is closed (the rest of the body is never read); within it, the
-view reads exactly the bytes that were sent.
+413 and the connection is closed; within it, the view reads exactly the bytes that
+were sent.  Of an oversized chunked body up to ``DRAIN_FACTOR`` times the limit more is
+read and dropped before answering, so that the client, still sending, sees the 413
+rather than a reset connection; past that the connection is simply closed.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from flask import Flask, request
 
 from newssift.service.errors import ApiError
 
-__all__ = ["init_app", "READ_CHUNK"]
+__all__ = ["init_app", "READ_CHUNK", "DRAIN_FACTOR"]
 
 READ_CHUNK = 1 << 16
+DRAIN_FACTOR = 8
 
 
 def init_app(app: Flask, max_bytes: int) -> None:
@@ -41,6 +44,9 @@ def init_app(app: Flask, max_bytes: int) -> None:
                 break
             data += piece
         if len(data) > max_bytes:
+            drained = 0
+            while drained < DRAIN_FACTOR * max_bytes and stream.read(READ_CHUNK):
+                drained += READ_CHUNK
             raise _too_large(max_bytes)
         env["wsgi.input"] = io.BytesIO(bytes(data))
         env["CONTENT_LENGTH"] = str(len(data))

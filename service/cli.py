@@ -44,7 +44,7 @@ def run_gunicorn(overrides: dict[str, Any]) -> None:
                 self.cfg.set("worker_class", "sync")
             self.cfg.set("timeout", WORKER_TIMEOUT_S)
             self.cfg.set("graceful_timeout", GRACEFUL_TIMEOUT_S)
-            self.cfg.set("accesslog", os.environ.get("NEWSSIFT_ACCESS_LOG"))
+            self.cfg.set("accesslog", None)  # the app writes its own (service/requestlog.py)
             self.cfg.set("proc_name", "newssift")
             self.cfg.set("control_socket_disable", True)
 
@@ -72,6 +72,8 @@ def run_gunicorn(overrides: dict[str, Any]) -> None:
               help="Model copied in as the first version [the shipped models/default].")
 @click.option("--train-config", type=click.Path(dir_okay=False), default=None,
               help=f"Config for POST /v1/retrain [{_DEFAULTS['train_config'].default}].")
+@click.option("--access-log/--no-access-log", "access_log", default=None,
+              help="One JSON line a request on stderr [on].")
 @click.option("--insecure-dev", is_flag=True, default=None,
               help="Allow write endpoints without NEWSSIFT_API_TOKEN (local development only).")
 def serve(**options: Any) -> None:

@@ -27,7 +27,9 @@ class ApiError(Exception):
 
 
 def error_response(status: int, code: str, message: str, headers: dict | None = None):
-    response = jsonify({"error": {"code": code, "message": message}})
+    from newssift.service.requestlog import request_id
+
+    response = jsonify({"error": {"code": code, "message": message, "request_id": request_id()}})
     response.status_code = status
     response.headers.update(headers or {})
     return response

@@ -164,6 +164,8 @@ class HealthResponse(BaseModel):
 class ErrorDetail(BaseModel):
     code: str
     message: str
+    request_id: str | None = Field(description="This request's id, as the X-Request-Id header "
+                                               "and the access log give it.")
 
 
 class ErrorResponse(BaseModel):

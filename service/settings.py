@@ -71,6 +71,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("insecure_dev", "NEWSSIFT_INSECURE_DEV", False,
             "Allow the write endpoints without a token (local development only; `--insecure-dev`).",
             _bool),
+    Setting("access_log", "NEWSSIFT_ACCESS_LOG", True,
+            "One JSON line a request on stderr: time, request id, method, path, status, bytes, "
+            "milliseconds, worker pid.", _bool),
     Setting("max_bytes", "NEWSSIFT_MAX_BYTES", 2 * 1024 * 1024,
             "Largest request body in bytes; larger ones get 413.", int),
     Setting("max_batch", "NEWSSIFT_MAX_BATCH", 64,

@@ -39,7 +39,7 @@ def make_app(tmp_path: Path, seed: Path | None, **settings):
 
     config = {"data_dir": tmp_path / "data", "seed_model": seed, "api_token": TOKEN,
               "train_config": TINY_CONFIG, "cv_folds": 0, "full_eval": False,
-              "reload_interval": 0.0, "TESTING": True}
+              "reload_interval": 0.0, "access_log": False, "TESTING": True}
     config.update(settings)
     return create_app(config)
 
@@ -55,11 +55,13 @@ def client(app):
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:
-    """Every error has one shape: {"error": {"code", "message"}}."""
+    """Every error has one shape: {"error": {"code", "message", "request_id"}}, and the id is the
+    response's X-Request-Id."""
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.mimetype == "application/json"
     body = response.get_json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "request_id"}
+    assert body["error"]["request_id"] == response.headers["X-Request-Id"]
     assert body["error"]["message"]
     if code is not None:
         assert body["error"]["code"] == code

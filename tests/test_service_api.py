@@ -155,3 +155,30 @@ def test_bad_decision_options_are_422(client, body):
 def test_options_go_on_the_batch_not_on_its_documents(client):
     body = {"documents": [{"text": "x", "main_threshold": 0.3}]}
     assert_error(client.post("/v1/segment/batch", json=body), 422, "invalid_input")
+
+
+def test_every_response_has_a_request_id_and_errors_name_it(client):
+    ok = client.post("/v1/segment", json={"text": "A line of text."})
+    assert len(ok.headers["X-Request-Id"]) >= 16
+    mine = client.post("/v1/segment", json={"text": 5}, headers={"X-Request-Id": "req-42.a"})
+    assert mine.headers["X-Request-Id"] == "req-42.a" == mine.get_json()["error"]["request_id"]
+    odd = client.get("/nope", headers={"X-Request-Id": "<script>" + "x" * 100})
+    assert odd.headers["X-Request-Id"] != odd.request.headers["X-Request-Id"]  # replaced, not echoed
+
+
+def test_the_access_log_is_one_json_line_a_request_and_can_be_switched_off(tmp_path, seed_model_dir,
+                                                                          capsys):
+    import json as json_module
+
+    on = make_app(tmp_path / "on", seed_model_dir, access_log=True).test_client()
+    capsys.readouterr()
+    r = on.post("/v1/segment", json={"text": "A line of text."}, headers={"X-Request-Id": "abc"})
+    (line,) = [x for x in capsys.readouterr().err.splitlines() if x.startswith("{")]
+    entry = json_module.loads(line)
+    assert {k: entry[k] for k in ("request_id", "method", "path", "status")} == {
+        "request_id": "abc", "method": "POST", "path": "/v1/segment", "status": 200}
+    assert entry["bytes"] == len(r.get_data()) and entry["ms"] >= 0
+    off = make_app(tmp_path / "off", seed_model_dir, access_log=False).test_client()
+    capsys.readouterr()
+    off.post("/v1/segment", json={"text": "A line of text."})
+    assert not [x for x in capsys.readouterr().err.splitlines() if '"request_id"' in x]

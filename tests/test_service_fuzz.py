@@ -67,4 +67,4 @@ def test_no_request_gets_a_5xx(fuzz_app, data):
     assert r.status_code < 500, (method, path, body[:200], r.get_data(as_text=True))
     if r.status_code >= 400:
         err = r.get_json()["error"]
-        assert set(err) == {"code", "message"}
+        assert set(err) == {"code", "message", "request_id"} and err["request_id"]
