@@ -8,18 +8,29 @@ nothing heavy, so that ``newssift --help`` stays fast.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import unicodedata
 
 import click
 
 from newssift.classifier.errors import InvalidInput, NewssiftError
 from newssift.classifier.textio import decode_utf8
 
-__all__ = ["NewssiftGroup", "classify", "fail", "read_text", "EXIT_USER_ERROR"]
+__all__ = ["NewssiftGroup", "classify", "fail", "read_text", "use_colour", "listing_width",
+           "EXIT_USER_ERROR", "EXIT_SOME_FAILED"]
 
-EXIT_USER_ERROR = 2
+EXIT_SOME_FAILED = 1   # some records failed (error records, or skipped); the rest were labelled
+EXIT_USER_ERROR = 2    # a usage or input error: nothing was labelled
 ROLE_COLOURS = {"main": "green", "teaser": "yellow", "boilerplate": "bright_black"}
 MAX_DOCUMENT_BYTES_DEFAULT = 16 * 1024 * 1024
+LISTING_TEXT_CHARS = 100     # off a terminal (and without $COLUMNS) a block's text is cut here
+LISTING_MIN_TEXT_CELLS = 20  # on a terminal the text gets the columns left, never fewer than this
+INDEX_COLUMN_CELLS = 4       # on a narrow terminal: the digits the last index needs
+TOPIC_COLUMN_CELLS = 19      # "science-tech 0.81" padded; on a narrow terminal: the longest + 1
+ROLE_SCORE_CELLS = 1 + 11 + 1 + 4 + 2  # " boilerplate 0.99  "
+EOF_KEY = "Ctrl-Z, Enter" if os.name == "nt" else "Ctrl-D"
 
 
 def fail(message: str) -> None:
@@ -70,16 +81,66 @@ def _load(model_path: str | None):
     return load_model(model_path)
 
 
-def _echo_listing(result) -> None:
+def use_colour(flag: bool | None) -> bool | None:
+    """--color/--no-color when given; else no colour when $NO_COLOR is set to anything
+    (https://no-color.org); else None: click colours a terminal and strips it from a pipe."""
+    if flag is not None:
+        return flag
+    return False if os.environ.get("NO_COLOR") else None
+
+
+def listing_width() -> int | None:
+    """The columns the listing may fill: the terminal's (or $COLUMNS); None off a terminal."""
+    if sys.stdout.isatty() or os.environ.get("COLUMNS", "").strip().isdigit():
+        return shutil.get_terminal_size().columns
+    return None
+
+
+def _cells(ch: str) -> int:
+    """Terminal cells one character takes: two for wide (CJK) ones, none for combining marks."""
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
+def _fit(text: str, cells: int) -> str:
+    """``text`` cut to at most ``cells`` terminal cells, ending in "…" when cut."""
+    if sum(map(_cells, text)) <= cells:
+        return text
+    used = 0
+    for end, ch in enumerate(text):
+        if used + _cells(ch) > cells - 1:
+            return text[:end] + "…"
+        used += _cells(ch)
+    return text
+
+
+def _echo_listing(result, colour: bool | None, width: int | None) -> None:
+    """The article line, then one line per block; with a ``width``, no line is wider."""
     art = result.article
     topic = f"{art.topic} ({art.topic_score:.2f})" if art.topic else "none"
-    click.secho(f"article: topic {topic}; {art.n_main} main, {art.n_teaser} teaser, "
-                f"{art.n_boilerplate} boilerplate blocks", bold=True)
-    for s in result.segments:
-        topic = f"{s.topic} {s.topic_score:.2f}" if s.topic else "-"
-        text = s.text if len(s.text) <= 100 else s.text[:99] + "…"
-        click.echo(click.style(f"{s.index:>4} {s.role:<11} {s.role_score:.2f}  {topic:<19}",
-                               fg=ROLE_COLOURS[s.role]) + text)
+    head = [f"article: topic {topic};", f"{art.n_main} main, {art.n_teaser} teaser, "
+                                        f"{art.n_boilerplate} boilerplate blocks"]
+    if width is None or len(" ".join(head)) <= width:
+        head = [" ".join(head)]
+    for line in head:  # two lines rather than one the terminal wraps
+        click.secho(line, bold=True, color=colour)
+    topics = [f"{s.topic} {s.topic_score:.2f}" if s.topic else "-" for s in result.segments]
+    index_cells, topic_cells, text_cells = INDEX_COLUMN_CELLS, TOPIC_COLUMN_CELLS, LISTING_TEXT_CHARS
+    if width is not None:
+        text_cells = width - index_cells - ROLE_SCORE_CELLS - topic_cells
+        if text_cells < LISTING_MIN_TEXT_CELLS:  # a narrow terminal: the columns lose their padding
+            index_cells = len(str(max(len(result.segments) - 1, 0)))
+            topic_cells = max(map(len, topics), default=1) + 1
+            text_cells = max(LISTING_MIN_TEXT_CELLS, width - index_cells - ROLE_SCORE_CELLS - topic_cells)
+    for s, topic in zip(result.segments, topics):
+        text = s.text.replace("\t", " ")
+        if width is None:  # a pipe or a file: the fixed column the README's sample shows
+            text = text if len(text) <= text_cells else text[:text_cells - 1] + "…"
+        else:
+            text = _fit(text, text_cells)
+        click.echo(click.style(f"{s.index:>{index_cells}} {s.role:<11} {s.role_score:.2f}  "
+                               f"{topic:<{topic_cells}}", fg=ROLE_COLOURS[s.role]) + text, color=colour)
 
 
 @click.command()
@@ -100,10 +161,23 @@ def _echo_listing(result) -> None:
               help="Apply stored corrections (JSONL, the GET /v1/labels export).")
 @click.option("--site", default=None,
               help="The site the text comes from, for site-scoped corrections (jsonl: a 'site' field).")
+@click.option("--color/--no-color", "colour", default=None,
+              help="Colour the listing (default: on a terminal, unless NO_COLOR is set).")
 def classify(source: str, model_path: str | None, fmt: str | None, input_format: str,
              batch_size: int, main_threshold: float | None, keep_comments: bool,
-             corrections_path: str | None, site: str | None) -> None:
-    """Label the blocks of SOURCE (a file, or - for stdin)."""
+             corrections_path: str | None, site: str | None, colour: bool | None) -> None:
+    """Label the blocks of SOURCE (a file, or - for stdin).
+
+    With --input-format jsonl every line is one {"id", "text"} object and every output
+    line one JSON record, in input order; a line without "id" gets "SOURCE:LINE"
+    (stdin:3, corpus.jsonl:7); a line that cannot be labelled gets an error record.
+
+    Exit status: 0 every line labelled; 1 some lines got error records (the rest were
+    labelled); 2 a usage or input error, nothing labelled (also when no line could be).
+    """
+    if input_format == "jsonl" and fmt == "text":
+        raise InvalidInput("--format text lists one article; --input-format jsonl writes JSON lines "
+                           "(drop --format text)")
     if main_threshold is not None:
         from newssift.classifier.decision import check_main_threshold
 
@@ -119,7 +193,8 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
         model = _load(model_path)
         decision = model.decision_for(main_threshold, keep_comments)
         if source == "-":
-            errors = classify_jsonl(model, sys.stdin.buffer, sys.stdout, batch_size, "stdin",
+            _hint_on_a_terminal("JSON lines")
+            counts = classify_jsonl(model, sys.stdin.buffer, sys.stdout, batch_size, "stdin",
                                     decision, memory)
         else:
             try:
@@ -127,12 +202,17 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
             except OSError as exc:
                 raise InvalidInput(f"{source}: {exc.strerror.lower()}") from None
             with handle:
-                errors = classify_jsonl(model, handle, sys.stdout, batch_size, source, decision,
+                counts = classify_jsonl(model, handle, sys.stdout, batch_size, source, decision,
                                         memory)
-        if errors:
-            click.echo(f"newssift: {errors} line(s) could not be labelled; see their error records",
-                       err=True)
+        if counts.errors and not counts.labelled:
+            fail(f"none of the {counts.errors} line(s) could be labelled; see their error records")
+        if counts.errors:
+            click.echo(f"newssift: {counts.errors} line(s) could not be labelled ({counts.labelled} "
+                       f"were); see their error records", err=True)
+            sys.exit(EXIT_SOME_FAILED)
         return
+    if source == "-":
+        _hint_on_a_terminal("an article")
     text = read_text(source)
     model = _load(model_path)
     result = model.segment(text, model.decision_for(main_threshold, keep_comments), memory, site)
@@ -141,4 +221,10 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
     if fmt == "json":
         click.echo(result.to_json())
     else:
-        _echo_listing(result)
+        _echo_listing(result, use_colour(colour), listing_width())
+
+
+def _hint_on_a_terminal(what: str) -> None:
+    """Someone typing at a terminal should know the command waits for them, and how to end."""
+    if sys.stdin.isatty():
+        click.echo(f"reading {what} from stdin; end with {EOF_KEY} (or give a FILE)", err=True)

@@ -12,9 +12,22 @@ from newssift.classifier.errors import InvalidInput
 if TYPE_CHECKING:
     from newssift.classifier.corrections import CorrectionMemory
 
-__all__ = ["decode_utf8", "read_corrections"]
+__all__ = ["decode_utf8", "utf8_problem", "read_corrections"]
 
 _BOM = b"\xef\xbb\xbf"
+
+
+def utf8_problem(data: bytes) -> str | None:
+    """Why ``data`` is not UTF-8 (``not valid UTF-8 (byte N); re-encode it as UTF-8``), or None.
+
+    The one wording for every input read as UTF-8: a text file, a JSONL line (N counts
+    from the start of the line), a request body.
+    """
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not valid UTF-8 (byte {exc.start}); re-encode it as UTF-8"
+    return None
 
 
 def decode_utf8(data: bytes, name: str) -> str:
@@ -28,8 +41,8 @@ def decode_utf8(data: bytes, name: str) -> str:
         raise InvalidInput(f"{name}: binary data (NUL bytes); expected UTF-8 text")
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{name}: not valid UTF-8 (byte {exc.start}); re-encode it as UTF-8") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{name}: {utf8_problem(data)}") from None
 
 
 def read_corrections(path: str | Path) -> CorrectionMemory:

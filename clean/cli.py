@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
 import click
 
+from newssift.classifier.cli import EXIT_SOME_FAILED
 from newssift.classifier.errors import InvalidInput
 from newssift.clean.options import CHUNK_DOCS_DEFAULT, PARTITION_DOCS_DEFAULT, CleanOptions
 from newssift.clean.summary import build_summary, format_summary, write_summary
@@ -47,7 +49,8 @@ def side_paths(output: Path, fmt: str, engine: str) -> tuple[Path, Path]:
               help="JSONL file (gzip when it ends in .gz), or a folder with --format txt-dir. "
                    "With --engine dask: a folder, or a pattern like out/part-*.jsonl.gz.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "txt-dir"]), default="jsonl",
-              show_default=True, help="One JSON record per document, or one cleaned .txt per document.")
+              show_default=True, help="One JSON record per document, or one cleaned .txt per document "
+                                      "(file names: see below).")
 @click.option("--input-format", type=click.Choice(["auto", "jsonl", "csv", "txt"]), default="auto",
               show_default=True, help="auto: by file name (.jsonl[.gz], .csv, .txt, folders); stdin: jsonl.")
 @click.option("--text-field", default="text", show_default=True,
@@ -91,7 +94,22 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
           progress: bool | None, engine: str, scheduler: str, partition_size: int,
           main_threshold: float | None, keep_comments: bool, corrections_path: str | None,
           site_field: str, model_path: str | None) -> None:
-    """Clean INPUT... (JSONL, JSONL.gz, CSV, .txt files, folders, globs, or - for stdin) into OUTPUT."""
+    """Clean INPUT... (JSONL, JSONL.gz, CSV, .txt files, folders, globs, or - for stdin) into OUTPUT.
+
+    With --format txt-dir every document gets a file of its own, named in
+    OUTPUT/_index.jsonl beside its id ("file"). An id that is a safe relative path keeps
+    it, .txt added unless it ends so: parts of ASCII letters, digits, _ - . + and inner
+    spaces, each starting with a letter, digit or _, at most 100 characters (200 in
+    all), no folder part ending in .txt. Any other id (empty, hidden, .., absolute, too
+    long, other characters) becomes NAME-HASH.txt in OUTPUT itself: NAME the id's letters,
+    digits and _ - . (other runs of characters made _, at most 80 bytes), HASH the first
+    12 hex digits of the id's SHA-256. A name an earlier document took, ignoring case,
+    gets ~2, ~3, ... before .txt; a resumed run goes on with the same names.
+
+    Exit status: 0 every record cleaned; 1 some records were skipped (see the error
+    report), the rest cleaned; 2 a usage or input error, nothing cleaned (also when no
+    record could be).
+    """
     from newssift.clean.readers import resolve_inputs
 
     if resume and overwrite:
@@ -123,11 +141,12 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
     default_errors, default_summary = side_paths(out, fmt, engine)
     errors_file = Path(errors_path) if errors_path else default_errors
     summary_file = Path(summary_path) if summary_path else default_summary
-    labelling = {"model": options.model_path, "main_threshold": options.main_threshold,
+    sources = resolve_inputs(inputs, options)
+    own_threshold, threshold = _thresholds(options)
+    labelling = {"model": options.model_path, "main_threshold": threshold,
                  "keep_comments": options.keep_comments, "corrections": corrections_sha256}
     if resume and engine == "local":
-        _check_same_labelling(summary_file, labelling)
-    sources = resolve_inputs(inputs, options)
+        _check_same_labelling(summary_file, labelling, own_threshold)
     start = time.perf_counter()
     if engine == "dask":
         from newssift.clean.dask_engine import run_dask
@@ -149,9 +168,20 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
     click.echo(f"summary written to {summary_file}")
     if counts.this_run.errors:
         click.echo(f"newssift: {counts.this_run.errors} bad record(s) skipped; see {errors_file}", err=True)
+        sys.exit(EXIT_SOME_FAILED)
 
 
-def _check_same_labelling(summary_file: Path, labelling: dict) -> None:
+def _thresholds(options: CleanOptions) -> tuple[float, float]:
+    """The model's own main threshold and the one this run labels with (--main-threshold, or
+    the model's).  Loads the model once in this process, as the run needs it here anyway."""
+    from newssift.clean.work import cached_model
+
+    model, decision, _ = cached_model(options.model_path, options.main_threshold,
+                                      options.keep_comments, options.corrections)
+    return model.decision_for().main_threshold, decision.main_threshold
+
+
+def _check_same_labelling(summary_file: Path, labelling: dict, own_threshold: float) -> None:
     """A resumed run must label as the earlier one did, or the output mixes two kinds of record.
     The earlier run's summary says how it labelled (a run cut short before its summary, or
     written by a version before this check, cannot be checked)."""
@@ -161,6 +191,8 @@ def _check_same_labelling(summary_file: Path, labelling: dict) -> None:
         return
     if isinstance(earlier, dict):  # settings added since: the earlier run ran without them
         earlier = {"corrections": None, **earlier}
+        if earlier.get("main_threshold") is None:  # recorded so before the effective one was
+            earlier["main_threshold"] = own_threshold
     if earlier is not None and earlier != labelling:
         changed = ", ".join(k for k in labelling if earlier.get(k) != labelling[k])
         raise InvalidInput(f"{summary_file}: the earlier run labelled with other settings ({changed}); "
@@ -170,7 +202,8 @@ def _check_same_labelling(summary_file: Path, labelling: dict) -> None:
 def _run_local(sources, out: Path, fmt: str, options: CleanOptions, resume: bool, overwrite: bool,
                errors_file: Path, progress_flag: bool | None):
     from newssift.clean.pipeline import clean_corpus
-    from newssift.clean.progress import Progress
+    from newssift.clean.progress import Progress, progress_wanted
+    from newssift.clean.readers import source_size
     from newssift.clean.writers import ErrorReport, JsonlOutput, TxtDirOutput
 
     if fmt == "jsonl" and out.is_dir():
@@ -178,9 +211,12 @@ def _run_local(sources, out: Path, fmt: str, options: CleanOptions, resume: bool
     output = TxtDirOutput(out) if fmt == "txt-dir" else JsonlOutput(out)
     if output.exists() and not (resume or overwrite):
         raise InvalidInput(f"{out}: already exists; pass --resume to finish it or --overwrite to replace it")
-    progress = Progress(progress_flag)
+    sizes = [source_size(s) for s in sources] if progress_wanted(progress_flag) else None
+    if sizes is not None and None in sizes:  # a bar by bytes needs every input's size
+        sizes = None
+    progress = Progress(progress_flag, sum(sizes) if sizes is not None else None)
     try:
         return clean_corpus(sources, output, ErrorReport(errors_file), options, resume=resume,
-                            progress=progress)
+                            progress=progress, source_bytes=sizes)
     finally:
         progress.close()

@@ -4,13 +4,20 @@ The model is loaded once per worker process by the pool initializer (with the
 ``fork`` start method the workers inherit the copy the parent checked on start).
 At most ``workers * IN_FLIGHT_PER_WORKER`` chunks are out at once, so memory stays
 bounded however long the input; ``Pool.imap`` would read the whole input ahead.
+A worker whose main process is gone (``kill -9``) meets a broken pipe when it hands
+its chunk back: it stops, and the first to stop says so in one line.
 """
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
+import multiprocessing.pool
+import os
+import sys
+import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from newssift.clean.options import IN_FLIGHT_PER_WORKER
 from newssift.clean.readers import Doc
@@ -19,6 +26,11 @@ from newssift.clean.work import ChunkResult, cached_model, clean_docs, limit_thr
 __all__ = ["map_chunks"]
 
 _worker_model = None
+ORPHANED_MESSAGE = ("newssift: clean stopped: its main process is gone; run the same command "
+                    "with --resume to finish\n")
+# A killed process's pipes close before its children are handed to a new parent: how long
+# a worker whose pipe broke waits to see that happen before it calls the fault its own.
+REPARENT_WAIT_SECONDS = 2.0
 
 
 def _init_worker(model_path: str | None, main_threshold: float | None, keep_comments: bool,
@@ -30,6 +42,48 @@ def _init_worker(model_path: str | None, main_threshold: float | None, keep_comm
 
 def _clean_in_worker(docs: list[Doc], segments: bool, want_texts: bool) -> ChunkResult:
     return clean_docs(_worker_model, docs, segments=segments, want_texts=want_texts)
+
+
+def _run_worker(target: Callable, told, *args) -> None:
+    """A pool worker's loop; if the pipe to the main process breaks because that process
+    died, exit with one line (from the first worker only) instead of two tracebacks."""
+    parent = os.getppid()
+    try:
+        target(*args)
+    except (OSError, EOFError):
+        if not _gone(parent):  # the main process lives: a real fault, show it
+            raise
+        with told.get_lock():
+            first, told.value = not told.value, 1
+        if first:
+            try:
+                sys.stderr.write(ORPHANED_MESSAGE)
+                sys.stderr.flush()
+            except OSError:
+                pass
+        sys.exit(1)
+
+
+def _gone(parent: int) -> bool:
+    deadline = time.monotonic() + REPARENT_WAIT_SECONDS
+    while os.getppid() == parent:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+class _Pool(multiprocessing.pool.Pool):
+    """A Pool whose workers stop quietly when orphaned (see :func:`_run_worker`)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        ctx = kwargs.get("context") or multiprocessing.get_context()
+        self._told = ctx.Value("b", 0)  # shared by the workers: has one said the main process is gone?
+        super().__init__(*args, **kwargs)
+
+    def Process(self, ctx, *args, **kwds):  # multiprocessing calls it so
+        kwds["target"] = functools.partial(_run_worker, kwds["target"], self._told)
+        return ctx.Process(*args, **kwds)
 
 
 def map_chunks(chunks: Iterable[list[Doc]], *, workers: int, model_path: str | None,
@@ -44,9 +98,8 @@ def map_chunks(chunks: Iterable[list[Doc]], *, workers: int, model_path: str | N
         for docs in chunks:
             yield clean_docs(model, docs, segments=segments, want_texts=want_texts)
         return
-    pool = multiprocessing.get_context().Pool(workers, initializer=_init_worker,
-                                             initargs=(model_path, main_threshold, keep_comments,
-                                                       corrections))
+    pool = _Pool(workers, initializer=_init_worker, context=multiprocessing.get_context(),
+                 initargs=(model_path, main_threshold, keep_comments, corrections))
     try:
         pending: deque = deque()
         for docs in chunks:

@@ -3,11 +3,12 @@
 Reading happens here, in the parent; cleaning in :mod:`clean.local`'s workers.
 Each id already complete in the output is skipped as many times as it was
 written, so a resumed run writes exactly what the interrupted one did not.
+The progress bar learns how far into the inputs each finished chunk reached.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 
 from newssift.classifier.errors import InvalidInput
@@ -30,19 +31,32 @@ class RunCounts:
         self.resumed = 0
 
 
+class _Reach:
+    """Bytes of all the inputs read so far, as far as the documents handed on go."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+
+
 def _docs(sources: Iterable[Source], options: CleanOptions, done: Counter, errors: ErrorReport,
-          counts: RunCounts) -> Iterator[Doc]:
-    for source in sources:
+          counts: RunCounts, reach: _Reach, source_bytes: list[int] | None) -> Iterator[Doc]:
+    before = 0  # the bytes of the inputs before this one
+    for i, source in enumerate(sources):
         for item in iter_records(source, options):
             if isinstance(item, BadRecord):
                 if options.strict:
                     raise InvalidInput(f"{item.describe()} (--strict stops at the first bad record)")
                 counts.this_run.errors += 1
                 errors.add([item])
-            elif done[item.id] > 0:
+                continue
+            reach.bytes = before + item.offset
+            if done[item.id] > 0:
                 done[item.id] -= 1
             else:
                 yield item
+        if source_bytes is not None:
+            before += source_bytes[i]
+            reach.bytes = before
 
 
 def chunked(docs: Iterable[Doc], max_docs: int, max_chars: int) -> Iterator[list[Doc]]:
@@ -60,8 +74,11 @@ def chunked(docs: Iterable[Doc], max_docs: int, max_chars: int) -> Iterator[list
 
 
 def clean_corpus(sources: list[Source], output, errors: ErrorReport, options: CleanOptions, *,
-                 resume: bool, progress: Progress) -> RunCounts:
-    """Clean every source into ``output`` (a writer from :mod:`clean.writers`)."""
+                 resume: bool, progress: Progress, source_bytes: list[int] | None = None) -> RunCounts:
+    """Clean every source into ``output`` (a writer from :mod:`clean.writers`).
+
+    ``source_bytes``, each source's size (:func:`clean.readers.source_size`), lets the
+    progress bar count bytes read against their total."""
     counts = RunCounts()
     done: Counter = Counter()
 
@@ -73,9 +90,16 @@ def clean_corpus(sources: list[Source], output, errors: ErrorReport, options: Cl
         counts.resumed = output.recover(already_done)
     output.open(append=resume)
     wrote = False
+    reach, reached = _Reach(), deque()
+
+    def noting_reach(chunks: Iterator[list[Doc]]) -> Iterator[list[Doc]]:
+        for chunk in chunks:  # a chunk is cut as soon as its last document is read
+            reached.append(reach.bytes)
+            yield chunk
+
     try:
-        docs = _docs(sources, options, done, errors, counts)
-        chunks = chunked(docs, options.chunk_docs, options.chunk_bytes)
+        docs = _docs(sources, options, done, errors, counts, reach, source_bytes)
+        chunks = noting_reach(chunked(docs, options.chunk_docs, options.chunk_bytes))
         for result in local.map_chunks(chunks, workers=options.workers, model_path=options.model_path,
                                        segments=options.segments, want_texts=output.wants_texts,
                                        main_threshold=options.main_threshold,
@@ -84,8 +108,9 @@ def clean_corpus(sources: list[Source], output, errors: ErrorReport, options: Cl
             output.write(result)
             errors.add(result.bad)
             counts.this_run.merge(result.stats)
-            progress.update(result.stats.documents, result.stats.text_bytes)
+            progress.update(result.stats.documents, result.stats.text_bytes, reached.popleft())
             wrote = wrote or result.stats.documents > 0
+        progress.finish()
     finally:
         errors.close()
         output.close(discard_if_empty=not wrote and not resume)

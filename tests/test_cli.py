@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
+import io
 import json
+import os
+import pty
+import re
+import select
+import struct
+import subprocess
+import sys
+import termios
+import threading
 
 import pytest
 from click.testing import CliRunner
@@ -52,7 +63,7 @@ def test_jsonl_keeps_ids_and_reports_bad_lines_by_number(run):
     lines = [json.dumps({"id": "a", "text": "A story.\nAnother line."}), "{not json",
              json.dumps({"id": 7}), json.dumps({"id": "b", "text": ""}), "[1, 2]"]
     result = run("--input-format", "jsonl", "-", input="\n".join(lines) + "\n")
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # some lines failed
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in records] == ["a", None, 7, "b", None]
     assert records[0]["segments"] and records[3]["segments"] == []
@@ -114,7 +125,7 @@ def test_train_rejects_unknown_config_keys(tmp_path):
 def test_jsonl_lone_surrogate_is_an_error_record_not_a_crash(run):
     lines = ['{"id": 1, "text": "bad \\ud800 text"}', json.dumps({"id": 2, "text": "Fine line."})]
     result = run("--input-format", "jsonl", "-", input="\n".join(lines) + "\n")
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # one line failed
     records = [json.loads(x) for x in result.stdout.splitlines()]
     assert "error" in records[0] and records[1]["segments"]
 
@@ -204,3 +215,179 @@ def test_a_bad_corrections_file_is_one_clear_line(tmp_path, content, message):
     result = CliRunner().invoke(cli, ["classify", "--corrections", str(path), str(EXAMPLE)])
     assert result.exit_code == 2 and message in result.output
     assert "Traceback" not in result.output
+
+
+# --- streams, exit status and terminals (issue 16, items 10-16) ---------------------------------
+
+STARTUP_TIMEOUT_SECONDS = 60   # a fresh Python, the model loaded
+RESULT_WITHIN_SECONDS = 5      # a labelled line once the process runs: milliseconds, with room
+EOF_HINT = "reading an article from stdin; end with Ctrl-D (or give a FILE)\n"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def newssift(*args: str, **popen) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
+    return subprocess.Popen([sys.executable, "-m", "newssift", *args], cwd=ROOT, env=env, **popen)
+
+
+def readline_within(stream, seconds: float) -> bytes:
+    ready, _, _ = select.select([stream], [], [], seconds)
+    assert ready, f"nothing within {seconds} s"
+    return stream.readline()
+
+
+def test_jsonl_results_come_out_while_a_slow_producer_pauses(tiny_model_dir):
+    """(line; sleep; line; sleep) | newssift classify --input-format jsonl -"""
+    proc = newssift("classify", "--model", str(tiny_model_dir), "--input-format", "jsonl", "-",
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        proc.stdin.write(json.dumps({"id": "first", "text": "A headline\nThe story."}).encode() + b"\n")
+        proc.stdin.flush()  # ... and the producer sleeps: stdin stays open
+        assert json.loads(readline_within(proc.stdout, STARTUP_TIMEOUT_SECONDS))["id"] == "first"
+        proc.stdin.write(json.dumps({"id": "second", "text": "Another story."}).encode() + b"\n")
+        proc.stdin.flush()
+        assert json.loads(readline_within(proc.stdout, RESULT_WITHIN_SECONDS))["id"] == "second"
+        proc.stdin.close()
+        assert proc.wait(timeout=RESULT_WITHIN_SECONDS) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+class CountingBatches:
+    """The real model, noting how many documents each call labels."""
+
+    def __init__(self, model) -> None:
+        self.model, self.sizes = model, []
+
+    def segment_many_dicts(self, texts, **kwargs):
+        self.sizes.append(len(texts))
+        return self.model.segment_many_dicts(texts, **kwargs)
+
+
+def test_a_stream_that_keeps_up_is_still_labelled_in_full_batches(tiny_model):
+    from newssift.classifier.stream import classify_jsonl
+
+    lines = b"".join(json.dumps({"id": i, "text": f"Story {i}.\nIts second line."}).encode() + b"\n"
+                     for i in range(300))
+    read_end, write_end = os.pipe()
+    writer = threading.Thread(target=lambda: (os.write(write_end, lines), os.close(write_end)))
+    writer.start()
+    model, out = CountingBatches(tiny_model), io.StringIO()
+    with os.fdopen(read_end, "rb") as pipe:
+        counts = classify_jsonl(model, pipe, out, batch_size=64)
+    writer.join()
+    assert counts.labelled == 300 and sum(model.sizes) == 300
+    assert model.sizes[1:-1] == [64] * (len(model.sizes) - 2)  # the first may be short, the last is
+    in_memory = CountingBatches(tiny_model)  # the benchmark's call: a buffer never pauses
+    classify_jsonl(in_memory, io.BytesIO(lines), io.StringIO(), batch_size=64)
+    assert in_memory.sizes == [64, 64, 64, 64, 44]
+    assert [json.loads(x)["id"] for x in out.getvalue().splitlines()] == list(range(300))
+
+
+def test_jsonl_lines_without_an_id_are_named_by_source_and_line(run, tmp_path):
+    lines = "".join(json.dumps(r) + "\n" for r in [{"id": 3, "text": "An explicit id."},
+                                                  {"text": "No id."}, {"text": "Nor here."}])
+    result = run("--input-format", "jsonl", "-", input=lines)
+    assert [json.loads(x)["id"] for x in result.stdout.splitlines()] == [3, "stdin:2", "stdin:3"]
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(lines)
+    result = run("--input-format", "jsonl", str(path))
+    assert [json.loads(x)["id"] for x in result.stdout.splitlines()] == [3, f"{path}:2", f"{path}:3"]
+
+
+def test_jsonl_exit_status_tells_whether_every_line_was_labelled(run):
+    good, bad = json.dumps({"text": "A story."}) + "\n", "{oops\n"
+    assert run("--input-format", "jsonl", "-", input=good * 2).exit_code == 0
+    some = run("--input-format", "jsonl", "-", input=good + bad + good)
+    assert some.exit_code == 1 and len(some.stdout.splitlines()) == 3  # the rest still labelled
+    assert some.stderr == "newssift: 1 line(s) could not be labelled (2 were); see their error records\n"
+    none = run("--input-format", "jsonl", "-", input=bad * 2)
+    assert none.exit_code == 2
+    assert [json.loads(x)["error"]["line"] for x in none.stdout.splitlines()] == [1, 2]
+    assert none.stderr == "newssift: none of the 2 line(s) could be labelled; see their error records\n"
+    help_text = " ".join(run("--help").output.split())
+    assert "Exit status: 0 every line labelled; 1 some lines got error records" in help_text
+
+
+def test_format_text_with_jsonl_input_is_refused_in_one_line(run):
+    result = run("--input-format", "jsonl", "--format", "text", "-", input='{"text": "A story."}\n')
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("newssift: --format text lists one article;")
+    assert result.stderr.count("\n") == 1
+
+
+def test_an_undecodable_jsonl_line_says_it_is_not_utf8(run):
+    raw = b'{"id": 1, "text": "caf\xe9 au lait"}\n'
+    result = run("--input-format", "jsonl", "-", input=raw + b'{"id": 2, "text": "Fine."}\n')
+    error = json.loads(result.stdout.splitlines()[0])["error"]
+    byte = raw.index(b"\xe9")
+    assert error["message"] == f"stdin: line 1: not valid UTF-8 (byte {byte}); re-encode it as UTF-8"
+
+
+def test_a_terminal_on_stdin_gets_a_hint_and_a_pipe_does_not(run, tiny_model_dir):
+    parent, child = pty.openpty()
+    proc = newssift("classify", "--model", str(tiny_model_dir), "--format", "json", stdin=child,
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    os.close(child)
+    try:
+        assert readline_within(proc.stderr, STARTUP_TIMEOUT_SECONDS).decode() == EOF_HINT
+        os.write(parent, b"A headline\nThe story itself, told in a line.\n\x04")  # Ctrl-D ends it
+        out, err = proc.communicate(timeout=STARTUP_TIMEOUT_SECONDS)
+        assert proc.returncode == 0 and len(json.loads(out)["segments"]) == 2
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(parent)
+    assert run("--format", "json", "-", input="A headline\n").stderr == ""
+
+
+def test_the_listing_fits_a_60_column_terminal(tiny_model_dir):
+    parent, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 60, 0, 0))
+    proc = newssift("classify", "--model", str(tiny_model_dir), str(EXAMPLE), stdout=child,
+                    stderr=subprocess.PIPE)
+    os.close(child)
+    shown = b""
+    try:
+        while True:
+            try:
+                data = os.read(parent, 65536)
+            except OSError:  # Linux: EIO once the program has closed the terminal
+                break
+            if not data:
+                break
+            shown += data
+        assert proc.wait(timeout=STARTUP_TIMEOUT_SECONDS) == 0, proc.stderr.read()
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stderr.close()
+        os.close(parent)
+    text = shown.decode("utf-8")
+    lines = ANSI.sub("", text).replace("\r\n", "\n").rstrip("\n").split("\n")
+    assert "\x1b[" in text and len(lines) > 10  # a coloured listing, one line per block
+    assert max(map(len, lines)) <= 60, [line for line in lines if len(line) > 60]
+    assert any(line.endswith("…") for line in lines)  # the text was cut to fit, not wrapped
+
+
+@pytest.mark.parametrize("flags, env, coloured", [
+    ((), {}, True),
+    ((), {"NO_COLOR": "1"}, False),
+    ((), {"NO_COLOR": ""}, True),         # https://no-color.org: only a non-empty value counts
+    (("--no-color",), {}, False),
+    (("--color",), {"NO_COLOR": "1"}, True),  # an explicit flag beats the environment
+])
+def test_colour_follows_no_color_and_the_flags(tiny_model_dir, flags, env, coloured):
+    result = CliRunner().invoke(cli, ["classify", "--model", str(tiny_model_dir), "--format", "text",
+                                      *flags, str(EXAMPLE)], env=env, color=True)
+    assert result.exit_code == 0, result.output
+    assert ("\x1b[" in result.output) == coloured
+
+
+def test_columns_sets_the_listing_width_off_a_terminal(run):
+    result = CliRunner().invoke(cli, ["classify", "--format", "text", str(EXAMPLE)], env={"COLUMNS": "72"})
+    assert result.exit_code == 0
+    assert max(len(line) for line in result.output.splitlines()) == 72
