@@ -1,19 +1,22 @@
-# The README's two commands: `make demo` and `make test`. Both build .venv on first use.
+# The README's two commands: `make demo` and `make test`. Both build .venv on first use;
+# what pip prints goes to .venv/install.log, shown only when the install fails.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOG := $(VENV)/install.log
 
 .PHONY: demo test lint bench clean-venv
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,dask]" > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
-	touch $(STAMP)
+	@echo "setting up $(VENV) (a minute on first use; log in $(LOG))"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip > $(LOG) 2>&1 || { cat $(LOG); exit 1; }
+	@$(BIN)/python -m pip install --quiet -e ".[dev,dask]" >> $(LOG) 2>&1 || { cat $(LOG); exit 1; }
+	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/newssift classify --format text examples/article.txt
+	@$(BIN)/newssift classify --format text examples/article.txt
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -22,6 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/classify_throughput.py
 
 clean-venv:

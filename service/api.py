@@ -57,12 +57,45 @@ class RowIdConverter(IntegerConverter):
         super().__init__(url_map, min=1, max=2**63 - 1)
 
 
-def decode_body(data: bytes) -> str:
-    """The body as text, by the rule every edge applies (:func:`classifier.textio.decode_utf8`)."""
+# Charsets a text/plain body may declare, besides UTF-8 (and its aliases).
+TEXT_CHARSETS = ("utf-8", "us-ascii", "iso-8859-1", "iso-8859-15", "windows-1252", "utf-16")
+
+
+def decode_body(data: bytes, charset: str | None = None) -> str:
+    """The body as text: UTF-8 by the rule every edge applies
+    (:func:`newssift.classifier.textio.decode_utf8`), or the charset a ``text/plain`` body
+    declares, when it is one of TEXT_CHARSETS (415 for another)."""
+    name = _charset(charset)
+    if name == "utf-8":
+        try:
+            return decode_utf8(data, "body")
+        except InvalidInput as exc:
+            raise ApiError(400, "invalid_encoding", str(exc)) from None
     try:
-        return decode_utf8(data, "body")
-    except InvalidInput as exc:
-        raise ApiError(400, "invalid_encoding", str(exc)) from None
+        text = data.decode(name)
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "invalid_encoding", f"body: not valid {charset} (byte {exc.start}); "
+                       "send the bytes the charset declares, or UTF-8") from None
+    if "\x00" in text:
+        raise ApiError(400, "invalid_encoding", "body: binary data (NUL characters); expected text")
+    return text
+
+
+def _charset(declared: str | None) -> str:
+    """The codec of a declared charset; 415 naming the accepted ones for any other."""
+    import codecs
+
+    if not declared:
+        return "utf-8"
+    try:
+        name = codecs.lookup(declared.strip().strip('"')).name
+    except LookupError:
+        name = None
+    accepted = {codecs.lookup(c).name for c in TEXT_CHARSETS}
+    if name not in accepted:
+        raise ApiError(415, "unsupported_charset", f"charset {declared!r} is not accepted; send "
+                       f"one of {', '.join(TEXT_CHARSETS)} (UTF-8 is the default)")
+    return "utf-8" if name == "utf-8" else name
 
 
 def _is_json() -> bool:

@@ -182,3 +182,22 @@ def test_the_access_log_is_one_json_line_a_request_and_can_be_switched_off(tmp_p
     capsys.readouterr()
     off.post("/v1/segment", json={"text": "A line of text."})
     assert not [x for x in capsys.readouterr().err.splitlines() if '"request_id"' in x]
+
+
+@pytest.mark.parametrize("content_type, data", [
+    ("text/plain; charset=latin-1", "Café owners in Zürich protest the new rent rules.".encode("latin-1")),
+    ("text/plain; charset=windows-1252", "Minister’s “reform” passes".encode("cp1252")),
+    ("text/plain; charset=utf-16", "Grüße aus Köln".encode("utf-16")),
+    ("text/plain; charset=UTF-8", "Grüße aus Köln".encode()),
+])
+def test_a_declared_charset_is_honoured(client, content_type, data):
+    r = client.post("/v1/segment", data=data, content_type=content_type)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    codec = content_type.split("charset=")[1]
+    assert r.get_json()["segments"][0]["text"] == data.decode(codec)
+
+
+def test_an_unknown_charset_names_the_accepted_ones(client):
+    err = assert_error(client.post("/v1/segment", data=b"x", content_type="text/plain; charset=ebcdic-xx"),
+                       415, "unsupported_charset")
+    assert "iso-8859-1" in err["message"] and "utf-8" in err["message"]

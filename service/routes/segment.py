@@ -28,7 +28,8 @@ def segment_one():
     `site` for site-scoped corrections, and `use_corrections: false` for the model's own
     labels (stored corrections apply by default)."""
     if request.mimetype == "text/plain":
-        doc = SegmentRequest(text=decode_body(request.get_data(cache=True)))
+        doc = SegmentRequest(text=decode_body(request.get_data(cache=True),
+                                              request.mimetype_params.get("charset")))
     else:
         doc = parse_json(SegmentRequest)
     version, model = serving_model()
