@@ -1,4 +1,6 @@
-"""The bulk dict path gives what the typed records give."""
+"""The bulk dict path gives what the typed records give; bad documents are clear errors."""
+
+import pytest
 
 TEXTS = [
     "Troops pushed back an attack near the river overnight, officials said.\nSubscribe now",
@@ -18,3 +20,27 @@ def test_articles_alone_skip_the_blocks_but_not_the_article(tiny_model):
     lean = tiny_model.segment_many_dicts(TEXTS, segments=False)
     assert [r["article"] for r in lean] == [r["article"] for r in full]
     assert all(r["segments"] == [] for r in lean)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (b"A headline\nA paragraph.", "document 0 is bytes, not str; decode bytes first"),
+    (None, "document 0 is NoneType, not str"),
+    (42, "document 0 is int, not str"),
+])
+def test_a_document_that_is_not_text_is_a_clear_error(tiny_model, bad, message):
+    from newssift import InvalidInput
+
+    with pytest.raises(InvalidInput, match=message):
+        tiny_model.segment(bad)
+    with pytest.raises(InvalidInput, match=message.replace("document 0", "document 1")):
+        tiny_model.segment_many_dicts(["fine", bad])
+
+
+def test_every_path_gives_the_same_record_with_the_model_version(tiny_model):
+    import json
+
+    text = "A headline\nA paragraph of the story, long enough to count."
+    record = tiny_model.segment(text).to_dict()
+    assert record["model"] == tiny_model.version
+    assert tiny_model.segment_many_dicts([text]) == [record]
+    assert json.loads(tiny_model.segment(text).to_json()) == record
