@@ -16,7 +16,7 @@ import unicodedata
 import click
 
 from newssift.classifier.errors import InvalidInput, NewssiftError
-from newssift.classifier.textio import decode_utf8
+from newssift.classifier.textio import decode_utf8, read_input
 
 __all__ = ["NewssiftGroup", "classify", "fail", "read_text", "use_colour", "listing_width",
            "EXIT_USER_ERROR", "EXIT_SOME_FAILED"]
@@ -41,18 +41,7 @@ def fail(message: str) -> None:
 def read_text(path: str, max_bytes: int = MAX_DOCUMENT_BYTES_DEFAULT) -> str:
     """Read one document (``-`` for stdin) as strict UTF-8."""
     name = "stdin" if path == "-" else path
-    try:
-        if path == "-":
-            data = sys.stdin.buffer.read(max_bytes + 1)
-        else:
-            with open(path, "rb") as handle:
-                data = handle.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise InvalidInput(f"{name}: no such file") from None
-    except IsADirectoryError:
-        raise InvalidInput(f"{name}: is a directory, expected a text file") from None
-    except PermissionError:
-        raise InvalidInput(f"{name}: permission denied") from None
+    data = read_input(path, "a text file", max_bytes)
     if len(data) > max_bytes:
         raise InvalidInput(f"{name}: larger than {max_bytes} bytes; split it or use --input-format jsonl")
     return decode_utf8(data, name)

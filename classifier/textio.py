@@ -4,6 +4,7 @@ and the one reader of a corrections file (the ``GET /v1/labels`` export)."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,7 @@ from newssift.classifier.errors import InvalidInput
 if TYPE_CHECKING:
     from newssift.classifier.corrections import CorrectionMemory
 
-__all__ = ["decode_utf8", "utf8_problem", "read_corrections"]
+__all__ = ["decode_utf8", "utf8_problem", "read_corrections", "read_input"]
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -45,20 +46,32 @@ def decode_utf8(data: bytes, name: str) -> str:
         raise InvalidInput(f"{name}: {utf8_problem(data)}") from None
 
 
+def read_input(path: str | Path, what: str, max_bytes: int | None = None) -> bytes:
+    """The bytes of a file the user named (``-``: stdin), read at most ``max_bytes + 1`` of
+    them; a missing, unreadable or folder path is :class:`InvalidInput` saying so (``what``:
+    "a text file", "a corrections file (JSONL)")."""
+    name = "stdin" if str(path) == "-" else str(path)
+    limit = -1 if max_bytes is None else max_bytes + 1
+    try:
+        if str(path) == "-":
+            return sys.stdin.buffer.read(limit)
+        with open(path, "rb") as handle:
+            return handle.read(limit)
+    except FileNotFoundError:
+        raise InvalidInput(f"{name}: no such file, expected {what}") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{name}: is a directory, expected {what}") from None
+    except PermissionError:
+        raise InvalidInput(f"{name}: permission denied") from None
+
+
 def read_corrections(path: str | Path) -> CorrectionMemory:
     """A correction memory from a labels JSONL file (one ``{"text", "site"?, "labels"}``
     object per line, oldest first), with the file and line of anything malformed."""
     from newssift.classifier.corrections import CorrectionMemory
 
     name = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InvalidInput(f"{name}: no such corrections file") from None
-    except IsADirectoryError:
-        raise InvalidInput(f"{name}: is a directory, expected a corrections file (JSONL)") from None
-    except PermissionError:
-        raise InvalidInput(f"{name}: permission denied") from None
+    data = read_input(path, "a corrections file (JSONL, the GET /v1/labels export)")
     records = []
     for n, line in enumerate(decode_utf8(data, name).splitlines(), 1):
         if not line.strip():

@@ -204,7 +204,7 @@ def test_classify_jsonl_matches_site_scoped_corrections_by_each_records_site(tmp
 
 
 @pytest.mark.parametrize("content, message", [
-    (None, "no such corrections file"),
+    (None, "no such file, expected a corrections file"),
     ("{not json\n", "line 1: malformed JSON"),
     ('{"text": "a", "labels": [{"index": 5, "role": "main"}]}\n', "line 1: block index 5"),
 ])
