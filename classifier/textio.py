@@ -73,7 +73,9 @@ def read_corrections(path: str | Path) -> CorrectionMemory:
     name = str(path)
     data = read_input(path, "a corrections file (JSONL, the GET /v1/labels export)")
     records = []
-    for n, line in enumerate(decode_utf8(data, name).splitlines(), 1):
+    # Lines end at "\n" only: str.splitlines() also breaks at U+2028, U+2029 and U+0085,
+    # which JSON strings (the export's texts) hold unescaped.
+    for n, line in enumerate(decode_utf8(data, name).split("\n"), 1):
         if not line.strip():
             continue
         try:

@@ -28,6 +28,7 @@ M = TypeVar("M", bound=BaseModel)
 _REF = "#/components/schemas/{model}"
 _RULE_ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
 _ERROR_STATUSES = {400: "Malformed body", 401: "Missing or wrong bearer token",
+                   408: "Body stalled (no bytes for 10 s)",
                    411: "Chunked body on a server that does not terminate it",
                    403: "Write endpoints are disabled", 404: "Not found", 409: "Conflict",
                    413: "Body too large", 415: "Unsupported content type",
@@ -162,7 +163,7 @@ def _operation(spec: dict, path_args: list[tuple[str, str]], components: dict) -
     op["responses"][str(spec["status"])] = ok
     error_ref = _schema_ref(ErrorResponse, components)
     statuses = set(spec["errors"]) | ({401, 403} if spec["auth"] else set())
-    statuses |= {400, 413, 415, 422} if content else set()
+    statuses |= {400, 408, 413, 415, 422} if content else set()
     for code in sorted(statuses):
         op["responses"][str(code)] = {"description": _ERROR_STATUSES.get(code, "Error"),
                                       "content": {"application/json": {"schema": error_ref}}}
