@@ -6,6 +6,13 @@ corpus; it is written to a temporary directory, never into ``models/``.
 
 from __future__ import annotations
 
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -77,3 +84,76 @@ def wait_for_job(client, job_id: int, timeout: float = 120.0, headers=None) -> d
             return body
         time.sleep(0.2)
     raise AssertionError(f"job {job_id} still running after {timeout}s: {body}")
+
+
+START_TIMEOUT_S = 60
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """The real server: ``python -m newssift.service.cli`` under gunicorn on a free
+    127.0.0.1 port, with the tiny config, killed with its whole process group."""
+
+    def __init__(self, data_dir: Path, seed: Path, workers: int = 2, **env: str) -> None:
+        self.data_dir, self.seed, self.workers, self.env = data_dir, seed, workers, env
+        self.proc, self.port = None, 0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir.parent / f"server-{self.port}.log"
+
+    def start(self) -> None:
+        self.port = free_port()
+        env = {**os.environ, "NEWSSIFT_API_TOKEN": TOKEN, "NEWSSIFT_CV_FOLDS": "0",
+               "NEWSSIFT_FULL_EVAL": "false", "NEWSSIFT_RELOAD_INTERVAL": "0.2",
+               "NEWSSIFT_GATE_TOLERANCE": "1.0", **self.env}
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "newssift.service.cli", "--port", str(self.port),
+             "--workers", str(self.workers), "--data-dir", str(self.data_dir),
+             "--seed-model", str(self.seed), "--train-config", TINY_CONFIG],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            try:
+                if self.request("GET", "/readyz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            assert self.proc.poll() is None, "server exited during start-up"
+            time.sleep(0.2)
+        raise AssertionError("server not ready in time")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: master, workers and any training process."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        self.log.close()
+
+    def request(self, method: str, path: str, body=None, auth: bool = False, conn=None):
+        """(status, body): JSON bodies decoded, others as bytes."""
+        own = conn is None
+        conn = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        if auth:
+            headers["Authorization"] = f"Bearer {TOKEN}"
+        try:
+            conn.request(method, path, json.dumps(body) if body is not None else None, headers)
+            r = conn.getresponse()
+            data = r.read()
+        finally:
+            if own:
+                conn.close()
+        ctype = r.getheader("Content-Type", "")
+        return r.status, json.loads(data) if ctype.startswith("application/json") else data

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
-from service_fixtures import ARTICLE, TINY_CONFIG, TOKEN
+from service_fixtures import ARTICLE, TOKEN
+from service_fixtures import Server as SharedServer
 
 pytest_plugins = ["service_fixtures"]
 
@@ -30,7 +27,6 @@ SCREENSHOT = ROOT / "docs" / "labelling-page.png"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 MISSING = "chromium and chromium-driver are not installed; `apt-get install -y chromium chromium-driver`"
-START_TIMEOUT_S = 60
 VIEWPORT = (1100, 700)
 WAIT_S = 20
 RETRAIN_TIMEOUT_S = 240
@@ -50,49 +46,11 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """``python -m newssift.service.cli`` with one worker, killed with its process group."""
+class Server(SharedServer):
+    """The shared test server with one worker, and the page tests' HTTP helpers."""
 
     def __init__(self, data_dir: Path, seed: Path) -> None:
-        self.data_dir, self.seed, self.proc, self.port = data_dir, seed, None, 0
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.port = free_port()
-        env = {**os.environ, "NEWSSIFT_API_TOKEN": TOKEN, "NEWSSIFT_CV_FOLDS": "0",
-               "NEWSSIFT_FULL_EVAL": "false", "NEWSSIFT_RELOAD_INTERVAL": "0.2",
-               "NEWSSIFT_GATE_TOLERANCE": "1.0"}
-        self.log = open(self.data_dir.parent / f"server-{self.port}.log", "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "newssift.service.cli", "--port", str(self.port), "--workers", "1",
-             "--data-dir", str(self.data_dir), "--seed-model", str(self.seed),
-             "--train-config", TINY_CONFIG], cwd=ROOT, env=env, stdout=self.log,
-            stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            try:
-                if self.http("GET", "/readyz")[0] == 200:
-                    return
-            except OSError:
-                pass
-            assert self.proc.poll() is None, "server exited during start-up"
-            time.sleep(0.2)
-        raise AssertionError("server not ready in time")
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-        self.log.close()
+        super().__init__(data_dir, seed, workers=1)
 
     def http(self, method: str, path: str, body=None, auth: bool = False):
         """(status, headers, body): JSON bodies decoded, others as bytes."""

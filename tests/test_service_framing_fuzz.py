@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from service_fixtures import TOKEN
-from test_service_server import Server
+from service_fixtures import TOKEN, Server
 
 from newssift.classifier.segment import segment
 from newssift.classifier.textio import read_corrections
@@ -42,22 +41,11 @@ TRUNCATED = {"cl_larger", "chunked_truncated"}  # the body stops short, then the
 LINE = "Residents described a night of almost constant explosions near the crossing.\n"
 
 
-class SmallBodyServer(Server):
-    """The test server with NEWSSIFT_MAX_BYTES small, so that oversized bodies are cheap."""
-
-    def start(self) -> None:
-        with pytest.MonkeyPatch.context() as mp:  # Server.start copies os.environ for the child
-            mp.setenv("NEWSSIFT_MAX_BYTES", str(MAX_BYTES))
-            super().start()
-
-    @property
-    def log_path(self):
-        return self.data_dir.parent / f"server-{self.port}.log"
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, seed_model_dir):
-    srv = SmallBodyServer(tmp_path_factory.mktemp("framing") / "data", seed_model_dir)
+    # NEWSSIFT_MAX_BYTES small, so that oversized bodies are cheap.
+    srv = Server(tmp_path_factory.mktemp("framing") / "data", seed_model_dir,
+                 NEWSSIFT_MAX_BYTES=str(MAX_BYTES))
     try:
         srv.start()
         yield srv

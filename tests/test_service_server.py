@@ -4,80 +4,22 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from service_fixtures import TINY_CONFIG, TOKEN
+from service_fixtures import Server as SharedServer
 
 pytest_plugins = ["service_fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_ARTICLE = ROOT.parent / "shared" / "seed" / "seed-article.txt"
-START_TIMEOUT_S = 60
 THREADS, LABELS = 8, 1000
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, data_dir: Path, seed: Path) -> None:
-        self.data_dir, self.seed, self.proc, self.port = data_dir, seed, None, 0
-
-    def start(self) -> None:
-        self.port = free_port()
-        env = {**os.environ, "NEWSSIFT_API_TOKEN": TOKEN, "NEWSSIFT_CV_FOLDS": "0",
-               "NEWSSIFT_FULL_EVAL": "false", "NEWSSIFT_RELOAD_INTERVAL": "0.2",
-               "NEWSSIFT_GATE_TOLERANCE": "1.0"}
-        self.log = open(self.data_dir.parent / f"server-{self.port}.log", "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "newssift.service.cli", "--port", str(self.port), "--workers", "2",
-             "--data-dir", str(self.data_dir), "--seed-model", str(self.seed),
-             "--train-config", TINY_CONFIG], cwd=ROOT, env=env, stdout=self.log,
-            stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            try:
-                if self.request("GET", "/readyz")[0] == 200:
-                    return
-            except OSError:
-                pass
-            assert self.proc.poll() is None, "server exited during start-up"
-            time.sleep(0.2)
-        raise AssertionError("server not ready in time")
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group: master, workers and any training process."""
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-        self.log.close()
-
-    def request(self, method: str, path: str, body=None, auth: bool = False, conn=None):
-        own = conn is None
-        conn = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"Content-Type": "application/json"} if body is not None else {}
-        if auth:
-            headers["Authorization"] = f"Bearer {TOKEN}"
-        try:
-            conn.request(method, path, json.dumps(body) if body is not None else None, headers)
-            r = conn.getresponse()
-            data = r.read()
-        finally:
-            if own:
-                conn.close()
-        ctype = r.getheader("Content-Type", "")
-        return r.status, json.loads(data) if ctype.startswith("application/json") else data
+class Server(SharedServer):
+    """The shared test server (two workers), with a wait for retrain jobs."""
 
     def wait_job(self, job_id: int, timeout: float = 120) -> dict:
         deadline = time.monotonic() + timeout
