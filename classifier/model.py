@@ -77,7 +77,8 @@ def apply_overrides(role: np.ndarray, role_score: np.ndarray,
     forced: list[tuple[int | None, str | None] | None] = list(table) if table else [None] * len(role)
     for i, f in enumerate(fixes or ()):
         if f is not None:
-            role_code = None if f.role is None else ROLES.index(f.role)
+            role_code = ROLES.index(f.role) if f.role is not None else (
+                forced[i][0] if forced[i] else None)
             topic = f.topic if f.topic is not None else (forced[i][1] if forced[i] else None)
             forced[i] = (role_code, topic)
     rows = [i for i, f in enumerate(forced) if f is not None and f[0] is not None]
@@ -266,9 +267,11 @@ class NewssiftModel:
         for d, doc_blocks in enumerate(blocks):
             a_topic = topics[art_topic[d]] if s.article_has_topic[d] else None
             a_score = round(float(art_score[d]), 4) if a_topic else None
-            if overrides:  # a corrected topic of a main block is the article's
-                for k in range(i, i + len(doc_blocks)):
-                    if overrides[k] is not None and role_list[k] == 0:
+            if overrides:  # a corrected topic of a block the article topic comes from is its own
+                span = range(i, i + len(doc_blocks))
+                source = 0 if any(role_list[k] == 0 for k in span) else 1  # main, else teasers
+                for k in span:
+                    if overrides[k] is not None and role_list[k] == source:
                         a_topic, a_score = overrides[k], 1.0
                         break
             segs = []

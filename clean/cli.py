@@ -144,7 +144,9 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
     sources = resolve_inputs(inputs, options)
     own_threshold, threshold = _thresholds(options)
     labelling = {"model": options.model_path, "main_threshold": threshold,
-                 "keep_comments": options.keep_comments, "corrections": corrections_sha256}
+                 "keep_comments": options.keep_comments, "corrections": corrections_sha256,
+                 # The site field changes labels only through site-scoped corrections.
+                 "site_field": site_field if corrections_sha256 else None}
     if resume and engine == "local":
         _check_same_labelling(summary_file, labelling, own_threshold)
     start = time.perf_counter()
@@ -190,7 +192,7 @@ def _check_same_labelling(summary_file: Path, labelling: dict, own_threshold: fl
     except (OSError, ValueError, AttributeError):
         return
     if isinstance(earlier, dict):  # settings added since: the earlier run ran without them
-        earlier = {"corrections": None, **earlier}
+        earlier = {"corrections": None, "site_field": None, **earlier}
         if earlier.get("main_threshold") is None:  # recorded so before the effective one was
             earlier["main_threshold"] = own_threshold
     if earlier is not None and earlier != labelling:

@@ -34,6 +34,7 @@ class GoldDoc:
     text: str
     roles: dict[int, str]
     topics: dict[int, frozenset[str]]  # block -> acceptable topics (only blocks with one)
+    site: str | None = None  # a stored label's site: its site-scoped adapter applies
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -70,7 +71,8 @@ def _macro_f1(pairs: Sequence[tuple[str, str]]) -> float | None:
 def score_docs(model: NewssiftModel, docs: Sequence[GoldDoc], prefix: str) -> dict[str, float]:
     pairs: list[tuple[str, str]] = []
     topic_hits: list[bool] = []
-    for doc, result in zip(docs, model.segment_many([d.text for d in docs])):
+    for doc, result in zip(docs, model.segment_many([d.text for d in docs],
+                                                    sites=[d.site for d in docs])):
         for seg in result.segments:
             if seg.index in doc.roles:
                 pairs.append((doc.roles[seg.index], seg.role))
@@ -102,7 +104,8 @@ def heldout_metrics(model: NewssiftModel, cfg) -> dict[str, float]:
 def _as_gold(record: dict) -> GoldDoc:
     labels = record["labels"]
     return GoldDoc(record["text"], {x["index"]: x["role"] for x in labels if x.get("role")},
-                   {x["index"]: frozenset([x["topic"]]) for x in labels if x.get("topic")})
+                   {x["index"]: frozenset([x["topic"]]) for x in labels if x.get("topic")},
+                   record.get("site"))
 
 
 def labels_cv_metrics(cfg, records: Sequence[dict], unseen_by_active: Sequence[bool],
@@ -130,7 +133,8 @@ def labels_cv_metrics(cfg, records: Sequence[dict], unseen_by_active: Sequence[b
             model = train_fn(cfg, [path])
             gold = [_as_gold(r) for r in held]
             held_docs += gold
-            for doc, result in zip(gold, model.segment_many([d.text for d in gold])):
+            for doc, result in zip(gold, model.segment_many([d.text for d in gold],
+                                                            sites=[d.site for d in gold])):
                 for seg in result.segments:
                     if seg.index in doc.roles:
                         candidate_hits["pairs"].append((doc.roles[seg.index], seg.role))

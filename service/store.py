@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from newssift.service.db import now
 
-__all__ = ["Correction", "StoreResult", "add_labels", "export_jsonl", "iter_documents",
+__all__ = ["Correction", "StoreResult", "add_labels", "merge_label", "export_jsonl", "iter_documents",
            "count_labels", "current_labels", "labels_version", "withdraw", "WITHDRAWN"]
 
 WITHDRAWN = -2   # superseded_by of a withdrawn label (-1 marks one while it is superseded)
@@ -30,6 +30,17 @@ class Correction:
     index: int
     role: str | None
     topic: str | None
+
+
+def merge_label(old: tuple[str | None, str | None] | None, role: str | None,
+                topic: str | None) -> tuple[str | None, str | None]:
+    """What a block's label becomes when a newer correction names only some of it: an unset
+    role or topic keeps the stored one (a topic-only correction after a role correction keeps
+    the role), except that a block made boilerplate drops its stored topic."""
+    old_role, old_topic = old or (None, None)
+    new_role = role if role is not None else old_role
+    new_topic = topic if topic is not None else (None if new_role == "boilerplate" else old_topic)
+    return new_role, new_topic
 
 
 @dataclass(frozen=True)
@@ -90,15 +101,16 @@ def add_labels(conn: sqlite3.Connection, text: str, n_blocks: int,
                      "VALUES (?, ?, ?, ?)", (digest, text, n_blocks, stamp))
         doc_id = conn.execute("SELECT id FROM documents WHERE sha256 = ?", (digest,)).fetchone()[0]
         for c in corrections:
-            old = conn.execute("SELECT id FROM labels WHERE document_id = ? AND block = ? "
-                               "AND superseded_by IS NULL", (doc_id, c.index)).fetchone()
+            old = conn.execute("SELECT id, role, topic FROM labels WHERE document_id = ? AND "
+                               "block = ? AND superseded_by IS NULL", (doc_id, c.index)).fetchone()
+            role, topic = merge_label(None if old is None else (old[1], old[2]), c.role, c.topic)
             # The old row leaves the "current" index before the new one enters it.
             if old is not None:
                 conn.execute("UPDATE labels SET superseded_by = -1 WHERE id = ?", (old[0],))
             new_id = conn.execute(
                 "INSERT INTO labels (document_id, block, role, topic, who, created, site) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (doc_id, c.index, c.role, c.topic, who, stamp, site)).lastrowid
+                (doc_id, c.index, role, topic, who, stamp, site)).lastrowid
             ids.append(new_id)
             if old is not None:
                 conn.execute("UPDATE labels SET superseded_by = ? WHERE id = ?", (new_id, old[0]))

@@ -398,3 +398,15 @@ def test_undecodable_jsonl_lines_are_reported_as_not_utf8(run, tmp_path):
     assert run(str(src), "-o", str(tmp_path / "out.jsonl")).exit_code == 1
     [error] = read_jsonl(tmp_path / "out.errors.jsonl")
     assert error["line"] == 2 and error["error"] == "not valid UTF-8 (byte 24); re-encode it as UTF-8"
+
+
+def test_resume_refuses_another_site_field_when_corrections_apply(run, tmp_path):
+    docs = [{**d, "host": "a.example", "src": "b.example"} for d in corpus(4)]
+    src = write_jsonl(tmp_path / "in.jsonl", docs)
+    corrections = write_jsonl(tmp_path / "c.jsonl", [{"text": docs[0]["text"], "site": "a.example",
+                                                      "labels": [{"index": 0, "role": "boilerplate"}]}])
+    out = tmp_path / "out.jsonl"
+    first = run(src, "-o", str(out), "--corrections", corrections, "--site-field", "host")
+    assert first.exit_code == 0, first.output
+    again = run(src, "-o", str(out), "--resume", "--corrections", corrections, "--site-field", "src")
+    assert again.exit_code == 2 and "site_field" in again.output

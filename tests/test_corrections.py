@@ -104,3 +104,22 @@ def test_bulk_dicts_carry_the_same_corrections(tiny_model):
 def test_malformed_records_say_what_is_wrong(record, match):
     with pytest.raises(InvalidInput, match=match):
         memory(record)
+
+
+def test_a_corrected_teaser_topic_is_the_articles_when_there_is_no_main_block(tiny_model):
+    text = "Share this ARTICLE"
+    memory = CorrectionMemory.from_records([{"text": text, "labels": [
+        {"index": 0, "role": "teaser", "topic": "sport"}]}])
+    art = tiny_model.segment("Share this article", memory=memory).article
+    assert (art.n_main, art.n_teaser, art.topic, art.topic_from) == (0, 1, "sport", "teasers")
+
+
+def test_a_topic_only_correction_keeps_the_adapters_role():
+    import numpy as np
+
+    from newssift.classifier.corrections import Fix
+    from newssift.classifier.model import apply_overrides
+
+    role, score, topics = apply_overrides(np.array([2]), np.array([0.7]), [(1, "sport")],
+                                          [Fix(None, "politics", 7)])
+    assert role.tolist() == [1] and score.tolist() == [1.0] and topics == ["politics"]

@@ -3,6 +3,8 @@ within a site's scope, until withdrawn; contradictory labels are refused."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from service_fixtures import AUTH, assert_error
 
@@ -121,3 +123,39 @@ def test_no_static_folder_is_served_from_the_current_directory(tmp_path, seed_mo
     client = make_app(tmp_path / "x", seed_model_dir).test_client()
     assert client.get("/static/secret.txt").status_code == 404
     assert client.get("/static/app.js").status_code == 200  # the page's own files still are
+
+
+def test_a_topic_only_correction_keeps_the_stored_role(client):
+    """The page sends only what changed: a topic after a role keeps the role."""
+    assert store(client, [{"index": 1, "role": "teaser"}]).status_code == 201
+    assert store(client, [{"index": 1, "topic": "legal"}]).status_code == 201
+    seg = segs(client, TEXT)[1]
+    assert (seg["role"], seg["topic"]) == ("teaser", "legal")
+    (line,) = client.get("/v1/labels", headers=AUTH).get_data(as_text=True).splitlines()
+    assert [(x["role"], x["topic"]) for x in json.loads(line)["labels"]] == [("teaser", "legal")]
+
+
+def test_a_topic_for_a_block_stored_as_boilerplate_is_refused_and_boilerplate_drops_a_topic(client):
+    assert store(client, [{"index": 1, "role": "boilerplate"}]).status_code == 201
+    message = assert_error(store(client, [{"index": 1, "topic": "legal"}]), 422,
+                           "contradictory_labels")["message"]
+    assert "stored role" in message
+    assert store(client, [{"index": 0, "role": "teaser", "topic": "sport"}]).status_code == 201
+    assert store(client, [{"index": 0, "role": "boilerplate"}]).status_code == 201
+    labels = {x["index"]: (x["role"], x["topic"]) for line in
+              client.get("/v1/labels", headers=AUTH).get_data(as_text=True).splitlines()
+              for x in json.loads(line)["labels"]}
+    assert labels[0] == ("boilerplate", None)
+
+
+def test_the_cross_validation_gate_scores_site_corrections_on_their_site(tiny_model):
+    from newssift.service.evaluation import labels_cv_metrics
+    from newssift.service.trainer import _adapt_fold
+
+    line = "Follow the Daily Ledger on social media for more"
+    own = tiny_model.segment(f"A story.\n{line}").segments[1].role
+    target = "boilerplate" if own != "boilerplate" else "teaser"
+    records = [{"text": f"Council story number {i}, about the budget and the schools.\n{line}\n",
+                "site": "ledger.example", "labels": [{"index": 1, "role": target}]} for i in range(4)]
+    _, candidate = labels_cv_metrics(None, records, [True] * 4, None, 2, _adapt_fold(tiny_model))
+    assert candidate["labels_cv_role_accuracy"] == 1.0  # each held-out page scored with its site

@@ -15,7 +15,14 @@ from newssift.service.errors import ApiError
 from newssift.service.queue import mark_labelled
 from newssift.service.schemas import LabelsRequest, LabelsResponse, WithdrawResponse
 from newssift.service.serving import serving_model
-from newssift.service.store import Correction, add_labels, current_labels, export_jsonl, withdraw
+from newssift.service.store import (
+    Correction,
+    add_labels,
+    current_labels,
+    export_jsonl,
+    merge_label,
+    withdraw,
+)
 
 bp = Blueprint("labels", __name__, url_prefix="/v1/labels")
 DEFAULT_WHO = "api"
@@ -53,9 +60,11 @@ def validate(req: LabelsRequest, stored: dict[int, tuple[str | None, str | None]
         if lab.topic is not None and lab.topic not in topics:
             raise ApiError(422, "unknown_label", f"{where}: unknown topic {lab.topic!r}; "
                            f"one of {', '.join(sorted(topics))}")
-        if lab.role == "boilerplate" and lab.topic is not None:
-            raise ApiError(422, "contradictory_labels", f"{where}: a boilerplate block has no "
-                           f"topic; drop topic {lab.topic!r} or give another role")
+        role, topic = merge_label((stored or {}).get(lab.index), lab.role, lab.topic)
+        if role == "boilerplate" and topic is not None:
+            said = "" if lab.role == "boilerplate" else " (its stored role)"
+            raise ApiError(422, "contradictory_labels", f"{where}: a boilerplate block{said} has "
+                           f"no topic; drop topic {topic!r} or give another role")
         seen.add(lab.index)
         out.append(Correction(lab.index, lab.role, lab.topic))
     _check_main_topics(out, stored or {})
@@ -66,9 +75,7 @@ def _check_main_topics(new: list[Correction], stored: dict[int, tuple[str | None
     """Main blocks are the article: one topic for all of them, this request's and those stored."""
     merged = dict(stored)
     for c in new:
-        old_role, old_topic = merged.get(c.index, (None, None))
-        merged[c.index] = (c.role if c.role is not None else old_role,
-                           c.topic if c.topic is not None else old_topic)
+        merged[c.index] = merge_label(merged.get(c.index), c.role, c.topic)
     topics = {}
     for index, (role, topic) in sorted(merged.items()):
         if role == "main" and topic is not None:
