@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from newssift.classifier.arrays import part, prefixed
 from newssift.classifier.batch import BlockBatch, doc_index
 from newssift.classifier.comments import comment_lines, section_features
 from newssift.classifier.counting import NgramCounter, decode_terms, encode_terms
@@ -165,7 +166,7 @@ class Featurizer:
         counter_cfg, counter = self.counter_.to_arrays()
         arrays = {"terms": encode_terms(self.terms), "idf": self.idf_,
                   "stop_columns": self.stop_columns_, "mean": self.mean_, "scale": self.scale_}
-        arrays.update({f"counter.{k}": v for k, v in counter.items()})
+        arrays.update(prefixed("counter", counter))
         return {"params": self.get_params(), "counter": counter_cfg}, arrays
 
     @classmethod
@@ -174,8 +175,7 @@ class Featurizer:
         params["ngram_range"] = tuple(params["ngram_range"])
         model = cls(**params)
         model._terms_bytes = arrays["terms"]  # decoded only if the vocabulary is asked for
-        model.counter_ = NgramCounter.from_arrays(
-            config["counter"], {k[8:]: v for k, v in arrays.items() if k.startswith("counter.")})
+        model.counter_ = NgramCounter.from_arrays(config["counter"], part(arrays, "counter"))
         model.idf_ = arrays["idf"]
         model.stop_columns_ = arrays["stop_columns"]
         model.mean_ = arrays["mean"]

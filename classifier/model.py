@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from newssift.classifier.adapt import Adapter
+from newssift.classifier.arrays import part, prefixed
 from newssift.classifier.batch import BlockBatch
 from newssift.classifier.corrections import CorrectionMemory, Fix
 from newssift.classifier.decision import (
@@ -231,9 +232,9 @@ class NewssiftModel:
         for name in ("featurizer", "main", "teaser", "topic", "adapter"):
             if getattr(self, name) is None:
                 continue
-            part_cfg, part = getattr(self, name).to_arrays()
+            part_cfg, part_arrays = getattr(self, name).to_arrays()
             config[name] = part_cfg
-            arrays.update({f"{name}.{k}": v for k, v in part.items()})
+            arrays.update(prefixed(name, part_arrays))
         return config, arrays
 
     @classmethod
@@ -245,9 +246,7 @@ class NewssiftModel:
                            ("adapter", Adapter)):
             if name not in config:
                 continue  # a model without an adapter
-            n = len(name) + 1
-            parts[name] = kind.from_arrays(config[name], {k[n:]: v for k, v in arrays.items()
-                                                          if k.startswith(name + ".")})
+            parts[name] = kind.from_arrays(config[name], part(arrays, name))
         return cls(**parts, version=version, decision=Decision(**config["decision"]))
 
     def _results(self, blocks: list[list[Block]], s: Scores, as_dicts: bool = False,

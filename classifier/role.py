@@ -5,6 +5,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from newssift.classifier.arrays import part, prefixed
 from newssift.classifier.batch import BlockBatch
 from newssift.classifier.context import context_features
 from newssift.classifier.defaults import (
@@ -95,15 +96,6 @@ def _sgd(alpha: float, epochs: int, seed: int) -> Any:
                          random_state=seed, average=True)
 
 
-def _sub(config: dict, arrays: dict[str, np.ndarray], prefix: str) -> tuple[dict, dict]:
-    n = len(prefix) + 1
-    return config[prefix], {k[n:]: v for k, v in arrays.items() if k.startswith(prefix + ".")}
-
-
-def _prefixed(prefix: str, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    return {f"{prefix}.{k}": v for k, v in arrays.items()}
-
-
 class MainScorer:
     """P(block is main story), from the block and its context."""
 
@@ -166,13 +158,13 @@ class MainScorer:
         first_cfg, first = self.first_.to_arrays()
         second_cfg, second = self.second_.to_arrays()
         config = {"params": self.get_params(), "first": first_cfg, "second": second_cfg}
-        return config, {**_prefixed("first", first), **_prefixed("second", second)}
+        return config, {**prefixed("first", first), **prefixed("second", second)}
 
     @classmethod
     def from_arrays(cls, config: dict, arrays: dict[str, np.ndarray]) -> MainScorer:
         model = cls(**config["params"])
-        model.first_ = LinearHead.from_arrays(*_sub(config, arrays, "first"))
-        model.second_ = BoostedTrees.from_arrays(*_sub(config, arrays, "second"))
+        model.first_ = LinearHead.from_arrays(config["first"], part(arrays, "first"))
+        model.second_ = BoostedTrees.from_arrays(config["second"], part(arrays, "second"))
         model.classes_ = np.array([0, 1])
         return model
 
@@ -213,11 +205,11 @@ class TeaserScorer:
 
     def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
         cfg, arrays = self.model_.to_arrays()
-        return {"params": self.get_params(), "model": cfg}, _prefixed("model", arrays)
+        return {"params": self.get_params(), "model": cfg}, prefixed("model", arrays)
 
     @classmethod
     def from_arrays(cls, config: dict, arrays: dict[str, np.ndarray]) -> TeaserScorer:
         model = cls(**config["params"])
-        model.model_ = LinearHead.from_arrays(*_sub(config, arrays, "model"))
+        model.model_ = LinearHead.from_arrays(config["model"], part(arrays, "model"))
         model.classes_ = np.array([0, 1])
         return model

@@ -33,7 +33,7 @@ from newssift.classifier.decision import Decision
 from newssift.classifier.model import NewssiftModel
 from newssift.classifier.textio import utf8_problem
 
-__all__ = ["classify_jsonl", "parse_line", "parse_record", "StreamCounts"]
+__all__ = ["classify_jsonl", "parse_record", "StreamCounts"]
 
 READ_BYTES = 1 << 16  # one read of a pausing input: what a pipe holds
 
@@ -47,12 +47,6 @@ class StreamCounts(NamedTuple):
 
 def _dumps(record: dict) -> str:
     return orjson.dumps(record).decode("utf-8")
-
-
-def parse_line(raw: bytes, line_no: int, name: str = "input") -> tuple[object, str | None, str | None]:
-    """(id, text, error) for one input line."""
-    doc_id, text, _, error = parse_record(raw, line_no, name)
-    return doc_id, text, error
 
 
 def parse_record(raw: bytes, line_no: int, name: str = "input",

@@ -19,7 +19,8 @@ from newssift.clean.summary import Stats
 __all__ = ["ChunkResult", "clean_docs", "output_record", "encode_line", "cached_model",
            "limit_threads"]
 
-_MODELS: dict[str, object] = {}
+_MODELS: dict[str, object] = {}     # model path -> loaded model
+_MEMORIES: dict[str, object] = {}   # corrections path -> its CorrectionMemory
 _LOCK = threading.Lock()
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 encode_line = json.JSONEncoder(ensure_ascii=False).encode
@@ -59,11 +60,11 @@ def cached_model(model_path: str | None, main_threshold: float | None = None,
         model = _MODELS[key]
         memory = None
         if corrections:
-            if ("corrections", corrections) not in _MODELS:
+            if corrections not in _MEMORIES:
                 from newssift.classifier.textio import read_corrections
 
-                _MODELS[("corrections", corrections)] = read_corrections(corrections)
-            memory = _MODELS[("corrections", corrections)]
+                _MEMORIES[corrections] = read_corrections(corrections)
+            memory = _MEMORIES[corrections]
         return model, model.decision_for(main_threshold, keep_comments), memory
 
 

@@ -14,6 +14,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -157,3 +159,13 @@ class Server:
                 conn.close()
         ctype = r.getheader("Content-Type", "")
         return r.status, json.loads(data) if ctype.startswith("application/json") else data
+
+
+@contextmanager
+def running(server: Server) -> Iterator[Server]:
+    """``server`` started, and killed however the block ends."""
+    try:
+        server.start()
+        yield server
+    finally:
+        server.kill()

@@ -29,17 +29,26 @@ def command(model_dir, src, out, *extra) -> list[str]:
             "--workers", "2", "--chunk-size", "8", "--no-progress", *extra]
 
 
-def kill_mid_run(cmd, out) -> None:
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+def start_run(cmd) -> subprocess.Popen:
+    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
+
+
+def kill_once_written(proc: subprocess.Popen, out) -> None:
+    """SIGKILL the run's main process once its output holds KILL_AFTER_BYTES."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while not (out.exists() and out.stat().st_size > KILL_AFTER_BYTES):
+        assert proc.poll() is None, f"the run ended before it could be killed: {proc.stderr.read()}"
+        assert time.monotonic() < deadline, "the run wrote nothing in time"
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL
+
+
+def kill_mid_run(cmd, out) -> None:
+    proc = start_run(cmd)
     try:
-        while not (out.exists() and out.stat().st_size > KILL_AFTER_BYTES):
-            assert proc.poll() is None, f"the run ended before it could be killed: {proc.stderr.read()}"
-            assert time.monotonic() < deadline, "the run wrote nothing in time"
-            time.sleep(0.02)
-        os.kill(proc.pid, signal.SIGKILL)
-        assert proc.wait() == -signal.SIGKILL
+        kill_once_written(proc, out)
     finally:
         try:
             os.killpg(proc.pid, signal.SIGKILL)  # the orphaned pool workers of this run, if still alive
@@ -99,18 +108,11 @@ def stderr_after_kill(cmd, out) -> str:
     """Everything the run and its pool workers print once the main process is killed mid-write."""
     import threading
 
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    proc = start_run(cmd)
     printed: list[bytes] = []
     reader = threading.Thread(target=lambda: printed.append(proc.stderr.read()))
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     try:
-        while not (out.exists() and out.stat().st_size > KILL_AFTER_BYTES):
-            assert proc.poll() is None, f"the run ended before it could be killed: {proc.stderr.read()}"
-            assert time.monotonic() < deadline, "the run wrote nothing in time"
-            time.sleep(0.02)
-        os.kill(proc.pid, signal.SIGKILL)
-        assert proc.wait() == -signal.SIGKILL
+        kill_once_written(proc, out)
         reader.start()
         reader.join(WORKERS_EXIT_TIMEOUT_SECONDS)  # the pipe ends when the last worker has exited
         assert not reader.is_alive(), "the orphaned workers did not stop"

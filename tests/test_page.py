@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from service_fixtures import ARTICLE, TOKEN
+from service_fixtures import ARTICLE, TOKEN, running
 from service_fixtures import Server as SharedServer
 
 pytest_plugins = ["service_fixtures"]
@@ -82,11 +82,8 @@ class Server(SharedServer):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, seed_model_dir):
     srv = Server(tmp_path_factory.mktemp("page-server") / "data", seed_model_dir)
-    try:
-        srv.start()
+    with running(srv):
         yield srv
-    finally:
-        srv.kill()
 
 
 @pytest.fixture(scope="module")

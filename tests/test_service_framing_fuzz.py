@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from service_fixtures import TOKEN, Server
+from service_fixtures import TOKEN, Server, running
 
 from newssift.classifier.segment import segment
 from newssift.classifier.textio import read_corrections
@@ -46,11 +46,8 @@ def server(tmp_path_factory, seed_model_dir):
     # NEWSSIFT_MAX_BYTES small, so that oversized bodies are cheap.
     srv = Server(tmp_path_factory.mktemp("framing") / "data", seed_model_dir,
                  NEWSSIFT_MAX_BYTES=str(MAX_BYTES))
-    try:
-        srv.start()
+    with running(srv):
         yield srv
-    finally:
-        srv.kill()
 
 
 # What the fuzz stored, to check afterwards that nothing was lost or overwritten.

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from service_fixtures import Server as SharedServer
+from service_fixtures import running
 
 pytest_plugins = ["service_fixtures"]
 
@@ -34,11 +35,8 @@ class Server(SharedServer):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, seed_model_dir):
     srv = Server(tmp_path_factory.mktemp("server") / "data", seed_model_dir)
-    try:
-        srv.start()
+    with running(srv):
         yield srv
-    finally:
-        srv.kill()
 
 
 def test_segments_the_seed_article(server):

@@ -219,14 +219,20 @@ def format_lodo(report: dict) -> str:
     return "\n".join(lines)
 
 
-def three_class_eval(model: NewssiftModel, cfg: TrainConfig, n_docs: int = 600) -> dict:
-    """main/teaser/boilerplate on pages composed only from held-out text."""
+def heldout_composed_docs(cfg: TrainConfig, n_docs: int, seed_offset: int) -> list:
+    """Pages composed only from held-out text: held-out stories and headlines, and the
+    boilerplate of Dragnet pages (never trained on)."""
     label_map = load_label_map(cfg)
-    rng = random.Random(cfg.seed + 1)
+    rng = random.Random(cfg.seed + seed_offset)
     block = list(block_docs(cfg.replace(max_pages_per_source=40), ["dragnet"]))
     pool = boilerplate_pool(block, rng)
-    docs = composed_docs(cfg, pool, teaser_pool(cfg, label_map, split="test"), n=n_docs,
+    return composed_docs(cfg, pool, teaser_pool(cfg, label_map, split="test"), n=n_docs,
                          split="test")
+
+
+def three_class_eval(model: NewssiftModel, cfg: TrainConfig, n_docs: int = 600) -> dict:
+    """main/teaser/boilerplate on pages composed only from held-out text."""
+    docs = heldout_composed_docs(cfg, n_docs, seed_offset=1)
     s = model.score([d.texts for d in docs])
     y_true = np.concatenate([d.roles for d in docs])
     return class_report([ROLES[i] for i in y_true], [ROLES[i] for i in s.role], ROLES)
@@ -373,11 +379,7 @@ def short_topic_eval(model: NewssiftModel, cfg: TrainConfig, baselines: bool = T
 def teaser_topic_eval(model: NewssiftModel, cfg: TrainConfig, n_docs: int = 200) -> dict:
     """On composed seed-shaped pages of held-out text (a story, then headlines of other
     stories, some truncated): how often a teaser gets its accepted topic, and the roles."""
-    label_map = load_label_map(cfg)
-    rng = random.Random(cfg.seed + 2)
-    block = list(block_docs(cfg.replace(max_pages_per_source=40), ["dragnet"]))
-    pool = boilerplate_pool(block, rng)
-    docs = composed_docs(cfg, pool, teaser_pool(cfg, label_map, split="test"), n=n_docs, split="test")
+    docs = heldout_composed_docs(cfg, n_docs, seed_offset=2)
     s = model.score([d.texts for d in docs])
     y_role = np.concatenate([d.roles for d in docs])
     gold_topic = [t for d in docs for t in d.topics]
