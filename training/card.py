@@ -20,9 +20,12 @@ from newssift.training.config import TrainConfig
 from newssift.training.evaluate import (
     LENGTH_RULE_RANGE,
     format_lodo,
+    format_project_short_texts,
     format_short_topics,
+    format_teaser_topics,
     format_topics,
     lodo_role_eval,
+    project_short_text_eval,
     short_topic_eval,
     teaser_topic_eval,
     three_class_eval,
@@ -54,6 +57,7 @@ SOURCES = {
     "articles/reuters21578": "Reuters-21578, Distribution 1.0; research use only",
     "articles/bbc2025": "BBC News articles 2024-25 (course project scrape); research use only",
     "training/data/handwritten.jsonl": "written by the newssift developers; MIT",
+    "training/data/short_texts.jsonl": "written by the newssift developers; MIT",
 }
 
 
@@ -61,8 +65,9 @@ def _sources_used(cfg: TrainConfig, labels_files: Sequence[Path]) -> dict[str, s
     used = {f"blocks/{s}" for s in cfg.block_sources} | {f"topics/{s}" for s in cfg.topic_files}
     used |= {f"articles/{s}" for s in cfg.article_files}
     out = {k: v for k, v in SOURCES.items() if k in used}
-    if cfg.handwritten:
-        out[cfg.handwritten] = SOURCES.get(cfg.handwritten, "project data")
+    for own in (cfg.handwritten, cfg.short_texts):
+        if own:
+            out[own] = SOURCES.get(own, "project data")
     for p in labels_files:
         out[str(p)] = "user corrections"
     return out
@@ -76,7 +81,8 @@ def quick_evaluation(model: NewssiftModel, cfg: TrainConfig, progress: bool = Tr
     out = {"three_class": three_class_eval(model, cfg),
            "topics": topic_eval(model, cfg, progress=progress),
            "short_topics": short_topic_eval(model, cfg, progress=progress),
-           "teaser_topics": teaser_topic_eval(model, cfg)}
+           "teaser_topics": teaser_topic_eval(model, cfg),
+           "project_short_texts": project_short_text_eval(model)}
     never_trained = [s for s in cfg.eval_sources if s not in cfg.block_sources]
     if never_trained:
         docs = list(block_docs(cfg, never_trained))
@@ -91,11 +97,9 @@ def format_quick(report: dict) -> str:
     if "short_topics" in report:
         parts.append(format_short_topics(report["short_topics"]))
     if "teaser_topics" in report:
-        t = report["teaser_topics"]
-        parts.append(f"Composed seed-shaped pages ({t['documents']}, held-out text): teaser topic "
-                     f"accuracy {t['teaser_topic_accuracy']:.3f} ({t['teasers']} teasers), teasers "
-                     f"called teaser {t['teasers_called_teaser']:.3f}, main-vs-rest "
-                     f"{t['main_vs_rest_accuracy']:.3f}")
+        parts.append(format_teaser_topics(report["teaser_topics"]))
+    if "project_short_texts" in report:
+        parts.append(format_project_short_texts(report["project_short_texts"]))
     for s, m in report.get("unseen_sources", {}).items():
         parts.append(f"Shipped model on {s} (never trained on): token F1 {m['token_f1']:.3f}, "
                      f"block P/R/F1 {m['block_precision']:.3f}/{m['block_recall']:.3f}/"
@@ -237,6 +241,13 @@ def _evaluation(ev: dict) -> list[str]:
         if topics.get("per_class"):
             lines += ["### Topics per class", "", "All held-out rows together:", ""]
             lines += _class_table(topics["per_class"], "topic")
+    short = [fmt(ev[key]) for key, fmt in (("short_topics", format_short_topics),
+                                           ("teaser_topics", format_teaser_topics),
+                                           ("project_short_texts", format_project_short_texts))
+             if ev.get(key)]
+    if short:
+        lines += ["### Short texts: headlines, truncated leads, teasers", "",
+                  "```", "\n\n".join(short), "```", ""]
     return lines
 
 

@@ -38,6 +38,7 @@ class ComposedDocument:
     texts: list[str]
     roles: list[str]
     topics: list[str | None]
+    origins: list[str | None]  # a teaser's text as the pool gave it (before truncation)
 
 
 def truncate_teaser(rng: random.Random, text: str) -> str:
@@ -93,13 +94,15 @@ def compose_document(rng: random.Random, headline: str | None, paragraphs: Seque
     texts: list[str] = []
     roles: list[str] = []
     topics: list[str | None] = []
+    origins: list[str | None] = []
 
-    def add(text: str, role: str, topic: str | None) -> None:
+    def add(text: str, role: str, topic: str | None, origin: str | None = None) -> None:
         text = " ".join(text.split())
         if text:
             texts.append(text)
             roles.append(role)
             topics.append(topic)
+            origins.append(origin)
 
     def add_boilerplate(k: int) -> None:
         for line in rng.sample(list(boilerplate), min(k, len(boilerplate))):
@@ -107,9 +110,8 @@ def compose_document(rng: random.Random, headline: str | None, paragraphs: Seque
 
     def add_teasers(pool: list[tuple[str, str]]) -> None:
         for text, topic in pool:
-            if rng.random() < options.p_truncate:
-                text = truncate_teaser(rng, text)
-            add(text, TEASER, topic)
+            shown = truncate_teaser(rng, text) if rng.random() < options.p_truncate else text
+            add(shown, TEASER, topic, text)
 
     teasers = list(teasers)
     rng.shuffle(teasers)
@@ -135,4 +137,4 @@ def compose_document(rng: random.Random, headline: str | None, paragraphs: Seque
             add(line, BOILERPLATE, None)
     if rng.random() < options.p_bottom_boilerplate:
         add_boilerplate(rng.randint(1, options.max_boilerplate))
-    return ComposedDocument(texts, roles, topics)
+    return ComposedDocument(texts, roles, topics, origins)

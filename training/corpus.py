@@ -32,10 +32,12 @@ from newssift.training.sources import (
 )
 
 __all__ = ["RoleDoc", "TopicExample", "block_docs", "composed_docs", "labelled_docs",
-           "topic_examples", "is_holdout", "NOT_MAIN", "ROLE_CODES"]
+           "topic_examples", "short_text_examples", "is_holdout", "NOT_MAIN", "ROLE_CODES"]
 
 ROLE_CODES = {r: i for i, r in enumerate(ROLES)}
 NOT_MAIN = 3
+# Topic files whose rows (or their headlines) stand in for teasers of other stories.
+TEASER_FILES = ("huffpost", "agnews", "nyt-frontpage", "inshorts", "bbc", "huffpost-headlines")
 # Blocks whose gold coverage lies between these were half-aligned: leave them out.
 UNSURE_COV = (0.3, 0.7)
 _NORM_RE = re.compile(r"[^a-z0-9]+")
@@ -50,6 +52,7 @@ class RoleDoc:
     topics: list[str | None] = field(default_factory=list)
     page: BlockPage | None = None
     keep: np.ndarray | None = None  # blocks to train on (None: all)
+    origins: list[str | None] = field(default_factory=list)  # composed teasers' pool texts
 
 
 @dataclass(frozen=True)
@@ -112,22 +115,31 @@ def boilerplate_pool(docs: Iterable[RoleDoc], rng: random.Random, size: int = 20
     return pool_list[:size]
 
 
-def teaser_pool(cfg: TrainConfig, label_map: LabelMap, split: str = "train",
-                ) -> list[tuple[str, str]]:
-    """Headlines and teaser-like summaries of real stories, with their mapped topics."""
+def teaser_rows(cfg: TrainConfig, label_map: LabelMap, split: str = "train",
+                ) -> list[TopicExample]:
+    """Headlines and teaser-like summaries of real stories, with their mapped topics
+    (and the file each came from, and whether its label is a proxy: what an evaluation
+    needs to accept a topic as a topic row's evaluation does)."""
     want_holdout = split == "test"
-    out: list[tuple[str, str]] = []
-    for name in ("huffpost", "agnews", "nyt-frontpage", "inshorts", "bbc", "huffpost-headlines"):
+    out: list[TopicExample] = []
+    for name in TEASER_FILES:
         for row in read_topic_rows(cfg.data / "topics" / f"{name}-train.jsonl.gz"):
             topic = label_map.topic(row.source, row.label)
             if topic is None or is_holdout(row.headline or row.text,
                                            cfg.holdout_fraction) != want_holdout:
                 continue
+            proxy = label_map.is_proxy(row.source, row.label)
             if name in ("huffpost", "agnews"):
-                out.append((row.text, topic))
+                out.append(TopicExample(row.text, topic, name, proxy))
             if row.headline and len(row.headline.split()) >= 4:
-                out.append((row.headline, topic))
+                out.append(TopicExample(row.headline, topic, name, proxy))
     return out
+
+
+def teaser_pool(cfg: TrainConfig, label_map: LabelMap, split: str = "train",
+                ) -> list[tuple[str, str]]:
+    """(text, topic) of :func:`teaser_rows`: what the composed pages draw teasers from."""
+    return [(r.text, r.topic) for r in teaser_rows(cfg, label_map, split)]
 
 
 def comment_pool(cfg: TrainConfig, size: int = 30000) -> list[str]:
@@ -170,7 +182,8 @@ def composed_docs(cfg: TrainConfig, boilerplate: list[str], teasers: list[tuple[
         doc = compose_document(rng, headline, paragraphs, rng.sample(teasers, 10), boilerplate,
                                options, comments=comments)
         docs.append(RoleDoc(doc.texts, np.array([ROLE_CODES[r] for r in doc.roles], np.int8),
-                            "composed", cfg.composed_weight, doc.topics))
+                            "composed", cfg.composed_weight, doc.topics,
+                            origins=doc.origins))
     return docs
 
 
@@ -218,6 +231,30 @@ def topic_examples(cfg: TrainConfig, label_map: LabelMap, split: str) -> list[To
             if (not want_holdout and row.headline and row.headline != row.text
                     and len(row.headline.split()) >= 3):
                 out.append(TopicExample(row.headline, topic, name, proxy, 0.5))
+    return out
+
+
+def short_text_examples(path, weight: float, topics: Iterable[str] = DEFAULT_TOPICS,
+                        ) -> list[TopicExample]:
+    """Labelled short texts (``{"text", "topic"}`` a line), as topic examples of the
+    handwritten source."""
+    import json
+
+    topics = set(topics)
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                text, topic = rec["text"], rec["topic"]
+            except (ValueError, KeyError, TypeError):
+                raise TrainingError(f"{path}: line {n}: not a {{\"text\", \"topic\"}} object") from None
+            if topic not in topics:
+                raise TrainingError(f"{path}: line {n}: unknown topic {topic!r}")
+            if isinstance(text, str) and text.split():
+                out.append(TopicExample(" ".join(text.split()), topic, "handwritten", False, weight))
     return out
 
 

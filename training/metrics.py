@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["tokens", "token_f1", "counter_f1", "class_report", "format_report"]
+__all__ = ["tokens", "token_f1", "counter_f1", "class_report", "format_report", "format_confusion"]
 
 # Word tokens as the block datasets define them: letters and digits, lower-cased,
 # each CJK character a token of its own.
@@ -65,4 +65,22 @@ def format_report(title: str, report: dict[str, dict]) -> str:
                      f"{m['support']:9d}")
     o = report["_overall"]
     lines.append(f"  accuracy {o['accuracy']:.3f}  macro-F1 {o['macro_f1']:.3f}  n={o['n']}")
+    return "\n".join(lines)
+
+
+def format_confusion(title: str, counts: dict[str, dict[str, int]], labels: Sequence[str],
+                     top: int = 6) -> str:
+    """A confusion matrix (rows: true label, columns: predicted) and its largest
+    off-diagonal cells, which say what a model mistakes for what."""
+    cols = list(labels) + sorted({p for row in counts.values() for p in row} - set(labels))
+    short = {c: c[:7] for c in cols}
+    lines = [title, "  " + "true/predicted".ljust(14) + "".join(f"{short[c]:>8}" for c in cols)]
+    for t in labels:
+        row = counts.get(t, {})
+        if row:
+            lines.append(f"  {t:<14}" + "".join(f"{row.get(c, 0):8d}" for c in cols))
+    off = sorted(((n, t, p) for t, row in counts.items() for p, n in row.items() if p != t),
+                 reverse=True)[:top]
+    if off:
+        lines.append("  most confused: " + ", ".join(f"{t} -> {p} {n}" for n, t, p in off))
     return "\n".join(lines)

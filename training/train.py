@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,7 @@ from newssift.training.corpus import (
     composed_docs,
     labelled_docs,
     load_label_map,
+    short_text_examples,
     teaser_pool,
     topic_examples,
     weak_teaser_labels,
@@ -59,6 +60,7 @@ class TrainInputs:
     composed: list[RoleDoc]
     labelled: list[RoleDoc]
     topics: list[TopicExample]
+    short_texts: list[TopicExample] = field(default_factory=list)
 
 
 def gather_inputs(cfg: TrainConfig, labels_files: Sequence[Path] = (),
@@ -83,13 +85,18 @@ def gather_inputs(cfg: TrainConfig, labels_files: Sequence[Path] = (),
         composed = composed_docs(cfg, pool, teaser_pool(cfg, label_map))
     step("reading topic data")
     topics = topic_examples(cfg, label_map, "train") if cfg.topic_files else []
-    return TrainInputs(block, composed, labelled, topics)
+    short = cfg.path(cfg.short_texts) if cfg.short_texts else None
+    short_texts = (short_text_examples(short, cfg.short_texts_weight)
+                   if short and short.exists() else [])
+    return TrainInputs(block, composed, labelled, topics, short_texts)
 
 
 def fit_featurizer(cfg: TrainConfig, inputs: TrainInputs) -> Featurizer:
     """The vocabulary comes from news text and our own labels, never from the block pages.
 
     That keeps every leave-one-source-out fold honest while sharing one featurizer.
+    The project's short texts are left out: a hundred lines would shift which terms
+    pass ``min_df``, and so every head, for words the news text already has.
     """
     docs = [[t for t, r in zip(d.texts, d.roles) if r != 2] for d in inputs.composed]
     docs += [d.texts for d in inputs.labelled]
@@ -141,11 +148,12 @@ def fit_role_heads(cfg: TrainConfig, data: RoleData) -> tuple[MainScorer, Teaser
 
 
 def _topic_targets(inputs: TrainInputs) -> tuple[list[str], list[str], list[str], np.ndarray, np.ndarray]:
-    texts = [ex.text for ex in inputs.topics]
-    labels = [ex.topic for ex in inputs.topics]
-    sources = [ex.source for ex in inputs.topics]
-    weights = [ex.weight for ex in inputs.topics]
-    proxy = [ex.proxy for ex in inputs.topics]
+    examples = inputs.topics + inputs.short_texts
+    texts = [ex.text for ex in examples]
+    labels = [ex.topic for ex in examples]
+    sources = [ex.source for ex in examples]
+    weights = [ex.weight for ex in examples]
+    proxy = [ex.proxy for ex in examples]
     for doc in inputs.labelled:
         for text, topic in zip(doc.texts, doc.topics):
             if topic is not None:
@@ -239,6 +247,7 @@ def train(cfg: TrainConfig, labels_files: Sequence[Path] = (), progress: bool = 
         "composed_documents": len(inputs.composed),
         "labelled_documents": len(inputs.labelled),
         "topic_examples": len(inputs.topics),
+        "short_texts": len(inputs.short_texts),
         "blocks": int(len(data.roles)),
         "not_main_unknown_blocks": int((data.roles == NOT_MAIN).sum()),
     }
