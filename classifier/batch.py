@@ -31,6 +31,9 @@ class BlockBatch:
     pos: np.ndarray
     n_words: np.ndarray
     framing: np.ndarray | None = None  # from comment_lines; None when not scanned for
+    # The n-gram counts behind ``tfidf``: an article's topic row is the TF-IDF of its
+    # blocks' summed counts, the text as one document (None: pool the rows instead).
+    counts: sp.csr_matrix | None = None
 
     def __len__(self) -> int:
         return self.dense.shape[0]
@@ -83,10 +86,13 @@ def concat_batches(batches: Sequence[BlockBatch]) -> BlockBatch:
         n_words=np.concatenate([b.n_words for b in batches]),
         framing=(np.concatenate([b.framing for b in batches])
                  if batches and all(b.framing is not None for b in batches) else None),
+        counts=(sp.vstack([b.counts for b in batches], format="csr")
+                if batches and all(b.counts is not None for b in batches) else None),
     )
 
 
 def take_blocks(batch: BlockBatch, rows: np.ndarray) -> BlockBatch:
     """A subset of blocks (keeping their document numbers and positions)."""
     return BlockBatch(batch.tfidf[rows], batch.dense[rows], batch.doc[rows], batch.pos[rows],
-                      batch.n_words[rows], None if batch.framing is None else batch.framing[rows])
+                      batch.n_words[rows], None if batch.framing is None else batch.framing[rows],
+                      None if batch.counts is None else batch.counts[rows])

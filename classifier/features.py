@@ -110,11 +110,11 @@ class Featurizer:
         doc, pos = doc_index([len(d) for d in docs])
         lowered = [t.lower() for t in texts]  # shared by the counter and the comment scan
         counts = self.count(texts, lowered)
-        tfidf = self._weigh(counts) if texts else counts
+        tfidf = self.weigh(counts) if texts else counts
         dense, n_words, framing = self._dense(texts, counts, doc, pos, lowered)
         dense = (dense - self.mean_) / self.scale_
         return BlockBatch(tfidf=tfidf.tocsr(), dense=dense.astype(np.float32), doc=doc, pos=pos,
-                          n_words=n_words, framing=framing)
+                          n_words=n_words, framing=framing, counts=counts.tocsr())
 
     def count(self, texts: Sequence[str], lowered: Sequence[str] | None = None) -> sp.csr_matrix:
         """The n-gram count matrix of blocks (what ``CountVectorizer.transform`` gives)."""
@@ -122,7 +122,7 @@ class Featurizer:
             return sp.csr_matrix((0, self.counter_.n_features), dtype=np.float32)
         return self.counter_.transform(texts, lowered)
 
-    def _weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+    def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         """Sublinear tf times idf, rows to unit length (``TfidfTransformer(sublinear_tf=True)``)."""
         out = counts.astype(np.float32, copy=True)
         np.log(out.data, out=out.data)

@@ -9,8 +9,9 @@ experts are linear SVMs whose margins become probabilities through a softmax
 with a temperature fitted on held-out rows.
 
 A block's row and an article's row live in the same space: the article row is
-the normalised sum of its main blocks' rows, so the article topic costs one
-sparse sum instead of a second pass over the text.
+the TF-IDF of its main blocks' summed n-gram counts (the text as one document,
+as the head was trained), so the article topic costs one sparse sum instead of a
+second pass over the text.
 """
 
 from __future__ import annotations
@@ -218,12 +219,15 @@ def _dequantize(q: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return q.astype(np.float32) * scale
 
 
-def pool_rows(x: sp.csr_matrix, groups: np.ndarray, n_groups: int, mask: np.ndarray) -> sp.csr_matrix:
-    """One L2-normalised row per group: the sum of the rows of ``x`` where ``mask`` holds."""
+def pool_rows(x: sp.csr_matrix, groups: np.ndarray, n_groups: int, mask: np.ndarray,
+              normalize: bool = True) -> sp.csr_matrix:
+    """One row per group: the sum of the rows of ``x`` where ``mask`` holds (L2-normalised
+    unless ``normalize`` is false, for counts that are weighed afterwards)."""
     rows = np.flatnonzero(mask)
     rows = rows[np.argsort(groups[rows], kind="stable")]
     indptr = np.concatenate([[0], np.cumsum(np.bincount(groups[rows], minlength=n_groups))])
     # Built as CSR directly: the (row, col) form's conversion cost more than the product.
     pick = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), rows, indptr),
                          shape=(n_groups, x.shape[0]))
-    return normalize_rows((pick @ x).tocsr())
+    summed = (pick @ x).tocsr()
+    return normalize_rows(summed) if normalize else summed

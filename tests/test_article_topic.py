@@ -84,3 +84,29 @@ def test_no_topic_row_sent_alone_gets_a_null_topic(shipped_model, name):
     results = shipped_model.segment_many([r for r in rows if r.split()])
     nulls = [r.segments[0].text[:60] for r in results if r.article.topic is None]
     assert nulls == []
+
+
+def test_the_article_topic_reads_the_main_text_as_one_document(shipped_model):
+    """A short headline counts for its words, not as much as a paragraph: the article row
+    is the TF-IDF of the main blocks' summed counts, the form the head learnt from."""
+    import numpy as np
+
+    paragraphs = [
+        "Shares in the regional airline fell sharply after the company warned investors that fuel "
+        "costs and weaker bookings would wipe out most of its annual profit this year.",
+        "The airline's chief executive told analysts that the board would review its dividend, "
+        "cut capacity on loss-making routes and delay the delivery of new aircraft.",
+        "Bond markets reacted calmly, but the company's shares have now lost a third of their "
+        "value since January, and two banks lowered their price targets on Tuesday.",
+    ]
+    text = "\n".join(["Late penalty sends United into the cup final", *paragraphs])
+    result = shipped_model.segment(text)
+    main = [s.text for s in result.segments if s.role == "main"]
+    assert len(main) >= 3
+    # The blocks joined as one text (which adds a bigram across each line break: hence
+    # the tolerance; unit rows summed, as before, were 0.045 away).
+    scores = shipped_model.score([main])
+    expected = shipped_model.topic.predict_proba(
+        shipped_model.featurizer.weigh(shipped_model.featurizer.count(["\n".join(main)])))[0]
+    assert np.abs(scores.article_proba[0] - expected).max() < 0.01
+    assert result.article.topic == shipped_model.topics[int(np.argmax(expected))]
