@@ -191,8 +191,9 @@ class NewssiftModel:
         # The article's row is its text as one document, the form the topic head learnt
         # from; pooling the blocks' unit rows instead weighed a headline as much as a
         # paragraph (held-out BBC articles 0.936 against 0.947, docs/experiments.md).
-        pooled = (self.featurizer.weigh(pool_rows(batch.counts, doc, n_docs, use, normalize=False))
-                  if batch.counts is not None else pool_rows(batch.tfidf, doc, n_docs, use))
+        if batch.counts is None:
+            raise ValueError("score_topics needs the batch's counts (Featurizer.transform keeps them)")
+        pooled = self.featurizer.weigh(pool_rows(batch.counts, doc, n_docs, use, normalize=False))
         article_proba = self.topic.predict_proba(pooled) if n_docs else topic_proba[:0]
         has_topic = np.bincount(doc[use], minlength=n_docs) > 0
         topic_from = np.where(has_main, 0, np.where(has_teaser, 1, np.where(has_topic, 2, -1)))

@@ -38,13 +38,12 @@ def test_composed_page_keeps_story_order_and_labels_by_construction():
     assert story[-5:] == paragraphs
     assert all(topic == "sport" for r, topic in zip(doc.roles, doc.topics) if r == "teaser")
     assert len(doc.texts) == len(doc.roles) == len(doc.topics) == len(doc.origins)
-    # Each teaser names the pool text it shows (cut or whole), so an evaluation can look
-    # up where it came from; other blocks name none.
-    pool = {t for t, _ in teasers}
+    # Each teaser names the pool entry it shows (cut or whole), so an evaluation can score
+    # it against that entry's labels; other blocks name none.
     for text, role, origin in zip(doc.texts, doc.roles, doc.origins):
-        assert (origin in pool) == (role == "teaser")
+        assert (origin in teasers) == (role == "teaser")
         if origin:
-            assert origin.startswith(text.rstrip(" ….").rstrip(",;:"))
+            assert origin[0].startswith(text.rstrip(" ….").rstrip(",;:"))
 
 
 def test_truncated_teasers_end_with_a_mark():

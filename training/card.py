@@ -19,6 +19,7 @@ from newssift.classifier.persist import FORMAT_VERSION, read_manifest, save_mode
 from newssift.training.config import TrainConfig
 from newssift.training.evaluate import (
     LENGTH_RULE_RANGE,
+    TopicBaselines,
     format_lodo,
     format_project_short_texts,
     format_short_topics,
@@ -78,10 +79,11 @@ def quick_evaluation(model: NewssiftModel, cfg: TrainConfig, progress: bool = Tr
     from newssift.training.corpus import block_docs
     from newssift.training.evaluate import score_pages, summarize
 
+    svcs = TopicBaselines(cfg)  # fitted once, shared by the three topic evaluations
     out = {"three_class": three_class_eval(model, cfg),
-           "topics": topic_eval(model, cfg, progress=progress),
-           "short_topics": short_topic_eval(model, cfg, progress=progress),
-           "teaser_topics": teaser_topic_eval(model, cfg),
+           "topics": topic_eval(model, cfg, svcs, progress=progress),
+           "short_topics": short_topic_eval(model, cfg, svcs, progress=progress),
+           "teaser_topics": teaser_topic_eval(model, cfg, baselines=svcs),
            "project_short_texts": project_short_text_eval(model)}
     never_trained = [s for s in cfg.eval_sources if s not in cfg.block_sources]
     if never_trained:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from newssift.classifier.labels import BOILERPLATE, MAIN, TEASER
 
-__all__ = ["ComposedDocument", "compose_document", "truncate_teaser", "ComposeOptions"]
+__all__ = ["ComposedDocument", "compose_document", "truncate_teaser", "ComposeOptions", "Teaser"]
 
 ELLIPSES = ("…", "…", "...", " …")
 
@@ -33,12 +34,22 @@ class ComposeOptions:
     max_comments: int = 12
 
 
+class Teaser(NamedTuple):
+    """A story's headline or summary to show as a teaser: its topic, the file it came from
+    and whether that file's label is a proxy (what an evaluation needs to score it)."""
+
+    text: str
+    topic: str
+    source: str = ""
+    proxy: bool = False
+
+
 @dataclass(frozen=True)
 class ComposedDocument:
     texts: list[str]
     roles: list[str]
     topics: list[str | None]
-    origins: list[str | None]  # a teaser's text as the pool gave it (before truncation)
+    origins: list[tuple | None]  # each teaser's pool entry (a Teaser or a (text, topic) pair)
 
 
 def truncate_teaser(rng: random.Random, text: str) -> str:
@@ -83,20 +94,21 @@ def comment_section(rng: random.Random, comments: Sequence[str], max_comments: i
 
 
 def compose_document(rng: random.Random, headline: str | None, paragraphs: Sequence[str],
-                     teasers: Sequence[tuple[str, str]], boilerplate: Sequence[str],
+                     teasers: Sequence[tuple], boilerplate: Sequence[str],
                      options: ComposeOptions = ComposeOptions(),
                      comments: Sequence[str] = ()) -> ComposedDocument:
     """One page: optional header boilerplate, the story, teasers of other stories, comments, footer.
 
-    ``teasers`` are (text, topic) pairs; ``boilerplate`` and ``comments`` pools to draw from.
+    ``teasers`` are :class:`Teaser` entries or (text, topic) pairs; ``boilerplate`` and
+    ``comments`` pools to draw from.
     User comments are boilerplate: they are not the story.
     """
     texts: list[str] = []
     roles: list[str] = []
     topics: list[str | None] = []
-    origins: list[str | None] = []
+    origins: list[tuple | None] = []
 
-    def add(text: str, role: str, topic: str | None, origin: str | None = None) -> None:
+    def add(text: str, role: str, topic: str | None, origin: tuple | None = None) -> None:
         text = " ".join(text.split())
         if text:
             texts.append(text)
@@ -108,10 +120,11 @@ def compose_document(rng: random.Random, headline: str | None, paragraphs: Seque
         for line in rng.sample(list(boilerplate), min(k, len(boilerplate))):
             add(line, BOILERPLATE, None)
 
-    def add_teasers(pool: list[tuple[str, str]]) -> None:
-        for text, topic in pool:
+    def add_teasers(pool: list[tuple]) -> None:
+        for entry in pool:
+            text, topic = entry[0], entry[1]
             shown = truncate_teaser(rng, text) if rng.random() < options.p_truncate else text
-            add(shown, TEASER, topic, text)
+            add(shown, TEASER, topic, entry)
 
     teasers = list(teasers)
     rng.shuffle(teasers)

@@ -18,7 +18,7 @@ from newssift.classifier.errors import TrainingError
 from newssift.classifier.labels import DEFAULT_TOPICS, ROLES
 from newssift.classifier.segment import segment
 from newssift.classifier.shallow import shallow_features
-from newssift.training.compose import ComposeOptions, compose_document
+from newssift.training.compose import ComposeOptions, Teaser, compose_document
 from newssift.training.config import TrainConfig
 from newssift.training.sources import (
     BlockPage,
@@ -52,7 +52,7 @@ class RoleDoc:
     topics: list[str | None] = field(default_factory=list)
     page: BlockPage | None = None
     keep: np.ndarray | None = None  # blocks to train on (None: all)
-    origins: list[str | None] = field(default_factory=list)  # composed teasers' pool texts
+    origins: list[tuple | None] = field(default_factory=list)  # composed teasers' pool entries
 
 
 @dataclass(frozen=True)
@@ -115,13 +115,11 @@ def boilerplate_pool(docs: Iterable[RoleDoc], rng: random.Random, size: int = 20
     return pool_list[:size]
 
 
-def teaser_rows(cfg: TrainConfig, label_map: LabelMap, split: str = "train",
-                ) -> list[TopicExample]:
-    """Headlines and teaser-like summaries of real stories, with their mapped topics
-    (and the file each came from, and whether its label is a proxy: what an evaluation
-    needs to accept a topic as a topic row's evaluation does)."""
+def teaser_pool(cfg: TrainConfig, label_map: LabelMap, split: str = "train") -> list[Teaser]:
+    """Headlines and teaser-like summaries of real stories, with their mapped topics: what
+    the composed pages draw teasers from."""
     want_holdout = split == "test"
-    out: list[TopicExample] = []
+    out: list[Teaser] = []
     for name in TEASER_FILES:
         for row in read_topic_rows(cfg.data / "topics" / f"{name}-train.jsonl.gz"):
             topic = label_map.topic(row.source, row.label)
@@ -130,16 +128,10 @@ def teaser_rows(cfg: TrainConfig, label_map: LabelMap, split: str = "train",
                 continue
             proxy = label_map.is_proxy(row.source, row.label)
             if name in ("huffpost", "agnews"):
-                out.append(TopicExample(row.text, topic, name, proxy))
+                out.append(Teaser(row.text, topic, name, proxy))
             if row.headline and len(row.headline.split()) >= 4:
-                out.append(TopicExample(row.headline, topic, name, proxy))
+                out.append(Teaser(row.headline, topic, name, proxy))
     return out
-
-
-def teaser_pool(cfg: TrainConfig, label_map: LabelMap, split: str = "train",
-                ) -> list[tuple[str, str]]:
-    """(text, topic) of :func:`teaser_rows`: what the composed pages draw teasers from."""
-    return [(r.text, r.topic) for r in teaser_rows(cfg, label_map, split)]
 
 
 def comment_pool(cfg: TrainConfig, size: int = 30000) -> list[str]:
@@ -157,7 +149,7 @@ def comment_pool(cfg: TrainConfig, size: int = 30000) -> list[str]:
     return out[:size]
 
 
-def composed_docs(cfg: TrainConfig, boilerplate: list[str], teasers: list[tuple[str, str]],
+def composed_docs(cfg: TrainConfig, boilerplate: list[str], teasers: list[Teaser],
                   n: int | None = None, split: str = "train", comments: list[str] | None = None,
                   ) -> list[RoleDoc]:
     """Pages composed from articles of one side of the split (by headline)."""
@@ -251,9 +243,11 @@ def short_text_examples(path, weight: float, topics: Iterable[str] = DEFAULT_TOP
                 text, topic = rec["text"], rec["topic"]
             except (ValueError, KeyError, TypeError):
                 raise TrainingError(f"{path}: line {n}: not a {{\"text\", \"topic\"}} object") from None
+            if not isinstance(text, str):
+                raise TrainingError(f"{path}: line {n}: text is not a string")
             if topic not in topics:
                 raise TrainingError(f"{path}: line {n}: unknown topic {topic!r}")
-            if isinstance(text, str) and text.split():
+            if text.split():
                 out.append(TopicExample(" ".join(text.split()), topic, "handwritten", False, weight))
     return out
 

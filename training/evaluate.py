@@ -21,6 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from newssift.classifier.decision import Decision, keep_main
+from newssift.classifier.errors import TrainingError
 from newssift.classifier.labels import ROLES
 from newssift.classifier.model import NewssiftModel
 from newssift.training.baselines import (
@@ -30,6 +31,7 @@ from newssift.training.baselines import (
     length_rule_keep,
     topic_svc,
 )
+from newssift.training.compose import Teaser, truncate_teaser
 from newssift.training.config import TrainConfig
 from newssift.training.corpus import (
     RoleDoc,
@@ -39,7 +41,6 @@ from newssift.training.corpus import (
     load_label_map,
     short_text_examples,
     teaser_pool,
-    teaser_rows,
     topic_examples,
 )
 from newssift.training.metrics import (
@@ -58,7 +59,8 @@ from newssift.training.train import (
     join_role_data,
 )
 
-__all__ = ["lodo_role_eval", "topic_eval", "three_class_eval", "score_pages", "LENGTH_RULE_RANGE",
+__all__ = ["lodo_role_eval", "topic_eval", "TopicBaselines", "short_topic_eval", "teaser_topic_eval",
+           "project_short_text_eval", "three_class_eval", "score_pages", "LENGTH_RULE_RANGE",
            "format_lodo", "format_topics", "main_probabilities", "main_keeps", "PageMain"]
 
 LENGTH_RULE_RANGE = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 18, 20, 25, 30, 40, 50)
@@ -252,12 +254,37 @@ def three_class_eval(model: NewssiftModel, cfg: TrainConfig, n_docs: int = 600) 
     return class_report([ROLES[i] for i in y_true], [ROLES[i] for i in s.role], ROLES)
 
 
-def topic_eval(model: NewssiftModel, cfg: TrainConfig, baselines: bool = True,
+class TopicBaselines:
+    """The TF-IDF + LinearSVC baselines of one evaluation run, each fitted once and shared
+    by the topic evaluations: on every file or one file alone, on the rows as given or with
+    each row's headline added as an example of its own (fairer for short texts)."""
+
+    def __init__(self, cfg: TrainConfig) -> None:
+        rows = topic_examples(cfg, load_label_map(cfg), "train")
+        self._rows = {False: [r for r in rows if r.weight == 1.0], True: rows}
+        self._fitted: dict = {}
+
+    def svc(self, source: str | None = None, headlines: bool = False):
+        """The fitted baseline, or None when its rows hold fewer than two topics."""
+        key = (source, headlines)
+        if key not in self._fitted:
+            own = [r for r in self._rows[headlines] if source is None or r.source == source]
+            self._fitted[key] = (topic_svc().fit([r.text for r in own], [r.topic for r in own])
+                                 if len({r.topic for r in own}) > 1 else None)
+        return self._fitted[key]
+
+
+def _baselines(cfg: TrainConfig, baselines: bool | TopicBaselines) -> TopicBaselines | None:
+    if isinstance(baselines, TopicBaselines):
+        return baselines
+    return TopicBaselines(cfg) if baselines else None
+
+
+def topic_eval(model: NewssiftModel, cfg: TrainConfig, baselines: bool | TopicBaselines = True,
                progress: bool = True) -> dict:
     """Accuracy per topic file on its held-out 20%, world-news proxies also right as politics."""
     label_map = load_label_map(cfg)
-    train_rows = topic_examples(cfg, label_map, "train")
-    train_rows = [r for r in train_rows if r.weight == 1.0]  # plain baselines: the rows as given
+    svcs = _baselines(cfg, baselines)  # on the rows as given, like the rows scored here
     test_rows = topic_examples(cfg, label_map, "test")
     sources = [s for s in cfg.topic_files if any(r.source == s for r in test_rows)]
 
@@ -265,9 +292,6 @@ def topic_eval(model: NewssiftModel, cfg: TrainConfig, baselines: bool = True,
         ok = [accepted_topic(p, r.topic, r.proxy) for p, r in zip(pred, rows)]
         return float(np.mean(ok)) if ok else 0.0
 
-    combined = None
-    if baselines:
-        combined = topic_svc().fit([r.text for r in train_rows], [r.topic for r in train_rows])
     report: dict = {"sources": {}}
     all_true, all_pred = [], []
     for s in tqdm(sources, desc="topic evaluation", disable=not progress):
@@ -276,13 +300,12 @@ def topic_eval(model: NewssiftModel, cfg: TrainConfig, baselines: bool = True,
         pred = list(model.topic.predict(batch.tfidf))
         row = {"n": len(rows), "newssift": accuracy(pred, rows)}
         all_true += [r.topic for r in rows]
-        all_pred += [p if not (r.proxy and r.topic == "conflict" and p == "politics") else r.topic
+        all_pred += [r.topic if accepted_topic(p, r.topic, r.proxy) else p
                      for p, r in zip(pred, rows)]
-        if baselines:
-            row["svc_all_sets"] = accuracy(combined.predict([r.text for r in rows]), rows)
-            own = [r for r in train_rows if r.source == s]
-            if len({r.topic for r in own}) > 1:
-                alone = topic_svc().fit([r.text for r in own], [r.topic for r in own])
+        if svcs is not None:
+            row["svc_all_sets"] = accuracy(svcs.svc().predict([r.text for r in rows]), rows)
+            alone = svcs.svc(s)
+            if alone is not None:
                 row["svc_this_set"] = accuracy(alone.predict([r.text for r in rows]), rows)
         report["sources"][s] = row
     report["per_class"] = class_report(all_true, all_pred, model.topics)
@@ -300,27 +323,30 @@ def format_topics(report: dict) -> str:
     return "\n".join(lines)
 
 
-def _truncated_lead(text: str, key: str) -> str:
-    """A held-out text as a listing page cuts it: the same cut every run (seeded by ``key``)."""
-    from newssift.training.compose import truncate_teaser
-
-    first = text.split("\n", 1)[0]
+def _truncated_lead(text: str, key: str, headline: str | None = None) -> str:
+    """A held-out text's lead as a listing cuts it (the same cut every run, seeded by
+    ``key``): its first line, or the first line after the headline when the text starts
+    with it (BBC, Inshorts, 20 Newsgroups), so that the lead is not the headline again."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    first = lines[1] if headline and len(lines) > 1 and lines[0].strip() == headline.strip() else (
+        lines[0] if lines else "")
     return truncate_teaser(random.Random(key), first)
 
 
 SHORT_KINDS = ("full", "headline", "truncated")
 
 
-def short_topic_eval(model: NewssiftModel, cfg: TrainConfig, baselines: bool = True,
-                     progress: bool = True) -> dict:
+def short_topic_eval(model: NewssiftModel, cfg: TrainConfig,
+                     baselines: bool | TopicBaselines = True, progress: bool = True) -> dict:
     """Article-topic accuracy of held-out topic rows sent as documents, as a user sends them:
     the full text, its headline alone and its first line truncated as a listing cuts it.
 
     Reads ``article.topic`` of ``segment_many`` (a null topic counts wrong), beside the
-    TF-IDF + LinearSVC baselines trained on all sets and on each set alone; adds the
-    confusion counts of the short kinds (headline, truncated) and the null rate."""
+    TF-IDF + LinearSVC baselines trained on all sets and on each set alone (for the short
+    kinds with the training rows' headlines added); adds the confusion counts of the short
+    kinds (headline, truncated) and the null rate."""
     label_map = load_label_map(cfg)
-    train_rows = [r for r in topic_examples(cfg, label_map, "train") if r.weight == 1.0]
+    svcs = _baselines(cfg, baselines)
     test_rows = topic_examples(cfg, label_map, "test")
     headline_of = {}
     for name in cfg.topic_files:
@@ -331,21 +357,16 @@ def short_topic_eval(model: NewssiftModel, cfg: TrainConfig, baselines: bool = T
     def right(pred: str | None, row) -> bool:
         return accepted_topic(pred, row.topic, row.proxy)
 
-    combined = (topic_svc().fit([r.text for r in train_rows], [r.topic for r in train_rows])
-                if baselines else None)
     report: dict = {"sources": {}, "confusion": {}, "nulls": 0, "rows": 0}
     confusion: Counter = Counter()
     for s in tqdm([s for s in cfg.topic_files if any(r.source == s for r in test_rows)],
                   desc="short-text topic evaluation", disable=not progress):
         rows = [r for r in test_rows if r.source == s]
-        own = [r for r in train_rows if r.source == s]
-        alone = topic_svc().fit([r.text for r in own], [r.topic for r in own]) if (
-            baselines and len({r.topic for r in own}) > 1) else None
         inputs = {"full": [(r, r.text) for r in rows],
                   "headline": [(r, headline_of[(s, r.text)]) for r in rows
                                if (s, r.text) in headline_of and headline_of[(s, r.text)] != r.text],
-                  "truncated": [(r, _truncated_lead(r.text, r.text)) for r in rows
-                                if len(r.text.split()) >= 8]}
+                  "truncated": [(r, _truncated_lead(r.text, r.text, headline_of.get((s, r.text))))
+                                for r in rows if len(r.text.split()) >= 8]}
         out = {}
         for kind in SHORT_KINDS:
             pairs = [(r, t) for r, t in inputs[kind] if t.split()]
@@ -360,7 +381,12 @@ def short_topic_eval(model: NewssiftModel, cfg: TrainConfig, baselines: bool = T
                    "newssift": float(np.mean([right(p, r) for p, (r, _) in zip(pred, pairs)]))}
             if kind != "full":
                 for p, (r, _) in zip(pred, pairs):
-                    confusion[(r.topic, p or "null")] += 1
+                    # An accepted answer (politics for a world-news row) is on the diagonal.
+                    confusion[(r.topic, r.topic if right(p, r) else p or "null")] += 1
+            combined = alone = None
+            if svcs is not None:
+                combined = svcs.svc(headlines=kind != "full")
+                alone = svcs.svc(s, headlines=kind != "full")
             if combined is not None:
                 row["svc_all_sets"] = float(np.mean([right(p, r) for p, (r, _)
                                                      in zip(combined.predict(texts), pairs)]))
@@ -377,75 +403,66 @@ def short_topic_eval(model: NewssiftModel, cfg: TrainConfig, baselines: bool = T
 
 
 def teaser_topic_eval(model: NewssiftModel, cfg: TrainConfig, n_docs: int = 200,
-                      baselines: bool = True) -> dict:
+                      baselines: bool | TopicBaselines = True) -> dict:
     """On composed seed-shaped pages of held-out text (a story, then headlines of other
     stories, some truncated): how often a teaser gets an accepted topic, per file the
-    teaser came from, beside the all-sets SVC on the same texts; and the roles.
+    teaser came from, beside the SVC baselines (with headline rows) on the same texts; and
+    the roles.
 
     ``teaser_topic_accuracy`` reads the topic of every gold teaser's block (what the head
     says of it); ``end_to_end`` also needs the block called teaser, as a user sees it."""
-    label_map = load_label_map(cfg)
     docs = heldout_composed_docs(cfg, n_docs, seed_offset=2)
     s = model.score([d.texts for d in docs])
     y_role = np.concatenate([d.roles for d in docs])
-    gold_topic = [t for d in docs for t in d.topics]
-    origin = [o for d in docs for o in (d.origins or [None] * len(d.texts))]
+    origin = [o for d in docs for o in d.origins]
     texts = [t for d in docs for t in d.texts]
-    meta = {r.text: r for r in teaser_rows(cfg, label_map, split="test")}
-    topics = model.topics
-    teaser = [i for i in np.flatnonzero(y_role == 1) if gold_topic[i] and origin[i] in meta]
+    teaser = np.flatnonzero(y_role == 1)
+    meta: list[Teaser] = [origin[i] for i in teaser]  # each teaser's pool entry
     # The head's view of each gold teaser's own row (a block's row does not depend on
     # its neighbours), whatever role the block was given.
-    rows = model.featurizer.transform([[texts[i]] for i in teaser]).tfidf if teaser else None
-    pred = [topics[int(k)] for k in model.topic.predict_proba(rows).argmax(axis=1)] if teaser else []
-    ok = [accepted_topic(p, meta[origin[i]].topic, meta[origin[i]].proxy)
-          for p, i in zip(pred, teaser)]
-    called = [bool(s.role[i] == 1) for i in teaser]
-    def right(pred, rows) -> list[bool]:
-        return [accepted_topic(p, meta[origin[i]].topic, meta[origin[i]].proxy)
-                for p, i in zip(pred, rows)]
+    rows = model.featurizer.transform([[texts[i]] for i in teaser]).tfidf
+    pred = ([model.topics[int(k)] for k in model.topic.predict_proba(rows).argmax(axis=1)]
+            if len(teaser) else [])
 
+    def right(predicted, entries) -> list[bool]:
+        return [accepted_topic(p, e.topic, e.proxy) for p, e in zip(predicted, entries)]
+
+    ok = right(pred, meta)
+    called = [bool(s.role[i] == 1) for i in teaser]
+    files = sorted({e.source for e in meta})
+    svcs = _baselines(cfg, baselines)
     svc_ok: list[bool] = []
     alone_ok: dict[int, bool] = {}
-    if baselines and teaser:
-        train_rows = [r for r in topic_examples(cfg, label_map, "train") if r.weight == 1.0]
-        combined = topic_svc().fit([r.text for r in train_rows], [r.topic for r in train_rows])
-        svc_ok = right(combined.predict([texts[i] for i in teaser]), teaser)
+    if svcs is not None and len(teaser):
+        svc_ok = right(svcs.svc(headlines=True).predict([texts[i] for i in teaser]), meta)
         # An SVC that knows which file each teaser came from (trained on that file alone):
         # what the same words give when the file's label conventions are known.
-        for name in sorted({meta[origin[i]].source for i in teaser}):
-            own = [r for r in train_rows if r.source == name]
-            rows = [i for i in teaser if meta[origin[i]].source == name]
-            if len({r.topic for r in own}) > 1:
-                alone = topic_svc().fit([r.text for r in own], [r.topic for r in own])
-                alone_ok.update(zip(rows, right(alone.predict([texts[i] for i in rows]), rows)))
+        for name in files:
+            alone = svcs.svc(name, headlines=True)
+            picked = [k for k, e in enumerate(meta) if e.source == name]
+            if alone is not None and picked:
+                got = right(alone.predict([texts[teaser[k]] for k in picked]),
+                            [meta[k] for k in picked])
+                alone_ok.update(zip(picked, got))
     by_file: dict = {}
-    for k, i in enumerate(teaser):
-        row = by_file.setdefault(meta[origin[i]].source, {"n": 0, "newssift": 0, "svc_all_sets": 0,
-                                                           "svc_this_set": 0, "_alone": 0})
-        row["n"] += 1
-        row["newssift"] += ok[k]
-        if svc_ok:
-            row["svc_all_sets"] += svc_ok[k]
-        if i in alone_ok:
-            row["svc_this_set"] += alone_ok[i]
-            row["_alone"] += 1
-    for row in by_file.values():
-        row["newssift"] /= row["n"]
-        row["svc_all_sets"] = row["svc_all_sets"] / row["n"] if svc_ok else None
-        alone_n = row.pop("_alone")
-        row["svc_this_set"] = row["svc_this_set"] / alone_n if alone_n else None
-    all_teasers = np.flatnonzero(y_role == 1)
+    for name in files:
+        picked = [k for k, e in enumerate(meta) if e.source == name]
+        by_file[name] = {
+            "n": len(picked),
+            "newssift": float(np.mean([ok[k] for k in picked])),
+            "svc_all_sets": float(np.mean([svc_ok[k] for k in picked])) if svc_ok else None,
+            "svc_this_set": (float(np.mean([alone_ok[k] for k in picked]))
+                             if all(k in alone_ok for k in picked) else None)}
     main = y_role == 0
     return {"teaser_topic_accuracy": float(np.mean(ok)) if ok else None,
             "end_to_end": float(np.mean(np.array(ok) & np.array(called))) if ok else None,
             "svc_all_sets": float(np.mean(svc_ok)) if svc_ok else None,
-            "svc_this_set": float(np.mean(list(alone_ok.values()))) if alone_ok else None,
+            "svc_this_set": (float(np.mean(list(alone_ok.values())))
+                             if ok and len(alone_ok) == len(ok) else None),
             "by_file": by_file,
-            "teasers_called_teaser": (float(np.mean(s.role[all_teasers] == 1))
-                                      if len(all_teasers) else None),
+            "teasers_called_teaser": float(np.mean(called)) if called else None,
             "main_vs_rest_accuracy": float(np.mean((s.role == 0) == main)),
-            "teasers": len(teaser), "documents": len(docs)}
+            "teasers": len(ok), "documents": len(docs)}
 
 
 def format_teaser_topics(t: dict) -> str:
@@ -476,6 +493,8 @@ def project_short_text_eval(model: NewssiftModel, path: str | None = None) -> di
     from newssift.classifier.resources import resolve
 
     rows = short_text_examples(resolve(path or PROJECT_SHORT_TEXTS), 1.0)
+    if not rows:
+        raise TrainingError(f"{path or PROJECT_SHORT_TEXTS}: no short texts to score")
     pred = [r.article.topic for r in model.segment_many([x.text for x in rows])]
     per_topic: dict[str, list[bool]] = {}
     for p, x in zip(pred, rows):
@@ -493,7 +512,7 @@ def format_project_short_texts(report: dict) -> str:
 
 def format_short_topics(report: dict) -> str:
     lines = ["Article topic of held-out rows sent alone (full text / headline / truncated lead; "
-             "null counts wrong)",
+             "null counts wrong); the SVCs learn short kinds with the training rows' headlines",
              f"  {'file':18}{'kind':>10}{'n':>6}{'newssift':>10}{'SVC all':>9}{'SVC alone':>10}"]
     for s, kinds in report["sources"].items():
         for kind, row in kinds.items():
@@ -504,6 +523,6 @@ def format_short_topics(report: dict) -> str:
     if report.get("confusion"):
         labels = sorted(report["confusion"])
         lines.append(format_confusion("Short texts (headlines and truncated leads): true topic "
-                                      "by predicted, as labelled (world-news rows are conflict)",
+                                      "by predicted (accepted answers on the diagonal)",
                                       report["confusion"], labels))
     return "\n".join(lines)

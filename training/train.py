@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -85,9 +85,12 @@ def gather_inputs(cfg: TrainConfig, labels_files: Sequence[Path] = (),
         composed = composed_docs(cfg, pool, teaser_pool(cfg, label_map))
     step("reading topic data")
     topics = topic_examples(cfg, label_map, "train") if cfg.topic_files else []
-    short = cfg.path(cfg.short_texts) if cfg.short_texts else None
-    short_texts = (short_text_examples(short, cfg.short_texts_weight)
-                   if short and short.exists() else [])
+    short_texts = []
+    if cfg.short_texts:
+        short = cfg.path(cfg.short_texts)
+        if not short.is_file():
+            raise TrainingError(f"{short}: short_texts file not found")
+        short_texts = short_text_examples(short, cfg.short_texts_weight)
     return TrainInputs(block, composed, labelled, topics, short_texts)
 
 
@@ -109,7 +112,8 @@ def fit_featurizer(cfg: TrainConfig, inputs: TrainInputs) -> Featurizer:
 
 
 def featurize_docs(featurizer: Featurizer, docs: Sequence[RoleDoc]) -> RoleData:
-    batch = featurizer.transform([d.texts for d in docs])
+    # The role heads never pool blocks: their batches drop the counts (half their memory).
+    batch = replace(featurizer.transform([d.texts for d in docs]), counts=None)
     roles = np.concatenate([d.roles for d in docs]) if docs else np.zeros(0, np.int8)
     weights = np.concatenate([
         np.full(len(d.texts), d.weight) * (d.keep if d.keep is not None else 1.0) for d in docs
