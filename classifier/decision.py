@@ -22,7 +22,7 @@ import numpy as np
 
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.labels import Role
-from newssift.classifier.threads import drop_comment_threads
+from newssift.classifier.threads import drop_comment_threads, dropped_threads
 
 __all__ = ["Decision", "decide", "keep_main", "check_main_threshold", "MAIN_THRESHOLD_DEFAULT",
            "MAIN_THRESHOLD_RANGE", "TEASER_THRESHOLD_DEFAULT", "SHORT_PAGE_WORDS",
@@ -131,14 +131,17 @@ def decide(p_main: np.ndarray, p_teaser: np.ndarray, framing: np.ndarray | None,
     """Each block's role code (:class:`Role`) and that role's probability.
 
     ``role_score`` is ``P(main)``, ``(1 - P(main)) P(teaser)`` or
-    ``(1 - P(main)) (1 - P(teaser))``; a comment the main head would keep is
-    boilerplate scored by ``1 - P(main)``."""
+    ``(1 - P(main)) (1 - P(teaser))``; a comment (a block of a dropped comment thread, or
+    one the main head would keep) is boilerplate scored by ``1 - P(main)``: a comment is
+    no teaser, however much a thread's run of short paragraphs looks like a list of them."""
     drop = framing if decision.drop_comment_threads else None
     is_main = keep_main(p_main, decision.main_threshold, drop, n_words, doc)
     if len(doc):
         snippet = (np.bincount(doc)[doc] <= SNIPPET_MAX_BLOCKS) & (n_words >= SNIPPET_MIN_WORDS)
         is_main = is_main | snippet
     comment = ~is_main & (p_main >= decision.main_threshold)
+    if drop is not None:
+        comment |= ~is_main & dropped_threads(p_main >= decision.main_threshold, drop, n_words, doc)
     is_teaser = ~is_main & ~comment & (p_teaser >= decision.teaser_threshold)
     role = np.where(is_main, Role.MAIN, np.where(is_teaser, Role.TEASER, Role.BOILERPLATE)
                     ).astype(np.int8)

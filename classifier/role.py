@@ -18,6 +18,7 @@ from newssift.classifier.defaults import (
     NEIGHBOUR_WORDS,
     SEED,
     TEASER_ALPHA,
+    TEASER_CONTEXT,
     TEASER_EPOCHS,
 )
 from newssift.classifier.trees import BoostedTrees
@@ -96,6 +97,36 @@ def _sgd(alpha: float, epochs: int, seed: int) -> Any:
                          random_state=seed, average=True)
 
 
+def _out_of_fold(x: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | None,
+                 groups: np.ndarray, folds: int, alpha: float, epochs: int, seed: int) -> np.ndarray:
+    """First-pass probabilities of every row from a model that never saw its document:
+    the second pass learns from scores as they look on unseen pages, not from fitted ones."""
+    from sklearn.model_selection import GroupKFold
+
+    oof = np.zeros(len(y), dtype=np.float32)
+    for train, test in GroupKFold(n_splits=folds).split(x, y, groups=groups):
+        sw = None if sample_weight is None else sample_weight[train]
+        first = _sgd(alpha, epochs, seed).fit(x[train], y[train], sample_weight=sw)
+        oof[test] = first.predict_proba(x[test])[:, 1]
+    return oof
+
+
+def _context_input(p: np.ndarray, batch: BlockBatch) -> np.ndarray:
+    """The second pass's input: the first-pass scores around each block, and its shape."""
+    ctx = context_features(p, batch.n_words.astype(np.float32), batch.doc, batch.pos)
+    return np.hstack([ctx, batch.dense])
+
+
+def _fit_trees(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, *, boost_iter: int,
+               learning_rate: float, max_leaf_nodes: int, seed: int) -> BoostedTrees:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return BoostedTrees.from_sklearn(HistGradientBoostingClassifier(
+        max_iter=boost_iter, learning_rate=learning_rate, max_leaf_nodes=max_leaf_nodes,
+        early_stopping=False, random_state=seed,
+    ).fit(x, y, sample_weight=sample_weight))
+
+
 class MainScorer:
     """P(block is main story), from the block and its context."""
 
@@ -115,25 +146,15 @@ class MainScorer:
 
     def fit(self, batch: BlockBatch, y: np.ndarray, sample_weight: np.ndarray | None = None,
             ) -> MainScorer:
-        from sklearn.ensemble import HistGradientBoostingClassifier
-        from sklearn.model_selection import GroupKFold
-
         y = np.asarray(y, dtype=np.int8)
         x = linear_input(batch, self.neighbour_words)
-        oof = np.zeros(len(y), dtype=np.float32)
-        splitter = GroupKFold(n_splits=self.folds)
-        for train, test in splitter.split(x, y, groups=batch.doc):
-            sw = None if sample_weight is None else sample_weight[train]
-            first = _sgd(self.alpha, self.epochs, self.random_state).fit(x[train], y[train], sample_weight=sw)
-            oof[test] = first.predict_proba(x[test])[:, 1]
+        oof = _out_of_fold(x, y, sample_weight, batch.doc, self.folds, self.alpha, self.epochs,
+                           self.random_state)
         self.first_ = LinearHead.fit(x, y, sample_weight, alpha=self.alpha, epochs=self.epochs,
                                      seed=self.random_state, neighbour_words=self.neighbour_words)
-        second = HistGradientBoostingClassifier(
-            max_iter=self.boost_iter, learning_rate=self.learning_rate,
-            max_leaf_nodes=self.max_leaf_nodes, early_stopping=False,
-            random_state=self.random_state,
-        ).fit(self._second_input(oof, batch), y, sample_weight=sample_weight)
-        self.second_ = BoostedTrees.from_sklearn(second)
+        self.second_ = _fit_trees(self._second_input(oof, batch), y, sample_weight,
+                                  boost_iter=self.boost_iter, learning_rate=self.learning_rate,
+                                  max_leaf_nodes=self.max_leaf_nodes, seed=self.random_state)
         self.classes_ = np.array([0, 1])
         return self
 
@@ -141,8 +162,7 @@ class MainScorer:
         return self.first_.proba(batch).astype(np.float32)
 
     def _second_input(self, p: np.ndarray, batch: BlockBatch) -> np.ndarray:
-        ctx = context_features(p, batch.n_words.astype(np.float32), batch.doc, batch.pos)
-        return np.hstack([ctx, batch.dense])
+        return _context_input(p, batch)
 
     def predict_proba(self, batch: BlockBatch) -> np.ndarray:
         if len(batch) == 0:
@@ -175,41 +195,79 @@ class MainScorer:
 
 
 class TeaserScorer:
-    """P(teaser | not main): a headline or summary of another story, versus boilerplate."""
+    """P(teaser | not main): a headline or summary of another story, versus boilerplate.
+
+    The first pass reads the line alone.  A headline that is not cut off ("Holmes starts
+    2005 with GB events") reads like a menu entry alone, but not among other headlines: a
+    second pass, boosted trees over the first-pass scores around each block (as the main
+    head's), may raise a block's score, never lower it.  Trained freely, it learnt to tell
+    the composed pages (where every teaser comes from) from real pages (whose not-main
+    blocks are only ever negatives) and called no teaser on real pages at all; as a
+    raise-only pass it keeps what the line alone says there (docs/experiments.md).
+    """
 
     def __init__(self, *, alpha: float = TEASER_ALPHA, epochs: int = TEASER_EPOCHS,
-                 random_state: int = SEED) -> None:
+                 context: bool = TEASER_CONTEXT, folds: int = MAIN_FOLDS,
+                 boost_iter: int = BOOST_ITER, learning_rate: float = BOOST_LEARNING_RATE,
+                 max_leaf_nodes: int = BOOST_MAX_LEAF_NODES, random_state: int = SEED) -> None:
         self.alpha = alpha
         self.epochs = epochs
+        self.context = context
+        self.folds = folds
+        self.boost_iter = boost_iter
+        self.learning_rate = learning_rate
+        self.max_leaf_nodes = max_leaf_nodes
         self.random_state = random_state
 
     def fit(self, batch: BlockBatch, y: np.ndarray, sample_weight: np.ndarray | None = None,
             ) -> TeaserScorer:
-        self.model_ = LinearHead.fit(linear_input(batch), np.asarray(y, dtype=np.int8),
-                                     sample_weight, alpha=self.alpha, epochs=self.epochs,
+        """``sample_weight`` 0 marks blocks of unknown role: they give context, not targets."""
+        y = np.asarray(y, dtype=np.int8)
+        x = linear_input(batch)
+        self.model_ = LinearHead.fit(x, y, sample_weight, alpha=self.alpha, epochs=self.epochs,
                                      seed=self.random_state)
+        self.second_: BoostedTrees | None = None
+        if self.context:
+            oof = _out_of_fold(x, y, sample_weight, batch.doc, self.folds, self.alpha,
+                               self.epochs, self.random_state)
+            known = np.ones(len(y), bool) if sample_weight is None else sample_weight > 0
+            w = None if sample_weight is None else sample_weight[known]
+            self.second_ = _fit_trees(_context_input(oof, batch)[known], y[known], w,
+                                      boost_iter=self.boost_iter, learning_rate=self.learning_rate,
+                                      max_leaf_nodes=self.max_leaf_nodes, seed=self.random_state)
         self.classes_ = np.array([0, 1])
         return self
 
     def predict_proba(self, batch: BlockBatch) -> np.ndarray:
         if len(batch) == 0:
             return np.zeros((0, 2))
-        p = self.model_.proba(batch)
+        p = self.model_.proba(batch).astype(np.float32)
+        if self.second_ is not None:
+            p = np.maximum(p, self.second_.predict_proba(_context_input(p, batch)))
         return np.column_stack([1 - p, p])
 
     def predict(self, batch: BlockBatch) -> np.ndarray:
         return (self.predict_proba(batch)[:, 1] >= 0.5).astype(np.int8)
 
     def get_params(self) -> dict:
-        return {"alpha": self.alpha, "epochs": self.epochs, "random_state": self.random_state}
+        return {k: getattr(self, k) for k in ("alpha", "epochs", "context", "folds", "boost_iter",
+                                              "learning_rate", "max_leaf_nodes", "random_state")}
 
     def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
         cfg, arrays = self.model_.to_arrays()
-        return {"params": self.get_params(), "model": cfg}, prefixed("model", arrays)
+        config: dict = {"params": self.get_params(), "model": cfg}
+        arrays = prefixed("model", arrays)
+        if self.second_ is not None:
+            config["second"], second = self.second_.to_arrays()
+            arrays.update(prefixed("second", second))
+        return config, arrays
 
     @classmethod
     def from_arrays(cls, config: dict, arrays: dict[str, np.ndarray]) -> TeaserScorer:
-        model = cls(**config["params"])
+        """Models saved before the context pass have none: their first pass is the head."""
+        model = cls(**{"context": False, **config["params"]})
         model.model_ = LinearHead.from_arrays(config["model"], part(arrays, "model"))
+        model.second_ = (BoostedTrees.from_arrays(config["second"], part(arrays, "second"))
+                         if "second" in config else None)
         model.classes_ = np.array([0, 1])
         return model

@@ -16,8 +16,8 @@ import numpy as np
 from newssift.classifier.batch import doc_bounds
 from newssift.classifier.comments import FRAMING_VOICE
 
-__all__ = ["in_comment_thread", "drop_comment_threads", "THREAD_MIN_FRAMING", "THREAD_MIN_VOICE",
-           "THREAD_SPAN", "MIN_BODY_WORDS"]
+__all__ = ["in_comment_thread", "dropped_threads", "drop_comment_threads", "THREAD_MIN_FRAMING",
+           "THREAD_MIN_VOICE", "THREAD_SPAN", "MIN_BODY_WORDS"]
 
 # A thread opens at a framing line followed by 3 more within the next 11 blocks, of
 # which at least THREAD_MIN_VOICE name a commenter or a reply: one such line alone also
@@ -53,12 +53,20 @@ def in_comment_thread(framing: np.ndarray, doc: np.ndarray) -> np.ndarray:
     return at >= first[doc]
 
 
-def drop_comment_threads(keep: np.ndarray, framing: np.ndarray, n_words: np.ndarray,
-                         doc: np.ndarray, min_body_words: int = MIN_BODY_WORDS) -> np.ndarray:
-    """``keep`` without the comment thread of every page that kept a story body before it."""
+def dropped_threads(keep: np.ndarray, framing: np.ndarray, n_words: np.ndarray,
+                    doc: np.ndarray, min_body_words: int = MIN_BODY_WORDS) -> np.ndarray:
+    """Per block: whether it lies in the comment thread of a page that kept a story body
+    (``keep``) before it: the blocks the rule makes boilerplate."""
     keep = np.asarray(keep, dtype=bool)
     if len(keep) == 0:
         return keep
     thread = in_comment_thread(framing, doc)
     body = np.bincount(doc, weights=np.where(keep & ~thread, n_words, 0), minlength=int(doc.max()) + 1)
-    return keep & ~(thread & (body[doc] >= min_body_words))
+    return thread & (body[doc] >= min_body_words)
+
+
+def drop_comment_threads(keep: np.ndarray, framing: np.ndarray, n_words: np.ndarray,
+                         doc: np.ndarray, min_body_words: int = MIN_BODY_WORDS) -> np.ndarray:
+    """``keep`` without the comment thread of every page that kept a story body before it."""
+    keep = np.asarray(keep, dtype=bool)
+    return keep & ~dropped_threads(keep, framing, n_words, doc, min_body_words)

@@ -84,3 +84,34 @@ def test_the_lower_line_still_drops_a_comment_thread_after_the_story():
     keep = keep_main(p, 0.5, comment_lines(texts)[1], words,
                      np.zeros(len(texts), dtype=np.int64))
     assert keep.tolist() == [True] * len(story) + [False] * len(thread)
+
+
+def _story_and_thread() -> tuple[list[str], np.ndarray]:
+    from newssift.classifier.comments import comment_lines
+
+    story = ["The council voted on Tuesday to close the old bridge for two years of repairs after "
+             "engineers found cracks in three of its supports."] * 6
+    thread = ["Jane Doe says:", "March 4, 2021 at 9:15 am", "Council closes the bridge again…",
+              "Reply", "Sam K. says:", "March 4, 2021 at 10:02 am", "About time they fixed it.",
+              "Reply"]
+    texts = story + thread
+    return texts, comment_lines(texts)[1]
+
+
+def test_a_comment_in_a_dropped_thread_is_boilerplate_however_teaser_like():
+    from newssift.classifier.decision import Decision
+    from newssift.classifier.decision import decide as decide_roles
+    from newssift.classifier.labels import Role
+
+    texts, framing = _story_and_thread()
+    p_main = np.array([0.9] * 6 + [0.1] * 8)
+    p_teaser = np.full(len(texts), 0.9)  # every comment line reads like a headline
+    words = np.array([len(t.split()) for t in texts])
+    doc = np.zeros(len(texts), dtype=np.int64)
+    role, score = decide_roles(p_main, p_teaser, framing, words, doc, Decision())
+    assert role.tolist() == [Role.MAIN] * 6 + [Role.BOILERPLATE] * 8
+    assert np.allclose(score[6:], 0.9)  # 1 - P(main), not (1 - P(main)) (1 - P(teaser))
+    # Kept comments (the user's choice) are left to the heads: a teaser-like line is a teaser.
+    role, _ = decide_roles(p_main, p_teaser, framing, words, doc,
+                           Decision(drop_comment_threads=False))
+    assert role.tolist() == [Role.MAIN] * 6 + [Role.TEASER] * 8

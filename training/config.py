@@ -74,6 +74,7 @@ class TrainConfig:
     boost_learning_rate: float = d.BOOST_LEARNING_RATE
     neighbour_words: float = d.NEIGHBOUR_WORDS
     teaser_alpha: float = d.TEASER_ALPHA
+    teaser_context: bool = d.TEASER_CONTEXT
     topic_c: float = d.TOPIC_C
     topic_general_weight: float = d.TOPIC_GENERAL_WEIGHT
     # Rough (proxy) labels other than world news count this much (label-map.json marks them).

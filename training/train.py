@@ -146,7 +146,9 @@ def fit_role_heads(cfg: TrainConfig, data: RoleData) -> tuple[MainScorer, Teaser
     y_teaser = (data.roles == 1).astype(np.int8)
     if len(np.unique(y_teaser[known_split])) < 2:
         raise TrainingError("the teaser head needs both teaser and boilerplate examples")
-    teaser = TeaserScorer(alpha=cfg.teaser_alpha, random_state=cfg.seed)
+    teaser = TeaserScorer(alpha=cfg.teaser_alpha, context=cfg.teaser_context, folds=cfg.main_folds,
+                          boost_iter=cfg.boost_iter, learning_rate=cfg.boost_learning_rate,
+                          random_state=cfg.seed)
     teaser.fit(data.batch, y_teaser, sample_weight=np.where(known_split, data.weights, 0.0))
     return main, teaser
 
