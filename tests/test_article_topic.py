@@ -110,3 +110,48 @@ def test_the_article_topic_reads_the_main_text_as_one_document(shipped_model):
         shipped_model.featurizer.weigh(shipped_model.featurizer.count(["\n".join(main)])))[0]
     assert np.abs(scores.article_proba[0] - expected).max() < 0.01
     assert result.article.topic == shipped_model.topics[int(np.argmax(expected))]
+
+
+STORY = [
+    "Government troops shelled rebel positions along the river overnight, and the rebels "
+    "answered with drones that struck two army convoys near the crossing.",
+    "Aid groups said the fighting had forced thousands of families to flee the villages "
+    "south of the front line, where water and power have been cut since Sunday.",
+    "A ceasefire agreed last month collapsed within days, and both sides accuse the other "
+    "of massing troops and artillery for a new offensive before the winter.",
+]
+
+
+def _article(model, texts: list[str]):
+    import numpy as np
+
+    scores = model.score([texts])
+    at = texts.index(STORY[0])
+    assert (scores.role[at:at + len(STORY)] == 0).all()
+    return scores, np.asarray(scores.article_proba[0])
+
+
+def test_teasers_never_reach_the_article_topic(shipped_model):
+    """Other stories' headlines say nothing of this one: with them or without, the same row."""
+    import numpy as np
+
+    teasers = ["Late penalty sends Riverside United into the cup semi-final…",
+               "Shares in regional airline tumble after profit warning…",
+               "Astronomers spot a faint signal from a distant planet…"]
+    scores, with_teasers = _article(shipped_model, STORY + teasers)
+    assert (scores.role[len(STORY):] == 1).all()
+    _, alone = _article(shipped_model, STORY)
+    assert np.abs(with_teasers - alone).max() < 1e-6
+
+
+def test_the_text_around_a_story_counts_but_less_than_the_story(shipped_model):
+    """A page's boilerplate is part of what it says (a post's quoted lines, a caption), at a
+    fifth of the story's weight: it moves the topic, and a page's menus cannot outvote it."""
+    menus = ["Football", "Cricket", "Tennis results", "Golf", "Rugby", "Motor racing"]
+    scores, with_menus = _article(shipped_model, menus + STORY)
+    assert (scores.role[:len(menus)] == 2).all()
+    _, alone = _article(shipped_model, STORY)
+    sport = shipped_model.topics.index("sport")
+    conflict = shipped_model.topics.index("conflict")
+    assert with_menus[sport] > alone[sport]
+    assert with_menus.argmax() == alone.argmax() == conflict

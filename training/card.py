@@ -261,12 +261,17 @@ def model_card(manifest: dict) -> str:
     if isinstance(converted, dict) and converted.get("format_version") is not None:
         created.append(f"- converted from model format {converted['format_version']}: "
                        f"{converted.get('note', 'no retraining')}")
+    for part_name, note in sorted((manifest.get("refitted") or {}).items()):
+        created.append(f"- {part_name} refitted: {note}")
+    teaser_head = ("a two-pass teaser head (a linear first pass, then gradient boosting over the "
+                   "context of its scores, which may only raise them)"
+                   if manifest.get("config", {}).get("teaser_context") else "a linear teaser head")
     lines = [
         f"# newssift model `{manifest.get('version')}`", "",
         "Labels each block of scraped news text with a role (main / teaser / boilerplate) and a "
         "topic. TF-IDF word 1-2-grams with shallow and position features; a two-pass main head "
         "(SGD logistic regression, then gradient boosting over the context of first-pass scores), "
-        "a linear teaser head, and a topic head mixing a general linear SVM with per-source experts."
+        f"{teaser_head}, and a topic head mixing a general linear SVM with per-source experts."
         + (" User-comment threads that follow a story are boilerplate (a rule over comment-framing "
            "lines; `--keep-comments` turns it off)."
            if manifest.get("config", {}).get("drop_comment_threads") else "")
