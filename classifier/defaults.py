@@ -12,7 +12,7 @@ __all__ = [
     "SEED", "NGRAM_MAX", "MIN_DF", "MAX_FEATURES", "COMMENT_FEATURES", "MAIN_ALPHA",
     "MAIN_EPOCHS", "MAIN_FOLDS", "BOOST_ITER", "BOOST_LEARNING_RATE", "BOOST_MAX_LEAF_NODES",
     "NEIGHBOUR_WORDS", "TEASER_ALPHA", "TEASER_CONTEXT", "TEASER_EPOCHS", "TOPIC_C",
-    "TOPIC_GENERAL_WEIGHT", "ARTICLE_CONTEXT_WEIGHT",
+    "TOPIC_GENERAL_WEIGHT", "TOPIC_GATE_SHAPE", "ARTICLE_CONTEXT_WEIGHT",
 ]
 
 SEED = 13
@@ -36,6 +36,7 @@ TEASER_CONTEXT = True        # a raise-only second pass over the scores around e
 # Topic head: per-source linear SVM experts under a gate.
 TOPIC_C = 0.5
 TOPIC_GENERAL_WEIGHT = 0.4   # share of the all-sources expert in the mixture
+TOPIC_GATE_SHAPE = 0.1       # weight of a text's form (standardised) beside its words in the gate
 # Article topic: weight of a page's text around its story (neither main nor teaser), as a
 # unit row beside the story's.
 ARTICLE_CONTEXT_WEIGHT = 0.2

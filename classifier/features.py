@@ -24,12 +24,19 @@ from newssift.classifier.batch import BlockBatch, doc_index
 from newssift.classifier.comments import comment_lines, section_features
 from newssift.classifier.counting import NgramCounter, decode_terms, encode_terms
 from newssift.classifier.defaults import COMMENT_FEATURES, MAX_FEATURES, MIN_DF, NGRAM_MAX
-from newssift.classifier.shallow import neighbour_features, position_features, shallow_features
+from newssift.classifier.shallow import (
+    SHALLOW_NAMES,
+    neighbour_features,
+    position_features,
+    shallow_features,
+)
 
-__all__ = ["Featurizer", "normalize_rows", "SCALE_FLOOR", "WORD_BINS"]
+__all__ = ["Featurizer", "normalize_rows", "SCALE_FLOOR", "WORD_BINS", "SHAPE_COLUMNS"]
 
 SCALE_FLOOR = 0.05
 WORD_BINS = np.array([2, 5, 10, 20, 40], dtype=np.float32)
+# The first dense columns, a text's form: its shallow features and its stopword share.
+SHAPE_COLUMNS = len(SHALLOW_NAMES) + 1
 
 
 def normalize_rows(x: sp.csr_matrix) -> sp.csr_matrix:
@@ -115,6 +122,57 @@ class Featurizer:
         dense = (dense - self.mean_) / self.scale_
         return BlockBatch(tfidf=tfidf.tocsr(), dense=dense.astype(np.float32), doc=doc, pos=pos,
                           n_words=n_words, framing=framing, counts=counts.tocsr())
+
+    def pooled_shape(self, batch: BlockBatch, mask: np.ndarray, n_docs: int) -> np.ndarray:
+        """The form (``SHAPE_COLUMNS``, standardised) of each document's ``mask`` blocks read
+        as one text joined by newlines, as :meth:`transform` gives it for that text, from the
+        blocks' own columns: no second pass over the characters.
+
+        Counts add up (characters, words, digits, ...), so the shares are exact (the sentence
+        count can differ by a line that ends in a full stop before a lower-case line); the
+        ending is the last block's, the start the first's, and a separator, a legal line or
+        a link anywhere counts."""
+        cols = {name: i for i, name in enumerate(SHALLOW_NAMES)}
+        k = SHAPE_COLUMNS
+        raw = batch.dense[:, :k].astype(np.float64) * self.scale_[:k] + self.mean_[:k]
+        rows = np.flatnonzero(mask)
+        doc = batch.doc[rows]
+        raw = raw[rows]
+        chars = np.expm1(raw[:, cols["log_chars"]])
+        words = np.rint(np.expm1(raw[:, cols["log_words"]]))
+        n_chars, n_words = np.maximum(chars, 1), np.maximum(words, 1)
+
+        def total(values: np.ndarray) -> np.ndarray:
+            return np.bincount(doc, weights=values, minlength=n_docs)
+
+        blocks = np.bincount(doc, minlength=n_docs)
+        d_chars = total(chars) + np.maximum(blocks - 1, 0)  # the joining newlines
+        d_words = total(words)
+        dn_chars, dn_words = np.maximum(d_chars, 1), np.maximum(d_words, 1)
+        first = np.full(n_docs, -1)
+        last = np.full(n_docs, -1)
+        if len(rows):
+            last[doc] = np.arange(len(rows))  # ascending: the last write is the last block
+            first[doc[::-1]] = np.arange(len(rows))[::-1]
+        out = np.zeros((n_docs, k))
+        out[:, cols["log_chars"]] = np.log1p(d_chars)
+        out[:, cols["log_words"]] = np.log1p(d_words)
+        out[:, cols["word_len"]] = np.minimum((dn_chars - d_words + 1) / dn_words, 20.0)
+        for share in ("digit_share", "upper_share", "punct_share"):
+            out[:, cols[share]] = total(raw[:, cols[share]] * n_chars) / dn_chars
+        for share in ("cap_word_share", "commas_per_word"):
+            out[:, cols[share]] = total(raw[:, cols[share]] * n_words) / dn_words
+        for flag in ("separators", "legal", "link"):
+            out[:, cols[flag]] = total(raw[:, cols[flag]] > 0.5) > 0
+        has = last >= 0
+        for name in ("ends_sentence", "ends_ellipsis", "ends_colon"):
+            out[has, cols[name]] = raw[last[has], cols[name]]
+        for name in ("starts_bullet", "starts_quote"):
+            out[has, cols[name]] = raw[first[has], cols[name]]
+        out[:, cols["log_sentences"]] = np.log1p(total(np.expm1(raw[:, cols["log_sentences"]])))
+        out[:, k - 1] = np.minimum(total(raw[:, k - 1] * n_words) / dn_words, 1.0)
+        out[~has] = self.mean_[:k]  # no block: the mean form (standardised to zero)
+        return ((out - self.mean_[:k]) / self.scale_[:k]).astype(np.float32)
 
     def count(self, texts: Sequence[str], lowered: Sequence[str] | None = None) -> sp.csr_matrix:
         """The n-gram count matrix of blocks (what ``CountVectorizer.transform`` gives)."""

@@ -27,7 +27,7 @@ from newssift.classifier.decision import (
 )
 from newssift.classifier.defaults import ARTICLE_CONTEXT_WEIGHT
 from newssift.classifier.errors import InvalidInput
-from newssift.classifier.features import Featurizer, normalize_rows
+from newssift.classifier.features import SHAPE_COLUMNS, Featurizer, normalize_rows
 from newssift.classifier.labels import ROLES, Role
 from newssift.classifier.result import SEGMENT_KEYS, Article, Result, Segment
 from newssift.classifier.role import MainScorer, TeaserScorer
@@ -183,7 +183,8 @@ class NewssiftModel:
         teasers = np.flatnonzero(is_teaser)
         topic_proba = np.zeros((len(role), len(self.topic.classes_)))
         if len(teasers):
-            topic_proba[teasers] = self.topic.predict_proba(batch.tfidf[teasers])
+            topic_proba[teasers] = self.topic.predict_proba(
+                batch.tfidf[teasers], batch.dense[teasers, :SHAPE_COLUMNS])
         doc = batch.doc
         has_main = np.bincount(doc[is_main], minlength=n_docs) > 0
         has_teaser = np.bincount(doc[is_teaser], minlength=n_docs) > 0
@@ -203,7 +204,9 @@ class NewssiftModel:
         if around.any():
             rest = self.featurizer.weigh(pool_rows(batch.counts, doc, n_docs, around, normalize=False))
             pooled = normalize_rows((pooled + ARTICLE_CONTEXT_WEIGHT * rest).tocsr())
-        article_proba = self.topic.predict_proba(pooled) if n_docs else topic_proba[:0]
+        shape = (self.featurizer.pooled_shape(batch, use, n_docs) if self.topic.reads_shape
+                 else None)
+        article_proba = self.topic.predict_proba(pooled, shape) if n_docs else topic_proba[:0]
         has_topic = np.bincount(doc[use], minlength=n_docs) > 0
         topic_from = np.where(has_main, 0, np.where(has_teaser, 1, np.where(has_topic, 2, -1)))
         return Scores(doc, p_main, p_teaser, role, role_score, topic_proba, article_proba,

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from newssift.classifier.defaults import SEED, TOPIC_C, TOPIC_GENERAL_WEIGHT
+from newssift.classifier.defaults import SEED, TOPIC_C, TOPIC_GATE_SHAPE, TOPIC_GENERAL_WEIGHT
 from newssift.classifier.features import normalize_rows
 
 __all__ = ["TopicClassifier", "pool_rows"]
@@ -48,32 +48,40 @@ class TopicClassifier:
     """P(topic | TF-IDF row) from a source gate and one expert per source."""
 
     def __init__(self, *, C: float = TOPIC_C, general_weight: float = TOPIC_GENERAL_WEIGHT,
-                 random_state: int = SEED) -> None:
+                 gate_shape: float = TOPIC_GATE_SHAPE, random_state: int = SEED) -> None:
         self.C = C
         self.general_weight = general_weight
+        self.gate_shape = gate_shape
         self.random_state = random_state
 
     def fit(self, x: sp.csr_matrix, y: Sequence[str], sources: Sequence[str] | None = None,
-            sample_weight: np.ndarray | None = None) -> TopicClassifier:
+            sample_weight: np.ndarray | None = None, shape: np.ndarray | None = None,
+            ) -> TopicClassifier:
+        """``shape``: each row's form (``Featurizer`` dense columns up to ``SHAPE_COLUMNS``),
+        which the gate reads beside the words when given and ``gate_shape`` is above 0; the
+        fitted head then needs the form of every row it scores."""
         y = np.asarray(y, dtype=str)
         sources = np.asarray(sources if sources is not None else ["all"] * len(y), dtype=str)
         w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+        shape = np.asarray(shape, np.float32) if self.gate_shape and shape is not None else None
         rng = np.random.default_rng(self.random_state)
         held = rng.random(len(y)) < CALIBRATION_FRACTION
         if held.sum() >= 20 and (~held).sum() >= 20:
-            self._fit_linear(x[~held], y[~held], sources[~held], w[~held])
-            self._fit_temperatures(x[held], y[held])
+            self._fit_linear(x[~held], y[~held], sources[~held], w[~held],
+                             None if shape is None else shape[~held])
+            self._fit_temperatures(x[held], y[held], None if shape is None else shape[held])
         else:
             self.gate_t_, self.expert_t_ = 3.0, 3.0
-        self._fit_linear(x, y, sources, w)
+        self._fit_linear(x, y, sources, w, shape)
         # The model is kept (and evaluated) as it is saved: int8 weights, a scale per column.
         self.coef_q_, self.coef_scale_ = _quantize(self.coef_)
         self.coef_ = _dequantize(self.coef_q_, self.coef_scale_)
         return self
 
-    def _fit_linear(self, x, y, sources, w) -> TopicClassifier:
+    def _fit_linear(self, x, y, sources, w, shape=None) -> TopicClassifier:
         self.classes_ = np.array(sorted(set(y)))
         self.sources_ = np.array(sorted(set(sources)))
+        self.gate_shape_coef_ = None
         blocks, intercepts, layout = [], [], []
         col = 0
         # The general model, trained on every source at once, speaks for texts
@@ -84,8 +92,16 @@ class TopicClassifier:
         intercepts.append(icpt)
         col += coef.shape[1]
         if len(self.sources_) > 1:
-            gate = _svc(self.C, self.random_state).fit(x, sources, sample_weight=w)
+            # The gate tells sources apart by their form as well as their words: a headline
+            # file, a wire service's title-and-summary, a long article (gate accuracy on
+            # held-out rows 0.875 from the words alone, 0.97 with the form).
+            gx = x if shape is None else sp.hstack(
+                [x, sp.csr_matrix(self.gate_shape * shape)], format="csr")
+            gate = _svc(self.C, self.random_state).fit(gx, sources, sample_weight=w)
             coef, icpt = self._ovr(gate, len(self.sources_))
+            if shape is not None:
+                self.gate_shape_coef_ = (self.gate_shape * coef[x.shape[1]:]).astype(np.float32)
+                coef = coef[:x.shape[1]]
             blocks.append(coef)
             intercepts.append(icpt)
             col += coef.shape[1]
@@ -117,8 +133,8 @@ class TopicClassifier:
             coef, icpt = np.vstack([-coef, coef]) / 2, np.concatenate([-icpt, icpt]) / 2
         return coef.T, icpt
 
-    def _fit_temperatures(self, x, y) -> None:
-        z = self._margins(x)
+    def _fit_temperatures(self, x, y, shape=None) -> None:
+        z = self._margins(x, shape)
         best = None
         for tg in TEMPERATURES:
             for te in TEMPERATURES:
@@ -131,8 +147,15 @@ class TopicClassifier:
                     best = (nll, tg, te)
         _, self.gate_t_, self.expert_t_ = best
 
-    def _margins(self, x: sp.csr_matrix) -> np.ndarray:
-        return np.asarray(x @ self.coef_) + self.intercept_
+    def _margins(self, x: sp.csr_matrix, shape: np.ndarray | None = None) -> np.ndarray:
+        z = np.asarray(x @ self.coef_) + self.intercept_
+        gate_shape = getattr(self, "gate_shape_coef_", None)
+        if gate_shape is not None:
+            if shape is None:
+                raise ValueError("this topic head's gate reads the form: pass each row's shape")
+            k = len(self.classes_)
+            z[:, k:k + len(self.sources_)] += np.asarray(shape, np.float32) @ gate_shape
+        return z
 
     def _mix(self, z: np.ndarray) -> np.ndarray:
         n = z.shape[0]
@@ -172,16 +195,22 @@ class TopicClassifier:
             self._plan = plan
         return plan
 
-    def predict_proba(self, x: sp.csr_matrix) -> np.ndarray:
+    def predict_proba(self, x: sp.csr_matrix, shape: np.ndarray | None = None) -> np.ndarray:
+        """P(topic) of each row; ``shape`` is the rows' form, needed when the gate reads it."""
         if x.shape[0] == 0:
             return np.zeros((0, len(self.classes_)))
-        return self._mix(self._margins(x))
+        return self._mix(self._margins(x, shape))
 
-    def predict(self, x: sp.csr_matrix) -> np.ndarray:
-        return self.classes_[np.argmax(self.predict_proba(x), axis=1)]
+    def predict(self, x: sp.csr_matrix, shape: np.ndarray | None = None) -> np.ndarray:
+        return self.classes_[np.argmax(self.predict_proba(x, shape), axis=1)]
+
+    @property
+    def reads_shape(self) -> bool:
+        return getattr(self, "gate_shape_coef_", None) is not None
 
     def get_params(self) -> dict:
-        return {"C": self.C, "general_weight": self.general_weight, "random_state": self.random_state}
+        return {"C": self.C, "general_weight": self.general_weight, "gate_shape": self.gate_shape,
+                "random_state": self.random_state}
 
     def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
         layout = [[None if cols is None else [cols.start, cols.stop], [int(i) for i in idx]]
@@ -189,12 +218,15 @@ class TopicClassifier:
         config = {"params": self.get_params(), "classes": [str(c) for c in self.classes_],
                   "sources": [str(s) for s in self.sources_], "layout": layout,
                   "gate_temperature": self.gate_t_, "expert_temperature": self.expert_t_}
-        return config, {"coef_q": self.coef_q_, "coef_scale": self.coef_scale_,
-                        "intercept": self.intercept_}
+        arrays = {"coef_q": self.coef_q_, "coef_scale": self.coef_scale_,
+                  "intercept": self.intercept_}
+        if self.reads_shape:
+            arrays["gate_shape_coef"] = self.gate_shape_coef_
+        return config, arrays
 
     @classmethod
     def from_arrays(cls, config: dict, arrays: dict[str, np.ndarray]) -> TopicClassifier:
-        model = cls(**config["params"])
+        model = cls(**{"gate_shape": 0.0, **config["params"]})  # older heads: words only
         model.classes_ = np.array(config["classes"])
         model.sources_ = np.array(config["sources"])
         model.layout_ = [(None if cols is None else slice(*cols), np.array(idx, dtype=np.int64))
@@ -204,6 +236,7 @@ class TopicClassifier:
         model.coef_q_, model.coef_scale_ = arrays["coef_q"], arrays["coef_scale"]
         model.coef_ = _dequantize(model.coef_q_, model.coef_scale_)
         model.intercept_ = arrays["intercept"]
+        model.gate_shape_coef_ = arrays.get("gate_shape_coef")
         return model
 
 

@@ -11,6 +11,7 @@ import pytest
 from conftest import SHARED, needs_shared
 
 from newssift.classifier.corrections import CorrectionMemory
+from newssift.classifier.features import SHAPE_COLUMNS
 
 
 def test_a_lone_headline_is_the_document_and_has_a_topic(shipped_model):
@@ -106,8 +107,8 @@ def test_the_article_topic_reads_the_main_text_as_one_document(shipped_model):
     # The blocks joined as one text (which adds a bigram across each line break: hence
     # the tolerance; unit rows summed, as before, were 0.045 away).
     scores = shipped_model.score([main])
-    expected = shipped_model.topic.predict_proba(
-        shipped_model.featurizer.weigh(shipped_model.featurizer.count(["\n".join(main)])))[0]
+    joined = shipped_model.featurizer.transform([["\n".join(main)]])
+    expected = shipped_model.topic.predict_proba(joined.tfidf, joined.dense[:, :SHAPE_COLUMNS])[0]
     assert np.abs(scores.article_proba[0] - expected).max() < 0.01
     assert result.article.topic == shipped_model.topics[int(np.argmax(expected))]
 

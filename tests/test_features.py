@@ -144,3 +144,28 @@ def test_shifted_reads_neighbours_within_the_document_only():
     assert out.tolist() == [[-1, 11, 12], [10, 12, -1], [11, -1, -1], [-1, 21, -1], [20, -1, -1]]
     pairs = shifted(np.stack([values, -values], axis=1), (1,), doc, 0.0)
     assert pairs.shape == (5, 1, 2) and pairs[0, 0].tolist() == [11.0, -11.0]
+
+
+def test_a_documents_pooled_form_is_the_form_of_its_blocks_joined():
+    """The article topic's gate reads the form of the main text as one text; it is summed from
+    the blocks' own columns, and must equal what the joined text gives (sentence count aside,
+    which may differ by a line ending in a full stop before a lower-case line)."""
+    from newssift.classifier.features import SHAPE_COLUMNS, Featurizer
+    from newssift.classifier.shallow import SHALLOW_NAMES
+
+    docs = [["Storm Closes The Northern Ports", "Ferries stay in harbour until Friday, 3 officials say.",
+             "“We have never seen waves like this,” said one captain: the 1987 storm was smaller…"],
+            ["HOME | NEWS | SPORT", "Copyright © 2026 The Courier", "Visit www.example.com"],
+            ["- a bullet line first", "then a long line with many words and some more words in it"],
+            ["One line only"]]
+    featurizer = Featurizer(min_df=1, comment_features=False).fit(docs)
+    batch = featurizer.transform(docs)
+    pooled = featurizer.pooled_shape(batch, np.ones(len(batch.doc), bool), len(docs))
+    joined = featurizer.transform([["\n".join(d)] for d in docs]).dense[:, :SHAPE_COLUMNS]
+    exact = [i for i in range(SHAPE_COLUMNS) if i != SHALLOW_NAMES.index("log_sentences")]
+    assert np.allclose(pooled[:, exact], joined[:, exact], atol=1e-4)
+    # Only the masked blocks count; a document with none has the mean form.
+    mask = batch.doc != 1
+    pooled = featurizer.pooled_shape(batch, mask, len(docs))
+    assert np.allclose(pooled[1], 0.0)
+    assert np.allclose(pooled[[0, 2, 3]][:, exact], joined[[0, 2, 3]][:, exact], atol=1e-4)

@@ -58,3 +58,66 @@ def test_the_cached_plan_is_rebuilt_after_a_refit_and_never_saved():
     model.fit(x2, [r[1] for r in rows], [r[2] for r in rows])
     z = model._margins(x2)
     assert np.allclose(model._mix(z), _mixture_by_the_definition(model, z), atol=1e-12)
+
+
+# Two sources with the same words and different conventions, told apart only by their form:
+# one files court stories under legal and writes its texts as capitalised headlines, the
+# other files them under politics and writes long lower-case sentences.
+FORMS = {
+    "wire": [("Supreme Court Strikes Down The Ban", "legal"), ("Judges Hear The Appeal", "legal"),
+             ("Troops Shell The Town", "conflict")],
+    "blog": [("so the supreme court struck down the ban today, and everyone here has views.",
+              "politics"),
+             ("the judges heard the appeal this morning, which nobody at the office expected.",
+              "politics"),
+             ("troops shelled the town last night, as the neighbours have been telling me.",
+              "conflict")],
+}
+
+
+def _form_head(gate_shape: float):
+    from newssift.classifier.features import SHAPE_COLUMNS, Featurizer
+
+    rows = [(t, y, s) for s, items in FORMS.items() for t, y in items for _ in range(15)]
+    featurizer = Featurizer(min_df=1, comment_features=False).fit([[r[0]] for r in rows])
+    batch = featurizer.transform([[r[0]] for r in rows])
+    head = TopicClassifier(gate_shape=gate_shape, general_weight=0.2).fit(
+        batch.tfidf, [r[1] for r in rows], [r[2] for r in rows],
+        shape=batch.dense[:, :SHAPE_COLUMNS])
+
+    def topic(text: str) -> str:
+        b = featurizer.transform([[text]])
+        return str(head.predict(b.tfidf, b.dense[:, :SHAPE_COLUMNS])[0])
+    return head, topic
+
+
+def test_a_gate_that_reads_the_form_follows_each_sources_conventions():
+    head, topic = _form_head(gate_shape=1.0)
+    assert head.reads_shape
+    assert topic("Supreme Court Overturns The Appeal") == "legal"
+    assert topic("well, the supreme court overturned the appeal, and we all talked about it.") == "politics"
+
+
+def test_a_gate_of_words_alone_cannot_tell_the_two_apart():
+    head, topic = _form_head(gate_shape=0.0)
+    assert not head.reads_shape
+    assert (topic("Supreme Court Overturns The Appeal")
+            == topic("well, the supreme court overturned the appeal, and we all talked about it."))
+
+
+def test_a_head_that_reads_the_form_needs_it_and_keeps_it_in_its_arrays():
+    import pytest
+
+    from newssift.classifier.features import SHAPE_COLUMNS
+
+    head, _ = _form_head(gate_shape=1.0)
+    config, arrays = head.to_arrays()
+    again = TopicClassifier.from_arrays(json.loads(json.dumps(config)), arrays)
+    x = np.zeros((2, head.coef_.shape[0]), np.float32)
+    import scipy.sparse as sp
+
+    shape = np.random.default_rng(0).normal(size=(2, SHAPE_COLUMNS)).astype(np.float32)
+    assert np.array_equal(again.predict_proba(sp.csr_matrix(x), shape),
+                          head.predict_proba(sp.csr_matrix(x), shape))
+    with pytest.raises(ValueError, match="form"):
+        head.predict_proba(sp.csr_matrix(x))

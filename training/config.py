@@ -77,6 +77,7 @@ class TrainConfig:
     teaser_context: bool = d.TEASER_CONTEXT
     topic_c: float = d.TOPIC_C
     topic_general_weight: float = d.TOPIC_GENERAL_WEIGHT
+    topic_gate_shape: float = d.TOPIC_GATE_SHAPE
     # Rough (proxy) labels other than world news count this much (label-map.json marks them).
     topic_proxy_weight: float = 0.75
     relabel_world_news: bool = True

@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from newssift.classifier.decision import Decision, keep_main
 from newssift.classifier.errors import TrainingError
+from newssift.classifier.features import SHAPE_COLUMNS
 from newssift.classifier.labels import ROLES
 from newssift.classifier.model import NewssiftModel
 from newssift.training.baselines import (
@@ -297,7 +298,7 @@ def topic_eval(model: NewssiftModel, cfg: TrainConfig, baselines: bool | TopicBa
     for s in tqdm(sources, desc="topic evaluation", disable=not progress):
         rows = [r for r in test_rows if r.source == s]
         batch = model.featurizer.transform([[r.text] for r in rows])
-        pred = list(model.topic.predict(batch.tfidf))
+        pred = list(model.topic.predict(batch.tfidf, batch.dense[:, :SHAPE_COLUMNS]))
         row = {"n": len(rows), "newssift": accuracy(pred, rows)}
         all_true += [r.topic for r in rows]
         all_pred += [r.topic if accepted_topic(p, r.topic, r.proxy) else p
@@ -420,8 +421,9 @@ def teaser_topic_eval(model: NewssiftModel, cfg: TrainConfig, n_docs: int = 200,
     meta: list[Teaser] = [origin[i] for i in teaser]  # each teaser's pool entry
     # The head's view of each gold teaser's own row (a block's row does not depend on
     # its neighbours), whatever role the block was given.
-    rows = model.featurizer.transform([[texts[i]] for i in teaser]).tfidf
-    pred = ([model.topics[int(k)] for k in model.topic.predict_proba(rows).argmax(axis=1)]
+    rows = model.featurizer.transform([[texts[i]] for i in teaser])
+    pred = ([model.topics[int(k)] for k in model.topic.predict_proba(
+        rows.tfidf, rows.dense[:, :SHAPE_COLUMNS]).argmax(axis=1)]
             if len(teaser) else [])
 
     def right(predicted, entries) -> list[bool]:

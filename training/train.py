@@ -18,7 +18,7 @@ from tqdm import tqdm
 from newssift.classifier.batch import BlockBatch, concat_batches
 from newssift.classifier.decision import Decision
 from newssift.classifier.errors import TrainingError
-from newssift.classifier.features import Featurizer
+from newssift.classifier.features import SHAPE_COLUMNS, Featurizer
 from newssift.classifier.labels import DEFAULT_TOPICS
 from newssift.classifier.model import NewssiftModel
 from newssift.classifier.role import MainScorer, TeaserScorer
@@ -201,7 +201,8 @@ def fit_topic_head(cfg: TrainConfig, featurizer: Featurizer, inputs: TrainInputs
     texts, labels, sources, weights, proxy = _topic_targets(inputs)
     if not texts:
         raise TrainingError("no topic examples: check topic_files and the handwritten corpus")
-    x = featurizer.transform([[t] for t in texts]).tfidf
+    batch = featurizer.transform([[t] for t in texts])
+    x = batch.tfidf
     y = np.array(labels, dtype=object)
     world = proxy & (y == "conflict")
     if cfg.relabel_world_news:
@@ -210,8 +211,9 @@ def fit_topic_head(cfg: TrainConfig, featurizer: Featurizer, inputs: TrainInputs
     else:
         weights = np.where(proxy, weights * cfg.topic_proxy_weight, weights)
     return TopicClassifier(C=cfg.topic_c, general_weight=cfg.topic_general_weight,
-                           random_state=cfg.seed).fit(
-        x, y.astype(str), sources=sources, sample_weight=weights)
+                           gate_shape=cfg.topic_gate_shape, random_state=cfg.seed).fit(
+        x, y.astype(str), sources=sources, sample_weight=weights,
+        shape=batch.dense[:, :SHAPE_COLUMNS])
 
 
 TRAIN_STEPS = ("reading block pages", "composing documents", "reading topic data", "vocabulary",
