@@ -106,6 +106,9 @@ def _out_of_fold(x: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | No
     oof = np.zeros(len(y), dtype=np.float32)
     for train, test in GroupKFold(n_splits=folds).split(x, y, groups=groups):
         sw = None if sample_weight is None else sample_weight[train]
+        if len(np.unique(y[train])) < 2:  # a few labelled documents: a fold of one class
+            oof[test] = float(y[train][0]) if len(train) else 0.0
+            continue
         first = _sgd(alpha, epochs, seed).fit(x[train], y[train], sample_weight=sw)
         oof[test] = first.predict_proba(x[test])[:, 1]
     return oof

@@ -111,3 +111,14 @@ def test_a_teaser_head_saved_without_the_context_pass_still_loads(shipped_model)
     assert old.second_ is None and old.context is False
     batch = shipped_model.featurizer.transform([[STORY, *TEASERS]])
     assert np.array_equal(old.predict_proba(batch)[:, 1], shipped_model.teaser.model_.proba(batch))
+
+
+def test_a_fold_that_holds_one_class_does_not_stop_training():
+    """Few labelled documents (a user's first corrections) can leave a fold without teasers."""
+    pages, y = _pages(0, 6)
+    featurizer = Featurizer(min_df=1, comment_features=False).fit(pages)
+    batch = featurizer.transform(pages)
+    target = np.zeros(len(y), np.int8)
+    target[np.flatnonzero(batch.doc == 0)[2]] = 1  # one teaser, in one document
+    head = TeaserScorer(folds=3, boost_iter=5).fit(batch, target, sample_weight=np.ones(len(y)))
+    assert head.predict_proba(batch).shape == (len(y), 2)
