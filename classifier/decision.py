@@ -22,9 +22,9 @@ import numpy as np
 
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.labels import Role
-from newssift.classifier.threads import drop_comment_threads, dropped_threads
+from newssift.classifier.threads import drop_comment_threads, dropped_threads, thread_blocks
 
-__all__ = ["Decision", "decide", "keep_main", "check_main_threshold", "MAIN_THRESHOLD_DEFAULT",
+__all__ = ["Decision", "decide", "keep_main", "main_line", "check_main_threshold", "MAIN_THRESHOLD_DEFAULT",
            "MAIN_THRESHOLD_RANGE", "TEASER_THRESHOLD_DEFAULT", "SHORT_PAGE_WORDS",
            "SHORT_PAGE_FACTOR", "PAGE_MIN_BLOCKS", "SNIPPET_MAX_BLOCKS", "SNIPPET_MIN_WORDS"]
 
@@ -46,12 +46,27 @@ SNIPPET_MAX_BLOCKS = 2
 SNIPPET_MIN_WORDS = 3
 
 
-def _at(p_main: np.ndarray, threshold: float, framing: np.ndarray | None, n_words: np.ndarray,
-        doc: np.ndarray) -> np.ndarray:
+def _at(p_main: np.ndarray, threshold: float | np.ndarray, framing: np.ndarray | None,
+        n_words: np.ndarray, doc: np.ndarray) -> np.ndarray:
     keep = p_main >= threshold
     if framing is not None:
         keep = drop_comment_threads(keep, framing, n_words, doc)
     return keep
+
+
+def main_line(p_main: np.ndarray, threshold: float, framing: np.ndarray | None,
+              n_words: np.ndarray, doc: np.ndarray) -> np.ndarray:
+    """Per block, the P(main) line its page is decided at: the threshold, or for a short
+    page ``SHORT_PAGE_FACTOR`` times it."""
+    p_main = np.asarray(p_main)
+    line = np.full(len(p_main), float(threshold))
+    if len(p_main) == 0:
+        return line
+    keep = _at(p_main, threshold, framing, n_words, doc)
+    kept_words = np.bincount(doc, weights=np.where(keep, n_words, 0))
+    short = ((kept_words < SHORT_PAGE_WORDS) & (np.bincount(doc) >= PAGE_MIN_BLOCKS))[doc]
+    line[short] = threshold * SHORT_PAGE_FACTOR
+    return line
 
 
 def keep_main(p_main: np.ndarray, threshold: float, framing: np.ndarray | None,
@@ -61,14 +76,7 @@ def keep_main(p_main: np.ndarray, threshold: float, framing: np.ndarray | None,
     ``framing`` holds the blocks' comment-framing kinds, or None to keep comment
     threads; ``doc`` numbers the blocks' documents (ascending runs)."""
     p_main = np.asarray(p_main)
-    keep = _at(p_main, threshold, framing, n_words, doc)
-    if len(keep) == 0:
-        return keep
-    kept_words = np.bincount(doc, weights=np.where(keep, n_words, 0))
-    short = ((kept_words < SHORT_PAGE_WORDS) & (np.bincount(doc) >= PAGE_MIN_BLOCKS))[doc]
-    if not short.any():
-        return keep
-    return np.where(short, _at(p_main, threshold * SHORT_PAGE_FACTOR, framing, n_words, doc), keep)
+    return _at(p_main, main_line(p_main, threshold, framing, n_words, doc), framing, n_words, doc)
 
 
 def check_main_threshold(threshold: float) -> float:
@@ -131,17 +139,20 @@ def decide(p_main: np.ndarray, p_teaser: np.ndarray, framing: np.ndarray | None,
     """Each block's role code (:class:`Role`) and that role's probability.
 
     ``role_score`` is ``P(main)``, ``(1 - P(main)) P(teaser)`` or
-    ``(1 - P(main)) (1 - P(teaser))``; a comment (a block of a dropped comment thread, or
-    one the main head would keep) is boilerplate scored by ``1 - P(main)``: a comment is
-    no teaser, however much a thread's run of short paragraphs looks like a list of them."""
+    ``(1 - P(main)) (1 - P(teaser))``; a comment (a block of a dropped comment thread, up to
+    the block after its last framing line, or one the main head would keep) is boilerplate
+    scored by ``1 - P(main)``: a comment is no teaser, however much a thread's run of short
+    paragraphs looks like a list of them."""
     drop = framing if decision.drop_comment_threads else None
-    is_main = keep_main(p_main, decision.main_threshold, drop, n_words, doc)
+    line = main_line(p_main, decision.main_threshold, drop, n_words, doc)
+    is_main = _at(p_main, line, drop, n_words, doc)
     if len(doc):
         snippet = (np.bincount(doc)[doc] <= SNIPPET_MAX_BLOCKS) & (n_words >= SNIPPET_MIN_WORDS)
         is_main = is_main | snippet
     comment = ~is_main & (p_main >= decision.main_threshold)
-    if drop is not None:
-        comment |= ~is_main & dropped_threads(p_main >= decision.main_threshold, drop, n_words, doc)
+    if drop is not None:  # the thread the rule dropped, at the line its page was decided at
+        dropped = dropped_threads(p_main >= line, drop, n_words, doc)
+        comment |= ~is_main & thread_blocks(dropped, drop, doc)
     is_teaser = ~is_main & ~comment & (p_teaser >= decision.teaser_threshold)
     role = np.where(is_main, Role.MAIN, np.where(is_teaser, Role.TEASER, Role.BOILERPLATE)
                     ).astype(np.int8)

@@ -149,11 +149,11 @@ class Featurizer:
         d_chars = total(chars) + np.maximum(blocks - 1, 0)  # the joining newlines
         d_words = total(words)
         dn_chars, dn_words = np.maximum(d_chars, 1), np.maximum(d_words, 1)
-        first = np.full(n_docs, -1)
+        at = np.arange(len(rows))
+        first = np.full(n_docs, len(rows))
         last = np.full(n_docs, -1)
-        if len(rows):
-            last[doc] = np.arange(len(rows))  # ascending: the last write is the last block
-            first[doc[::-1]] = np.arange(len(rows))[::-1]
+        np.minimum.at(first, doc, at)
+        np.maximum.at(last, doc, at)
         out = np.zeros((n_docs, k))
         out[:, cols["log_chars"]] = np.log1p(d_chars)
         out[:, cols["log_words"]] = np.log1p(d_words)

@@ -167,6 +167,8 @@ class NewssiftModel:
         long-running process (a ``clean`` or service worker) imports scikit-learn's
         compiled tree walker at start.  Labels are the same either way."""
         self.main.second_.warm()
+        if self.teaser.second_ is not None:
+            self.teaser.second_.warm()
         return self
 
     def score_roles(self, batch: BlockBatch) -> tuple[np.ndarray, np.ndarray]:
@@ -202,8 +204,9 @@ class NewssiftModel:
         # from 0.848 to 0.870 and moves news pages by a page in 300 (docs/experiments.md).
         around = has_main[doc] & ~is_main & ~is_teaser & (batch.n_words > 0)
         if around.any():
-            rest = self.featurizer.weigh(pool_rows(batch.counts, doc, n_docs, around, normalize=False))
-            pooled = normalize_rows((pooled + ARTICLE_CONTEXT_WEIGHT * rest).tocsr())
+            around_row = self.featurizer.weigh(pool_rows(batch.counts, doc, n_docs, around,
+                                                         normalize=False))
+            pooled = normalize_rows((pooled + ARTICLE_CONTEXT_WEIGHT * around_row).tocsr())
         shape = (self.featurizer.pooled_shape(batch, use, n_docs) if self.topic.reads_shape
                  else None)
         article_proba = self.topic.predict_proba(pooled, shape) if n_docs else topic_proba[:0]

@@ -16,7 +16,8 @@ import numpy as np
 from newssift.classifier.batch import doc_bounds
 from newssift.classifier.comments import FRAMING_VOICE
 
-__all__ = ["in_comment_thread", "dropped_threads", "drop_comment_threads", "THREAD_MIN_FRAMING",
+__all__ = ["in_comment_thread", "dropped_threads", "thread_blocks", "drop_comment_threads",
+           "THREAD_MIN_FRAMING",
            "THREAD_MIN_VOICE", "THREAD_SPAN", "MIN_BODY_WORDS"]
 
 # A thread opens at a framing line followed by 3 more within the next 11 blocks, of
@@ -56,13 +57,28 @@ def in_comment_thread(framing: np.ndarray, doc: np.ndarray) -> np.ndarray:
 def dropped_threads(keep: np.ndarray, framing: np.ndarray, n_words: np.ndarray,
                     doc: np.ndarray, min_body_words: int = MIN_BODY_WORDS) -> np.ndarray:
     """Per block: whether it lies in the comment thread of a page that kept a story body
-    (``keep``) before it: the blocks the rule makes boilerplate."""
+    (``keep``) before it, from the thread's opener to the end of the page: what the rule
+    takes out of the story."""
     keep = np.asarray(keep, dtype=bool)
     if len(keep) == 0:
         return keep
     thread = in_comment_thread(framing, doc)
     body = np.bincount(doc, weights=np.where(keep & ~thread, n_words, 0), minlength=int(doc.max()) + 1)
     return thread & (body[doc] >= min_body_words)
+
+
+def thread_blocks(dropped: np.ndarray, framing: np.ndarray, doc: np.ndarray) -> np.ndarray:
+    """The blocks of ``dropped`` (see :func:`dropped_threads`) that are the thread itself: up
+    to the block after its last framing line (the last comment's text).  What follows, a
+    "More stories" list under the comments say, is the page again."""
+    n = len(doc)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    at = np.arange(n)
+    last = np.full(int(doc.max()) + 1, -1)
+    framed = np.asarray(framing) > 0
+    np.maximum.at(last, doc[framed], at[framed])
+    return np.asarray(dropped, dtype=bool) & (at <= last[doc] + 1)
 
 
 def drop_comment_threads(keep: np.ndarray, framing: np.ndarray, n_words: np.ndarray,

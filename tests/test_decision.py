@@ -115,3 +115,40 @@ def test_a_comment_in_a_dropped_thread_is_boilerplate_however_teaser_like():
     role, _ = decide_roles(p_main, p_teaser, framing, words, doc,
                            Decision(drop_comment_threads=False))
     assert role.tolist() == [Role.MAIN] * 6 + [Role.TEASER] * 8
+
+
+def test_teasers_below_a_dropped_thread_are_still_teasers():
+    """The thread ends at its last comment (the block after its last framing line, which may
+    be that comment's text): a list of stories under it is the page again."""
+    from newssift.classifier.comments import comment_lines
+    from newssift.classifier.decision import Decision
+    from newssift.classifier.decision import decide as decide_roles
+    from newssift.classifier.labels import Role
+
+    texts, _ = _story_and_thread()
+    below = ["More stories", "Harbour cranes idle as dock strike enters second week…",
+             "Minister defends schools plan before a packed hall…"]
+    texts = texts + below
+    framing = comment_lines(texts)[1]
+    p_main = np.array([0.9] * 6 + [0.1] * (len(texts) - 6))
+    p_teaser = np.full(len(texts), 0.9)
+    words = np.array([len(t.split()) for t in texts])
+    role, _ = decide_roles(p_main, p_teaser, framing, words, np.zeros(len(texts), np.int64),
+                           Decision())
+    assert role.tolist() == [Role.MAIN] * 6 + [Role.BOILERPLATE] * 9 + [Role.TEASER] * 2
+
+
+def test_a_short_pages_dropped_thread_is_no_teaser_either():
+    """A page decided at the lower line drops its thread at that line, and its comments
+    are boilerplate there too."""
+    from newssift.classifier.decision import Decision
+    from newssift.classifier.decision import decide as decide_roles
+    from newssift.classifier.labels import Role
+
+    texts, framing = _story_and_thread()
+    p_main = np.array([0.3] * 6 + [0.1] * 8)  # nothing reaches 0.5: the page is short
+    p_teaser = np.full(len(texts), 0.9)
+    words = np.array([len(t.split()) for t in texts])
+    role, _ = decide_roles(p_main, p_teaser, framing, words, np.zeros(len(texts), np.int64),
+                           Decision())
+    assert role.tolist() == [Role.MAIN] * 6 + [Role.BOILERPLATE] * 8
