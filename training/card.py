@@ -262,7 +262,7 @@ def model_card(manifest: dict) -> str:
         created.append(f"- converted from model format {converted['format_version']}: "
                        f"{converted.get('note', 'no retraining')}")
     for part_name, note in sorted((manifest.get("refitted") or {}).items()):
-        created.append(f"- {part_name} refitted: {note}")
+        created.append(f"- {part_name}: {note}")
     teaser_head = ("a two-pass teaser head (a linear first pass, then gradient boosting over the "
                    "context of its scores, which may only raise them)"
                    if manifest.get("config", {}).get("teaser_context") else "a linear teaser head")
