@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = [
     "SEED", "NGRAM_MAX", "MIN_DF", "MAX_FEATURES", "COMMENT_FEATURES", "MAIN_ALPHA",
     "MAIN_EPOCHS", "MAIN_FOLDS", "BOOST_ITER", "BOOST_LEARNING_RATE", "BOOST_MAX_LEAF_NODES",
-    "NEIGHBOUR_WORDS", "TEASER_ALPHA", "TEASER_CONTEXT", "TEASER_EPOCHS", "TOPIC_C",
+    "NEIGHBOUR_WORDS", "TEASER_ALPHA", "TEASER_CONTEXT", "TEASER_BOOST_ITER", "TEASER_EPOCHS", "TOPIC_C",
     "TOPIC_GENERAL_WEIGHT", "TOPIC_GATE_SHAPE", "ARTICLE_CONTEXT_WEIGHT",
 ]
 
@@ -33,6 +33,7 @@ NEIGHBOUR_WORDS = 0.0        # weight of the neighbouring blocks' words in the f
 TEASER_ALPHA = 1e-5
 TEASER_EPOCHS = 8
 TEASER_CONTEXT = True        # a raise-only second pass over the scores around each block
+TEASER_BOOST_ITER = 40       # its trees: as good as 100 on held-out composed pages, 2.5x fewer
 # Topic head: per-source linear SVM experts under a gate.
 TOPIC_C = 0.5
 TOPIC_GENERAL_WEIGHT = 0.4   # share of the all-sources expert in the mixture

@@ -18,6 +18,7 @@ from newssift.classifier.defaults import (
     NEIGHBOUR_WORDS,
     SEED,
     TEASER_ALPHA,
+    TEASER_BOOST_ITER,
     TEASER_CONTEXT,
     TEASER_EPOCHS,
 )
@@ -211,7 +212,7 @@ class TeaserScorer:
 
     def __init__(self, *, alpha: float = TEASER_ALPHA, epochs: int = TEASER_EPOCHS,
                  context: bool = TEASER_CONTEXT, folds: int = MAIN_FOLDS,
-                 boost_iter: int = BOOST_ITER, learning_rate: float = BOOST_LEARNING_RATE,
+                 boost_iter: int = TEASER_BOOST_ITER, learning_rate: float = BOOST_LEARNING_RATE,
                  max_leaf_nodes: int = BOOST_MAX_LEAF_NODES, random_state: int = SEED) -> None:
         self.alpha = alpha
         self.epochs = epochs

@@ -52,6 +52,7 @@ class RoleData:
     batch: BlockBatch
     roles: np.ndarray
     weights: np.ndarray
+    composed: np.ndarray | None = None  # per block: from a composed page
 
 
 @dataclass
@@ -122,13 +123,17 @@ def featurize_docs(featurizer: Featurizer, docs: Sequence[RoleDoc]) -> RoleData:
     for d_start, d in zip(np.cumsum([0] + [len(d.texts) for d in docs[:-1]]), docs):
         sl = slice(d_start, d_start + len(d.texts))
         roles[sl] = np.where(roles[sl] >= 0, weak_teaser_labels(d.texts, roles[sl]), roles[sl])
-    return RoleData(batch, roles.astype(np.int8), weights.astype(np.float64))
+    composed = (np.concatenate([np.full(len(d.texts), d.source == "composed") for d in docs])
+                if docs else np.zeros(0, bool))
+    return RoleData(batch, roles.astype(np.int8), weights.astype(np.float64), composed)
 
 
 def join_role_data(parts: Sequence[RoleData]) -> RoleData:
     return RoleData(concat_batches([p.batch for p in parts]),
                     np.concatenate([p.roles for p in parts]),
-                    np.concatenate([p.weights for p in parts]))
+                    np.concatenate([p.weights for p in parts]),
+                    np.concatenate([p.composed if p.composed is not None
+                                    else np.zeros(len(p.roles), bool) for p in parts]))
 
 
 def fit_role_heads(cfg: TrainConfig, data: RoleData) -> tuple[MainScorer, TeaserScorer]:
@@ -137,6 +142,8 @@ def fit_role_heads(cfg: TrainConfig, data: RoleData) -> tuple[MainScorer, Teaser
         raise TrainingError("no labelled blocks to train the role heads on")
     y_main = (data.roles == 0).astype(np.int8)
     w_main = np.where(known, data.weights, 0.0)
+    if data.composed is not None:  # see TrainConfig.main_composed_factor
+        w_main = np.where(data.composed, w_main * cfg.main_composed_factor, w_main)
     main = MainScorer(alpha=cfg.main_alpha, epochs=cfg.main_epochs, folds=cfg.main_folds,
                       boost_iter=cfg.boost_iter, learning_rate=cfg.boost_learning_rate,
                       neighbour_words=cfg.neighbour_words, random_state=cfg.seed)
@@ -147,7 +154,7 @@ def fit_role_heads(cfg: TrainConfig, data: RoleData) -> tuple[MainScorer, Teaser
     if len(np.unique(y_teaser[known_split])) < 2:
         raise TrainingError("the teaser head needs both teaser and boilerplate examples")
     teaser = TeaserScorer(alpha=cfg.teaser_alpha, context=cfg.teaser_context, folds=cfg.main_folds,
-                          boost_iter=cfg.boost_iter, learning_rate=cfg.boost_learning_rate,
+                          boost_iter=cfg.teaser_boost_iter, learning_rate=cfg.boost_learning_rate,
                           random_state=cfg.seed)
     teaser.fit(data.batch, y_teaser, sample_weight=np.where(known_split, data.weights, 0.0))
     return main, teaser
