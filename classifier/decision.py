@@ -145,13 +145,16 @@ def decide(p_main: np.ndarray, p_teaser: np.ndarray, framing: np.ndarray | None,
     paragraphs looks like a list of them."""
     drop = framing if decision.drop_comment_threads else None
     line = main_line(p_main, decision.main_threshold, drop, n_words, doc)
-    is_main = _at(p_main, line, drop, n_words, doc)
+    is_main = p_main >= line
+    # The thread the rule drops, at the line its page is decided at (what _at takes out).
+    dropped = dropped_threads(is_main, drop, n_words, doc) if drop is not None else None
+    if dropped is not None:
+        is_main &= ~dropped
     if len(doc):
         snippet = (np.bincount(doc)[doc] <= SNIPPET_MAX_BLOCKS) & (n_words >= SNIPPET_MIN_WORDS)
         is_main = is_main | snippet
     comment = ~is_main & (p_main >= decision.main_threshold)
-    if drop is not None:  # the thread the rule dropped, at the line its page was decided at
-        dropped = dropped_threads(p_main >= line, drop, n_words, doc)
+    if dropped is not None:
         comment |= ~is_main & thread_blocks(dropped, drop, doc)
     is_teaser = ~is_main & ~comment & (p_teaser >= decision.teaser_threshold)
     role = np.where(is_main, Role.MAIN, np.where(is_teaser, Role.TEASER, Role.BOILERPLATE)

@@ -31,12 +31,17 @@ from newssift.classifier.shallow import (
     shallow_features,
 )
 
-__all__ = ["Featurizer", "normalize_rows", "SCALE_FLOOR", "WORD_BINS", "SHAPE_COLUMNS"]
+__all__ = ["Featurizer", "normalize_rows", "shape_of", "SCALE_FLOOR", "WORD_BINS", "SHAPE_COLUMNS"]
 
 SCALE_FLOOR = 0.05
 WORD_BINS = np.array([2, 5, 10, 20, 40], dtype=np.float32)
 # The first dense columns, a text's form: its shallow features and its stopword share.
 SHAPE_COLUMNS = len(SHALLOW_NAMES) + 1
+
+
+def shape_of(batch: BlockBatch) -> np.ndarray:
+    """Each block's form (standardised), what the topic gate reads beside its words."""
+    return batch.dense[:, :SHAPE_COLUMNS]
 
 
 def normalize_rows(x: sp.csr_matrix) -> sp.csr_matrix:

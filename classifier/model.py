@@ -27,7 +27,7 @@ from newssift.classifier.decision import (
 )
 from newssift.classifier.defaults import ARTICLE_CONTEXT_WEIGHT
 from newssift.classifier.errors import InvalidInput
-from newssift.classifier.features import SHAPE_COLUMNS, Featurizer, normalize_rows
+from newssift.classifier.features import Featurizer, normalize_rows, shape_of
 from newssift.classifier.labels import ROLES, Role
 from newssift.classifier.result import SEGMENT_KEYS, Article, Result, Segment
 from newssift.classifier.role import MainScorer, TeaserScorer
@@ -185,8 +185,8 @@ class NewssiftModel:
         teasers = np.flatnonzero(is_teaser)
         topic_proba = np.zeros((len(role), len(self.topic.classes_)))
         if len(teasers):
-            topic_proba[teasers] = self.topic.predict_proba(
-                batch.tfidf[teasers], batch.dense[teasers, :SHAPE_COLUMNS])
+            topic_proba[teasers] = self.topic.predict_proba(batch.tfidf[teasers],
+                                                            shape_of(batch)[teasers])
         doc = batch.doc
         has_main = np.bincount(doc[is_main], minlength=n_docs) > 0
         has_teaser = np.bincount(doc[is_teaser], minlength=n_docs) > 0

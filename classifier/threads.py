@@ -17,8 +17,7 @@ from newssift.classifier.batch import doc_bounds
 from newssift.classifier.comments import FRAMING_VOICE
 
 __all__ = ["in_comment_thread", "dropped_threads", "thread_blocks", "drop_comment_threads",
-           "THREAD_MIN_FRAMING",
-           "THREAD_MIN_VOICE", "THREAD_SPAN", "MIN_BODY_WORDS"]
+           "THREAD_MIN_FRAMING", "THREAD_MIN_VOICE", "THREAD_SPAN", "MIN_BODY_WORDS"]
 
 # A thread opens at a framing line followed by 3 more within the next 11 blocks, of
 # which at least THREAD_MIN_VOICE name a commenter or a reply: one such line alone also

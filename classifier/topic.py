@@ -149,12 +149,11 @@ class TopicClassifier:
 
     def _margins(self, x: sp.csr_matrix, shape: np.ndarray | None = None) -> np.ndarray:
         z = np.asarray(x @ self.coef_) + self.intercept_
-        gate_shape = getattr(self, "gate_shape_coef_", None)
-        if gate_shape is not None:
+        if self.reads_shape:
             if shape is None:
                 raise ValueError("this topic head's gate reads the form: pass each row's shape")
             k = len(self.classes_)
-            z[:, k:k + len(self.sources_)] += np.asarray(shape, np.float32) @ gate_shape
+            z[:, k:k + len(self.sources_)] += np.asarray(shape, np.float32) @ self.gate_shape_coef_
         return z
 
     def _mix(self, z: np.ndarray) -> np.ndarray:

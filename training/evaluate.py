@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from newssift.classifier.decision import Decision, keep_main
 from newssift.classifier.errors import TrainingError
-from newssift.classifier.features import SHAPE_COLUMNS
+from newssift.classifier.features import shape_of
 from newssift.classifier.labels import ROLES
 from newssift.classifier.model import NewssiftModel
 from newssift.training.baselines import (
@@ -298,7 +298,7 @@ def topic_eval(model: NewssiftModel, cfg: TrainConfig, baselines: bool | TopicBa
     for s in tqdm(sources, desc="topic evaluation", disable=not progress):
         rows = [r for r in test_rows if r.source == s]
         batch = model.featurizer.transform([[r.text] for r in rows])
-        pred = list(model.topic.predict(batch.tfidf, batch.dense[:, :SHAPE_COLUMNS]))
+        pred = list(model.topic.predict(batch.tfidf, shape_of(batch)))
         row = {"n": len(rows), "newssift": accuracy(pred, rows)}
         all_true += [r.topic for r in rows]
         all_pred += [r.topic if accepted_topic(p, r.topic, r.proxy) else p
@@ -423,7 +423,7 @@ def teaser_topic_eval(model: NewssiftModel, cfg: TrainConfig, n_docs: int = 200,
     # its neighbours), whatever role the block was given.
     rows = model.featurizer.transform([[texts[i]] for i in teaser])
     pred = ([model.topics[int(k)] for k in model.topic.predict_proba(
-        rows.tfidf, rows.dense[:, :SHAPE_COLUMNS]).argmax(axis=1)]
+        rows.tfidf, shape_of(rows)).argmax(axis=1)]
             if len(teaser) else [])
 
     def right(predicted, entries) -> list[bool]:

@@ -18,7 +18,7 @@ from tqdm import tqdm
 from newssift.classifier.batch import BlockBatch, concat_batches
 from newssift.classifier.decision import Decision
 from newssift.classifier.errors import TrainingError
-from newssift.classifier.features import SHAPE_COLUMNS, Featurizer
+from newssift.classifier.features import Featurizer, shape_of
 from newssift.classifier.labels import DEFAULT_TOPICS
 from newssift.classifier.model import NewssiftModel
 from newssift.classifier.role import MainScorer, TeaserScorer
@@ -52,7 +52,7 @@ class RoleData:
     batch: BlockBatch
     roles: np.ndarray
     weights: np.ndarray
-    composed: np.ndarray | None = None  # per block: from a composed page
+    composed: np.ndarray  # per block: from a composed page
 
 
 @dataclass
@@ -132,8 +132,7 @@ def join_role_data(parts: Sequence[RoleData]) -> RoleData:
     return RoleData(concat_batches([p.batch for p in parts]),
                     np.concatenate([p.roles for p in parts]),
                     np.concatenate([p.weights for p in parts]),
-                    np.concatenate([p.composed if p.composed is not None
-                                    else np.zeros(len(p.roles), bool) for p in parts]))
+                    np.concatenate([p.composed for p in parts]))
 
 
 def fit_role_heads(cfg: TrainConfig, data: RoleData) -> tuple[MainScorer, TeaserScorer]:
@@ -141,9 +140,8 @@ def fit_role_heads(cfg: TrainConfig, data: RoleData) -> tuple[MainScorer, Teaser
     if not known.any():
         raise TrainingError("no labelled blocks to train the role heads on")
     y_main = (data.roles == 0).astype(np.int8)
-    w_main = np.where(known, data.weights, 0.0)
-    if data.composed is not None:  # see TrainConfig.main_composed_factor
-        w_main = np.where(data.composed, w_main * cfg.main_composed_factor, w_main)
+    # Composed pages count main_composed_factor times more for the main head (TrainConfig).
+    w_main = np.where(known, data.weights, 0.0) * np.where(data.composed, cfg.main_composed_factor, 1.0)
     main = MainScorer(alpha=cfg.main_alpha, epochs=cfg.main_epochs, folds=cfg.main_folds,
                       boost_iter=cfg.boost_iter, learning_rate=cfg.boost_learning_rate,
                       neighbour_words=cfg.neighbour_words, random_state=cfg.seed)
@@ -220,7 +218,7 @@ def fit_topic_head(cfg: TrainConfig, featurizer: Featurizer, inputs: TrainInputs
     return TopicClassifier(C=cfg.topic_c, general_weight=cfg.topic_general_weight,
                            gate_shape=cfg.topic_gate_shape, random_state=cfg.seed).fit(
         x, y.astype(str), sources=sources, sample_weight=weights,
-        shape=batch.dense[:, :SHAPE_COLUMNS])
+        shape=shape_of(batch))
 
 
 TRAIN_STEPS = ("reading block pages", "composing documents", "reading topic data", "vocabulary",
