@@ -10,9 +10,11 @@ block.text`` always holds and a client can map labels back.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from itertools import islice
 from typing import NamedTuple
 
-__all__ = ["Block", "segment"]
+__all__ = ["Block", "segment", "more_blocks_than"]
 
 # Line ends as str.splitlines() knows them, minus the form feed / file separator
 # family that scraped text uses inside lines.  One match per non-empty line,
@@ -43,3 +45,20 @@ def segment(text: str) -> list[Block]:
     make = Block._make
     return [make((i, *match.span(), match.group()))
             for i, match in enumerate(_BLOCK_RE.finditer(text))]
+
+
+def more_blocks_than(texts: Sequence[str], limit: int) -> bool:
+    """True when ``texts`` together hold more than ``limit`` blocks.
+
+    Cheap whatever the input: line breaks bound the blocks from above, so most texts
+    are passed without a scan, and a scan stops at the first block over the limit.  A
+    text of a million one-character lines is refused in milliseconds, where segmenting
+    and labelling it would take a minute and gigabytes."""
+    if sum(sum(text.count(c) for c in _BREAKS) + 1 for text in texts) <= limit:
+        return False
+    budget = limit
+    for text in texts:
+        budget -= sum(1 for _ in islice(_BLOCK_RE.finditer(text), budget + 1))
+        if budget < 0:
+            return True
+    return False

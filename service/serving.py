@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from flask import current_app
 
+from newssift.classifier.segment import more_blocks_than
 from newssift.service.errors import ApiError
 
-__all__ = ["serving_model", "label_texts", "correction_memory"]
+__all__ = ["serving_model", "label_texts", "correction_memory", "check_blocks"]
 
 
 def serving_model():
@@ -30,3 +31,13 @@ def correction_memory():
 def label_texts(model, texts: list[str], decision=None, memory=None, sites=None) -> list[dict]:
     """JSON-ready results for ``texts``, labelled together with other requests' waiting texts."""
     return current_app.extensions["newssift_batcher"].label(model, texts, decision, memory, sites)
+
+
+def check_blocks(texts: list[str]) -> None:
+    """413 ``too_many_blocks`` when ``texts`` hold more blocks than ``max_blocks``: the bound on
+    the work one request may ask for, which its byte size alone does not give."""
+    limit = current_app.extensions["newssift"]["max_blocks"]
+    if more_blocks_than(texts, limit):
+        raise ApiError(413, "too_many_blocks",
+                       f"{'the texts hold' if len(texts) > 1 else 'the text holds'} more than {limit} blocks "
+                       "(non-empty lines); send at most that many per request (NEWSSIFT_MAX_BLOCKS)")

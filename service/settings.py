@@ -76,6 +76,10 @@ SETTINGS: tuple[Setting, ...] = (
             "milliseconds, worker pid.", _bool),
     Setting("max_bytes", "NEWSSIFT_MAX_BYTES", 2 * 1024 * 1024,
             "Largest request body in bytes; larger ones get 413.", int),
+    Setting("max_blocks", "NEWSSIFT_MAX_BLOCKS", 20_000,
+            "Most blocks (non-empty lines) in one request's texts together; more get 413 "
+            "`too_many_blocks`. The work and the answer of a request grow with its blocks, "
+            "not its bytes (real pages: at most about 2,600).", int),
     Setting("max_batch", "NEWSSIFT_MAX_BATCH", 64,
             "Most documents in one `POST /v1/segment/batch`.", int),
     Setting("max_batch_docs", "NEWSSIFT_MAX_BATCH_DOCS", 32,
@@ -137,7 +141,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
     from newssift.classifier.resources import resolve
 
     out["train_config"] = str(resolve(out["train_config"]))
-    for name in ("max_bytes", "max_batch", "max_batch_docs", "workers", "worker_threads", "threads"):
+    for name in ("max_bytes", "max_blocks", "max_batch", "max_batch_docs", "workers", "worker_threads",
+                 "threads"):
         if out[name] < 1:
             raise InvalidInput(f"setting {name} ({_BY_NAME[name].env}) must be at least 1")
     return out

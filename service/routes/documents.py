@@ -30,7 +30,7 @@ from newssift.service.schemas import (
     QueueCounts,
     QueuedDocument,
 )
-from newssift.service.serving import label_texts, serving_model
+from newssift.service.serving import check_blocks, label_texts, serving_model
 
 bp = Blueprint("documents", __name__, url_prefix="/v1/documents")
 NDJSON = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
@@ -84,6 +84,7 @@ def add():
     else:
         raise ApiError(415, "unsupported_media_type", "expected Content-Type application/json or "
                        f"application/x-ndjson, got {request.mimetype or 'none'!r}")
+    check_blocks([d.text for _, d in docs])
     version, model = serving_model()
     results = label_texts(model, [d.text for _, d in docs], model.decision_for(None, False), None,
                           [d.site for _, d in docs])

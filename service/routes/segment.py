@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, request
 from newssift.service.api import decode_body, endpoint, parse_json
 from newssift.service.errors import ApiError
 from newssift.service.schemas import BatchRequest, BatchResponse, SegmentRequest, SegmentResponse
-from newssift.service.serving import correction_memory, label_texts, serving_model
+from newssift.service.serving import check_blocks, correction_memory, label_texts, serving_model
 
 bp = Blueprint("segment", __name__, url_prefix="/v1/segment")
 
@@ -32,6 +32,7 @@ def segment_one():
                                               request.mimetype_params.get("charset")))
     else:
         doc = parse_json(SegmentRequest)
+    check_blocks([doc.text])
     version, model = serving_model()
     decision = model.decision_for(doc.main_threshold, doc.keep_comments)
     memory = correction_memory() if doc.use_corrections else None
@@ -48,6 +49,7 @@ def segment_batch():
     if len(batch.documents) > limit:
         raise ApiError(422, "batch_too_large",
                        f"{len(batch.documents)} documents; send at most {limit} per request")
+    check_blocks([d.text for d in batch.documents])
     version, model = serving_model()
     decision = model.decision_for(batch.main_threshold, batch.keep_comments)
     memory = correction_memory() if batch.use_corrections else None
