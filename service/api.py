@@ -52,7 +52,10 @@ def endpoint(*, summary: str, response: type[BaseModel] | None, body: type[BaseM
 
 class RowIdConverter(IntegerConverter):
     """``<rowid:name>``: a SQLite row id. A larger number than SQLite holds is no row (404),
-    where Flask's ``int`` would pass it on to overflow in the query."""
+    where Flask's ``int`` would pass it on to overflow in the query; so are digits other than
+    ASCII 0-9, which ``\\d`` and ``int()`` take (``/v1/retrain/%D9%A1`` is no job 1)."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, url_map, **kwargs) -> None:
         super().__init__(url_map, min=1, max=2**63 - 1)

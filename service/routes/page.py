@@ -32,7 +32,9 @@ def _file(name: str, mimetype: str):
 
 @bp.after_app_request
 def _security_headers(response):
-    """The page's own files, and anything Flask's default ``/static/`` route sends."""
+    """Every response is sent as what it says it is (``nosniff``: no browser reads an API
+    answer as a page or a script); the page's own files also carry the CSP."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
     if request.blueprint == "page" or request.endpoint == "static":
         response.headers.update(SECURITY_HEADERS)
     return response
