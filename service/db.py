@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS versions (
     reason TEXT,
     job_id INTEGER,
     documents TEXT NOT NULL DEFAULT '[]',
+    labels TEXT NOT NULL DEFAULT '[]',  -- ids of the labels it was trained with
     created TEXT NOT NULL
 );
 -- The labelling queue (service/queue.py): texts waiting for a person, the least certain first.
@@ -112,7 +113,8 @@ def init_schema(path: Path | str, timeout: float = 10.0) -> None:
 
 
 # Columns added to tables of existing databases (name -> column definition).
-_ADDED_COLUMNS = {"labels": {"site": "TEXT", "withdrawn": "TEXT"}}
+_ADDED_COLUMNS = {"labels": {"site": "TEXT", "withdrawn": "TEXT"},
+                  "versions": {"labels": "TEXT NOT NULL DEFAULT '[]'"}}
 
 
 def _add_missing_columns(conn: sqlite3.Connection) -> None:

@@ -5,7 +5,8 @@ service.trainer``).  A partial unique index allows one ``running`` row at a
 time, so two workers racing to start a job cannot both win: the loser gets 409.
 A running row whose process is gone (the server was killed, the trainer
 crashed) is marked failed by :func:`reap`, which runs at start-up and before
-every new job.
+every new job; a version such a job had built but not judged is removed, as the
+trainer removes it when a job fails (a failed job leaves only its record).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from newssift.classifier.errors import NewssiftError
 from newssift.service.db import connect, now
 from newssift.service.errors import ApiError
+from newssift.service.versions import discard_version
 
 __all__ = ["start_job", "reap", "job_view", "LOG_TAIL_LINES", "TRAINER_MODULE"]
 
@@ -53,16 +56,30 @@ def _alive(pid: int | None) -> bool:
 
 def reap(conn: sqlite3.Connection) -> int:
     """Mark running jobs whose process is gone as failed; returns how many."""
-    rows = conn.execute("SELECT id, pid, created FROM jobs WHERE status = 'running'").fetchall()
+    rows = conn.execute("SELECT id, pid, created, version, params FROM jobs "
+                        "WHERE status = 'running'").fetchall()
     dead = []
     for row in rows:
         starting = row["pid"] is None and _age_s(row["created"]) < STARTING_GRACE_S
         if not starting and not _alive(row["pid"]):
-            dead.append(row["id"])
-    for job_id in dead:
-        conn.execute("UPDATE jobs SET status = 'failed', stage = 'failed', reason = ?, finished = ? "
-                     "WHERE id = ? AND status = 'running'", (INTERRUPTED, now(), job_id))
+            dead.append(row)
+    for row in dead:
+        changed = conn.execute("UPDATE jobs SET status = 'failed', stage = 'failed', reason = ?, "
+                               "finished = ?, version = NULL WHERE id = ? AND status = 'running'",
+                               (INTERRUPTED, now(), row["id"])).rowcount
+        if changed and row["version"]:
+            _discard_unjudged(conn, row["params"], row["version"])
     return len(dead)
+
+
+def _discard_unjudged(conn: sqlite3.Connection, params: str, version: str) -> None:
+    """The version a dead job built, unless the job got as far as recording it."""
+    if conn.execute("SELECT 1 FROM versions WHERE name = ?", (version,)).fetchone():
+        return
+    try:
+        discard_version(Path(json.loads(params)["model_dir"]), version)
+    except (OSError, ValueError, KeyError, NewssiftError):
+        pass  # a row from an older release, or a version already gone: nothing to remove
 
 
 def _age_s(stamp: str) -> float:
@@ -77,6 +94,8 @@ def start_job(conn: sqlite3.Connection, settings: dict[str, Any], note: str | No
               for k in ("train_config", "model_dir", "data_dir", "gate_tolerance", "cv_folds",
                         "full_eval", "db_timeout", "seed_model")}
     params["mode"] = mode
+    data = settings.get("training_data")  # None: $NEWSSIFT_DATA or the checkout's ../shared/data
+    params["training_data"] = str(data) if data else None
     try:
         job_id = conn.execute(
             "INSERT INTO jobs (status, stage, progress, params, note, created) "
@@ -109,9 +128,13 @@ def _wait(proc: subprocess.Popen, settings: dict[str, Any], job_id: int) -> None
     code = proc.wait()
     conn = connect(settings["db"], settings["db_timeout"])
     try:
-        conn.execute("UPDATE jobs SET status = 'failed', stage = 'failed', finished = ?, "
-                     "reason = COALESCE(reason, ?) WHERE id = ? AND status = 'running'",
-                     (now(), f"training process exited with status {code}", job_id))
+        row = conn.execute("SELECT version, params FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        changed = conn.execute("UPDATE jobs SET status = 'failed', stage = 'failed', finished = ?, "
+                               "reason = COALESCE(reason, ?), version = NULL "
+                               "WHERE id = ? AND status = 'running'",
+                               (now(), f"training process exited with status {code}", job_id)).rowcount
+        if changed and row is not None and row["version"]:
+            _discard_unjudged(conn, row["params"], row["version"])
     finally:
         conn.close()
 

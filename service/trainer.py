@@ -13,6 +13,15 @@ is not worse.  The candidate is built one of two ways (the job's ``mode``):
 Every stage updates the job row; stdout/stderr are the job's log.  The process
 exits when the server that started it goes away, so a killed server leaves a
 ``running`` row with a dead pid, which the next start marks failed.
+
+Neither an adapt retrain nor its gate needs the third-party training data: without
+it (an installed wheel, ``NEWSSIFT_DATA`` unset) the gate measures what is there, the
+packaged gold documents and the stored labels' cross-validation, and its reason names
+the checks it could not run.  A full retrain does need it and fails at once without.
+A job that fails leaves its job row and log only: the version it built, if any, is
+removed, and no version row is written.  A version records the ids of the labels it
+was trained with, so that a label withdrawn later can be found in the versions that
+still carry it.
 """
 
 from __future__ import annotations
@@ -26,13 +35,19 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from newssift.classifier.errors import NewssiftError
+from newssift.classifier.errors import NewssiftError, TrainingError
 from newssift.classifier.persist import load_model
 from newssift.service.db import connect, now
-from newssift.service.evaluation import gold_metrics, heldout_metrics, labels_cv_metrics
+from newssift.service.evaluation import (
+    gold_metrics,
+    heldout_metrics,
+    labels_cv_metrics,
+    training_data_problem,
+)
 from newssift.service.gate import decide
 from newssift.service.store import content_hash, iter_documents
 from newssift.service.versions import (
+    discard_version,
     new_version_name,
     read_pointer,
     record_version,
@@ -44,6 +59,9 @@ from newssift.service.versions import (
 __all__ = ["run_job", "main"]
 
 WATCHDOG_INTERVAL_S = 1.0
+MIN_CV_FOLDS = 2  # cross-validation needs two folds, so two labelled texts
+# The gate's checks, as its reason names those that did not run.
+GOLD_CHECK, HELDOUT_CHECK, LABELS_CV_CHECK = "gold documents", "held-out data", "labels cross-validation"
 
 
 def _watch_parent(parent: int) -> None:
@@ -131,22 +149,88 @@ def _adapt_fold(base):
     return fit
 
 
-def run_job(conn, job_id: int) -> None:
+def _config(params: dict):
+    """The training config, reading the data the server was pointed at, if any."""
     from newssift.training.config import load_config
+
+    cfg = load_config(params["train_config"])
+    return cfg.replace(data_root=params["training_data"]) if params.get("training_data") else cfg
+
+
+def _check_full_data(cfg) -> None:
+    """A full retrain trains on the third-party data: without it, fail before building."""
+    problem = training_data_problem(cfg)
+    if problem:
+        raise TrainingError(f"a full retrain needs the training data: {problem}; start the server "
+                            "with NEWSSIFT_DATA=DIR (the folder holding blocks/, topics/, articles/), "
+                            "or retrain with {\"mode\": \"adapt\"}, which needs none")
+
+
+def _cv_unchecked(folds: int, unseen: int) -> str | None:
+    if folds == 0:
+        return "turned off (NEWSSIFT_CV_FOLDS=0)"
+    if min(folds, unseen) < MIN_CV_FOLDS:
+        return (f"{unseen} labelled text{'' if unseen == 1 else 's'} the active model was not "
+                f"trained on; needs {MIN_CV_FOLDS}")
+    return None
+
+
+def _measure(job: Job, conn, params: dict, cfg, records: list[dict], active_name: str | None,
+             active, candidate) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
+    """Both models' metrics on the same data, and the checks that could not run (and why)."""
     from newssift.training.train import train
 
+    hashes = [content_hash(r["text"]) for r in records]
+    metrics = {"active": gold_metrics(active) if active else {}, "candidate": gold_metrics(candidate)}
+    unchecked: dict[str, str] = {}
+    if not metrics["candidate"]:
+        unchecked[GOLD_CHECK] = "no gold documents in the package"
+    heldout_problem = (training_data_problem(cfg) if params["full_eval"]
+                       else "turned off (NEWSSIFT_FULL_EVAL=false)")
+    if heldout_problem is None and not (cfg.article_files and cfg.topic_files):
+        heldout_problem = "the training config names no held-out files"
+    if heldout_problem:
+        unchecked[HELDOUT_CHECK] = heldout_problem
+    else:
+        job.stage("evaluating on held-out data", 0.6)
+        if active:
+            metrics["active"].update(heldout_metrics(active, cfg))
+        metrics["candidate"].update(heldout_metrics(candidate, cfg))
+    seen = _trained_on(conn, active_name)
+    unseen = [h not in seen for h in hashes]
+    cv_problem = _cv_unchecked(params["cv_folds"], sum(unseen))
+    if cv_problem:
+        unchecked[LABELS_CV_CHECK] = cv_problem
+    else:
+        job.stage("cross-validating stored labels", 0.7)
+        if params.get("mode", "full") == "adapt":
+            fit = _adapt_fold(active.adapted(None) if active else candidate.adapted(None))
+        else:
+            def fit(c, files):
+                return train(c, files, progress=False)[0]
+        act, cand = labels_cv_metrics(cfg, records, unseen, active,
+                                      params["cv_folds"], fit)
+        metrics["active"].update(act)
+        metrics["candidate"].update(cand)
+    return metrics, unchecked
+
+
+def run_job(conn, job_id: int) -> None:
     job = Job(conn, job_id)
     params = json.loads(conn.execute("SELECT params FROM jobs WHERE id = ?", (job_id,)).fetchone()[0])
     models_dir = Path(params["model_dir"])
+    mode = params.get("mode", "full")  # jobs queued before adapt mode existed were full
+    cfg = _config(params)
+    if mode != "adapt":
+        _check_full_data(cfg)
     job.stage("exporting labels", 0.05)
     records = list(iter_documents(conn))
     hashes = [content_hash(r["text"]) for r in records]
     labels_path = Path(params["data_dir"]) / "jobs" / f"job-{job_id}.labels.jsonl"
     labels_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
                            encoding="utf-8")
+    label_ids = sorted(lab["id"] for r in records for lab in r["labels"])
     print(f"{len(records)} labelled texts", flush=True)
-    mode = params.get("mode", "full")  # jobs queued before adapt mode existed were full
-    cfg = load_config(params["train_config"])
     name = new_version_name(models_dir, job_id)
     if mode == "adapt":
         _build_adapted(job, params, records, models_dir, name)
@@ -157,33 +241,18 @@ def run_job(conn, job_id: int) -> None:
     active_name = read_pointer(models_dir)
     active = load_model(version_path(models_dir, active_name)) if active_name else None
     candidate = load_model(version_path(models_dir, name))
-    metrics = {"active": gold_metrics(active) if active else {}, "candidate": gold_metrics(candidate)}
-    if params["full_eval"]:
-        job.stage("evaluating on held-out data", 0.6)
-        if active:
-            metrics["active"].update(heldout_metrics(active, cfg))
-        metrics["candidate"].update(heldout_metrics(candidate, cfg))
-    if params["cv_folds"]:
-        job.stage("cross-validating stored labels", 0.7)
-        seen = _trained_on(conn, active_name)
-        if mode == "adapt":
-            fit = _adapt_fold(active.adapted(None) if active else candidate.adapted(None))
-        else:
-            def fit(c, files):
-                return train(c, files, progress=False)[0]
-        act, cand = labels_cv_metrics(cfg, records, [h not in seen for h in hashes], active,
-                                      params["cv_folds"], fit)
-        metrics["active"].update(act)
-        metrics["candidate"].update(cand)
+    metrics, unchecked = _measure(job, conn, params, cfg, records, active_name, active, candidate)
     job.stage("gating", 0.9)
     decision = decide(metrics["active"] if active else None, metrics["candidate"],
-                      params["gate_tolerance"])
+                      params["gate_tolerance"], unchecked)
     promote, reason = decision.promote, decision.reason
     if promote and read_pointer(models_dir) != active_name:
         promote, reason = False, "the active model changed during the retrain; start it again"
     evaluation = {"active_version": active_name, "candidate_version": name, "metrics": metrics,
-                  "compared": decision.compared, "tolerance": params["gate_tolerance"]}
-    record_version(conn, name, "promoted" if promote else "rejected", reason, job_id, hashes)
+                  "compared": decision.compared, "unchecked": decision.unchecked,
+                  "tolerance": params["gate_tolerance"], "labels": len(label_ids)}
+    record_version(conn, name, "promoted" if promote else "rejected", reason, job_id, hashes,
+                   label_ids)
     if promote:
         write_pointer(models_dir, name)
     print(f"{'promoted' if promote else 'rejected'} {name}: {reason}", flush=True)
@@ -206,11 +275,12 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         message = f"internal error: {type(exc).__name__}: {exc}"
     print(f"failed: {message}", flush=True)
-    version = conn.execute("SELECT version FROM jobs WHERE id = ?", (job_id,)).fetchone()[0]
-    if version:  # trained but not judged: listed, never promoted
-        record_version(conn, version, "failed", message, job_id)
-    conn.execute("UPDATE jobs SET status = 'failed', stage = 'failed', reason = ?, finished = ? "
-                 "WHERE id = ?", (message, now(), job_id))
+    row = conn.execute("SELECT version, params FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    if row["version"]:  # built but not judged: nothing of it stays but this job's record
+        if discard_version(Path(json.loads(row["params"])["model_dir"]), row["version"]):
+            print(f"removed the unjudged version {row['version']}", flush=True)
+    conn.execute("UPDATE jobs SET status = 'failed', stage = 'failed', reason = ?, finished = ?, "
+                 "version = NULL WHERE id = ?", (message, now(), job_id))
     return 1
 
 

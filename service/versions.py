@@ -6,6 +6,10 @@ a name from a URL cannot reach anywhere else.  Directories starting with a dot
 are temporary (half-written) and never listed.  The pointer is switched by
 writing a temporary file and ``os.replace``-ing it: readers see the old name or
 the new one, never a mix.
+
+A version's row records the stored texts (sha256) and the label ids it was trained
+with: a correction withdrawn later leaves the correction memory at once, but stays
+learnt in those versions until a retrain (:func:`versions_with_labels`).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from newssift.service.db import now
 
 __all__ = ["VERSION_RE", "POINTER_FILE", "check_name", "version_path", "list_versions",
            "read_pointer", "write_pointer", "bootstrap", "new_version_name", "record_version",
-           "version_records"]
+           "version_records", "version_labels", "versions_with_labels", "discard_version"]
 
 VERSION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 POINTER_FILE = "ACTIVE"
@@ -115,13 +119,44 @@ def bootstrap(models_dir: Path, seed_model: Path | None) -> str | None:
 
 
 def record_version(conn: sqlite3.Connection, name: str, status: str, reason: str | None,
-                   job_id: int | None = None, documents: list[str] | None = None) -> None:
-    """Remember a version's fate; ``documents`` are the sha256 of the stored texts it trained on."""
-    conn.execute("INSERT INTO versions (name, status, reason, job_id, documents, created) "
-                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET status = excluded.status, "
-                 "reason = excluded.reason", (name, status, reason, job_id,
-                                              json.dumps(documents or []), now()))
+                   job_id: int | None = None, documents: list[str] | None = None,
+                   labels: list[int] | None = None) -> None:
+    """Remember a version's fate; ``documents`` are the sha256 of the stored texts it trained
+    on, ``labels`` the ids of the stored labels (corrections) it was trained with."""
+    conn.execute("INSERT INTO versions (name, status, reason, job_id, documents, labels, created) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+                 "status = excluded.status, reason = excluded.reason",
+                 (name, status, reason, job_id, json.dumps(documents or []),
+                  json.dumps(sorted(labels or [])), now()))
 
 
 def version_records(conn: sqlite3.Connection) -> dict[str, sqlite3.Row]:
     return {row["name"]: row for row in conn.execute("SELECT * FROM versions")}
+
+
+def version_labels(row: sqlite3.Row | None) -> list[int]:
+    """The label ids a recorded version was trained with ([] for a seed or copied-in one)."""
+    return json.loads(row["labels"] or "[]") if row is not None else []
+
+
+def versions_with_labels(conn: sqlite3.Connection, models_dir: Path,
+                         label_ids: set[int]) -> dict[str, list[int]]:
+    """Version (still on disk) -> which of ``label_ids`` it was trained with, oldest first."""
+    records = version_records(conn)
+    out = {}
+    for name in list_versions(models_dir):
+        hit = sorted(label_ids.intersection(version_labels(records.get(name))))
+        if hit:
+            out[name] = hit
+    return out
+
+
+def discard_version(models_dir: Path, name: str) -> bool:
+    """Remove a version no job finished judging, unless it is the active one; True if removed."""
+    path = version_path(models_dir, name)
+    if read_pointer(models_dir) == name or not path.is_dir():
+        return False
+    tmp = path.with_name(f".{name}.discarded")  # leaves the listing at once, whole
+    os.rename(path, tmp)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return True

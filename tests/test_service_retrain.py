@@ -127,3 +127,75 @@ def test_a_full_retrains_progress_moves_during_training(tmp_path, seed_model_dir
     training = sorted(p for stage, p in seen if stage.startswith("training: "))
     assert job["status"] == "promoted", job
     assert len(set(training)) >= 3 and training[-1] > training[0], seen  # not one flat 0.1
+
+
+# ---- without the training data (an installed wheel, NEWSSIFT_DATA unset) -----------------------
+
+DEFAULT_CONFIG = "training/configs/default.toml"  # reads the third-party data
+
+
+def listed_versions(client) -> list[str]:
+    return [m["version"] for m in client.get("/v1/models").get_json()["models"]]
+
+
+def version_dirs(app) -> list[str]:
+    return sorted(p.name for p in app.extensions["newssift"]["model_dir"].iterdir())
+
+
+def test_an_adapt_retrain_without_training_data_is_gated_on_what_is_there(tmp_path, seed_model_dir,
+                                                                          monkeypatch):
+    monkeypatch.setenv("NEWSSIFT_DATA", str(tmp_path / "nowhere"))
+    client = make_app(tmp_path, seed_model_dir, train_config=DEFAULT_CONFIG, full_eval=True,
+                      cv_folds=3, gate_tolerance=1.0).test_client()
+    client.post("/v1/labels", json={"text": TEXT, "labels": [{"index": 3, "role": "boilerplate"}]},
+                headers=AUTH)
+    job = wait_for_job(client, client.post("/v1/retrain", headers=AUTH).get_json()["id"])
+    assert job["status"] == "promoted", job
+    unchecked = job["evaluation"]["unchecked"]
+    assert unchecked["held-out data"] == f"no training data at {tmp_path / 'nowhere'}"
+    assert "1 labelled text" in unchecked["labels cross-validation"]
+    assert "not checked: held-out data (no training data at" in job["reason"]
+    assert "labels cross-validation (1 labelled text" in job["reason"]
+    assert "gold_role_accuracy" in job["evaluation"]["compared"]  # what was there was checked
+
+
+def test_a_full_retrain_without_training_data_fails_at_once_and_leaves_nothing(
+        tmp_path, seed_model_dir, monkeypatch):
+    monkeypatch.setenv("NEWSSIFT_DATA", str(tmp_path / "nowhere"))
+    app = make_app(tmp_path, seed_model_dir, train_config=DEFAULT_CONFIG)
+    client = app.test_client()
+    job = wait_for_job(client, client.post("/v1/retrain", json={"mode": "full"},
+                                           headers=AUTH).get_json()["id"])
+    assert job["status"] == "failed" and job["version"] is None
+    assert job["reason"].startswith("a full retrain needs the training data: no training data at")
+    assert "NEWSSIFT_DATA" in job["reason"] and '"mode": "adapt"' in job["reason"]
+    assert listed_versions(client) == ["tiny1"] and version_dirs(app) == ["ACTIVE", "tiny1"]
+
+
+def test_a_job_that_fails_after_building_leaves_only_its_record(tmp_path, seed_model_dir,
+                                                               monkeypatch):
+    """NEWSSIFT_DATA names a folder that is not the data: the held-out check fails after
+    the version is built, and the version goes with the job."""
+    (tmp_path / "not-the-data").mkdir()
+    monkeypatch.setenv("NEWSSIFT_DATA", str(tmp_path / "not-the-data"))
+    app = make_app(tmp_path, seed_model_dir, train_config=DEFAULT_CONFIG, full_eval=True)
+    client = app.test_client()
+    client.post("/v1/labels", json={"text": TEXT, "labels": [{"index": 3, "role": "boilerplate"}]},
+                headers=AUTH)
+    job = wait_for_job(client, client.post("/v1/retrain", headers=AUTH).get_json()["id"])
+    assert job["status"] == "failed" and job["version"] is None, job
+    assert any("removed the unjudged version" in line for line in job["log_tail"]), job["log_tail"]
+    assert listed_versions(client) == ["tiny1"] and version_dirs(app) == ["ACTIVE", "tiny1"]
+    conn = connect(app.extensions["newssift"]["db"])
+    assert conn.execute("SELECT COUNT(*) FROM versions").fetchone()[0] == 0
+
+
+def test_the_gate_names_the_checks_it_could_not_run():
+    from newssift.service.gate import decide
+
+    d = decide({"gold_role_accuracy": 0.9}, {"gold_role_accuracy": 0.9}, 0.02,
+               {"held-out data": "no training data found"})
+    assert d.promote and d.unchecked == {"held-out data": "no training data found"}
+    assert d.reason.endswith("; not checked: held-out data (no training data found)")
+    assert "not checked" not in decide({"gold_role_accuracy": 0.9}, {"gold_role_accuracy": 0.9},
+                                       0.02).reason
