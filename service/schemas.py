@@ -116,6 +116,9 @@ class LabelsResponse(BaseModel):
 
 class WithdrawResponse(BaseModel):
     withdrawn: int = Field(description="The id of the label withdrawn.")
+    still_in_versions: list[str] = Field(
+        description="Model versions trained with this label: they keep what they learnt from it "
+                    "(a retrain drops it).")
 
 
 class RetrainRequest(_Strict):
@@ -147,6 +150,10 @@ class ModelInfo(BaseModel):
     reason: str | None
     created: str | None
     job: int | None
+    labels: int | None = Field(description="How many stored labels (corrections) it was trained "
+                                           "with; null for a version not built by a retrain.")
+    withdrawn_labels: list[int] = Field(
+        description="Ids of those labels withdrawn since: the version still carries them.")
 
 
 class ModelsResponse(BaseModel):

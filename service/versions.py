@@ -29,7 +29,8 @@ from newssift.service.db import now
 
 __all__ = ["VERSION_RE", "POINTER_FILE", "check_name", "version_path", "list_versions",
            "read_pointer", "write_pointer", "bootstrap", "new_version_name", "record_version",
-           "version_records", "version_labels", "versions_with_labels", "discard_version"]
+           "version_records", "version_labels", "versions_with_labels", "withdrawn_labels",
+           "discard_version"]
 
 VERSION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 POINTER_FILE = "ACTIVE"
@@ -149,6 +150,11 @@ def versions_with_labels(conn: sqlite3.Connection, models_dir: Path,
         if hit:
             out[name] = hit
     return out
+
+
+def withdrawn_labels(conn: sqlite3.Connection) -> set[int]:
+    """Ids of the labels withdrawn since they were stored (a version may still carry them)."""
+    return {row[0] for row in conn.execute("SELECT id FROM labels WHERE withdrawn IS NOT NULL")}
 
 
 def discard_version(models_dir: Path, name: str) -> bool:

@@ -3,7 +3,7 @@
 import shutil
 
 import pytest
-from service_fixtures import AUTH, assert_error
+from service_fixtures import AUTH, assert_error, make_app, wait_for_job
 
 from newssift.classifier.errors import InvalidInput
 from newssift.service.holder import ModelHolder
@@ -32,7 +32,8 @@ def test_first_start_copies_the_seed_model(app, client):
     body = client.get("/v1/models").get_json()
     assert body["active"] == body["serving"] == "tiny1"
     assert body["models"] == [{"version": "tiny1", "active": True, "status": "available",
-                               "reason": None, "created": None, "job": None}]
+                               "reason": None, "created": None, "job": None, "labels": None,
+                               "withdrawn_labels": []}]
 
 
 def _add_version(app, name):
@@ -91,3 +92,42 @@ def test_a_stored_version_of_the_old_pickle_format_is_refused_with_how_to_reseed
     assert "old pickle format" in message and "seeds it from the shipped model" in message
     assert read_pointer(models_dir) == "tiny1"
     assert client.post("/v1/segment", json={"text": "Hello."}).get_json()["model"] == "tiny1"
+
+
+# Made up for this test: block 3 is a promotion line the tiny model does not call boilerplate.
+HARBOUR = ("Harbour council approves new ferry timetable\n"
+           "The harbour council on Tuesday approved a new ferry timetable that adds two evening "
+           "crossings to the island from next month, after residents asked for later services.\n"
+           "Councillors said the extra crossings would be paid for from the port budget.\n"
+           "Read more local news\n")
+
+
+def own_role(client, index: int) -> str:
+    body = client.post("/v1/segment", json={"text": HARBOUR, "use_corrections": False}).get_json()
+    return body["segments"][index]["role"]
+
+
+def test_a_withdrawn_correction_stays_in_the_versions_trained_with_it(tmp_path, seed_model_dir):
+    client = make_app(tmp_path, seed_model_dir, gate_tolerance=1.0).test_client()
+    seed_role = own_role(client, 3)
+    corrected = "boilerplate" if seed_role != "boilerplate" else "main"
+    ids = client.post("/v1/labels", json={"text": HARBOUR, "labels": [
+        {"index": 3, "role": corrected}, {"index": 0, "role": "teaser"}]}, headers=AUTH).get_json()["ids"]
+    first = wait_for_job(client, client.post("/v1/retrain", headers=AUTH).get_json()["id"])
+    assert first["status"] == "promoted", first
+    assert own_role(client, 3) == corrected  # the retrained model learnt the correction
+
+    withdrawn = client.delete(f"/v1/labels/{ids[0]}", headers=AUTH).get_json()
+    assert withdrawn == {"withdrawn": ids[0], "still_in_versions": [first["version"]]}
+    models = {m["version"]: m for m in client.get("/v1/models").get_json()["models"]}
+    assert (models[first["version"]]["labels"], models[first["version"]]["withdrawn_labels"]) == (2, [ids[0]])
+    assert (models["tiny1"]["labels"], models["tiny1"]["withdrawn_labels"]) == (None, [])
+    # Withdrawn, the correction no longer applies, but the active version still says it:
+    segs = client.post("/v1/segment", json={"text": HARBOUR}).get_json()["segments"]
+    assert segs[3]["correction"] is None and segs[3]["role"] == corrected
+
+    second = wait_for_job(client, client.post("/v1/retrain", headers=AUTH).get_json()["id"])
+    assert second["status"] == "promoted", second
+    models = {m["version"]: m for m in client.get("/v1/models").get_json()["models"]}
+    assert (models[second["version"]]["labels"], models[second["version"]]["withdrawn_labels"]) == (1, [])
+    assert own_role(client, 3) == seed_role  # retrained without it, the model's own label is back

@@ -4,7 +4,7 @@ worker's correction memory within the reload interval (:mod:`newssift.service.me
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, stream_with_context
+from flask import Blueprint, Response, current_app, stream_with_context
 
 from newssift.classifier.labels import DEFAULT_TOPICS
 from newssift.classifier.segment import segment
@@ -23,6 +23,7 @@ from newssift.service.store import (
     merge_label,
     withdraw,
 )
+from newssift.service.versions import versions_with_labels
 
 bp = Blueprint("labels", __name__, url_prefix="/v1/labels")
 DEFAULT_WHO = "api"
@@ -108,11 +109,16 @@ def post_labels():
           errors=(404,))
 @require_token
 def withdraw_label(label_id: int):
-    """The block goes back to the model's own label on the next request of every worker."""
-    if not withdraw(get_db(), label_id):
+    """The block goes back to the active model's own label on the next request of every
+    worker.  A version retrained with the label keeps what it learnt from it (its adapter's
+    line table, its heads): ``still_in_versions`` names them, and a retrain drops it."""
+    conn = get_db()
+    if not withdraw(conn, label_id):
         raise ApiError(404, "not_found", f"no label {label_id} is in force (unknown, superseded "
                        "or already withdrawn)")
-    return {"withdrawn": label_id}
+    models_dir = current_app.extensions["newssift"]["model_dir"]
+    return {"withdrawn": label_id,
+            "still_in_versions": list(versions_with_labels(conn, models_dir, {label_id}))}
 
 
 @bp.get("")
@@ -122,8 +128,6 @@ def withdraw_label(label_id: int):
 def export_labels():
     """One `{"text", "site"?, "labels": [{"id", "index", "role", "topic"}]}` object per line,
     per text and site: what `newssift train --labels` and `--corrections` read."""
-    from flask import current_app
-
     settings = current_app.extensions["newssift"]
 
     def lines():

@@ -14,8 +14,10 @@ from newssift.service.schemas import ModelsResponse
 from newssift.service.versions import (
     list_versions,
     read_pointer,
+    version_labels,
     version_path,
     version_records,
+    withdrawn_labels,
     write_pointer,
 )
 
@@ -26,15 +28,19 @@ def _listing() -> dict:
     models_dir = current_app.extensions["newssift"]["model_dir"]
     active = read_pointer(models_dir)
     records = version_records(get_db())
+    withdrawn = withdrawn_labels(get_db())
     serving = current_app.extensions["newssift_model"].get()
     out = []
     for name in list_versions(models_dir):
         rec = records.get(name)
+        trained_with = version_labels(rec)
         out.append({"version": name, "active": name == active,
                     "status": rec["status"] if rec else "available",
                     "reason": rec["reason"] if rec else None,
                     "created": rec["created"] if rec else None,
-                    "job": rec["job_id"] if rec else None})
+                    "job": rec["job_id"] if rec else None,
+                    "labels": len(trained_with) if rec else None,
+                    "withdrawn_labels": sorted(withdrawn.intersection(trained_with))})
     return {"active": active, "serving": serving[0] if serving else None, "models": out}
 
 
