@@ -28,6 +28,8 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -350,9 +352,10 @@ def free_port() -> int:
 _LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def http(method: str, url: str, body: bytes | None = None, ctype: str | None = None, timeout: float = 30):
+def http(method: str, url: str, body: bytes | None = None, ctype: str | None = None, timeout: float = 30,
+         headers: dict | None = None):
     req = urllib.request.Request(url, data=body, method=method,
-                                 headers={"Content-Type": ctype} if ctype else {})
+                                 headers={**({"Content-Type": ctype} if ctype else {}), **(headers or {})})
     try:
         with _LOCAL.open(req, timeout=timeout) as resp:
             return resp.status, resp.headers.get("Content-Type", ""), resp.read()
@@ -377,41 +380,79 @@ def stop(proc: subprocess.Popen) -> None:
     proc.wait(STOP_TIMEOUT_S)
 
 
-def test_serve_boots_and_segments_text(installed):
-    data_dir = installed.work / "serve-data"
+@contextmanager
+def serving(installed: Installed, data_dir: Path, **env: str) -> Iterator[str]:
+    """``newssift serve`` from the venv, one worker on a free port; yields its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    log_path = installed.work / "serve.log"
+    log_path = data_dir.parent / f"serve-{port}.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [str(installed.bin / "newssift"), "serve", "--host", "127.0.0.1", "--port", str(port),
              "--workers", "1", "--data-dir", str(data_dir)],
-            cwd=installed.work, env=installed.env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=installed.work, env={**installed.env, **env}, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
         try:
-            def logged() -> str:
-                return log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
-
             deadline = time.monotonic() + READY_TIMEOUT_S
             while True:
-                assert proc.poll() is None, f"newssift serve exited {proc.returncode}:\n{logged()}"
+                assert proc.poll() is None, f"newssift serve exited {proc.returncode}:\n{logged(log_path)}"
                 try:
                     status, _, _ = http("GET", f"{base}/readyz", timeout=5)
                     if status == 200:
                         break
                 except OSError:
                     pass
-                assert time.monotonic() < deadline, f"not ready in {READY_TIMEOUT_S} s:\n{logged()}"
+                assert time.monotonic() < deadline, f"not ready in {READY_TIMEOUT_S} s:\n{logged(log_path)}"
                 time.sleep(0.2)
-
-            text = (ROOT / "examples" / "article.txt").read_bytes()
-            status, ctype, raw = http("POST", f"{base}/v1/segment", text, "text/plain; charset=utf-8")
-            assert status == 200, f"{status}: {raw[:1000]!r}\n{logged()}"
-            assert ctype.startswith("application/json"), ctype
-            body = json.loads(raw)
-            assert body["model"] == shipped_manifest(installed)["version"]
-            assert [s for s in body["segments"] if s["role"] == "main"]
-            assert body["article"]["topic"]
+            yield base
         finally:
             stop(proc)
     assert proc.poll() is not None
+
+
+def logged(log_path: Path) -> str:
+    return log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+
+
+def test_serve_boots_and_segments_text(installed):
+    with serving(installed, installed.work / "serve-data") as base:
+        text = (ROOT / "examples" / "article.txt").read_bytes()
+        status, ctype, raw = http("POST", f"{base}/v1/segment", text, "text/plain; charset=utf-8")
+        assert status == 200, f"{status}: {raw[:1000]!r}"
+        assert ctype.startswith("application/json"), ctype
+        body = json.loads(raw)
+        assert body["model"] == shipped_manifest(installed)["version"]
+        assert [s for s in body["segments"] if s["role"] == "main"]
+        assert body["article"]["topic"]
+
+
+RETRAIN_TIMEOUT_S = 180
+WHEEL_TOKEN = "wheel-test-token"
+
+
+def test_serve_retrains_from_labels_with_no_data_folder(installed):
+    """Issue 21: the installed service, one label stored over HTTP, an adapt retrain: no
+    ../shared beside the work folder and NEWSSIFT_DATA unset, so the gate checks the packaged
+    gold documents and says what it could not check, instead of failing the job."""
+    assert not (installed.work.parent / "shared").exists() and "NEWSSIFT_DATA" not in installed.env
+    auth = {"Authorization": f"Bearer {WHEEL_TOKEN}"}
+    with serving(installed, installed.work / "retrain-data", NEWSSIFT_API_TOKEN=WHEEL_TOKEN) as base:
+        text = (ROOT / "examples" / "article.txt").read_text(encoding="utf-8")
+        label = json.dumps({"text": text, "labels": [{"index": 13, "role": "boilerplate"}]}).encode()
+        status, _, raw = http("POST", f"{base}/v1/labels", label, "application/json", headers=auth)
+        assert status == 201, raw
+        status, _, raw = http("POST", f"{base}/v1/retrain", b"{}", "application/json", headers=auth)
+        assert status == 202, raw
+        job_id = json.loads(raw)["id"]
+        deadline = time.monotonic() + RETRAIN_TIMEOUT_S
+        while True:
+            job = json.loads(http("GET", f"{base}/v1/retrain/{job_id}")[2])
+            if job["status"] != "running":
+                break
+            assert time.monotonic() < deadline, f"retrain still running: {job}"
+            time.sleep(0.5)
+        assert job["status"] in ("promoted", "rejected"), job
+        assert "not checked: held-out data (no training data found)" in job["reason"], job["reason"]
+        assert "gold_role_accuracy" in job["evaluation"]["compared"], job["evaluation"]
+        listed = json.loads(http("GET", f"{base}/v1/models")[2])["models"]
+        assert job["version"] in [m["version"] for m in listed]
