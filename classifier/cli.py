@@ -15,6 +15,13 @@ import unicodedata
 
 import click
 
+from newssift.classifier.cli_options import (
+    MAX_BATCH_DOCS,
+    labelling_options,
+    model_option,
+    record_options,
+)
+from newssift.classifier.defaults import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_ENV
 from newssift.classifier.errors import InvalidInput, NewssiftError
 from newssift.classifier.textio import decode_utf8, read_input
 
@@ -24,7 +31,6 @@ __all__ = ["NewssiftGroup", "classify", "fail", "read_text", "use_colour", "list
 EXIT_SOME_FAILED = 1   # some records failed (error records, or skipped); the rest were labelled
 EXIT_USER_ERROR = 2    # a usage or input error: nothing was labelled
 ROLE_COLOURS = {"main": "green", "teaser": "yellow", "boilerplate": "bright_black"}
-MAX_DOCUMENT_BYTES_DEFAULT = 16 * 1024 * 1024
 LISTING_TEXT_CHARS = 100     # off a terminal (and without $COLUMNS) a block's text is cut here
 LISTING_MIN_TEXT_CELLS = 20  # on a terminal the text gets the columns left, never fewer than this
 INDEX_COLUMN_CELLS = 4       # on a narrow terminal: the digits the last index needs
@@ -38,13 +44,23 @@ def fail(message: str) -> None:
     sys.exit(EXIT_USER_ERROR)
 
 
-def read_text(path: str, max_bytes: int = MAX_DOCUMENT_BYTES_DEFAULT) -> str:
-    """Read one document (``-`` for stdin) as strict UTF-8."""
+def read_text(path: str, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
+    """Read one document (``-`` for stdin) as strict UTF-8, no further than ``max_bytes + 1``
+    bytes: enough to refuse a larger one without holding it."""
     name = "stdin" if path == "-" else path
     data = read_input(path, "a text file", max_bytes)
     if len(data) > max_bytes:
-        raise InvalidInput(f"{name}: larger than {max_bytes} bytes; split it or use --input-format jsonl")
+        raise InvalidInput(f"{name}: larger than {max_bytes} bytes, the limit of a document; split "
+                           f"it, or raise --max-document-bytes ({MAX_DOCUMENT_BYTES_ENV})")
     return decode_utf8(data, name)
+
+
+def _usage_line(exc: click.UsageError) -> str:
+    """click's usage error as our one line: what was wrong, and where the help is."""
+    message = exc.format_message().rstrip(".")
+    message = message[:1].lower() + message[1:]
+    where = f" (see {exc.ctx.command_path} --help)" if exc.ctx is not None else ""
+    return f"{message}{where}"
 
 
 class NewssiftGroup(click.Group):
@@ -53,6 +69,10 @@ class NewssiftGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:  # a bad option or argument: before the command ran
+            fail(_usage_line(exc))
         except NewssiftError as exc:
             fail(str(exc))
         except BrokenPipeError:
@@ -134,32 +154,29 @@ def _echo_listing(result, colour: bool | None, width: int | None) -> None:
 
 @click.command()
 @click.argument("source", default="-")
-@click.option("--model", "model_path", type=click.Path(), default=None,
-              help="Model directory (default: the shipped models/default).")
+@model_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default=None,
               help="Output format; default: a coloured listing on a terminal, JSON in a pipe.")
 @click.option("--input-format", type=click.Choice(["text", "jsonl"]), default="text",
               help="text: SOURCE is one article. jsonl: one {\"id\", \"text\"} object per line.")
-@click.option("--batch-size", type=click.IntRange(1, 100_000), default=64, show_default=True,
+@click.option("--batch-size", type=click.IntRange(1, MAX_BATCH_DOCS), default=64, show_default=True,
               help="Documents labelled together in jsonl mode.")
-@click.option("--main-threshold", type=float, default=None,
-              help="P(main) from which a block is main story (default 0.5; lower keeps more).")
-@click.option("--keep-comments", is_flag=True,
-              help="Keep user-comment threads that P(main) calls main (default: they are boilerplate).")
-@click.option("--corrections", "corrections_path", type=click.Path(dir_okay=False), default=None,
-              help="Apply stored corrections (JSONL, the GET /v1/labels export).")
+@labelling_options
 @click.option("--site", default=None,
-              help="The site the text comes from, for site-scoped corrections (jsonl: a 'site' field).")
+              help="The site the text comes from, for site-scoped corrections (jsonl: --site-field).")
+@record_options
 @click.option("--color/--no-color", "colour", default=None,
               help="Colour the listing (default: on a terminal, unless NO_COLOR is set).")
 def classify(source: str, model_path: str | None, fmt: str | None, input_format: str,
              batch_size: int, main_threshold: float | None, keep_comments: bool,
-             corrections_path: str | None, site: str | None, colour: bool | None) -> None:
+             corrections_path: str | None, site: str | None, text_field: str, id_field: str,
+             site_field: str, max_document_bytes: int, colour: bool | None) -> None:
     """Label the blocks of SOURCE (a file, or - for stdin).
 
     With --input-format jsonl every line is one {"id", "text"} object and every output
     line one JSON record, in input order; a line without "id" gets "SOURCE:LINE"
-    (stdin:3, corpus.jsonl:7); a line that cannot be labelled gets an error record.
+    (stdin:3, corpus.jsonl:7); a line that cannot be labelled gets an error record,
+    {"id", "error": {"code", "message", "source", "line"}}, as in clean's error report.
 
     Exit status: 0 every line labelled; 1 some lines got error records (the rest were
     labelled); 2 a usage or input error, nothing labelled (also when no line could be).
@@ -167,10 +184,9 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
     if input_format == "jsonl" and fmt == "text":
         raise InvalidInput("--format text lists one article; --input-format jsonl writes JSON lines "
                            "(drop --format text)")
-    if main_threshold is not None:
-        from newssift.classifier.decision import check_main_threshold
+    from newssift.clean.work import limit_threads
 
-        check_main_threshold(main_threshold)  # before loading the model, not after
+    limit_threads()  # before the model's libraries load: one native thread, as serve's workers
     memory = None
     if corrections_path is not None:
         from newssift.classifier.textio import read_corrections
@@ -178,13 +194,16 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
         memory = read_corrections(corrections_path)
     if input_format == "jsonl":
         from newssift.classifier.stream import classify_jsonl
+        from newssift.clean.options import ReadOptions
 
+        read_options = ReadOptions(text_field=text_field, id_field=id_field, site_field=site_field,
+                                   max_document_bytes=max_document_bytes)
         model = _load(model_path)
         decision = model.decision_for(main_threshold, keep_comments)
         if source == "-":
             _hint_on_a_terminal("JSON lines")
             counts = classify_jsonl(model, sys.stdin.buffer, sys.stdout, batch_size, "stdin",
-                                    decision, memory)
+                                    decision, memory, read_options)
         else:
             try:
                 handle = open(source, "rb")
@@ -192,7 +211,7 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
                 raise InvalidInput(f"{source}: {exc.strerror.lower()}") from None
             with handle:
                 counts = classify_jsonl(model, handle, sys.stdout, batch_size, source, decision,
-                                        memory)
+                                        memory, read_options)
         if counts.errors and not counts.labelled:
             fail(f"none of the {counts.errors} line(s) could be labelled; see their error records")
         if counts.errors:
@@ -202,7 +221,7 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
         return
     if source == "-":
         _hint_on_a_terminal("an article")
-    text = read_text(source)
+    text = read_text(source, max_document_bytes)
     model = _load(model_path)
     result = model.segment(text, model.decision_for(main_threshold, keep_comments), memory, site)
     if fmt is None:

@@ -12,7 +12,8 @@ __all__ = [
     "SEED", "NGRAM_MAX", "MIN_DF", "MAX_FEATURES", "COMMENT_FEATURES", "MAIN_ALPHA",
     "MAIN_EPOCHS", "MAIN_FOLDS", "BOOST_ITER", "BOOST_LEARNING_RATE", "BOOST_MAX_LEAF_NODES",
     "NEIGHBOUR_WORDS", "TEASER_ALPHA", "TEASER_CONTEXT", "TEASER_BOOST_ITER", "TEASER_EPOCHS", "TOPIC_C",
-    "TOPIC_GENERAL_WEIGHT", "TOPIC_GATE_SHAPE", "ARTICLE_CONTEXT_WEIGHT",
+    "TOPIC_GENERAL_WEIGHT", "TOPIC_GATE_SHAPE", "ARTICLE_CONTEXT_WEIGHT", "MAX_DOCUMENT_BYTES",
+    "MAX_DOCUMENT_BYTES_ENV",
 ]
 
 SEED = 13
@@ -41,3 +42,9 @@ TOPIC_GATE_SHAPE = 0.1       # weight of a text's form (standardised) beside its
 # Article topic: weight of a page's text around its story (neither main nor teaser), as a
 # unit row beside the story's.
 ARTICLE_CONTEXT_WEIGHT = 0.2
+
+# The largest document (UTF-8 bytes of its text) a command labels: a larger one is refused
+# (classify) or an error record (clean, classify --input-format jsonl), never read whole.
+# Labelling takes ~50 bytes of memory per byte of text (a 20 MB text took 1 GB).
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+MAX_DOCUMENT_BYTES_ENV = "NEWSSIFT_MAX_DOCUMENT_BYTES"  # and --max-document-bytes

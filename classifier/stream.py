@@ -1,10 +1,13 @@
 """JSONL in, JSONL out, in constant memory: the bulk path of ``newssift classify``.
 
-Lines are read and labelled in batches of up to ``batch_size`` documents; a line
-that is not a JSON object with a string ``text`` gets an error record carrying its
-line number, and the stream goes on.  A line without an ``id`` gets
-``"<source name>:<line>"`` (``stdin:3``, ``corpus.jsonl:7``), the rule of ``newssift
-clean``, so it never collides with an explicit numeric id.
+Lines are read by ``newssift clean``'s reader (:func:`newssift.clean.readers.jsonl_records`),
+so both commands take the same records and refuse the same ones with the same error
+record, ``{"id", "error": {"code", "message", "source", "line"}}``
+(:mod:`newssift.clean.records`), and the stream goes on.  A line without an ``id``
+gets ``"<source name>:<line>"`` (``stdin:3``, ``corpus.jsonl:7``), so it never collides
+with an explicit numeric id.  Documents are labelled in batches of up to ``batch_size``;
+a batch the model fails on is labelled one document at a time, so one bad document
+costs only its own line (:func:`newssift.clean.work.label_docs`).
 
 Batches are what makes the model fast, but a result must not wait for lines that
 have not been written yet: from a pipe, a socket or a terminal the input's descriptor
@@ -18,12 +21,11 @@ Output is flushed after every batch.
 
 from __future__ import annotations
 
-import json
 import os
 import select
 import stat
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, NamedTuple
 
 import orjson
@@ -31,9 +33,12 @@ import orjson
 from newssift.classifier.corrections import CorrectionMemory
 from newssift.classifier.decision import Decision
 from newssift.classifier.model import NewssiftModel
-from newssift.classifier.textio import utf8_problem
+from newssift.clean.options import ReadOptions
+from newssift.clean.readers import jsonl_records, numbered_lines
+from newssift.clean.records import BadRecord, Doc
+from newssift.clean.work import label_docs
 
-__all__ = ["classify_jsonl", "parse_record", "StreamCounts"]
+__all__ = ["classify_jsonl", "StreamCounts"]
 
 READ_BYTES = 1 << 16  # one read of a pausing input: what a pipe holds
 
@@ -49,32 +54,6 @@ def _dumps(record: dict) -> str:
     return orjson.dumps(record).decode("utf-8")
 
 
-def parse_record(raw: bytes, line_no: int, name: str = "input",
-                 ) -> tuple[object, str | None, str | None, str | None]:
-    """(id, text, site, error) for one input line of the source ``name``."""
-    try:
-        rec = orjson.loads(raw)  # strict: also refuses lone surrogates such as "\ud800"
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        problem = utf8_problem(raw)  # orjson calls bad bytes a JSON error; say what they are
-        if problem is None:
-            problem = f"malformed JSON ({getattr(exc, 'msg', exc)})"
-        return None, None, None, f"line {line_no}: {problem}"
-    if not isinstance(rec, dict):
-        return None, None, None, f"line {line_no}: expected a JSON object"
-    doc_id = rec.get("id", f"{name}:{line_no}")
-    text = rec.get("text")
-    if not isinstance(text, str):
-        return doc_id, None, None, f"line {line_no}: missing 'text' string"
-    site = rec.get("site")
-    if site is not None and not isinstance(site, str):
-        return doc_id, None, None, f"line {line_no}: 'site' must be a string"
-    return doc_id, text, site, None
-
-
-def _numbered(lines: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    return ((n, raw) for n, raw in enumerate(lines, 1) if raw.strip())
-
-
 def _never_waits(lines: IO[bytes]) -> bool:
     """True for a regular file or an in-memory buffer: reading them never pauses."""
     if os.name == "nt":
@@ -85,35 +64,31 @@ def _never_waits(lines: IO[bytes]) -> bool:
         return True
 
 
-def _full_batches(lines: IO[bytes], size: int) -> Iterator[list[tuple[int, bytes]]]:
-    batch: list[tuple[int, bytes]] = []
-    for item in _numbered(lines):
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 class _Arrived:
-    """The lines of a descriptor that have arrived so far (each with its newline)."""
+    """The numbered lines of a descriptor, read only as far as bytes have arrived."""
 
     def __init__(self, fd: int) -> None:
-        self.fd, self.lines, self.eof = fd, deque(), False
+        self.fd, self.lines, self.eof, self.n = fd, deque(), False, 0
         self._partial = bytearray()
 
-    def ready(self) -> bool:
-        """More bytes can be read without waiting."""
-        return not self.eof and bool(select.select([self.fd], [], [], 0)[0])
+    def __iter__(self) -> Iterator[tuple[int, bytes]]:
+        while self.lines or not self.eof:
+            if not self.lines:
+                self.read()  # waits for the input
+                continue
+            yield self.lines.popleft()
+
+    def idle(self) -> bool:
+        """No line is waiting and no byte has arrived: the input has paused (or ended)."""
+        return not self.lines and (self.eof or not select.select([self.fd], [], [], 0)[0])
 
     def read(self) -> None:
-        """Take in the next bytes (waiting for them unless :meth:`ready` said so)."""
+        """Take in the next bytes (waiting for them unless :meth:`idle` said they are there)."""
         data = os.read(self.fd, READ_BYTES)
         if not data:
             self.eof = True
             if self._partial:  # a last line without a newline
-                self.lines.append(bytes(self._partial))
+                self._add([bytes(self._partial)])
             return
         before = len(self._partial)
         self._partial += data
@@ -122,54 +97,59 @@ class _Arrived:
             cut = before + end + 1
             whole = bytes(self._partial[:cut])
             del self._partial[:cut]
-            self.lines.extend(line + b"\n" for line in whole[:-1].split(b"\n"))
+            self._add(line + b"\n" for line in whole[:-1].split(b"\n"))
 
-
-def _ready_batches(lines: IO[bytes], size: int) -> Iterator[list[tuple[int, bytes]]]:
-    """Batches of the lines that have arrived: up to ``size``, fewer when the input pauses.
-    Reads ``lines``' descriptor itself: nothing may have been read through ``lines`` before."""
-    arrived, n = _Arrived(lines.fileno()), 0
-    while arrived.lines or not arrived.eof:
-        if not arrived.lines:
-            arrived.read()  # wait for the input ...
-        while len(arrived.lines) < size and arrived.ready():
-            arrived.read()  # ... and take in whatever else has arrived
-        batch = []
-        while arrived.lines and len(batch) < size:
-            n += 1
-            raw = arrived.lines.popleft()
+    def _add(self, lines: Iterable[bytes]) -> None:
+        for raw in lines:
+            self.n += 1
             if raw.strip():
-                batch.append((n, raw))
-        if batch:
+                self.lines.append((self.n, raw))
+
+
+def _arrivals(lines: IO[bytes]) -> tuple[Iterable[tuple[int, bytes]], Callable[[], bool]]:
+    """The numbered lines of an input, and whether it has paused (never, for a file).
+    A pausing input's descriptor is read directly: nothing may have been read through
+    ``lines`` before."""
+    if _never_waits(lines):
+        return numbered_lines(lines), lambda: False
+    arrived = _Arrived(lines.fileno())
+    return arrived, arrived.idle
+
+
+def _batches(records: Iterator[Doc | BadRecord], size: int,
+             paused: Callable[[], bool]) -> Iterator[list[Doc | BadRecord]]:
+    """Batches of up to ``size`` records, cut short whenever the input pauses."""
+    batch: list[Doc | BadRecord] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size or paused():
             yield batch
-
-
-def _batches(lines: IO[bytes], size: int) -> Iterator[list[tuple[int, bytes]]]:
-    return _full_batches(lines, size) if _never_waits(lines) else _ready_batches(lines, size)
+            batch = []
+    if batch:
+        yield batch
 
 
 def classify_jsonl(model: NewssiftModel, lines: IO[bytes], out: IO[str], batch_size: int = 64,
                    name: str = "input", decision: Decision | None = None,
-                   memory: CorrectionMemory | None = None) -> StreamCounts:
-    """Label every line of the source ``name``; returns how many were labelled and how many
-    got an error record."""
+                   memory: CorrectionMemory | None = None,
+                   options: ReadOptions | None = None) -> StreamCounts:
+    """Label every line of the source ``name`` (records read as ``options`` say); returns
+    how many were labelled and how many got an error record."""
+    numbered, paused = _arrivals(lines)
+    records = jsonl_records(numbered, name, options or ReadOptions())
     labelled = errors = 0
-    dumps = _dumps
-    for batch in _batches(lines, batch_size):
-        parsed = [(n, *parse_record(raw, n, name)) for n, raw in batch]
-        good = [(text, site) for _, _, text, site, err in parsed if err is None]
-        results = iter(model.segment_many_dicts([t for t, _ in good], decision=decision,
-                                                memory=memory, sites=[s for _, s in good]))
+    for batch in _batches(records, batch_size, paused):
+        docs = [r for r in batch if isinstance(r, Doc)]
+        results = iter(label_docs((model, decision, memory), docs))
         chunk = []
-        for n, doc_id, _, _, err in parsed:
-            if err is not None:
+        for record in batch:
+            result = next(results) if isinstance(record, Doc) else record
+            if isinstance(result, BadRecord):
                 errors += 1
-                chunk.append(dumps({"id": doc_id, "error": {"code": "invalid_input",
-                                                          "message": f"{name}: {err}",
-                                                          "line": n}}))
+                chunk.append(_dumps(result.to_dict()))
             else:
                 labelled += 1
-                chunk.append(dumps({"id": doc_id, **next(results)}))
+                chunk.append(_dumps({"id": record.id, **result}))
         out.write("\n".join(chunk) + "\n")
         out.flush()  # a paused input's results go out now, not with the next batch
     return StreamCounts(labelled, errors)

@@ -16,8 +16,10 @@ from pathlib import Path
 import click
 
 from newssift.classifier.cli import EXIT_SOME_FAILED
+from newssift.classifier.cli_options import MAX_BATCH_DOCS, labelling_options, model_option, record_options
 from newssift.classifier.errors import InvalidInput
 from newssift.clean.options import CHUNK_DOCS_DEFAULT, PARTITION_DOCS_DEFAULT, CleanOptions
+from newssift.clean.readers import FORMATS
 from newssift.clean.summary import build_summary, format_summary, write_summary
 
 __all__ = ["clean", "default_workers", "side_paths"]
@@ -51,17 +53,14 @@ def side_paths(output: Path, fmt: str, engine: str) -> tuple[Path, Path]:
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "txt-dir"]), default="jsonl",
               show_default=True, help="One JSON record per document, or one cleaned .txt per document "
                                       "(file names: see below).")
-@click.option("--input-format", type=click.Choice(["auto", "jsonl", "csv", "txt"]), default="auto",
+@click.option("--input-format", type=click.Choice(["auto", *FORMATS]), default="auto",
               show_default=True, help="auto: by file name (.jsonl[.gz], .csv, .txt, folders); stdin: jsonl.")
-@click.option("--text-field", default="text", show_default=True,
-              help="JSONL field or CSV column of the text.")
-@click.option("--id-field", default="id", show_default=True,
-              help="JSONL field or CSV column of the id (default when absent: FILE:LINE).")
+@record_options
 @click.option("--segments", is_flag=True, help="Also write every block's role, topic and scores.")
 @click.option("--workers", type=click.IntRange(1, 1024), default=None,
               help="Worker processes, each with its own model (default: all cores).")
-@click.option("--chunk-size", type=click.IntRange(1, 100_000), default=CHUNK_DOCS_DEFAULT, show_default=True,
-              help="Documents per chunk: labelled together, written and fsynced together.")
+@click.option("--chunk-size", type=click.IntRange(1, MAX_BATCH_DOCS), default=CHUNK_DOCS_DEFAULT,
+              show_default=True, help="Documents per chunk: labelled together, written and fsynced together.")
 @click.option("--resume", is_flag=True,
               help="Keep what OUTPUT already holds, skip those ids, append the rest.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing OUTPUT.")
@@ -78,22 +77,15 @@ def side_paths(output: Path, fmt: str, engine: str) -> tuple[Path, Path]:
               help="With --engine dask: tcp://HOST:8786, or local to start a LocalCluster.")
 @click.option("--partition-size", type=click.IntRange(1, 10_000_000), default=PARTITION_DOCS_DEFAULT,
               show_default=True, help="With --engine dask: documents per partition (one output part each).")
-@click.option("--main-threshold", type=float, default=None,
-              help="P(main) from which a block is kept (default 0.5; lower keeps more).")
-@click.option("--keep-comments", is_flag=True,
-              help="Keep user-comment threads that P(main) calls main (default: they are boilerplate).")
-@click.option("--corrections", "corrections_path", type=click.Path(dir_okay=False), default=None,
-              help="Apply stored corrections (JSONL, the GET /v1/labels export).")
-@click.option("--site-field", default="site", show_default=True,
-              help="JSONL field naming a document's site, for site-scoped corrections.")
-@click.option("--model", "model_path", type=click.Path(), default=None,
-              help="Model directory (default: the shipped models/default).")
+@labelling_options
+@model_option
 def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, text_field: str,
-          id_field: str, segments: bool, workers: int | None, chunk_size: int, resume: bool,
-          overwrite: bool, strict: bool, errors_path: str | None, summary_path: str | None,
+          id_field: str, site_field: str, max_document_bytes: int, segments: bool,
+          workers: int | None, chunk_size: int, resume: bool, overwrite: bool, strict: bool,
+          errors_path: str | None, summary_path: str | None,
           progress: bool | None, engine: str, scheduler: str, partition_size: int,
           main_threshold: float | None, keep_comments: bool, corrections_path: str | None,
-          site_field: str, model_path: str | None) -> None:
+          model_path: str | None) -> None:
     """Clean INPUT... (JSONL, JSONL.gz, CSV, .txt files, folders, globs, or - for stdin) into OUTPUT.
 
     With --format txt-dir every document gets a file of its own, named in
@@ -106,6 +98,10 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
     12 hex digits of the id's SHA-256. A name an earlier document took, ignoring case,
     gets ~2, ~3, ... before .txt; a resumed run goes on with the same names.
 
+    A record that cannot be cleaned (malformed, over --max-document-bytes) goes to the
+    error report, one {"id", "error": {"code", "message", "source", "line"}} a line, and
+    the run goes on (--strict stops).
+
     Exit status: 0 every record cleaned; 1 some records were skipped (see the error
     report), the rest cleaned; 2 a usage or input error, nothing cleaned (also when no
     record could be).
@@ -114,10 +110,6 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
 
     if resume and overwrite:
         raise InvalidInput("--resume and --overwrite contradict each other; pass one")
-    if main_threshold is not None:
-        from newssift.classifier.model import check_main_threshold
-
-        main_threshold = check_main_threshold(main_threshold)
     corrections = corrections_sha256 = None
     if corrections_path is not None:
         import hashlib
@@ -136,7 +128,7 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
                            workers=workers or default_workers(), model_path=str(Path(model_path).resolve()),
                            main_threshold=main_threshold, keep_comments=keep_comments,
                            corrections=corrections, corrections_sha256=corrections_sha256,
-                           site_field=site_field)
+                           site_field=site_field, max_document_bytes=max_document_bytes)
     out = Path(output)
     default_errors, default_summary = side_paths(out, fmt, engine)
     errors_file = Path(errors_path) if errors_path else default_errors

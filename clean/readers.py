@@ -1,10 +1,17 @@
-"""Inputs to documents: JSONL (optionally gzip), CSV, folders and globs of ``.txt``, stdin.
+"""The input formats: JSONL (optionally gzip), CSV, folders and globs of ``.txt``, stdin.
 
-Every input becomes a stream of :class:`Doc` (one per article) and :class:`BadRecord`
-(one per line or file that cannot be used, with where it was).  Reading is lazy,
-one record at a time, so memory does not grow with the corpus.  Problems with an
-input as a whole (missing file, unknown type, no text column) raise
-:class:`~classifier.errors.InvalidInput` before or as soon as they are met.
+Every input becomes a stream of :class:`~newssift.clean.records.Doc` (one per article)
+and :class:`~newssift.clean.records.BadRecord` (one per line, row or file that cannot be
+used, with where it was), read lazily, one record at a time, so memory does not grow
+with the corpus.  ``newssift clean`` reads every format; ``newssift classify
+--input-format jsonl`` reads JSONL lines through the same parser
+(:func:`jsonl_records`), as they arrive.  Problems with an input as a whole (missing
+file, unknown type, no text column) raise :class:`~newssift.classifier.errors.InvalidInput`
+before or as soon as they are met.
+
+A format is one :class:`InputFormat` in :data:`FORMATS`: its name (``--input-format``),
+the file names it takes, and its reader.  More formats (saved HTML pages, WARC files)
+plug in by adding theirs.
 """
 
 from __future__ import annotations
@@ -14,68 +21,47 @@ import csv
 import glob
 import gzip
 import io
-import json
 import os
 import stat
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-
-import orjson
 
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.textio import utf8_problem
-from newssift.clean.options import CleanOptions
+from newssift.clean.options import ReadOptions
+from newssift.clean.records import (
+    TOO_LARGE,
+    UNREADABLE,
+    BadRecord,
+    Doc,
+    check_size,
+    decode_document,
+    parse_jsonl_line,
+    too_large,
+)
 
-__all__ = ["Doc", "BadRecord", "Source", "resolve_inputs", "iter_records", "count_records",
-           "source_size", "JSONL_SUFFIXES", "CSV_SUFFIXES", "TXT_SUFFIXES"]
+__all__ = ["Doc", "BadRecord", "Source", "InputFormat", "FORMATS", "resolve_inputs", "iter_records",
+           "count_records", "source_size", "jsonl_records", "numbered_lines",
+           "JSONL_SUFFIXES", "CSV_SUFFIXES", "TXT_SUFFIXES"]
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
 CSV_SUFFIXES = (".csv", ".csv.gz")
 TXT_SUFFIXES = (".txt",)
+FOLDER_FORMAT = "txt"  # what a folder holds unless --input-format says otherwise
+STDIN_FORMAT = "jsonl"
 _GLOB_CHARS = "*?["
-_ID_TYPES = (str, int, float)
 _SURROGATE_LO, _SURROGATE_HI = "\udc80", "\udcff"
 
 
 @dataclass(frozen=True, slots=True)
-class Doc:
-    """One article to clean, and where it came from."""
-
-    id: object
-    text: str
-    source: str
-    line: int
-    site: str | None = None  # for site-scoped corrections (--site-field)
-    # Bytes of its input read once this record was (of the compressed file for .gz; 0 for
-    # stdin): what the progress bar counts against the inputs' size.
-    offset: int = field(default=0, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class BadRecord:
-    """A line or file that could not be read as an article; goes to the error report."""
-
-    source: str
-    line: int
-    message: str
-    id: object = None
-
-    def to_dict(self) -> dict:
-        return {"source": self.source, "line": self.line, "id": self.id, "error": self.message}
-
-    def describe(self) -> str:
-        return f"{self.source}, line {self.line}: {self.message}"
-
-
-@dataclass(frozen=True, slots=True)
 class Source:
-    """One input: ``kind`` is jsonl, csv or txt; ``path`` is ``-`` for stdin.
+    """One input: ``kind`` names its format in :data:`FORMATS`; ``path`` is ``-`` for stdin.
 
-    For txt, ``path`` is one file, a folder (read recursively) or a glob, and ids
-    are paths relative to ``root``.
+    For a format of files (txt), ``path`` is one file, a folder (read recursively) or a
+    glob, and ids are paths relative to ``root``.
     """
 
     kind: str
@@ -83,91 +69,33 @@ class Source:
     root: str = ""
 
 
-def _kind_of(path: str) -> str | None:
-    lower = path.lower()
-    for kind, suffixes in (("jsonl", JSONL_SUFFIXES), ("csv", CSV_SUFFIXES), ("txt", TXT_SUFFIXES)):
-        if lower.endswith(suffixes):
-            return kind
-    return None
+@dataclass(frozen=True)
+class InputFormat:
+    """One kind of input: the file names it takes and how its records are read."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    read: Callable[[Source, ReadOptions], Iterator[Doc | BadRecord]]
+    count: Callable[[Source, ReadOptions], int]  # cheaply, how many items ``read`` yields
+    whole_files: bool = False  # one document a file: folders and globs of such files are one source
 
 
-def _glob_root(pattern: str) -> str:
-    """The folder a glob's ids are relative to: its parts before the first wildcard."""
-    parts = Path(pattern).parts
-    first = next(i for i, p in enumerate(parts) if any(c in p for c in _GLOB_CHARS))
-    return str(Path(*parts[:first])) if first else "."
+def numbered_lines(lines: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) of every line that is not blank."""
+    return ((n, raw) for n, raw in enumerate(lines, 1) if raw.strip())
 
 
-def resolve_inputs(args: Iterable[str], options: CleanOptions) -> list[Source]:
-    """Check every INPUT argument exists and decide how to read it."""
-    sources = []
-    for arg in args:
-        if arg == "-":
-            kind = "jsonl" if options.input_format == "auto" else options.input_format
-            sources.append(Source(kind, "-"))
-            continue
-        if any(c in arg for c in _GLOB_CHARS) and not os.path.exists(arg):
-            if not glob.glob(arg, recursive=True):
-                raise InvalidInput(f"{arg}: no files match this pattern")
-            kind = options.input_format if options.input_format != "auto" else _kind_of(arg) or "txt"
-            if kind != "txt":
-                sources.extend(Source(kind, p) for p in sorted(glob.glob(arg, recursive=True)))
-            else:
-                sources.append(Source("txt", arg, _glob_root(arg)))
-            continue
-        path = Path(arg)
-        if path.is_dir():
-            sources.append(Source("txt", arg, arg))
-            continue
-        if not path.exists():
-            raise InvalidInput(f"{arg}: no such file or folder")
-        kind = options.input_format if options.input_format != "auto" else _kind_of(arg)
-        if kind is None:
-            raise InvalidInput(f"{arg}: unknown input type; name it .jsonl, .jsonl.gz, .csv or .txt, "
-                               f"or pass --input-format")
-        sources.append(Source(kind, arg, str(path.parent) if kind == "txt" else ""))
-    if not sources:
-        raise InvalidInput("no inputs given; name files, folders, globs or - for stdin")
-    return sources
+def jsonl_records(lines: Iterable[tuple[int, bytes]], name: str, options: ReadOptions,
+                  tell: Callable[[], int] | None = None) -> Iterator[Doc | BadRecord]:
+    """The records of numbered JSONL lines of the input ``name``, one per line, pulled one
+    line at a time (so a caller may stop whenever no further line has arrived).  ``tell``
+    says how far into its file the input has been read, for the progress bar."""
+    for n, raw in lines:
+        yield parse_jsonl_line(raw, n, name, options, tell() if tell else 0)
 
 
-def iter_records(source: Source, options: CleanOptions) -> Iterator[Doc | BadRecord]:
-    """Every record of one input, in order; blank JSONL lines are skipped."""
-    if source.kind == "jsonl":
-        return _jsonl(source, options)
-    if source.kind == "csv":
-        return _csv(source, options)
-    if source.kind == "txt":
-        return _txt(source)
-    raise InvalidInput(f"{source.path}: unknown input format {source.kind!r}")
-
-
-def source_size(source: Source) -> int | None:
-    """Bytes :func:`iter_records` will read from ``source`` (compressed, for .gz), when it is
-    known before reading: regular files only, never stdin or a pipe."""
-    if source.path == "-":
-        return None
-    paths = [p for p, _ in _txt_files(source)] if source.kind == "txt" else [source.path]
-    total = 0
-    for path in paths:
-        try:
-            info = os.stat(path)
-        except OSError:
-            return None
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        total += info.st_size
-    return total
-
-
-def count_records(source: Source, options: CleanOptions) -> int:
-    """How many items :func:`iter_records` will yield, cheaply (used to cut Dask partitions)."""
-    if source.kind == "jsonl":
-        with _open_binary(source.path) as handle:
-            return sum(1 for raw in handle if raw.strip())
-    if source.kind == "txt":
-        return sum(1 for _ in _txt_files(source))
-    return sum(1 for _ in _csv(source, options))
+def _name(source: Source) -> str:
+    return "stdin" if source.path == "-" else source.path
 
 
 def _open_binary(path: str):
@@ -193,55 +121,29 @@ def _bytes_read(handle) -> Callable[[], int]:
     return under.tell
 
 
-def _name(source: Source) -> str:
-    return "stdin" if source.path == "-" else source.path
+# --- JSONL ----------------------------------------------------------------------------------
 
-
-def _doc_id(value: object, default: str) -> tuple[object, str | None]:
-    if value is None:
-        return default, None
-    if isinstance(value, bool) or not isinstance(value, _ID_TYPES):
-        return None, "the id must be a string or a number"
-    return value, None
-
-
-def _jsonl(source: Source, options: CleanOptions) -> Iterator[Doc | BadRecord]:
+def _jsonl(source: Source, options: ReadOptions) -> Iterator[Doc | BadRecord]:
     name = _name(source)
-    n = 0
+    last = 0
     with _open_binary(source.path) as handle:
-        tell = _bytes_read(handle)
         try:
-            for n, raw in enumerate(handle, 1):
-                if raw.strip():
-                    yield _parse_jsonl(raw, n, name, options, tell())
+            for item in jsonl_records(numbered_lines(handle), name, options, _bytes_read(handle)):
+                last = item.line
+                yield item
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            yield BadRecord(name, n + 1, f"corrupt or truncated gzip ({exc}); the rest is skipped")
+            yield BadRecord(name, last + 1, f"corrupt or truncated gzip ({exc}); the rest is skipped",
+                            code=UNREADABLE)
 
 
-def _parse_jsonl(raw: bytes, n: int, name: str, options: CleanOptions, offset: int = 0) -> Doc | BadRecord:
-    try:
-        rec = orjson.loads(raw)  # strict: also refuses lone surrogates such as "\ud800"
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        problem = utf8_problem(raw)  # orjson calls bad bytes a JSON error; say what they are
-        if problem is None:
-            problem = f"malformed JSON ({exc.msg}, column {exc.colno})"
-        return BadRecord(name, n, problem)
-    if not isinstance(rec, dict):
-        return BadRecord(name, n, "expected a JSON object")
-    doc_id, error = _doc_id(rec.get(options.id_field), f"{name}:{n}")
-    if error:
-        return BadRecord(name, n, error)
-    text = rec.get(options.text_field)
-    if not isinstance(text, str):
-        what = "missing" if text is None else "not a string"
-        return BadRecord(name, n, f"field {options.text_field!r} {what}; set --text-field", doc_id)
-    site = rec.get(options.site_field)
-    if site is not None and not isinstance(site, str):
-        return BadRecord(name, n, f"field {options.site_field!r} is not a string", doc_id)
-    return Doc(doc_id, text, name, n, site, offset)
+def _count_jsonl(source: Source, options: ReadOptions) -> int:
+    with _open_binary(source.path) as handle:
+        return sum(1 for raw in handle if raw.strip())
 
 
-def _csv(source: Source, options: CleanOptions) -> Iterator[Doc | BadRecord]:
+# --- CSV ------------------------------------------------------------------------------------
+
+def _csv(source: Source, options: ReadOptions) -> Iterator[Doc | BadRecord]:
     name = _name(source)
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     with _open_binary(source.path) as handle:
@@ -255,8 +157,8 @@ def _csv(source: Source, options: CleanOptions) -> Iterator[Doc | BadRecord]:
         if options.text_field not in header:
             raise InvalidInput(f"{name}: no column {options.text_field!r} (columns: "
                                f"{', '.join(header)[:200]}); set --text-field")
-        text_col = header.index(options.text_field)
-        id_col = header.index(options.id_field) if options.id_field in header else None
+        cols = (header.index(options.text_field),
+                header.index(options.id_field) if options.id_field in header else None)
         line = reader.line_num
         while True:
             start = line + 1
@@ -271,11 +173,12 @@ def _csv(source: Source, options: CleanOptions) -> Iterator[Doc | BadRecord]:
             line = reader.line_num
             if not row:
                 continue
-            yield _csv_row(row, text_col, id_col, name, start, tell())
+            yield _csv_row(row, cols, name, start, options, tell())
 
 
-def _csv_row(row: list[str], text_col: int, id_col: int | None, name: str, line: int,
-             offset: int = 0) -> Doc | BadRecord:
+def _csv_row(row: list[str], cols: tuple[int, int | None], name: str, line: int,
+             options: ReadOptions, offset: int = 0) -> Doc | BadRecord:
+    text_col, id_col = cols
     if len(row) <= text_col:
         return BadRecord(name, line, f"only {len(row)} column(s); the text column is missing")
     doc_id = row[id_col] if id_col is not None and id_col < len(row) and row[id_col] else f"{name}:{line}"
@@ -283,11 +186,19 @@ def _csv_row(row: list[str], text_col: int, id_col: int | None, name: str, line:
         if any(_SURROGATE_LO <= ch <= _SURROGATE_HI for ch in value):  # undecodable bytes, escaped
             problem = utf8_problem(value.encode("utf-8", "surrogateescape"))
             return BadRecord(name, line, f"the {what} column: {problem}")
+    if not check_size(row[text_col], options.max_document_bytes):
+        return BadRecord(name, line, too_large(options.max_document_bytes), doc_id, TOO_LARGE)
     return Doc(doc_id, row[text_col], name, line, offset=offset)
 
 
-def _txt_files(source: Source) -> Iterator[tuple[str, str]]:
-    """(path, id) of every .txt file of a txt source, in sorted order."""
+def _count_csv(source: Source, options: ReadOptions) -> int:
+    return sum(1 for _ in _csv(source, options))
+
+
+# --- folders and globs of .txt files ----------------------------------------------------------
+
+def _files(source: Source, suffixes: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """(path, id) of every file of a whole-file source, in sorted order."""
     if source.path == "-":
         yield "-", "stdin"
         return
@@ -298,7 +209,7 @@ def _txt_files(source: Source) -> Iterator[tuple[str, str]]:
         for folder, dirs, files in os.walk(source.path):
             dirs.sort()
             for f in sorted(files):
-                if f.lower().endswith(TXT_SUFFIXES):
+                if f.lower().endswith(suffixes):
                     path = os.path.join(folder, f)
                     yield path, os.path.relpath(path, source.root).replace(os.sep, "/")
         return
@@ -307,32 +218,124 @@ def _txt_files(source: Source) -> Iterator[tuple[str, str]]:
             yield path, os.path.relpath(path, source.root).replace(os.sep, "/")
 
 
-def _txt(source: Source) -> Iterator[Doc | BadRecord]:
-    read = 0
-    for path, doc_id in _txt_files(source):
+def _read_at_most(path: str, max_bytes: int) -> tuple[bytes, int]:
+    """Up to ``max_bytes + 1`` bytes of a file (``-``: stdin), enough to tell it is too large
+    without reading it all, and the bytes the file holds (as far as known)."""
+    if path == "-":
+        data = sys.stdin.buffer.read(max_bytes + 1)
+        return data, len(data)
+    with open(path, "rb") as handle:
+        return handle.read(max_bytes + 1), os.fstat(handle.fileno()).st_size
+
+
+def _txt(source: Source, options: ReadOptions) -> Iterator[Doc | BadRecord]:
+    read, limit = 0, options.max_document_bytes
+    for path, doc_id in _files(source, TXT_SUFFIXES):
         name = "stdin" if path == "-" else path
         try:
-            if path == "-":
-                data = sys.stdin.buffer.read()
-            else:
-                with open(path, "rb") as handle:
-                    data = handle.read()
+            data, size = _read_at_most(path, limit)
         except OSError as exc:
-            yield BadRecord(name, 1, f"cannot read ({exc.strerror or exc})", doc_id)
+            yield BadRecord(name, 1, f"cannot read ({exc.strerror or exc})", doc_id, UNREADABLE)
             continue
-        read += len(data)
-        yield _decode_txt(data, doc_id, name, read)
+        read += size
+        if len(data) > limit:
+            yield BadRecord(name, 1, too_large(limit), doc_id, TOO_LARGE)
+            continue
+        yield decode_document(data, doc_id, name, read)
 
 
-def _decode_txt(data: bytes, doc_id: str, name: str, offset: int = 0) -> Doc | BadRecord:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        return BadRecord(name, data.count(b"\n", 0, nul) + 1, "binary data (NUL bytes); expected UTF-8 text",
-                         doc_id)
-    try:
-        return Doc(doc_id, data.decode("utf-8"), name, 1, offset=offset)
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        return BadRecord(name, line, utf8_problem(data), doc_id)
+def _count_txt(source: Source, options: ReadOptions) -> int:
+    return sum(1 for _ in _files(source, TXT_SUFFIXES))
+
+
+FORMATS: dict[str, InputFormat] = {f.name: f for f in (
+    InputFormat("jsonl", JSONL_SUFFIXES, _jsonl, _count_jsonl),
+    InputFormat("csv", CSV_SUFFIXES, _csv, _count_csv),
+    InputFormat("txt", TXT_SUFFIXES, _txt, _count_txt, whole_files=True),
+)}
+
+
+# --- inputs named on the command line ----------------------------------------------------------
+
+def _format_of(path: str) -> str | None:
+    lower = path.lower()
+    for fmt in FORMATS.values():
+        if lower.endswith(fmt.suffixes):
+            return fmt.name
+    return None
+
+
+def _glob_root(pattern: str) -> str:
+    """The folder a glob's ids are relative to: its parts before the first wildcard."""
+    parts = Path(pattern).parts
+    first = next(i for i, p in enumerate(parts) if any(c in p for c in _GLOB_CHARS))
+    return str(Path(*parts[:first])) if first else "."
+
+
+def _known(kind: str) -> str:
+    if kind not in FORMATS:
+        raise InvalidInput(f"unknown input format {kind!r}; use one of {', '.join(FORMATS)}")
+    return kind
+
+
+def resolve_inputs(args: Iterable[str], options: ReadOptions) -> list[Source]:
+    """Check every INPUT argument exists and decide how to read it."""
+    chosen = None if options.input_format == "auto" else _known(options.input_format)
+    sources = []
+    for arg in args:
+        if arg == "-":
+            sources.append(Source(chosen or STDIN_FORMAT, "-"))
+            continue
+        if any(c in arg for c in _GLOB_CHARS) and not os.path.exists(arg):
+            matches = sorted(glob.glob(arg, recursive=True))
+            if not matches:
+                raise InvalidInput(f"{arg}: no files match this pattern")
+            kind = chosen or _format_of(arg) or FOLDER_FORMAT
+            if FORMATS[kind].whole_files:
+                sources.append(Source(kind, arg, _glob_root(arg)))
+            else:
+                sources.extend(Source(kind, p) for p in matches)
+            continue
+        path = Path(arg)
+        if path.is_dir():
+            sources.append(Source(FOLDER_FORMAT, arg, arg))
+            continue
+        if not path.exists():
+            raise InvalidInput(f"{arg}: no such file or folder")
+        kind = chosen or _format_of(arg)
+        if kind is None:
+            raise InvalidInput(f"{arg}: unknown input type; name it .jsonl, .jsonl.gz, .csv or .txt, "
+                               f"or pass --input-format")
+        sources.append(Source(kind, arg, str(path.parent) if FORMATS[kind].whole_files else ""))
+    if not sources:
+        raise InvalidInput("no inputs given; name files, folders, globs or - for stdin")
+    return sources
+
+
+def iter_records(source: Source, options: ReadOptions) -> Iterator[Doc | BadRecord]:
+    """Every record of one input, in order; blank JSONL lines are skipped."""
+    return FORMATS[_known(source.kind)].read(source, options)
+
+
+def count_records(source: Source, options: ReadOptions) -> int:
+    """How many items :func:`iter_records` will yield, cheaply (used to cut Dask partitions)."""
+    return FORMATS[_known(source.kind)].count(source, options)
+
+
+def source_size(source: Source) -> int | None:
+    """Bytes :func:`iter_records` will read from ``source`` (compressed, for .gz), when it is
+    known before reading: regular files only, never stdin or a pipe."""
+    if source.path == "-":
+        return None
+    fmt = FORMATS[_known(source.kind)]
+    paths = [p for p, _ in _files(source, fmt.suffixes)] if fmt.whole_files else [source.path]
+    total = 0
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        total += info.st_size
+    return total

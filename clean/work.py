@@ -13,10 +13,10 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from newssift.clean.readers import BadRecord, Doc
+from newssift.clean.records import NOT_LABELLED, BadRecord, Doc
 from newssift.clean.summary import Stats
 
-__all__ = ["ChunkResult", "clean_docs", "output_record", "encode_line", "cached_model",
+__all__ = ["ChunkResult", "clean_docs", "label_docs", "output_record", "encode_line", "cached_model",
            "limit_threads"]
 
 _MODELS: dict[str, object] = {}     # model path -> loaded model
@@ -37,7 +37,12 @@ class ChunkResult:
 
 
 def limit_threads() -> None:
-    """One thread per worker: the boosting head's OpenMP is ~10x slower when oversubscribed."""
+    """One native (OpenMP/BLAS) thread for this process, as ``newssift serve`` has per worker:
+    the boosting head's OpenMP team costs more than it gives on batches of a few dozen
+    documents (``classify --input-format jsonl`` ran at half speed with a team per core), and
+    is ~10x slower when the workers of a run oversubscribe the cores.  The variables reach
+    libraries loaded later (a pool's workers, a model not yet loaded); threadpoolctl those
+    already loaded."""
     for var in _THREAD_VARS:
         os.environ[var] = "1"
     from threadpoolctl import threadpool_limits
@@ -83,9 +88,12 @@ def output_record(doc_id: object, result: dict, segments: bool) -> dict:
     return rec
 
 
-def _label(labeller, docs: Sequence[Doc], segments: bool) -> list[object]:
-    """Results in one batch; if the batch fails, one by one so one bad document costs only itself."""
+def label_docs(labeller, docs: Sequence[Doc], segments: bool = True) -> list[dict | BadRecord]:
+    """Results (``segment_many_dicts``'s) in one batch; if the batch fails, one by one so one
+    bad document costs only itself: its result is then an error record."""
     model, decision, memory = labeller
+    if not docs:
+        return []
     try:
         return model.segment_many_dicts([d.text for d in docs], segments=segments, decision=decision,
                                         memory=memory, sites=[d.site for d in docs])
@@ -96,7 +104,8 @@ def _label(labeller, docs: Sequence[Doc], segments: bool) -> list[object]:
                 out.append(model.segment_many_dicts([d.text], segments=segments, decision=decision,
                                                     memory=memory, sites=[d.site])[0])
             except Exception as exc:  # noqa: BLE001
-                out.append(BadRecord(d.source, d.line, f"could not be cleaned ({exc})", d.id))
+                out.append(BadRecord(d.source, d.line, f"could not be labelled ({exc}); please report "
+                                     "this document", d.id, NOT_LABELLED))
         return out
 
 
@@ -106,7 +115,7 @@ def clean_docs(labeller, docs: Sequence[Doc], *, segments: bool = False,
     :func:`cached_model` gives them); output lines keep the input order."""
     stats = Stats()
     lines, bad, texts = [], [], [] if want_texts else None
-    for doc, result in zip(docs, _label(labeller, docs, segments)):
+    for doc, result in zip(docs, label_docs(labeller, docs, segments)):
         if isinstance(result, BadRecord):
             bad.append(result)
             stats.errors += 1

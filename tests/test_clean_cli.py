@@ -116,7 +116,7 @@ def test_bad_records_go_to_the_report_and_the_run_goes_on(run, tmp_path):
     assert result.exit_code == 1, result.output  # some records skipped
     assert [r["id"] for r in read_jsonl(tmp_path / "out.jsonl")] == ["doc-0000", "doc-0001"]
     errors = read_jsonl(tmp_path / "out.errors.jsonl")
-    assert [(e["source"], e["line"]) for e in errors] == [(src, 2), (src, 3)]
+    assert [(e["error"]["source"], e["error"]["line"]) for e in errors] == [(src, 2), (src, 3)]
     assert "2 bad record(s)" in result.stderr
     assert json.loads((tmp_path / "out.summary.json").read_text())["errors"] == 2
 
@@ -125,7 +125,7 @@ def test_strict_stops_at_the_first_bad_record(run, tmp_path):
     src = write_jsonl(tmp_path / "in.jsonl", [*corpus(3), "{broken", *corpus(5)[3:]])
     result = run(src, "-o", str(tmp_path / "out.jsonl"), "--strict", "--chunk-size", "2")
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"newssift: {src}, line 4: malformed JSON (")
+    assert result.stderr.startswith(f"newssift: {src}, line 4: malformed JSON at column 2;")
     assert result.stderr.endswith("(--strict stops at the first bad record)\n")
     assert result.stderr.count("\n") == 1
     done = read_jsonl(tmp_path / "out.jsonl") if (tmp_path / "out.jsonl").exists() else []
@@ -397,7 +397,8 @@ def test_undecodable_jsonl_lines_are_reported_as_not_utf8(run, tmp_path):
     src.write_bytes(json.dumps(corpus(1)[0]).encode() + b'\n{"id": "b", "text": "caf\xe9"}\n')
     assert run(str(src), "-o", str(tmp_path / "out.jsonl")).exit_code == 1
     [error] = read_jsonl(tmp_path / "out.errors.jsonl")
-    assert error["line"] == 2 and error["error"] == "not valid UTF-8 (byte 24); re-encode it as UTF-8"
+    assert error == {"id": None, "error": {"code": "invalid_input", "source": str(src), "line": 2,
+                                           "message": "not valid UTF-8 (byte 24); re-encode it as UTF-8"}}
 
 
 def test_resume_refuses_another_site_field_when_corrections_apply(run, tmp_path):

@@ -51,7 +51,7 @@ def test_dask_parts_equal_the_local_output_byte_for_byte(tiny_model_dir, cluster
     for key in ("documents", "blocks", "topics", "errors"):
         assert summary[key] == local_summary[key]
     errors = [json.loads(line) for line in (out / "_errors.jsonl").read_text().splitlines()]
-    assert [(e["source"], e["line"]) for e in errors] == [(str(src), 18)]
+    assert [(e["error"]["source"], e["error"]["line"]) for e in errors] == [(str(src), 18)]
 
     # A lost part is redone by --resume; the others are kept as they are.
     kept = part_path(out, 0).stat().st_mtime_ns

@@ -122,7 +122,7 @@ def files_under(root: Path) -> set[Path]:
 
 def check_errors(report: Path, src: str, corpus: list[Line]) -> None:
     expected = [(src, n) for n, line in enumerate(corpus, 1) if line.kind == "bad"]
-    got = [(e["source"], e["line"]) for e in read_jsonl(report)] if report.exists() else []
+    got = [(e["error"]["source"], e["error"]["line"]) for e in read_jsonl(report)] if report.exists() else []
     assert got == expected
 
 

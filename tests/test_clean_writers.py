@@ -81,8 +81,8 @@ def test_error_report_is_rewritten_by_each_run(tmp_path):
     assert not path.exists()
     report.add([BadRecord("in.jsonl", 3, "malformed JSON")])
     report.close()
-    assert json.loads(path.read_text()) == {"source": "in.jsonl", "line": 3, "id": None,
-                                            "error": "malformed JSON"}
+    assert json.loads(path.read_text()) == {"id": None, "error": {"code": "invalid_input",
+                                            "message": "malformed JSON", "source": "in.jsonl", "line": 3}}
 
 
 @pytest.mark.parametrize("doc_id, path", [

@@ -68,7 +68,8 @@ def test_jsonl_keeps_ids_and_reports_bad_lines_by_number(run):
     assert [r["id"] for r in records] == ["a", None, 7, "b", None]
     assert records[0]["segments"] and records[3]["segments"] == []
     assert records[1]["error"]["line"] == 2 and "malformed JSON" in records[1]["error"]["message"]
-    assert "missing 'text'" in records[2]["error"]["message"]
+    assert records[2] == {"id": 7, "error": {"code": "invalid_input", "source": "stdin", "line": 3,
+                                             "message": "field 'text' missing; set --text-field"}}
     assert "3 line(s)" in result.stderr
 
 
@@ -324,7 +325,8 @@ def test_an_undecodable_jsonl_line_says_it_is_not_utf8(run):
     result = run("--input-format", "jsonl", "-", input=raw + b'{"id": 2, "text": "Fine."}\n')
     error = json.loads(result.stdout.splitlines()[0])["error"]
     byte = raw.index(b"\xe9")
-    assert error["message"] == f"stdin: line 1: not valid UTF-8 (byte {byte}); re-encode it as UTF-8"
+    assert error == {"code": "invalid_input", "source": "stdin", "line": 1,
+                     "message": f"not valid UTF-8 (byte {byte}); re-encode it as UTF-8"}
 
 
 def test_a_terminal_on_stdin_gets_a_hint_and_a_pipe_does_not(run, tiny_model_dir):

@@ -1,0 +1,135 @@
+"""Documents and error records: what every input format yields, and the one record parser.
+
+An input is read as a stream of :class:`Doc` (one per article) and :class:`BadRecord`
+(one per line, row or file that cannot be labelled, with where it was).  The same
+rules hold in ``newssift clean`` and ``newssift classify --input-format jsonl``: a
+record is a JSON object whose text field is a string and whose id, if any, a string
+or a number (else ``SOURCE:LINE``); a text over the size limit is refused; bad bytes
+are named as such.  A bad record becomes the one error record (:meth:`BadRecord.to_dict`)::
+
+    {"id": ..., "error": {"code": ..., "message": ..., "source": ..., "line": ...}}
+
+``code`` is one of :data:`ERROR_CODES`; ``message`` says what is wrong and the fix,
+without repeating ``source`` and ``line``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import orjson
+
+from newssift.classifier.defaults import MAX_DOCUMENT_BYTES_ENV
+from newssift.classifier.textio import utf8_problem
+from newssift.clean.options import ReadOptions
+
+__all__ = ["Doc", "BadRecord", "parse_jsonl_line", "decode_document", "check_size", "too_large",
+           "INVALID", "TOO_LARGE", "UNREADABLE", "NOT_LABELLED", "ERROR_CODES"]
+
+INVALID = "invalid_input"        # not a usable record: bad JSON or bytes, wrong field types
+TOO_LARGE = "document_too_large"  # a text over --max-document-bytes
+UNREADABLE = "unreadable"        # a file that cannot be read, a corrupt gzip stream
+NOT_LABELLED = "labelling_failed"  # the model failed on this document (a bug: please report it)
+ERROR_CODES = (INVALID, TOO_LARGE, UNREADABLE, NOT_LABELLED)
+_ID_TYPES = (str, int, float)
+_BOM = b"\xef\xbb\xbf"
+_UTF8_MAX_BYTES_PER_CHAR = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """One article to label, and where it came from."""
+
+    id: object
+    text: str
+    source: str
+    line: int
+    site: str | None = None  # for site-scoped corrections (--site-field)
+    # Bytes of its input read once this record was (of the compressed file for .gz; 0 for
+    # stdin): what the progress bar counts against the inputs' size.
+    offset: int = field(default=0, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class BadRecord:
+    """A line, row or file that could not be labelled: an error record, and the run goes on."""
+
+    source: str
+    line: int
+    message: str
+    id: object = None
+    code: str = INVALID
+
+    def to_dict(self) -> dict:
+        """The one error record of every command (see the module docstring)."""
+        return {"id": self.id, "error": {"code": self.code, "message": self.message,
+                                         "source": self.source, "line": self.line}}
+
+    def describe(self) -> str:
+        return f"{self.source}, line {self.line}: {self.message}"
+
+
+def too_large(max_bytes: int) -> str:
+    """The one message for a document over the size limit."""
+    return (f"larger than {max_bytes} bytes, the limit of a document; split it, or raise "
+            f"--max-document-bytes ({MAX_DOCUMENT_BYTES_ENV})")
+
+
+def check_size(text: str, max_bytes: int) -> bool:
+    """Whether ``text`` is within ``max_bytes`` bytes of UTF-8 (encoded only when it may not be)."""
+    if len(text) * _UTF8_MAX_BYTES_PER_CHAR <= max_bytes:
+        return True
+    return len(text) <= max_bytes and len(text.encode("utf-8", "surrogatepass")) <= max_bytes
+
+
+def _doc_id(value: object, default: str) -> tuple[object, str | None]:
+    if value is None:
+        return default, None
+    if isinstance(value, bool) or not isinstance(value, _ID_TYPES):
+        return None, "the id must be a string or a number"
+    return value, None
+
+
+def parse_jsonl_line(raw: bytes, line: int, name: str, options: ReadOptions,
+                     offset: int = 0) -> Doc | BadRecord:
+    """One JSONL line of the input ``name`` as a document, or the error record saying why not."""
+    try:
+        rec = orjson.loads(raw)  # strict: also refuses lone surrogates such as "\ud800"
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problem = utf8_problem(raw)  # orjson calls bad bytes a JSON error; say what they are
+        if problem is None:  # orjson's own words ("invalid literal, expected 'null'") say little
+            problem = f"malformed JSON at column {exc.colno}; expected one JSON object a line"
+        return BadRecord(name, line, problem)
+    if not isinstance(rec, dict):
+        return BadRecord(name, line, "expected a JSON object, one a line")
+    doc_id, error = _doc_id(rec.get(options.id_field), f"{name}:{line}")
+    if error:
+        return BadRecord(name, line, f"field {options.id_field!r}: {error}; set --id-field")
+    text = rec.get(options.text_field)
+    if not isinstance(text, str):
+        what = "missing" if text is None else "is not a string"
+        return BadRecord(name, line, f"field {options.text_field!r} {what}; set --text-field", doc_id)
+    site = rec.get(options.site_field)
+    if site is not None and not isinstance(site, str):
+        return BadRecord(name, line, f"field {options.site_field!r} is not a string; set --site-field",
+                         doc_id)
+    if not check_size(text, options.max_document_bytes):
+        return BadRecord(name, line, too_large(options.max_document_bytes), doc_id, TOO_LARGE)
+    return Doc(doc_id, text, name, line, site, offset)
+
+
+def decode_document(data: bytes, doc_id: str, name: str, offset: int = 0) -> Doc | BadRecord:
+    """A whole file's bytes as one document: strict UTF-8, a leading BOM dropped, NUL bytes
+    refused as binary data (the line of the first bad byte named)."""
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        return BadRecord(name, data.count(b"\n", 0, nul) + 1, "binary data (NUL bytes); expected UTF-8 text",
+                         doc_id)
+    try:
+        return Doc(doc_id, data.decode("utf-8"), name, 1, offset=offset)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return BadRecord(name, line, utf8_problem(data), doc_id)
