@@ -12,13 +12,23 @@ from typing import Any
 
 import click
 
+from newssift.classifier.errors import InvalidInput
 from newssift.service.settings import SETTINGS
 
 __all__ = ["serve", "run_gunicorn"]
 
 _DEFAULTS = {s.name: s for s in SETTINGS}
+PORT_RANGE = (1, 65535)
 GRACEFUL_TIMEOUT_S = 10
 WORKER_TIMEOUT_S = 60
+
+
+def check_port(port: int) -> None:
+    """A port TCP can bind (NEWSSIFT_PORT is not checked by click, as --port is)."""
+    lo, hi = PORT_RANGE
+    if not lo <= port <= hi:
+        raise InvalidInput(f"port {port} is outside {lo}..{hi}; pass --port or set NEWSSIFT_PORT "
+                           f"to one in that range")
 
 
 def run_gunicorn(overrides: dict[str, Any]) -> None:
@@ -29,6 +39,7 @@ def run_gunicorn(overrides: dict[str, Any]) -> None:
     from newssift.service.settings import load_settings
 
     settings = load_settings(overrides)
+    check_port(settings["port"])  # before prepare() creates the data directory and database
     os.environ.setdefault("OMP_NUM_THREADS", str(settings["threads"]))
     prepare(settings)
 
@@ -61,16 +72,17 @@ def run_gunicorn(overrides: dict[str, Any]) -> None:
 
 @click.command()
 @click.option("--host", default=None, help=f"Address to bind [{_DEFAULTS['host'].default}].")
-@click.option("--port", type=int, default=None, help=f"Port [{_DEFAULTS['port'].default}].")
+@click.option("--port", type=click.IntRange(*PORT_RANGE), default=None,
+              help=f"Port [{_DEFAULTS['port'].default}].")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help=f"Worker processes [{_DEFAULTS['workers'].default}].")
 @click.option("--threads", "worker_threads", type=click.IntRange(1, 64), default=None,
               help=f"Threads per worker [{_DEFAULTS['worker_threads'].default}].")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Label database and model versions [~/.local/share/newssift].")
-@click.option("--seed-model", type=click.Path(file_okay=False), default=None,
+@click.option("--seed-model", type=click.Path(exists=True, file_okay=False), default=None,
               help="Model copied in as the first version [the shipped models/default].")
-@click.option("--train-config", type=click.Path(dir_okay=False), default=None,
+@click.option("--train-config", type=click.Path(exists=True, dir_okay=False), default=None,
               help=f"Config for POST /v1/retrain [{_DEFAULTS['train_config'].default}].")
 @click.option("--access-log/--no-access-log", "access_log", default=None,
               help="One JSON line a request on stderr [on].")

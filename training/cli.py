@@ -46,12 +46,15 @@ def train(config_path: str, out_dir: str, labels_files: tuple[str, ...], evaluat
         path = write_adapted_model(Path(base_dir), [Path(p) for p in labels_files], Path(out_dir))
         click.echo(f"adapted model written to {path}")
         return
+    from newssift.classifier.resources import shared_data_dir
     from newssift.training.card import write_trained_model
     from newssift.training.config import load_config
 
     cfg = load_config(config_path)
     if data:
         cfg = cfg.replace(data_root=data)
+        shared_data_dir(data)  # named, it must be there, whatever the config reads from it
+    cfg.data  # noqa: B018 - missing data is one line now, not after the progress bar is drawn
     path = write_trained_model(cfg, Path(out_dir), [Path(p) for p in labels_files],
                                evaluate=evaluate, config_path=config_path)
     click.echo(f"model written to {path}")
