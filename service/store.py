@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from newssift.service.db import now
@@ -23,6 +23,7 @@ __all__ = ["Correction", "StoreResult", "add_labels", "merge_label", "export_jso
            "count_labels", "current_labels", "labels_version", "withdraw", "WITHDRAWN"]
 
 WITHDRAWN = -2   # superseded_by of a withdrawn label (-1 marks one while it is superseded)
+Stored = dict[int, tuple[str | None, str | None]]  # block -> (role, topic) of a text's labels in force
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def labels_version(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def current_labels(conn: sqlite3.Connection, text: str) -> dict[int, tuple[str | None, str | None]]:
+def current_labels(conn: sqlite3.Connection, text: str) -> Stored:
     """Block -> (role, topic) of the labels of ``text`` now in force."""
     rows = conn.execute("SELECT l.block, l.role, l.topic FROM labels l JOIN documents d "
                         "ON d.id = l.document_id WHERE d.sha256 = ? AND l.superseded_by IS NULL",
@@ -90,13 +91,21 @@ def withdraw(conn: sqlite3.Connection, label_id: int) -> bool:
 
 
 def add_labels(conn: sqlite3.Connection, text: str, n_blocks: int,
-               corrections: Sequence[Correction], who: str, site: str | None = None) -> StoreResult:
-    """Store corrections of one text in one transaction (the caller has validated them)."""
+               corrections: Sequence[Correction], who: str, site: str | None = None,
+               check: Callable[[Stored], object] | None = None) -> StoreResult:
+    """Store corrections of one text in one transaction.
+
+    ``check`` is called inside it, with the text's labels then in force, before anything
+    is written; what it raises rolls the transaction back.  Checking them before the
+    transaction let two requests sent at once each pass against what the other had not yet
+    written, and store together what either alone would have been refused."""
     digest, stamp = content_hash(text), now()
     superseded = 0
     ids = []
     conn.execute("BEGIN IMMEDIATE")
     try:
+        if check is not None:
+            check(current_labels(conn, text))
         conn.execute("INSERT OR IGNORE INTO documents (sha256, text, n_blocks, created) "
                      "VALUES (?, ?, ?, ?)", (digest, text, n_blocks, stamp))
         doc_id = conn.execute("SELECT id FROM documents WHERE sha256 = ?", (digest,)).fetchone()[0]

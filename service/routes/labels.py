@@ -18,7 +18,6 @@ from newssift.service.serving import serving_model
 from newssift.service.store import (
     Correction,
     add_labels,
-    current_labels,
     export_jsonl,
     merge_label,
     withdraw,
@@ -97,8 +96,9 @@ def post_labels():
     """A newer correction of the same block of the same text supersedes the older one."""
     req = parse_json(LabelsRequest)
     conn = get_db()
-    n_blocks, corrections = validate(req, current_labels(conn, req.text))
-    result = add_labels(conn, req.text, n_blocks, corrections, req.who or DEFAULT_WHO, req.site)
+    n_blocks, corrections = validate(req)  # what needs no stored label, before taking the lock
+    result = add_labels(conn, req.text, n_blocks, corrections, req.who or DEFAULT_WHO, req.site,
+                        check=lambda stored: validate(req, stored))
     mark_labelled(conn, req.text)  # its queued document, if any, leaves the labelling queue
     return {"document": result.sha256, "stored": result.stored, "superseded": result.superseded,
             "blocks": n_blocks, "ids": list(result.ids)}, 201
