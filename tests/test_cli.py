@@ -26,9 +26,9 @@ EXAMPLE = ROOT / "examples" / "article.txt"
 
 @pytest.fixture
 def run(tiny_model_dir):
-    def run(*args, input=None):
+    def run(*args, input=None, env=None):
         return CliRunner().invoke(cli, ["classify", "--model", str(tiny_model_dir), *args],
-                                  input=input)
+                                  input=input, env=env, prog_name="newssift")
     return run
 
 
@@ -393,3 +393,116 @@ def test_columns_sets_the_listing_width_off_a_terminal(run):
     result = CliRunner().invoke(cli, ["classify", "--format", "text", str(EXAMPLE)], env={"COLUMNS": "72"})
     assert result.exit_code == 0
     assert max(len(line) for line in result.output.splitlines()) == 72
+
+
+# --- one reader, one size limit, one native thread, arguments checked first (issue 21) -----------
+
+def run_newssift(*args: str, env: dict | None = None, timeout: float = STARTUP_TIMEOUT_SECONDS):
+    """The command as a user runs it, with no thread variables set unless ``env`` sets them."""
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NEWSSIFT_PORT")}
+    return subprocess.run([sys.executable, "-m", "newssift", *args], cwd=ROOT, env={**base, **(env or {})},
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_classify_and_clean_refuse_the_same_records_with_the_same_error_record(tiny_model_dir, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"\n".join([
+        json.dumps({"id": "good", "text": "A story.\nIts second line."}).encode(),
+        json.dumps({"id": True, "text": "An id that is no id."}).encode(),
+        json.dumps({"id": {"a": 1}, "text": "Nor is an object."}).encode(),
+        b"nonsense",
+        json.dumps({"id": "no-text", "body": "The text is elsewhere."}).encode(),
+        json.dumps({"id": "site", "text": "A story.", "site": 5}).encode(),
+        json.dumps({"id": "big", "text": "x" * 101}).encode(),
+        b'{"id": "latin1", "text": "caf\xe9"}',
+    ]) + b"\n")
+    common = ["--model", str(tiny_model_dir), "--max-document-bytes", "100"]
+    classified = run_newssift("classify", "--input-format", "jsonl", *common, str(src))
+    cleaned = run_newssift("clean", str(src), "-o", str(tmp_path / "out.jsonl"), "--workers", "1", *common)
+    assert (classified.returncode, cleaned.returncode) == (1, 1), (classified.stderr, cleaned.stderr)
+    records = [json.loads(line) for line in classified.stdout.splitlines()]
+    assert records[0]["id"] == "good" and records[0]["segments"]
+    report = [json.loads(line) for line in (tmp_path / "out.errors.jsonl").read_text().splitlines()]
+    assert records[1:] == report  # the same records refused, in the same words, the same shape
+    assert [(r["id"], r["error"]["code"], r["error"]["line"]) for r in report] == [
+        (None, "invalid_input", 2), (None, "invalid_input", 3), (None, "invalid_input", 4),
+        ("no-text", "invalid_input", 5), ("site", "invalid_input", 6), ("big", "document_too_large", 7),
+        (None, "invalid_input", 8)]
+    assert report[2]["error"] == {"code": "invalid_input", "source": str(src), "line": 4,
+                                  "message": "malformed JSON at column 1; expected one JSON object a line"}
+
+
+def test_classify_and_clean_define_their_common_options_once():
+    from newssift.classifier.cli import classify
+    from newssift.clean.cli import clean
+
+    def option(command, name):
+        opt = next(p for p in command.params if name in p.opts)
+        return opt.name, opt.help, opt.default, repr(opt.type), opt.envvar, opt.is_flag
+
+    for name in ("--model", "--main-threshold", "--keep-comments", "--corrections", "--text-field",
+                 "--id-field", "--site-field", "--max-document-bytes"):
+        assert option(classify, name) == option(clean, name), name
+
+
+def test_a_document_over_the_size_limit_is_refused_in_one_line(run, tmp_path):
+    path = tmp_path / "long.txt"
+    path.write_text("A headline\n" + "word " * 40)
+    result = run(str(path), env={"NEWSSIFT_MAX_DOCUMENT_BYTES": "100"})
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (f"newssift: {path}: larger than 100 bytes, the limit of a document; split it, "
+                             "or raise --max-document-bytes (NEWSSIFT_MAX_DOCUMENT_BYTES)\n")
+    assert run("--format", "json", "--max-document-bytes", "1000", str(path)).exit_code == 0
+
+
+# Reports, when the command ends, the thread count of every native library it loaded.
+THREADS_PROBE = """
+import atexit, json, sys
+import threadpoolctl
+from newssift.cli import cli
+atexit.register(lambda: print(json.dumps([[i["internal_api"], i["num_threads"]]
+                                          for i in threadpoolctl.threadpool_info()]), file=sys.stderr))
+cli(sys.argv[1:], prog_name="newssift")
+"""
+
+
+def test_classify_runs_on_one_native_thread_with_no_variables_set(tiny_model_dir, tmp_path):
+    """A team of OpenMP threads per core halved classify's speed on 2 cores (on a 1-core machine
+    this cannot tell the difference)."""
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": i, "text": f"Story {i}.\nIts second line."}) + "\n"
+                           for i in range(3)))
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    proc = subprocess.run([sys.executable, "-c", THREADS_PROBE, "classify", "--model", str(tiny_model_dir),
+                           "--input-format", "jsonl", str(src)], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=STARTUP_TIMEOUT_SECONDS)
+    assert proc.returncode == 0, proc.stderr
+    libraries = json.loads(proc.stderr.splitlines()[-1])
+    assert libraries and all(n == 1 for _, n in libraries), libraries  # BLAS, and OpenMP if loaded
+
+
+def test_serve_with_a_bad_port_is_one_line_and_creates_nothing(tmp_path):
+    data = tmp_path / "data"
+    for args, env in ((["--port", "99999"], {}), ([], {"NEWSSIFT_PORT": "99999"})):
+        result = run_newssift("serve", "--data-dir", str(data), *args, env=env)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith("newssift: ") and result.stderr.count("\n") == 1, result.stderr
+        assert "99999" in result.stderr and not data.exists()
+
+
+def test_a_usage_error_is_one_line_naming_the_help(run):
+    result = run("--batch-size", "0", str(EXAMPLE))
+    assert result.exit_code == 2
+    assert result.output == ("newssift: invalid value for '--batch-size': 0 is not in the range "
+                             "1<=x<=100000 (see newssift classify --help)\n")
+
+
+@pytest.mark.parametrize("config", [[], ["--config", "training/configs/tiny.toml"]])
+def test_train_with_missing_data_says_so_before_any_progress_bar(tmp_path, config):
+    result = run_newssift("train", *config, "--data", str(tmp_path / "none"), "--out", str(tmp_path / "m"))
+    assert result.returncode == 2
+    assert result.stderr == (f"newssift: {tmp_path / 'none'}: no such data directory; pass --data DIR "
+                             "or set NEWSSIFT_DATA\n")
+    assert not (tmp_path / "m").exists()
