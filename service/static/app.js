@@ -2,7 +2,10 @@
 //
 // Keys (outside text fields): j/k or arrows move, m/t/b set the role (main, teaser,
 // boilerplate), 1-9 the topic (the legend's order), u undoes the last change, s saves the
-// changed blocks (POST /v1/labels) and re-segments to show the stored corrections.
+// changed blocks (POST /v1/labels) and re-segments to show the stored corrections, w withdraws
+// the current block's stored correction (DELETE /v1/labels/<id>). A withdrawn correction leaves
+// the correction memory at once, but a version retrained with it keeps it until the next
+// retrain: the block's row and the versions table say which versions still carry it.
 //
 // Security: every piece of text from the user or the server is put in the page with
 // textContent, never parsed as markup; the token lives in sessionStorage only and travels in the
@@ -26,6 +29,7 @@
     edits: new Map(),    // block index -> {role?, topic?}: the unsaved changes
     history: [],         // {index, before}: what undo restores
     cursor: 0,
+    withdrawn: new Map(), // block index -> {id, versions}: corrections of this text withdrawn here
     topics: FALLBACK_TOPICS,
     queueDoc: null,      // the queued document on screen, if any
     busy: false,
@@ -142,6 +146,12 @@
     row.append(el("span", "idx", seg.index), el("span", "role", eff.role),
       el("span", "score", Number(seg.role_score).toFixed(2)), el("span", "topic", eff.topic || "\u2014"),
       mark, el("span", "text", seg.text));
+    const gone = state.withdrawn.get(seg.index);
+    if (gone && !seg.correction) {
+      row.classList.add("withdrawn");
+      mark.append(" ", el("span", "withdrawn", "withdrawn"));
+      row.append(el("span", "note", withdrawnText(gone)));
+    }
     row.addEventListener("click", () => { moveTo(seg.index); $("blocks").focus(); });
     return row;
   }
@@ -169,8 +179,17 @@
       " boilerplate \u00b7 " + corrected + " corrected";
   }
 
+  function withdrawnText(gone) {
+    return "correction #" + gone.id + " withdrawn" + (gone.versions.length
+      ? "; still in version" + (gone.versions.length === 1 ? " " : "s ") + gone.versions.join(", ") +
+        ": retrain to drop it"
+      : "; no version was trained with it");
+  }
+
   function updateControls() {
     const n = state.edits.size;
+    const seg = state.segments[state.cursor];
+    $("withdraw").disabled = !(seg && seg.correction) || state.busy;
     $("save").disabled = n === 0 || state.busy;
     $("undo").disabled = state.history.length === 0;
     $("changes").textContent = n ? n + " unsaved change" + (n === 1 ? "" : "s") : "";
@@ -238,6 +257,7 @@
   }
 
   function show(text, site, r, keepCursor) {
+    if (text !== state.text || site !== state.site) state.withdrawn.clear();
     state.text = text;
     state.site = site;
     state.segments = r.body.segments;
@@ -296,8 +316,9 @@
         return;
       }
       const saved = labels.map((l) => l.index);
+      saved.forEach((i) => state.withdrawn.delete(i));
       say("Saved " + r.body.stored + " correction(s). Re-segmenting\u2026", "ok");
-      const shown = await resegmentUntilCorrected(saved);
+      const shown = await resegmentUntil((segs) => saved.every((i) => segs[i] && segs[i].correction));
       say("Saved " + r.body.stored + " correction(s)" +
         (shown ? "; the blocks now carry them." : "; not applied yet, segment again shortly."), "ok");
       if (state.queueDoc) {
@@ -311,17 +332,40 @@
     }
   }
 
-  async function resegmentUntilCorrected(indexes) {
+  // Segment the text again until ``done(segments)`` (every worker's correction memory has
+  // caught up), or the wait is over.
+  async function resegmentUntil(done) {
     const deadline = Date.now() + CORRECTION_WAIT_MS;
     for (;;) {
       const r = await requestSegments(state.text, state.site);
-      if (r.status !== 200) { say("Saved, but cannot segment again: " + r.error, "error"); return false; }
-      const done = indexes.every((i) => r.body.segments[i] && r.body.segments[i].correction);
-      if (done || Date.now() > deadline) {
+      if (r.status !== 200) { say("Stored, but cannot segment again: " + r.error, "error"); return false; }
+      if (done(r.body.segments) || Date.now() > deadline) {
         show(state.text, state.site, r, true);
-        return done;
+        return done(r.body.segments);
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  async function withdrawCorrection() {
+    if (!needBlocks() || state.busy) return;
+    const index = state.cursor;
+    const correction = state.segments[index].correction;
+    if (!correction) { say("Block " + index + " has no stored correction to withdraw.", "error"); return; }
+    state.busy = true;
+    updateControls();
+    try {
+      const r = await api("DELETE", "/v1/labels/" + encodeURIComponent(correction.id), undefined, true);
+      if (r.status !== 200) { say("Not withdrawn: " + r.error, "error"); return; }
+      const gone = { id: r.body.withdrawn, versions: r.body.still_in_versions || [] };
+      state.withdrawn.set(index, gone);
+      await resegmentUntil((segs) => !segs[index] || !segs[index].correction ||
+        segs[index].correction.id !== gone.id);
+      say(withdrawnText(gone).replace(/^c/, "C") + ".", gone.versions.length ? "error" : "ok");
+      await refreshModels();
+    } finally {
+      state.busy = false;
+      updateControls();
     }
   }
 
@@ -455,13 +499,25 @@
       button.type = "button";
       button.disabled = m.active;
       button.addEventListener("click", () => activate(m.version));
-      const action = el("td");
+      const action = el("td", "action");
       action.append(button);
-      tr.append(el("td", "version", m.version), el("td", "status", m.status), el("td", null, m.created || ""),
-        el("td", "reason", m.reason || ""), action);
+      tr.append(el("td", "version", m.version), el("td", "status", m.status),
+        el("td", "created", m.created || ""), trainedWith(m), el("td", "reason", m.reason || ""), action);
       return tr;
     });
     $("models").tBodies[0].replaceChildren(...rows);
+  }
+
+  // How many corrections a version was trained with, and those withdrawn since (it still has them).
+  function trainedWith(m) {
+    const td = el("td", "labels", m.labels === null || m.labels === undefined ? "\u2014" :
+      m.labels + " correction" + (m.labels === 1 ? "" : "s"));
+    const gone = m.withdrawn_labels || [];
+    if (gone.length) {
+      td.append(el("div", "warn", "withdrawn since: " + gone.map((id) => "#" + id).join(", ") +
+        "; still in this version: retrain to drop " + (gone.length === 1 ? "it" : "them")));
+    }
+    return td;
   }
 
   async function refreshModels() {
@@ -492,6 +548,7 @@
     else if (/^[1-9]$/.test(key)) setTopic(Number(key) - 1);
     else if (key === "u") undo();
     else if (key === "s") save();
+    else if (key === "w") withdrawCorrection();
     else return;
     e.preventDefault();
   }
@@ -505,6 +562,7 @@
     $("skip").addEventListener("click", skipDocument);
     $("save").addEventListener("click", save);
     $("undo").addEventListener("click", undo);
+    $("withdraw").addEventListener("click", withdrawCorrection);
     $("retrain").addEventListener("click", startRetrain);
     $("models-refresh").addEventListener("click", refreshModels);
     document.addEventListener("keydown", onKey);
