@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,11 +31,16 @@ def prepare(settings: dict[str, Any]) -> None:
     every app factory call runs it again.
     """
     settings["data_dir"].mkdir(parents=True, exist_ok=True)
-    db.init_schema(settings["db"], settings["db_timeout"])
+    store_problem = db.open_store(settings["db"], settings["db_timeout"])
     bootstrap(settings["model_dir"], settings["seed_model"])
+    if store_problem is not None:
+        return  # logged; segmenting needs no store, and nothing can be reaped without one
     conn = db.connect(settings["db"], settings["db_timeout"])
     try:
         failed = reap(conn)
+    except sqlite3.Error as exc:
+        log.error("cannot mark interrupted retrain jobs: %s", db.store_problem(exc).message)
+        failed = 0
     finally:
         conn.close()
     if failed:

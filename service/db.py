@@ -8,13 +8,18 @@ training process opens its own connection with :func:`connect`.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import Flask, current_app, g
 
-__all__ = ["connect", "get_db", "init_app", "init_schema", "now"]
+__all__ = ["connect", "get_db", "init_app", "init_schema", "open_store", "now", "StoreProblem",
+           "store_problem", "store_state"]
+
+log = logging.getLogger("newssift.service")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -128,6 +133,56 @@ def _add_missing_columns(conn: sqlite3.Connection) -> None:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
 
+class StoreProblem(NamedTuple):
+    """What is wrong with the label store, as the service answers it: 503, a code, a message
+    and how long a client should wait before trying again."""
+
+    code: str
+    message: str
+    retry_after: int
+
+
+# Seconds a client is told to wait: a lock passes in moments, a read-only file needs a person.
+RETRY_BUSY_S, RETRY_BROKEN_S = 2, 60
+
+
+def store_problem(exc: sqlite3.Error) -> StoreProblem:
+    """The store fault behind a SQLite error.  SQLite says what happened only in its message."""
+    text = str(exc)
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return StoreProblem("store_busy", "the label store is locked by another writer; retry "
+                            "shortly", RETRY_BUSY_S)
+    if "readonly" in lowered or "read-only" in lowered:
+        return StoreProblem("store_read_only", "the label store is read-only, so nothing can be "
+                            "stored or queued until it is writable again (segmenting works)",
+                            RETRY_BROKEN_S)
+    return StoreProblem("store_unavailable", f"the label store cannot be used ({text}); "
+                        "segmenting works, labels, the queue and retraining do not", RETRY_BROKEN_S)
+
+
+# A probe does not wait out a writer's lock as a request would.
+PROBE_TIMEOUT_S = 0.5
+
+
+def store_state(path: Path | str) -> StoreProblem | None:
+    """None when the store can be read and written now; else what is wrong.  Takes the
+    write lock for an update that changes nothing, and rolls it back."""
+    conn = None
+    try:
+        conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=rw", uri=True,
+                               timeout=PROBE_TIMEOUT_S, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("UPDATE counters SET value = value WHERE name = 'labels'")
+        conn.execute("ROLLBACK")
+        return None
+    except sqlite3.Error as exc:
+        return store_problem(exc)
+    finally:
+        if conn is not None:
+            conn.close()
+
+
 def get_db() -> sqlite3.Connection:
     if "db" not in g:
         settings = current_app.extensions["newssift"]
@@ -141,7 +196,19 @@ def _close(_exc: BaseException | None) -> None:
         conn.close()
 
 
+def open_store(path: Path | str, timeout: float = 10.0) -> StoreProblem | None:
+    """:func:`init_schema`, or what keeps the store from being used: a service whose store is
+    read-only or broken still starts, and segments; what needs the store answers 503."""
+    try:
+        init_schema(path, timeout)
+    except sqlite3.Error as exc:
+        problem = store_problem(exc)
+        log.error("label store %s: %s (%s)", path, problem.message, problem.code)
+        return problem
+    return None
+
+
 def init_app(app: Flask) -> None:
     settings = app.extensions["newssift"]
-    init_schema(settings["db"], settings["db_timeout"])
+    open_store(settings["db"], settings["db_timeout"])
     app.teardown_appcontext(_close)

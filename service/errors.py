@@ -1,16 +1,20 @@
 """Every 4xx/5xx answer has one shape: ``{"error": {"code": ..., "message": ...}}``.
 
 Our own exceptions (:mod:`classifier.errors`) map to 4xx; werkzeug's HTTP
-errors (404, 405, 413, ...) keep their status but get our shape; anything
-else is logged with its traceback and answered with a bare 500.
+errors (404, 405, 413, ...) keep their status but get our shape; a fault of the SQLite
+label store (locked, read-only, broken) is a 503 with ``Retry-After`` and a code that
+names it; anything else is logged with its traceback and answered with a bare 500.
 """
 
 from __future__ import annotations
+
+import sqlite3
 
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from newssift.classifier.errors import InvalidInput, ModelError, NewssiftError
+from newssift.service.db import store_problem
 
 __all__ = ["ApiError", "error_response", "init_app"]
 
@@ -58,6 +62,13 @@ def init_app(app: Flask) -> None:
         if exc.code == 413:
             message = f"request body larger than {app.config['MAX_CONTENT_LENGTH']} bytes"
         return error_response(exc.code or 500, _http_code(exc), message, headers)
+
+    @app.errorhandler(sqlite3.Error)
+    def store_error(exc: sqlite3.Error):
+        problem = store_problem(exc)
+        app.logger.error("label store: %s (%s)", exc, problem.code)
+        return error_response(503, problem.code, problem.message,
+                              {"Retry-After": str(problem.retry_after)})
 
     @app.errorhandler(Exception)
     def internal_error(exc: Exception):

@@ -33,6 +33,7 @@ class MemoryHolder:
         self._version: int | None = None
         self._checked = float("-inf")
         self._lock = threading.Lock()
+        self._error: str | None = None
 
     def get(self) -> CorrectionMemory:
         if time.monotonic() - self._checked >= self.interval:
@@ -47,6 +48,7 @@ class MemoryHolder:
             conn = connect(self.db_path, self.timeout)
             try:
                 version = labels_version(conn)
+                self._error = None
                 if version == self._version:
                     return
                 # Read in one transaction: the records and the counter agree.
@@ -59,6 +61,9 @@ class MemoryHolder:
             self.memory, self._version = memory, version
             log.info("correction memory: %d corrections (labels version %d)", len(memory), version)
         except sqlite3.Error as exc:  # a locked or broken database: keep the memory we have
-            log.error("cannot refresh the correction memory: %s", exc)
+            if str(exc) != self._error:  # once per fault, not once a second
+                log.error("cannot refresh the correction memory, keeping %d corrections: %s",
+                          len(self.memory), exc)
+            self._error = str(exc)
         finally:
             self._lock.release()

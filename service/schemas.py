@@ -166,6 +166,8 @@ class HealthResponse(BaseModel):
     status: str
     model: str | None = None
     worker: int | None = Field(None, description="pid of the worker that answered.")
+    store: str | None = Field(None, description="`ok`, or what keeps labels from being stored: "
+                              "`store_busy`, `store_read_only`, `store_unavailable`.")
 
 
 class ErrorDetail(BaseModel):
