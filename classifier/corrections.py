@@ -20,6 +20,11 @@ Among several corrections with the same key the newest wins.  A block that match
 gets the corrected role (role score 1.0) and, when the correction names one, the
 corrected topic; its segment names the correction and how it matched.
 
+This module is also the labeller's corrections stage, in one place: :func:`recall`
+finds each block's correction, :func:`apply_corrections` lays the adapter's line table
+and then the corrections over the decided roles, and :func:`article_topics` gives an
+article the topic a person set on a block its topic comes from.
+
 The memory is built from records in the labels exchange format (what ``GET /v1/labels``
 exports and ``newssift train --labels`` reads): one ``{"text", "site"?, "labels":
 [{"id"?, "index", "role"?, "topic"?}]}`` object per text.  It holds no I/O.
@@ -32,12 +37,17 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 from newssift.classifier.errors import InvalidInput
-from newssift.classifier.labels import ROLES
+from newssift.classifier.labels import ROLES, Role
 from newssift.classifier.segment import segment
 
+if TYPE_CHECKING:  # arrays come from the labeller; reading corrections needs no numpy
+    import numpy as np
+
 __all__ = ["CorrectionMemory", "Fix", "normalize_line", "pattern_of", "text_key",
-           "PATTERN_MAX_WORDS", "MATCH_KINDS"]
+           "recall", "apply_corrections", "article_topics", "PATTERN_MAX_WORDS", "MATCH_KINDS"]
 
 PATTERN_MAX_WORDS = 12
 MATCH_KINDS = ("document", "line", "pattern")
@@ -166,4 +176,66 @@ def _entries(rec: dict, where: str) -> list[tuple[str, int, str, Fix, str]]:
         if role is None and topic is None:
             continue
         out.append((key, index, blocks[index].text, Fix(role, topic, lab.get("id")), site))
+    return out
+
+
+# -- the labeller's corrections stage ------------------------------------------------------
+
+def recall(memory: CorrectionMemory, texts: Sequence[str], docs: Sequence[Sequence[str]],
+           sites: Sequence[str | None] | None = None) -> list[Fix | None]:
+    """The stored correction of every block of every text (None where there is none),
+    block-aligned with the batch ``docs`` (each text's block texts) make."""
+    out: list[Fix | None] = []
+    for n, (text, block_texts) in enumerate(zip(texts, docs)):
+        out += memory.lookup(text, block_texts, sites[n] if sites else None)
+    return out
+
+
+def apply_corrections(role: np.ndarray, role_score: np.ndarray,
+                      table: Sequence[tuple[int, str | None] | None] | None,
+                      fixes: Sequence[Fix | None] | None,
+                      ) -> tuple[np.ndarray, np.ndarray, list[str | None] | None]:
+    """Roles as the adapter's line table and then the stored corrections say (either is
+    certain: role score 1.0), and the topic each block was given (None: the model's).
+
+    A correction naming only a topic keeps the table's role, and one naming only a role
+    keeps the table's topic: a person sends what they changed."""
+    if not table and not fixes:
+        return role, role_score, None
+    forced: list[tuple[int | None, str | None] | None] = list(table) if table else [None] * len(role)
+    for i, f in enumerate(fixes or ()):
+        if f is not None:
+            role_code = Role[f.role.upper()] if f.role is not None else (
+                forced[i][0] if forced[i] else None)
+            topic = f.topic if f.topic is not None else (forced[i][1] if forced[i] else None)
+            forced[i] = (role_code, topic)
+    rows = [i for i, f in enumerate(forced) if f is not None and f[0] is not None]
+    if rows:
+        role, role_score = role.copy(), role_score.copy()
+        role[rows] = [forced[i][0] for i in rows]
+        role_score[rows] = 1.0
+    topics = [None if f is None else f[1] for f in forced]
+    return role, role_score, topics if any(t is not None for t in topics) else None
+
+
+def article_topics(role: Sequence[int], doc: Sequence[int], n_docs: int,
+                   topics: Sequence[str | None] | None) -> list[str | None] | None:
+    """Per document, the topic a person gave a block its article's topic comes from (the
+    first such block), or None: the model's.
+
+    An article's topic comes from its main blocks, or with none from its teasers, so a
+    corrected topic counts there only: a corrected teaser's topic is its own story's,
+    not the article's, when the page has a story of its own."""
+    if not topics:
+        return None
+    roles, docs = list(role), list(doc)
+    out: list[str | None] = [None] * n_docs
+    has_main = [False] * n_docs
+    for d, r in zip(docs, roles):
+        if r == Role.MAIN:
+            has_main[d] = True
+    for d, r, topic in zip(docs, roles, topics):
+        source = Role.MAIN if has_main[d] else Role.TEASER
+        if topic is not None and out[d] is None and r == source:
+            out[d] = topic
     return out

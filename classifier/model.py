@@ -17,7 +17,13 @@ import numpy as np
 from newssift.classifier.adapt import Adapter
 from newssift.classifier.arrays import part, prefixed
 from newssift.classifier.batch import BlockBatch
-from newssift.classifier.corrections import CorrectionMemory, Fix
+from newssift.classifier.corrections import (
+    CorrectionMemory,
+    Fix,
+    apply_corrections,
+    article_topics,
+    recall,
+)
 from newssift.classifier.decision import (
     MAIN_THRESHOLD_DEFAULT,
     MAIN_THRESHOLD_RANGE,
@@ -53,43 +59,11 @@ class Scores:
     topic_from: np.ndarray | None = None  # per document: a TOPIC_FROM index, -1 no topic
     fixes: list[Fix | None] | None = None  # per block: the stored correction that applied
     topic_override: list[str | None] | None = None  # per block: a topic the adapter or a fix set
+    article_override: list[str | None] | None = None  # per document: a topic a fix set
 
 
 # Where an article's topic came from (Scores.topic_from indexes this).
 TOPIC_FROM = ("main", "teasers", "all")
-
-
-def recall(memory: CorrectionMemory, texts: Sequence[str], docs: Sequence[Sequence[str]],
-           sites: Sequence[str | None] | None = None) -> list[Fix | None]:
-    """The stored correction of every block of every text (None where there is none)."""
-    out: list[Fix | None] = []
-    for n, (text, block_texts) in enumerate(zip(texts, docs)):
-        out += memory.lookup(text, block_texts, sites[n] if sites else None)
-    return out
-
-
-def apply_overrides(role: np.ndarray, role_score: np.ndarray,
-                    table: Sequence[tuple[int, str | None] | None] | None,
-                    fixes: Sequence[Fix | None] | None,
-                    ) -> tuple[np.ndarray, np.ndarray, list[str | None] | None]:
-    """Roles as the adapter's line table and then the stored corrections say (either is
-    certain: role score 1.0), and the topics they name."""
-    if not table and not fixes:
-        return role, role_score, None
-    forced: list[tuple[int | None, str | None] | None] = list(table) if table else [None] * len(role)
-    for i, f in enumerate(fixes or ()):
-        if f is not None:
-            role_code = ROLES.index(f.role) if f.role is not None else (
-                forced[i][0] if forced[i] else None)
-            topic = f.topic if f.topic is not None else (forced[i][1] if forced[i] else None)
-            forced[i] = (role_code, topic)
-    rows = [i for i, f in enumerate(forced) if f is not None and f[0] is not None]
-    if rows:
-        role, role_score = role.copy(), role_score.copy()
-        role[rows] = [forced[i][0] for i in rows]
-        role_score[rows] = 1.0
-    topics = [None if f is None else f[1] for f in forced]
-    return role, role_score, topics if any(t is not None for t in topics) else None
 
 
 def label(model: NewssiftModel, texts: Sequence[str], decision: Decision | None = None,
@@ -116,9 +90,10 @@ def label_blocks(model: NewssiftModel, docs: Sequence[Sequence[str]],
     role, role_score = decide(p_main, p_teaser, batch.framing, batch.n_words, batch.doc,
                               decision or model.decision)
     table = adapter.table_roles([t for d in docs for t in d], batch, sites) if adapter else None
-    role, role_score, topics = apply_overrides(role, role_score, table, fixes)
+    role, role_score, topics = apply_corrections(role, role_score, table, fixes)
     scores = model.score_topics(batch, len(docs), p_main, p_teaser, role, role_score)
     scores.fixes, scores.topic_override = fixes, topics
+    scores.article_override = article_topics(role.tolist(), batch.doc.tolist(), len(docs), topics)
     return scores
 
 
@@ -273,6 +248,7 @@ class NewssiftModel:
                  with_segments: bool = True) -> Iterable[Result | dict]:
         topics = self.topics
         roles = ROLES
+        main, teaser = Role.MAIN, Role.TEASER
         block_topic = s.topic_proba.argmax(axis=1) if len(s.doc) else np.zeros(0, int)
         block_topic_score = s.topic_proba.max(axis=1) if len(s.doc) else np.zeros(0)
         art_topic = s.article_proba.argmax(axis=1) if len(blocks) else np.zeros(0, int)
@@ -282,17 +258,13 @@ class NewssiftModel:
         bt, bts = block_topic.tolist(), block_topic_score.tolist()
         fixes = s.fixes
         overrides = s.topic_override
+        article_overrides = s.article_override
         i = 0
         for d, doc_blocks in enumerate(blocks):
             a_topic = topics[art_topic[d]] if s.article_has_topic[d] else None
             a_score = round(float(art_score[d]), 4) if a_topic else None
-            if overrides:  # a corrected topic of a block the article topic comes from is its own
-                span = range(i, i + len(doc_blocks))
-                source = 0 if any(role_list[k] == 0 for k in span) else 1  # main, else teasers
-                for k in span:
-                    if overrides[k] is not None and role_list[k] == source:
-                        a_topic, a_score = overrides[k], 1.0
-                        break
+            if article_overrides and article_overrides[d] is not None:
+                a_topic, a_score = article_overrides[d], 1.0
             segs = []
             counts = [0, 0, 0]
             main_texts = []
@@ -300,10 +272,10 @@ class NewssiftModel:
                 r = role_list[i]
                 counts[r] += 1
                 fix = fixes[i] if fixes else None
-                if r == 0:
+                if r == main:
                     main_texts.append(b.text)
                     topic, t_score = a_topic, a_score
-                elif r == 1:
+                elif r == teaser:
                     topic, t_score = topics[bt[i]], round(bts[i], 4)
                     if overrides and overrides[i] is not None:
                         topic, t_score = overrides[i], 1.0

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from newssift import InvalidInput
-from newssift.classifier.corrections import CorrectionMemory, normalize_line, pattern_of
+from newssift.classifier.corrections import (
+    CorrectionMemory,
+    article_topics,
+    normalize_line,
+    pattern_of,
+)
+from newssift.classifier.labels import Role
 
 STORY = ("Engineers reopened the northern rail line on Tuesday after three weeks of repairs.\n"
          "The line carries most of the region's grain to the port, officials said.\n"
@@ -117,9 +123,40 @@ def test_a_corrected_teaser_topic_is_the_articles_when_there_is_no_main_block(ti
 def test_a_topic_only_correction_keeps_the_adapters_role():
     import numpy as np
 
-    from newssift.classifier.corrections import Fix
-    from newssift.classifier.model import apply_overrides
+    from newssift.classifier.corrections import Fix, apply_corrections
 
-    role, score, topics = apply_overrides(np.array([2]), np.array([0.7]), [(1, "sport")],
-                                          [Fix(None, "politics", 7)])
+    role, score, topics = apply_corrections(np.array([2]), np.array([0.7]), [(1, "sport")],
+                                            [Fix(None, "politics", 7)])
     assert role.tolist() == [1] and score.tolist() == [1.0] and topics == ["politics"]
+
+
+# The corrections stage gives an article the topic a person set on a block it reads its topic
+# from: its main blocks, or with none its teasers.  Two documents, blocks in order.
+MAIN, TEASER, BOILERPLATE = Role.MAIN, Role.TEASER, Role.BOILERPLATE
+
+
+@pytest.mark.parametrize("roles, topics, expected", [
+    # a corrected main block sets its article's topic; the teaser's stays its own
+    ([MAIN, TEASER, TEASER, MAIN], [None, "sport", None, "legal"], [None, "legal"]),
+    ([MAIN, TEASER, MAIN, MAIN], ["health", "sport", "legal", None], ["health", "legal"]),
+    # no main block: the first corrected teaser is the article's
+    ([TEASER, TEASER, BOILERPLATE, TEASER], [None, "sport", None, "culture"], ["sport", "culture"]),
+    # a boilerplate block's topic never counts
+    ([BOILERPLATE, MAIN, BOILERPLATE, TEASER], ["sport", None, "legal", None], [None, None]),
+])
+def test_the_article_takes_the_topic_corrected_where_its_topic_comes_from(roles, topics, expected):
+    assert article_topics(roles, [0, 0, 1, 1], 2, topics) == expected
+
+
+def test_without_corrected_topics_the_article_topics_are_the_models():
+    assert article_topics([MAIN, TEASER], [0, 0], 1, None) is None
+
+
+def test_the_corrections_stage_uses_role_codes_not_names():
+    import numpy as np
+
+    from newssift.classifier.corrections import Fix, apply_corrections
+
+    role, _, _ = apply_corrections(np.array([2, 2, 0], np.int8), np.zeros(3), None,
+                                   [Fix("main", None, 1), Fix("teaser", None, 2), None])
+    assert role.tolist() == [Role.MAIN, Role.TEASER, Role.MAIN]
