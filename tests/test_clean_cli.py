@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import COMMENT_WORDS, FIXTURES, SHIPPED, STORY_WITH_COMMENTS
+from conftest import COMMENT_WORDS, FIXTURES, ROOT, SHIPPED, STORY_WITH_COMMENTS
 from tqdm import tqdm
 
 from newssift.classifier.cli import NewssiftGroup
+from newssift.classifier.defaults import MAX_DOCUMENT_BYTES
 from newssift.clean.cli import clean
 
 ARTICLES = [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.glob("*.txt"))]
@@ -411,3 +416,75 @@ def test_resume_refuses_another_site_field_when_corrections_apply(run, tmp_path)
     assert first.exit_code == 0, first.output
     again = run(src, "-o", str(out), "--resume", "--corrections", corrections, "--site-field", "src")
     assert again.exit_code == 2 and "site_field" in again.output
+
+
+# --- one size limit for a document (issue 21, item 4) ----------------------------------------------
+
+STARTUP_TIMEOUT_SECONDS = 120  # a fresh Python, the model loaded, a few documents cleaned
+
+
+def run_clean(*args: str, timeout: float = STARTUP_TIMEOUT_SECONDS) -> subprocess.CompletedProcess:
+    """`newssift clean` as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "newssift", "clean", "--workers", "1", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_a_20_mb_text_in_a_folder_is_an_error_record_and_the_rest_is_cleaned(tiny_model_dir, tmp_path):
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.txt").write_text(ARTICLES[0])
+    (pages / "big.txt").write_text(("A line of a scraped page that goes on and on.\n" * 440_000)[:20_000_000])
+    (pages / "c.txt").write_text(ARTICLES[1])
+    out = tmp_path / "out.jsonl"
+    result = run_clean(str(pages), "-o", str(out), "--model", str(tiny_model_dir))
+    assert result.returncode == 1, result.stderr
+    assert [r["id"] for r in read_jsonl(out)] == ["a.txt", "c.txt"]
+    [error] = read_jsonl(tmp_path / "out.errors.jsonl")
+    assert error == {"id": "big.txt", "error": {
+        "code": "document_too_large", "source": str(pages / "big.txt"), "line": 1,
+        "message": f"larger than {MAX_DOCUMENT_BYTES} bytes, the limit of a document; split it, or raise "
+                   "--max-document-bytes (NEWSSIFT_MAX_DOCUMENT_BYTES)"}}
+    assert result.stderr.endswith(f"newssift: 1 bad record(s) skipped; see {tmp_path / 'out.errors.jsonl'}\n")
+
+
+def test_a_txt_file_is_read_no_further_than_the_limit(tiny_model_dir, tmp_path):
+    """A named pipe that never ends: a reader that reads the whole file waits for ever."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.txt").write_text("A headline\nThe minister spoke on Monday about the budget plans.\n")
+    endless = pages / "endless.txt"
+    os.mkfifo(endless)
+    done = threading.Event()
+
+    def write_and_keep_open() -> None:
+        with open(endless, "wb") as handle:
+            handle.write(b"word " * 1000)
+            handle.flush()
+            done.wait(STARTUP_TIMEOUT_SECONDS)
+
+    writer = threading.Thread(target=write_and_keep_open, daemon=True)
+    writer.start()
+    try:
+        result = run_clean(str(pages), "-o", str(tmp_path / "out.jsonl"), "--model", str(tiny_model_dir),
+                           "--max-document-bytes", "1000")
+    finally:
+        done.set()
+    assert result.returncode == 1, result.stderr
+    [error] = read_jsonl(tmp_path / "out.errors.jsonl")
+    assert (error["id"], error["error"]["code"]) == ("endless.txt", "document_too_large")
+    assert [r["id"] for r in read_jsonl(tmp_path / "out.jsonl")] == ["a.txt"]
+
+
+def test_max_document_bytes_reaches_jsonl_and_csv_records(run, tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": "small", "text": "A story."},
+                                              {"id": "large", "text": "A story. " * 20}])
+    result = run(src, "-o", str(tmp_path / "out.jsonl"), "--max-document-bytes", "100")
+    assert result.exit_code == 1, result.output
+    assert [r["id"] for r in read_jsonl(tmp_path / "out.jsonl")] == ["small"]
+    assert [(e["id"], e["error"]["code"]) for e in read_jsonl(tmp_path / "out.errors.jsonl")] == [
+        ("large", "document_too_large")]
+    csv_path = tmp_path / "in.csv"
+    csv_path.write_text(f"id,text\nsmall,A story.\nlarge,{'A story. ' * 20}\n")
+    result = run(str(csv_path), "-o", str(tmp_path / "csv.jsonl"), "--max-document-bytes", "100")
+    assert result.exit_code == 1, result.output
+    assert [r["id"] for r in read_jsonl(tmp_path / "csv.jsonl")] == ["small"]

@@ -100,3 +100,26 @@ def test_unusable_inputs_are_named(tmp_path, monkeypatch, arg, message):
 def test_stdin_is_jsonl_unless_told(monkeypatch):
     assert resolve_inputs(["-"], OPTS) == [Source("jsonl", "-")]
     assert resolve_inputs(["-"], CleanOptions(input_format="txt"))[0].kind == "txt"
+
+
+def test_a_txt_file_over_the_limit_is_a_bad_record_that_still_counts_its_bytes(tmp_path):
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "a.txt").write_text("x" * 100)
+    (tmp_path / "site" / "b.txt").write_text("y" * 101)
+    (tmp_path / "site" / "c.txt").write_text("z" * 10)
+    small, large, after = read_all([str(tmp_path / "site")], CleanOptions(max_document_bytes=100))
+    assert isinstance(small, Doc) and isinstance(after, Doc)
+    assert (large.id, large.code, large.line) == ("b.txt", "document_too_large", 1)
+    assert after.offset == 211  # the progress bar counts the refused file's bytes as read
+
+
+def test_every_input_format_is_one_entry_of_the_registry(tmp_path):
+    from newssift.clean.readers import FORMATS
+
+    assert list(FORMATS) == ["jsonl", "csv", "txt"]
+    path = tmp_path / "data.ndjson"
+    path.write_text(jsonl({"id": 1, "text": "One."}))
+    [source] = resolve_inputs([str(path)], OPTS)
+    assert source.kind == "jsonl" and FORMATS["jsonl"].count(source, OPTS) == 1
+    with pytest.raises(InvalidInput, match="unknown input format 'parquet'; use one of jsonl, csv, txt"):
+        resolve_inputs([str(path)], CleanOptions(input_format="parquet"))
