@@ -87,6 +87,12 @@ SETTINGS: tuple[Setting, ...] = (
             "(1: no batching across requests).", int),
     Setting("train_config", "NEWSSIFT_TRAIN_CONFIG", "training/configs/default.toml",
             "Training config (TOML) for `POST /v1/retrain`; `training/...` names a packaged one.", str),
+    Setting("training_data", "NEWSSIFT_DATA", None,
+            "The third-party training data (the folder holding `blocks/`, `topics/`, `articles/`) "
+            "for full retrains and the held-out check. Without it an adapt retrain is gated on the "
+            "gold documents and the stored labels, its decision naming what it could not check, "
+            "and a full retrain fails at once.", Path,
+            "the checkout's `../shared/data`; none in an installed package"),
     Setting("gate_tolerance", "NEWSSIFT_GATE_TOLERANCE", 0.02,
             "A retrained model is promoted unless a metric falls more than this below the "
             "active model's.", float),

@@ -199,3 +199,12 @@ def test_the_gate_names_the_checks_it_could_not_run():
     assert d.reason.endswith("; not checked: held-out data (no training data found)")
     assert "not checked" not in decide({"gold_role_accuracy": 0.9}, {"gold_role_accuracy": 0.9},
                                        0.02).reason
+
+
+def test_the_training_data_setting_is_where_a_full_retrain_looks(tmp_path, seed_model_dir):
+    client = make_app(tmp_path, seed_model_dir, train_config=DEFAULT_CONFIG,
+                      training_data=tmp_path / "elsewhere").test_client()
+    job = wait_for_job(client, client.post("/v1/retrain", json={"mode": "full"},
+                                           headers=AUTH).get_json()["id"])
+    assert job["status"] == "failed"
+    assert f"no training data at {tmp_path / 'elsewhere'}" in job["reason"], job["reason"]
