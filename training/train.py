@@ -2,7 +2,15 @@
 
 Everything is seeded from ``cfg.seed``: the same config and data give the same
 model.  Progress goes to a tqdm bar on stderr; nothing is written here: the CLI
-saves the result with :func:`classifier.persist.save_model`.
+saves the result with :func:`newssift.classifier.persist.save_model`.
+
+Training runs in two parts.  The *base corpus* is what the config alone names (block
+pages, composed pages, topic rows, the project's own labels): its featurizer is learnt
+from it and its rows are computed once, then cached (:mod:`newssift.training.cache`),
+because a user's next full retrain differs only in the extra label files.  Those extra
+labels are featurized with the base featurizer and joined to the base rows: they train
+every head, at ``labels_weight``, but do not shape the vocabulary or the composed pages
+(a few dozen pages beside a hundred thousand would barely move either).
 """
 
 from __future__ import annotations
@@ -13,12 +21,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 from tqdm import tqdm
 
 from newssift.classifier.batch import BlockBatch, concat_batches
 from newssift.classifier.decision import Decision
 from newssift.classifier.errors import TrainingError
-from newssift.classifier.features import Featurizer, shape_of
+from newssift.classifier.features import SHAPE_COLUMNS, Featurizer, shape_of
 from newssift.classifier.labels import DEFAULT_TOPICS
 from newssift.classifier.model import NewssiftModel
 from newssift.classifier.role import MainScorer, TeaserScorer
@@ -40,7 +49,8 @@ from newssift.training.corpus import (
 )
 
 __all__ = ["train", "fit_featurizer", "fit_role_heads", "fit_topic_head", "RoleData",
-           "featurize_docs", "TrainInputs", "gather_inputs"]
+           "featurize_docs", "TrainInputs", "gather_inputs", "TopicData", "BaseCorpus",
+           "base_corpus", "build_base_corpus"]
 
 WORLD_NEWS_ALTERNATIVES = ("conflict", "politics")
 
@@ -158,6 +168,18 @@ def fit_role_heads(cfg: TrainConfig, data: RoleData) -> tuple[MainScorer, Teaser
     return main, teaser
 
 
+@dataclass
+class TopicData:
+    """Featurized topic examples: rows, their form, labels and how much each counts."""
+
+    x: sp.csr_matrix
+    shape: np.ndarray
+    labels: np.ndarray
+    sources: list[str]
+    weights: np.ndarray
+    proxy: np.ndarray
+
+
 def _topic_targets(inputs: TrainInputs) -> tuple[list[str], list[str], list[str], np.ndarray, np.ndarray]:
     examples = inputs.topics + inputs.short_texts
     texts = [ex.text for ex in examples]
@@ -174,6 +196,23 @@ def _topic_targets(inputs: TrainInputs) -> tuple[list[str], list[str], list[str]
                 weights.append(doc.weight)
                 proxy.append(False)
     return texts, labels, sources, np.array(weights, float), np.array(proxy, bool)
+
+
+def featurize_topics(featurizer: Featurizer, inputs: TrainInputs) -> TopicData:
+    texts, labels, sources, weights, proxy = _topic_targets(inputs)
+    if not texts:  # fit_topic_data says what is missing
+        return TopicData(sp.csr_matrix((0, featurizer.counter_.n_features), dtype=np.float32),
+                         np.zeros((0, SHAPE_COLUMNS), np.float32), np.array([], dtype=object), [],
+                         weights, proxy)
+    batch = featurizer.transform([[t] for t in texts])
+    return TopicData(batch.tfidf, shape_of(batch), np.array(labels, dtype=object), sources,
+                     weights, proxy)
+
+
+def join_topic_data(a: TopicData, b: TopicData) -> TopicData:
+    return TopicData(sp.vstack([a.x, b.x], format="csr"), np.vstack([a.shape, b.shape]),
+                     np.concatenate([a.labels, b.labels]), a.sources + b.sources,
+                     np.concatenate([a.weights, b.weights]), np.concatenate([a.proxy, b.proxy]))
 
 
 def relabel_world_news(x, y: np.ndarray, proxy: np.ndarray, weights: np.ndarray,
@@ -203,12 +242,14 @@ def fit_topic_head(cfg: TrainConfig, featurizer: Featurizer, inputs: TrainInputs
     World-news rows are relabelled (see :func:`relabel_world_news`); other proxy
     rows keep their label at reduced weight.
     """
-    texts, labels, sources, weights, proxy = _topic_targets(inputs)
-    if not texts:
+    return fit_topic_data(cfg, featurize_topics(featurizer, inputs))
+
+
+def fit_topic_data(cfg: TrainConfig, data: TopicData) -> TopicClassifier:
+    """:func:`fit_topic_head` on examples already featurized."""
+    if not data.sources:
         raise TrainingError("no topic examples: check topic_files and the handwritten corpus")
-    batch = featurizer.transform([[t] for t in texts])
-    x = batch.tfidf
-    y = np.array(labels, dtype=object)
+    x, y, proxy, weights = data.x, data.labels, data.proxy, data.weights
     world = proxy & (y == "conflict")
     if cfg.relabel_world_news:
         y = relabel_world_news(x, y, proxy, weights, cfg.topic_c)
@@ -217,8 +258,73 @@ def fit_topic_head(cfg: TrainConfig, featurizer: Featurizer, inputs: TrainInputs
         weights = np.where(proxy, weights * cfg.topic_proxy_weight, weights)
     return TopicClassifier(C=cfg.topic_c, general_weight=cfg.topic_general_weight,
                            gate_shape=cfg.topic_gate_shape, random_state=cfg.seed).fit(
-        x, y.astype(str), sources=sources, sample_weight=weights,
-        shape=shape_of(batch))
+        x, y.astype(str), sources=data.sources, sample_weight=weights, shape=data.shape)
+
+
+@dataclass
+class BaseCorpus:
+    """What the config alone gives a training run, featurized: shared by every full retrain
+    with the same config, data and code (the user's labels are added on top)."""
+
+    featurizer: Featurizer
+    roles: RoleData
+    topics: TopicData
+    summary: dict
+
+
+def build_base_corpus(cfg: TrainConfig, step: Callable[[str], None] = lambda _: None) -> BaseCorpus:
+    """Read, compose and featurize the base corpus (minutes for the default config)."""
+    inputs = gather_inputs(cfg, step=step)
+    step("vocabulary")
+    featurizer = fit_featurizer(cfg, inputs)
+    step("featurizing role documents")
+    roles = featurize_docs(featurizer, inputs.block + inputs.composed + inputs.labelled)
+    topics = featurize_topics(featurizer, inputs)
+    summary = {
+        "block_pages": {s: sum(1 for d in inputs.block if d.source == s)
+                        for s in sorted({d.source for d in inputs.block})},
+        "composed_documents": len(inputs.composed),
+        "labelled_documents": len(inputs.labelled),
+        "topic_examples": len(inputs.topics),
+        "short_texts": len(inputs.short_texts),
+    }
+    return BaseCorpus(featurizer, roles, topics, summary)
+
+
+def _cached_base(key: dict, cfg: TrainConfig, step: Callable[[str], None]) -> BaseCorpus:
+    """:func:`build_base_corpus`, as :func:`base_corpus` caches it under ``key``."""
+    return build_base_corpus(cfg, step)
+
+
+def base_corpus(cfg: TrainConfig, cache_dir: Path | None = None,
+                step: Callable[[str], None] = lambda _: None) -> BaseCorpus:
+    """The featurized base corpus, from the cache at ``cache_dir`` when the config, the data
+    files and the code are those it was built from; built (and stored) otherwise.
+
+    ``cache_dir`` None builds it every time."""
+    if cache_dir is None:
+        return build_base_corpus(cfg, step)
+    from newssift.training.cache import MAX_CACHED_CORPORA, fingerprint, memory
+
+    store = memory(cache_dir)
+    cached = store.cache(_cached_base, ignore=["cfg", "step"])
+    key = fingerprint(cfg)
+    result = cached(key, cfg, step)
+    store.reduce_size(items_limit=MAX_CACHED_CORPORA)
+    return result
+
+
+def labels_data(cfg: TrainConfig, base: BaseCorpus, labels_files: Sequence[Path],
+                ) -> tuple[RoleData | None, TopicData | None, int]:
+    """The extra label files' rows, featurized with the base corpus's featurizer."""
+    labelled = [d for path in labels_files
+                for d in labelled_docs(cfg.path(str(path)), "labels", cfg.labels_weight)]
+    if not labelled:
+        return None, None, 0
+    extra = TrainInputs(block=[], composed=[], labelled=labelled, topics=[])
+    topics = featurize_topics(base.featurizer, extra) if any(
+        t is not None for d in labelled for t in d.topics) else None
+    return featurize_docs(base.featurizer, labelled), topics, len(labelled)
 
 
 TRAIN_STEPS = ("reading block pages", "composing documents", "reading topic data", "vocabulary",
@@ -226,11 +332,13 @@ TRAIN_STEPS = ("reading block pages", "composing documents", "reading topic data
 
 
 def train(cfg: TrainConfig, labels_files: Sequence[Path] = (), progress: bool = True,
-          on_step: Callable[[int, int, str], None] | None = None) -> tuple[NewssiftModel, dict]:
+          on_step: Callable[[int, int, str], None] | None = None,
+          cache_dir: Path | None = None) -> tuple[NewssiftModel, dict]:
     """Build a model; returns it with a summary of what it was trained on.
 
     ``on_step(done, total, name)`` is called as each step starts (the service's retrain
-    job reports its progress with it)."""
+    job reports its progress with it).  ``cache_dir`` keeps the featurized base corpus
+    between runs (see :func:`base_corpus`); None featurizes it afresh."""
     steps = list(TRAIN_STEPS)
     bar = tqdm(total=len(steps), desc="training", unit="step", disable=not progress)
 
@@ -240,30 +348,24 @@ def train(cfg: TrainConfig, labels_files: Sequence[Path] = (), progress: bool = 
         if on_step is not None:
             on_step(steps.index(name) if name in steps else bar.n, len(steps), name)
 
-    inputs = gather_inputs(cfg, labels_files, step=step)
-    step("vocabulary")
-    featurizer = fit_featurizer(cfg, inputs)
-    step("featurizing role documents")
-    data = featurize_docs(featurizer, inputs.block + inputs.composed + inputs.labelled)
+    step(steps[0])  # shown at once, also when the base corpus comes from the cache
+    base = base_corpus(cfg, cache_dir, step=step)
+    extra_roles, extra_topics, n_labelled = labels_data(cfg, base, labels_files)
+    data = base.roles if extra_roles is None else join_role_data([base.roles, extra_roles])
     step("role heads")
     main, teaser = fit_role_heads(cfg, data)
     step("topic head")
-    topic = fit_topic_head(cfg, featurizer, inputs)
+    topics = base.topics if extra_topics is None else join_topic_data(base.topics, extra_topics)
+    topic = fit_topic_data(cfg, topics)
     bar.update(bar.total - bar.n)
     bar.close()
     unknown = set(topic.classes_) - set(DEFAULT_TOPICS)
     if unknown:
         raise TrainingError(f"topic labels outside the label set: {sorted(unknown)}")
-    summary = {
-        "block_pages": {s: sum(1 for d in inputs.block if d.source == s)
-                        for s in sorted({d.source for d in inputs.block})},
-        "composed_documents": len(inputs.composed),
-        "labelled_documents": len(inputs.labelled),
-        "topic_examples": len(inputs.topics),
-        "short_texts": len(inputs.short_texts),
-        "blocks": int(len(data.roles)),
-        "not_main_unknown_blocks": int((data.roles == NOT_MAIN).sum()),
-    }
-    model = NewssiftModel(featurizer, main, teaser, topic,
+    summary = {**base.summary,
+               "labelled_documents": base.summary["labelled_documents"] + n_labelled,
+               "blocks": int(len(data.roles)),
+               "not_main_unknown_blocks": int((data.roles == NOT_MAIN).sum())}
+    model = NewssiftModel(base.featurizer, main, teaser, topic,
                           decision=Decision(drop_comment_threads=cfg.drop_comment_threads))
     return model, summary
