@@ -14,6 +14,7 @@ in the error report with its line.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -27,6 +28,9 @@ from conftest import FIXTURES
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from newssift.classifier.stream import classify_jsonl
+from newssift.clean.options import CleanOptions
+from newssift.clean.readers import BadRecord, iter_records, resolve_inputs
 from newssift.cli import cli
 
 ARTICLE_LINES = [line for p in sorted(FIXTURES.glob("*.txt"))
@@ -132,6 +136,26 @@ def test_every_good_record_gives_one_output_and_every_bad_one_a_report_line(tiny
                                                                              cut, torn):
     with tempfile.TemporaryDirectory() as tmp:
         _check_corpus(Path(tmp), str(tiny_model_dir), corpus, chunk, cut, torn)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(corpus=corpora)
+def test_classify_reads_every_line_as_clean_does(tiny_model, corpus):
+    """The same records labelled, the same ones refused with the same error record (issue 21)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "in.jsonl"
+        src.write_bytes(b"".join(line.raw + b"\n" for line in corpus))
+        options = CleanOptions()
+        [source] = resolve_inputs([str(src)], options)
+        cleaned = [item.to_dict() if isinstance(item, BadRecord) else {"id": item.id}
+                   for item in iter_records(source, options)]
+        out = io.StringIO()
+        with open(src, "rb") as handle:
+            classify_jsonl(tiny_model, handle, out, name=str(src))
+    classified = [rec if "error" in rec else {"id": rec["id"]}
+                  for rec in map(json.loads, out.getvalue().splitlines())]
+    assert typed(r["id"] for r in classified) == typed(r["id"] for r in cleaned)
+    assert classified == cleaned
 
 
 def _check_corpus(tmp: Path, model: str, corpus: list[Line], chunk: int, cut: float, torn: int) -> None:
