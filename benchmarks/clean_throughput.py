@@ -6,30 +6,27 @@ scikit-learn's bare TfidfVectorizer.transform on the same blocks, one after the 
 The corpus: real pages from ../shared/data/blocks (one block per line, as a scraper gives
 them) when present, else the project's example articles repeated; it is written to a
 temporary folder, never into the repository.  Each `clean` run is a fresh
-`python -m clean` process; its figures come from the summary it writes (cleaning time
-including the workers' start, peak resident memory of the parent and of the largest
-worker).  A run on a tiny corpus measures that fixed start cost, which is also shown
+`python -m newssift.clean` process, run as a user types it, with no thread variables set
+(the command limits its native threads itself); its figures come from the summary it
+writes (cleaning time including the workers' start, peak resident memory of the parent
+and of the largest worker).  A run on a tiny corpus measures that fixed start cost, which is also shown
 taken out.  --memory runs the 2-worker command on N small documents (a few lines of the
 example articles each) to check that memory stays flat as the corpus grows.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
 
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = "1"  # one core for the in-process baselines, before numpy is imported
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,10 +36,12 @@ from newssift import load_model, segment  # noqa: E402
 
 FIXED_COST_DOCS = 16
 SMALL_DOC_LINES = 4
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-
-
+def user_env() -> dict[str, str]:
+    """The environment a user's shell gives: no thread variables (the command limits its own)."""
+    return {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
 
 
 def write_small_corpus(path: Path, n_docs: int) -> None:
@@ -67,7 +66,7 @@ def run_clean(corpus: Path, out: Path, workers: int, model: str | None) -> dict:
     if model:
         cmd += ["--model", model]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=ROOT, env=user_env(), capture_output=True, text=True)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         sys.exit(f"clean failed: {proc.stderr.strip()}")
