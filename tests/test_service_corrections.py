@@ -60,7 +60,8 @@ def test_batches_apply_corrections_per_document_site(client):
 def test_a_withdrawn_correction_stops_applying(client):
     (label_id,) = store(client, [{"index": 1, "role": "boilerplate"}]).get_json()["ids"]
     assert segs(client, TEXT)[1]["correction"] is not None
-    assert client.delete(f"/v1/labels/{label_id}", headers=AUTH).get_json() == {"withdrawn": label_id}
+    assert client.delete(f"/v1/labels/{label_id}", headers=AUTH).get_json() == {
+        "withdrawn": label_id, "still_in_versions": []}  # no version was trained with it
     assert segs(client, TEXT)[1]["correction"] is None
     assert client.get("/v1/labels", headers=AUTH).get_data(as_text=True) == ""  # none in force
     assert_error(client.delete(f"/v1/labels/{label_id}", headers=AUTH), 404, "not_found")
