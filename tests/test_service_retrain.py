@@ -208,3 +208,22 @@ def test_the_training_data_setting_is_where_a_full_retrain_looks(tmp_path, seed_
                                            headers=AUTH).get_json()["id"])
     assert job["status"] == "failed"
     assert f"no training data at {tmp_path / 'elsewhere'}" in job["reason"], job["reason"]
+
+
+def test_a_job_killed_after_building_leaves_no_version_behind(tmp_path, seed_model_dir):
+    """The server (and its training process) killed while a built version was being judged:
+    the next start fails the job and removes the version."""
+    import shutil
+
+    app = make_app(tmp_path, seed_model_dir)
+    models_dir = app.extensions["newssift"]["model_dir"]
+    shutil.copytree(models_dir / "tiny1", models_dir / "v20261207-000000-job1")
+    conn = connect(app.extensions["newssift"]["db"])
+    conn.execute("INSERT INTO jobs (status, stage, pid, params, created, version) VALUES "
+                 "('running', 'evaluating', 999999999, ?, ?, 'v20261207-000000-job1')",
+                 (json.dumps({"model_dir": str(models_dir)}), now()))
+    restarted = make_app(tmp_path, seed_model_dir)
+    client = restarted.test_client()
+    job = client.get("/v1/retrain/1").get_json()
+    assert job["status"] == "failed" and "interrupted" in job["reason"] and job["version"] is None
+    assert listed_versions(client) == ["tiny1"] and version_dirs(restarted) == ["ACTIVE", "tiny1"]
