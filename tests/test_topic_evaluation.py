@@ -108,9 +108,9 @@ class _SaysConflict:
 def test_teaser_topic_eval_scores_each_teaser_against_its_own_entry(tiny_model, monkeypatch):
     """Every gold teaser is scored against the pool entry it was drawn from, and the
     baselines' answers line up with the right teasers, file by file."""
-    import newssift.training.evaluate as evaluation
+    import newssift.training.eval_topics as topics
 
-    monkeypatch.setattr(evaluation, "topic_svc", _SaysConflict)
+    monkeypatch.setattr(topics, "topic_svc", _SaysConflict)  # what TopicBaselines fits
     cfg = load_config(None)
     report = teaser_topic_eval(tiny_model, cfg, n_docs=30)
     docs = heldout_composed_docs(cfg, 30, seed_offset=2)
