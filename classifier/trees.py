@@ -8,27 +8,48 @@ bin threshold, where missing values go, children, leaf values).
 
 Two walkers give the same leaves, so the same numbers, summed in the same order:
 
-- a numpy one, which walks every tree at once level by level: about a millisecond
-  for one article, no import beyond numpy;
+- a numpy one, which walks every tree at once level by level, dropping each (row, tree)
+  pair from the walk once it reaches its leaf (a leaf lies 7 levels down on average in
+  the shipped model, the deepest 16): about a millisecond for one article, no import
+  beyond numpy;
 - scikit-learn's compiled one (``TreePredictor.predict_binned``), built from the same
   arrays: about 1 ns a node, for large batches.  It is used once scikit-learn is
   imported anyway, or for a batch large enough that importing it pays (a corpus
-  chunk); where this scikit-learn lacks it, the numpy walker does the work.
+  chunk).
+
+Both read scikit-learn's private parts (a fitted model's ``_predictors`` and
+``_bin_mapper`` at training, ``TreePredictor`` and its node record when labelling),
+whose layout may change in any release: pyproject pins the release the tests run, and
+each part is checked before use.  Where the compiled walker is missing or does not give
+the numpy walker's sums on a probe, the numpy walker does the work (a warning, once).
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
 import numpy as np
 
+from newssift.classifier.errors import TrainingError
+
 __all__ = ["BoostedTrees", "COMPILED_MIN_ROWS", "MISSING_BIN"]
+
+log = logging.getLogger("newssift.model")
 
 # From this many rows the compiled walker is imported if it is not already.
 COMPILED_MIN_ROWS = 4096
 # Rows the numpy walker takes at a time: its (rows, trees) index arrays stay small.
 _NUMPY_CHUNK = 2048
+# Levels the numpy walker takes before it starts dropping pairs that reached a leaf: the
+# shallowest leaves lie a few levels down, and dropping costs more than it saves before.
+_WALK_BEFORE_DROP = 4
+# What a fitted HistGradientBoostingClassifier must hold for from_sklearn to read it.
+_SKLEARN_FITTED = ("_bin_mapper", "_predictors", "_baseline_prediction")
+_SKLEARN_MAPPER = ("is_categorical_", "missing_values_bin_idx_", "bin_thresholds_")
+_FIX_SKLEARN = "install the scikit-learn release pyproject.toml names (1.9.x)"
+_warned: set[str] = set()
 MISSING_BIN = 255  # scikit-learn's bin of missing values (its max_bins is at most 255)
 _NODE_FIELDS = ("value", "feature_idx", "num_threshold", "missing_go_to_left", "left", "right",
                 "is_leaf", "bin_threshold")
@@ -56,7 +77,11 @@ class BoostedTrees:
 
     @classmethod
     def from_sklearn(cls, model: Any) -> BoostedTrees:
-        """From a fitted binary ``HistGradientBoostingClassifier`` without categorical features."""
+        """From a fitted binary ``HistGradientBoostingClassifier`` without categorical features.
+
+        Reads its private parts, checked first: another scikit-learn's fitted model is a
+        :class:`TrainingError` naming what is missing, never a model that reads wrong."""
+        _check_fitted(model)
         mapper = model._bin_mapper
         if np.any(mapper.is_categorical_):
             raise ValueError("categorical features are not supported")
@@ -95,12 +120,13 @@ class BoostedTrees:
         column-major."""
         x = np.asarray(x, dtype=np.float64)
         binned = np.empty(x.shape, dtype=np.uint8, order="F")
+        # One search a column and one missing-value scan for all: on one article's rows
+        # the calls, not the searching, are the cost.
         for j, thresholds in enumerate(self.thresholds_):
-            col = x[:, j]
-            binned[:, j] = np.searchsorted(thresholds, col, side="left")
-            missing = np.isnan(col)
-            if missing.any():
-                binned[missing, j] = MISSING_BIN
+            binned[:, j] = thresholds.searchsorted(x[:, j], side="left")
+        missing = np.isnan(x)
+        if missing.any():
+            binned[missing] = MISSING_BIN
         return binned
 
     def raw(self, x: np.ndarray) -> np.ndarray:
@@ -111,11 +137,15 @@ class BoostedTrees:
         binned = self.bin(x)
         compiled = self._compiled_trees(len(x))
         if compiled:
-            raw = np.full(len(x), self.baseline_)
-            for tree in compiled:
-                raw += tree.predict_binned(binned, MISSING_BIN, _omp_threads())
-            return raw
+            return self._compiled_raw(compiled, binned)
         return self._numpy_raw(binned)
+
+    def _compiled_raw(self, compiled: list, binned: np.ndarray) -> np.ndarray:
+        raw = np.full(len(binned), self.baseline_)
+        threads = _omp_threads()
+        for tree in compiled:
+            raw += tree.predict_binned(binned, MISSING_BIN, threads)
+        return raw
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """``P(class 1)`` per row (a 1-d array)."""
@@ -136,6 +166,7 @@ class BoostedTrees:
         # A leaf compares bin <= 255 (always true) and stays where it is either way.
         self._threshold = np.where(leaf, 255, n["bin_threshold"]).astype(np.uint8)
         self._missing_left = n["missing_go_to_left"].astype(bool)
+        self._is_leaf = leaf
         depth = np.zeros(len(leaf), dtype=np.int64)
         for t, s in enumerate(self.tree_starts_):  # nodes are stored parents first
             e = self.tree_starts_[t + 1] if t + 1 < len(self.tree_starts_) else len(leaf)
@@ -146,23 +177,48 @@ class BoostedTrees:
 
     def _numpy_raw(self, binned: np.ndarray) -> np.ndarray:
         raw = np.empty(len(binned))
-        values = self.nodes_["value"]
-        flat = binned.ravel(order="F")  # column j of row i at j * n + i
-        n = len(binned)
-        for a in range(0, n, _NUMPY_CHUNK):
-            rows = np.arange(a, min(a + _NUMPY_CHUNK, n))[:, None]
-            node = np.broadcast_to(self.tree_starts_[None, :], (len(rows), self.n_trees)).copy()
-            for _ in range(self._steps):
-                b = flat[self._feature[node] * n + rows]
-                right = np.where(b == MISSING_BIN, ~self._missing_left[node], b > self._threshold[node])
-                node = self._children[node * 2 + right]
-            leaf_values = values[node]
-            # Tree by tree, as the compiled walker adds them: the same sums to the last bit.
-            total = np.full(len(rows), self.baseline_)
-            for t in range(self.n_trees):
-                total += leaf_values[:, t]
-            raw[a:a + len(rows)] = total
+        rows = np.ascontiguousarray(binned)  # row i's column j at i * n_features + j
+        for a in range(0, len(rows), _NUMPY_CHUNK):
+            raw[a:a + _NUMPY_CHUNK] = self._walk(rows[a:a + _NUMPY_CHUNK])
         return raw
+
+    def _walk(self, binned: np.ndarray) -> np.ndarray:
+        """Summed leaf values of C-ordered ``binned`` rows: every (row, tree) pair steps
+        down a level at a time, and leaves the walk at its leaf."""
+        n, n_trees = len(binned), self.n_trees
+        flat = binned.ravel()
+        missing = bool((flat == MISSING_BIN).any())  # rare: one comparison fewer a level
+        node = np.tile(self.tree_starts_, n)  # pair p = row * n_trees + tree
+        offset = np.repeat(np.arange(n, dtype=np.intp) * self.n_features_in_, n_trees)
+        leaf = np.empty_like(node)
+        walking: np.ndarray | None = None  # the pairs still walking, once dropping starts
+        for step in range(self._steps):
+            b = flat[offset + self._feature[node]]
+            right = b > self._threshold[node]
+            if missing:
+                right &= ~((b == MISSING_BIN) & self._missing_left[node])
+            node = self._children[node * 2 + right]
+            if step + 1 < _WALK_BEFORE_DROP:
+                continue
+            on = ~self._is_leaf[node]
+            if walking is None:
+                leaf[:] = node
+                walking = np.flatnonzero(on)
+            else:
+                leaf[walking] = node
+                walking = walking[on]
+            if not len(walking):
+                break
+            node, offset = node[on], offset[on]
+        if walking is None:
+            leaf = node
+        elif len(walking):
+            leaf[walking] = node
+        leaf_values = self.nodes_["value"][leaf].reshape(n, n_trees)
+        # Tree by tree, as the compiled walker adds them (a running sum: cumsum adds in
+        # order, where sum would pair them up): the same sums to the last bit.
+        total = np.cumsum(np.column_stack([np.full(n, self.baseline_), leaf_values]), axis=1)
+        return total[:, -1]
 
     def _compiled_trees(self, n_rows: int) -> list | None:
         if self._compiled is None:
@@ -178,26 +234,39 @@ class BoostedTrees:
             self._compiled = self._build_compiled() or []
 
     def _build_compiled(self) -> list | None:
-        try:
-            from sklearn.ensemble._hist_gradient_boosting.common import (
-                PREDICTOR_RECORD_DTYPE,
-                X_BITSET_INNER_DTYPE,
-            )
-            from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
-        except ImportError:
+        """scikit-learn's compiled trees for these arrays, or None (the numpy walker): where
+        its private parts are missing or differ, or its sums differ from the numpy
+        walker's on a probe."""
+        parts = _compiled_parts()
+        if parts is None:
             return None
+        record, bitset, predictor = parts
         ends = np.append(self.tree_starts_[1:], len(self.nodes_["value"]))
-        empty = np.zeros((0, 8), dtype=X_BITSET_INNER_DTYPE)
+        empty = np.zeros((0, 8), dtype=bitset)
         trees = []
         try:
             for s, e in zip(self.tree_starts_, ends):
-                nodes = np.zeros(e - s, dtype=PREDICTOR_RECORD_DTYPE)
+                nodes = np.zeros(e - s, dtype=record)
                 for k in _NODE_FIELDS:
                     nodes[k] = self.nodes_[k][s:e]
-                trees.append(TreePredictor(nodes, empty, empty))
-        except (TypeError, ValueError):  # another scikit-learn's node layout
+                trees.append(predictor(nodes, empty, empty))
+            probe = self._probe()
+            same = np.array_equal(self._compiled_raw(trees, probe), self._numpy_raw(probe))
+        except (TypeError, ValueError, AttributeError) as exc:  # another node layout
+            _fall_back(f"it does not take our trees ({type(exc).__name__}: {exc})")
+            return None
+        if not same:
+            _fall_back("its sums differ from the numpy walker's on a probe")
             return None
         return trees
+
+    def _probe(self) -> np.ndarray:
+        """Binned rows that take every split both ways somewhere: each feature at its
+        lowest bin, its highest, in between, and missing."""
+        highest = np.array([len(t) for t in self.thresholds_], dtype=np.int64)
+        rows = [np.zeros_like(highest), highest, highest // 2, (highest + 1) // 3,
+                np.full_like(highest, MISSING_BIN)]
+        return np.ascontiguousarray(np.stack(rows).astype(np.uint8))
 
     def __getstate__(self) -> dict:  # for multiprocessing; never a model file
         state = self.__dict__.copy()
@@ -207,9 +276,59 @@ class BoostedTrees:
 
 def _omp_threads() -> int:
     """The OpenMP thread count in force now: a forked worker that starts more threads
-    than its limit can deadlock."""
+    than its limit can deadlock.  One where this scikit-learn lacks the helper."""
     try:
         from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
     except ImportError:
+        _fall_back("scikit-learn's OpenMP thread helper is missing; its walker runs on one thread",
+                   numpy=False)
         return 1
     return _openmp_effective_n_threads()
+
+
+def _compiled_parts() -> tuple[np.dtype, Any, Any] | None:
+    """(node record dtype, bitset dtype, TreePredictor) of the installed scikit-learn, when
+    they are as this module uses them; else None, with a warning once."""
+    try:
+        from sklearn.ensemble._hist_gradient_boosting.common import (
+            PREDICTOR_RECORD_DTYPE,
+            X_BITSET_INNER_DTYPE,
+        )
+        from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+    except ImportError as exc:
+        _fall_back(f"it cannot be imported ({exc})")
+        return None
+    fields = set(getattr(PREDICTOR_RECORD_DTYPE, "names", None) or ())
+    lacking = [k for k in _NODE_FIELDS if k not in fields]
+    if lacking:
+        _fall_back(f"its node record lacks {', '.join(lacking)}")
+        return None
+    if not callable(getattr(TreePredictor, "predict_binned", None)):
+        _fall_back("its TreePredictor has no predict_binned")
+        return None
+    return PREDICTOR_RECORD_DTYPE, X_BITSET_INNER_DTYPE, TreePredictor
+
+
+def _fall_back(reason: str, numpy: bool = True) -> None:
+    """Say once per reason why the compiled walker is not used as it should be."""
+    if reason in _warned:
+        return
+    _warned.add(reason)
+    then = "; the numpy walker labels instead (the same labels, slower on large batches)"
+    log.warning("scikit-learn's compiled tree walker: %s%s; %s", reason, then if numpy else "",
+                _FIX_SKLEARN)
+
+
+def _check_fitted(model: Any) -> None:
+    """A fitted boosted model holds the private parts ``from_sklearn`` reads, or a
+    :class:`TrainingError` says which it lacks."""
+    lacking = [a for a in _SKLEARN_FITTED if not hasattr(model, a)]
+    mapper = getattr(model, "_bin_mapper", None)
+    if mapper is not None:
+        lacking += [f"_bin_mapper.{a}" for a in _SKLEARN_MAPPER if not hasattr(mapper, a)]
+    predictors = getattr(model, "_predictors", None) or []
+    if predictors and not all(len(p) == 1 and hasattr(p[0], "nodes") for p in predictors):
+        lacking.append("_predictors[i][0].nodes")
+    if lacking:
+        raise TrainingError(f"this scikit-learn's boosted trees lack {', '.join(lacking)}, "
+                            f"which training reads; {_FIX_SKLEARN}")

@@ -61,3 +61,72 @@ def test_inputs_of_the_wrong_width_are_refused():
     for width in (2, 12):
         with pytest.raises(ValueError, match="features"):
             trees.raw(np.zeros((5, width)))
+
+
+@pytest.mark.parametrize("rows", [1, 3, 2500])  # one block, a short page, across a chunk
+def test_the_numpy_walker_gives_the_compiled_walkers_sums_on_any_batch_size(rows):
+    model, _ = fitted(5, with_missing=True)
+    trees = BoostedTrees.from_sklearn(model)
+    x = np.random.default_rng(rows).normal(scale=2.0, size=(rows, 7))
+    x[::3, 1] = np.nan
+    trees.warm()
+    assert np.array_equal(trees._numpy_raw(trees.bin(x)), trees.raw(x))
+
+
+# scikit-learn's private parts, checked before use: without them the numpy walker labels.
+
+@pytest.fixture
+def warnings_once(monkeypatch, caplog):
+    monkeypatch.setattr(trees_module, "_warned", set())
+    caplog.set_level("WARNING", logger="newssift.model")
+    return caplog
+
+
+def broken_predictor(monkeypatch):
+    from sklearn.ensemble._hist_gradient_boosting import predictor
+
+    monkeypatch.delattr(predictor.TreePredictor, "predict_binned")
+
+
+def record_without_bin_threshold(monkeypatch):
+    from sklearn.ensemble._hist_gradient_boosting import common
+
+    dtype = common.PREDICTOR_RECORD_DTYPE
+    monkeypatch.setattr(common, "PREDICTOR_RECORD_DTYPE", np.dtype(
+        [(name, dtype[name]) for name in dtype.names if name != "bin_threshold"]))
+
+
+def predictor_that_sums_otherwise(monkeypatch):
+    from sklearn.ensemble._hist_gradient_boosting import predictor
+
+    real = predictor.TreePredictor.predict_binned
+    monkeypatch.setattr(predictor.TreePredictor, "predict_binned",
+                        lambda self, *args: real(self, *args) + 1.0)
+
+
+@pytest.mark.parametrize("break_it, reason", [
+    (broken_predictor, "no predict_binned"),
+    (record_without_bin_threshold, "node record lacks bin_threshold"),
+    (predictor_that_sums_otherwise, "sums differ"),
+])
+def test_without_the_compiled_walkers_parts_the_numpy_walker_labels_alike(
+        monkeypatch, warnings_once, break_it, reason):
+    model, unseen = fitted(6, with_missing=True)
+    trees, again = BoostedTrees.from_sklearn(model), BoostedTrees.from_sklearn(model)
+    expected = trees._numpy_raw(trees.bin(unseen))
+    break_it(monkeypatch)
+    trees.warm()
+    again.warm()
+    assert trees._compiled == [] and again._compiled == []
+    assert np.array_equal(trees.raw(np.vstack([unseen] * 6)), np.tile(expected, 6))
+    warned = [r.getMessage() for r in warnings_once.records]
+    assert len(warned) == 1 and reason in warned[0] and "numpy walker" in warned[0]
+
+
+def test_a_fitted_model_without_the_parts_training_reads_is_a_clear_error(monkeypatch):
+    from newssift import TrainingError
+
+    model, _ = fitted(7)
+    monkeypatch.delattr(model._bin_mapper, "bin_thresholds_")
+    with pytest.raises(TrainingError, match=r"lack _bin_mapper\.bin_thresholds_.*scikit-learn"):
+        BoostedTrees.from_sklearn(model)
