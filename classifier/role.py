@@ -1,6 +1,15 @@
+"""The two role heads: P(main) of each block, and P(teaser | not main).
+
+Both are a :class:`TwoPassHead`: a linear pass over a block's words and form, then
+boosted trees over the first-pass scores around each block, which read a block among its
+neighbours (a short line between story paragraphs is story).  They differ in what the
+second pass may do (the main head's decides, the teaser head's only raises) and in their
+defaults; what they share (parameters, fitting the passes, their arrays) is written once.
+"""
+
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -24,7 +33,7 @@ from newssift.classifier.defaults import (
 )
 from newssift.classifier.trees import BoostedTrees
 
-__all__ = ["LinearHead", "MainScorer", "TeaserScorer", "linear_input"]
+__all__ = ["LinearHead", "TwoPassHead", "MainScorer", "TeaserScorer", "linear_input"]
 
 
 def shift_rows(x: sp.csr_matrix, k: int, doc: np.ndarray) -> sp.csr_matrix:
@@ -131,34 +140,100 @@ def _fit_trees(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, *
     ).fit(x, y, sample_weight=sample_weight))
 
 
-class MainScorer:
+class TwoPassHead:
+    """What both role heads are: a linear first pass over a block's words and form
+    (:class:`LinearHead`), then boosted trees over the first-pass scores around each block
+    (:func:`_context_input`), and how they are built, named and saved.
+
+    ``PARAMS`` names every parameter with its default (the order ``model.json`` lists
+    them in); ``FIRST_KEY`` is where a saved model keeps the first pass, the name models
+    already saved use; ``SAVED_BEFORE`` are the parameters a model saved before one was
+    added takes (it has none of its arrays)."""
+
+    PARAMS: ClassVar[dict[str, Any]]
+    FIRST_KEY: ClassVar[str]
+    SAVED_BEFORE: ClassVar[dict[str, Any]] = {}
+
+    first_: LinearHead
+    second_: BoostedTrees | None
+
+    def __init__(self, **params: Any) -> None:
+        unknown = sorted(set(params) - set(self.PARAMS))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no parameter {', '.join(unknown)}")
+        for name, default in self.PARAMS.items():
+            setattr(self, name, params.get(name, default))
+
+    def get_params(self) -> dict:
+        return {name: getattr(self, name) for name in self.PARAMS}
+
+    def _first_fit(self, x: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | None,
+                   neighbour_words: float = 0.0) -> LinearHead:
+        return LinearHead.fit(x, y, sample_weight, alpha=self.alpha, epochs=self.epochs,
+                              seed=self.random_state, neighbour_words=neighbour_words)
+
+    def _out_of_fold(self, x: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | None,
+                     groups: np.ndarray) -> np.ndarray:
+        return _out_of_fold(x, y, sample_weight, groups, self.folds, self.alpha, self.epochs,
+                            self.random_state)
+
+    def _second_fit(self, x: np.ndarray, y: np.ndarray,
+                    sample_weight: np.ndarray | None) -> BoostedTrees:
+        return _fit_trees(x, y, sample_weight, boost_iter=self.boost_iter,
+                          learning_rate=self.learning_rate, max_leaf_nodes=self.max_leaf_nodes,
+                          seed=self.random_state)
+
+    def predict_proba(self, batch: BlockBatch) -> np.ndarray:
+        """``[P(class 0), P(class 1)]`` per block."""
+        if len(batch) == 0:
+            return np.zeros((0, 2))
+        q = self._proba(batch)
+        return np.column_stack([1 - q, q])
+
+    def _proba(self, batch: BlockBatch) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict(self, batch: BlockBatch) -> np.ndarray:
+        return (self.predict_proba(batch)[:, 1] >= 0.5).astype(np.int8)
+
+    def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
+        first_cfg, first = self.first_.to_arrays()
+        config: dict = {"params": self.get_params(), self.FIRST_KEY: first_cfg}
+        arrays = prefixed(self.FIRST_KEY, first)
+        if self.second_ is not None:
+            config["second"], second = self.second_.to_arrays()
+            arrays.update(prefixed("second", second))
+        return config, arrays
+
+    @classmethod
+    def from_arrays(cls, config: dict, arrays: dict[str, np.ndarray]) -> TwoPassHead:
+        head = cls(**{**cls.SAVED_BEFORE, **config["params"]})
+        head.first_ = LinearHead.from_arrays(config[cls.FIRST_KEY], part(arrays, cls.FIRST_KEY))
+        head.second_ = (BoostedTrees.from_arrays(config["second"], part(arrays, "second"))
+                        if "second" in config else None)
+        head.classes_ = np.array([0, 1])
+        return head
+
+
+class MainScorer(TwoPassHead):
     """P(block is main story), from the block and its context."""
 
-    def __init__(self, *, alpha: float = MAIN_ALPHA, epochs: int = MAIN_EPOCHS,
-                 folds: int = MAIN_FOLDS, boost_iter: int = BOOST_ITER,
-                 learning_rate: float = BOOST_LEARNING_RATE,
-                 max_leaf_nodes: int = BOOST_MAX_LEAF_NODES,
-                 neighbour_words: float = NEIGHBOUR_WORDS, random_state: int = SEED) -> None:
-        self.alpha = alpha
-        self.neighbour_words = neighbour_words
-        self.epochs = epochs
-        self.folds = folds
-        self.boost_iter = boost_iter
-        self.learning_rate = learning_rate
-        self.max_leaf_nodes = max_leaf_nodes
-        self.random_state = random_state
+    PARAMS: ClassVar[dict[str, Any]] = {
+        "alpha": MAIN_ALPHA, "epochs": MAIN_EPOCHS, "folds": MAIN_FOLDS,
+        "boost_iter": BOOST_ITER, "learning_rate": BOOST_LEARNING_RATE,
+        "max_leaf_nodes": BOOST_MAX_LEAF_NODES, "neighbour_words": NEIGHBOUR_WORDS,
+        "random_state": SEED}
+    FIRST_KEY: ClassVar[str] = "first"
+
+    second_: BoostedTrees
 
     def fit(self, batch: BlockBatch, y: np.ndarray, sample_weight: np.ndarray | None = None,
             ) -> MainScorer:
         y = np.asarray(y, dtype=np.int8)
         x = linear_input(batch, self.neighbour_words)
-        oof = _out_of_fold(x, y, sample_weight, batch.doc, self.folds, self.alpha, self.epochs,
-                           self.random_state)
-        self.first_ = LinearHead.fit(x, y, sample_weight, alpha=self.alpha, epochs=self.epochs,
-                                     seed=self.random_state, neighbour_words=self.neighbour_words)
-        self.second_ = _fit_trees(self._second_input(oof, batch), y, sample_weight,
-                                  boost_iter=self.boost_iter, learning_rate=self.learning_rate,
-                                  max_leaf_nodes=self.max_leaf_nodes, seed=self.random_state)
+        oof = self._out_of_fold(x, y, sample_weight, batch.doc)
+        self.first_ = self._first_fit(x, y, sample_weight, self.neighbour_words)
+        self.second_ = self._second_fit(self._second_input(oof, batch), y, sample_weight)
         self.classes_ = np.array([0, 1])
         return self
 
@@ -168,37 +243,11 @@ class MainScorer:
     def _second_input(self, p: np.ndarray, batch: BlockBatch) -> np.ndarray:
         return _context_input(p, batch)
 
-    def predict_proba(self, batch: BlockBatch) -> np.ndarray:
-        if len(batch) == 0:
-            return np.zeros((0, 2))
-        p = self.first_pass(batch)
-        q = self.second_.predict_proba(self._second_input(p, batch))
-        return np.column_stack([1 - q, q])
-
-    def predict(self, batch: BlockBatch) -> np.ndarray:
-        return (self.predict_proba(batch)[:, 1] >= 0.5).astype(np.int8)
-
-    def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
-        first_cfg, first = self.first_.to_arrays()
-        second_cfg, second = self.second_.to_arrays()
-        config = {"params": self.get_params(), "first": first_cfg, "second": second_cfg}
-        return config, {**prefixed("first", first), **prefixed("second", second)}
-
-    @classmethod
-    def from_arrays(cls, config: dict, arrays: dict[str, np.ndarray]) -> MainScorer:
-        model = cls(**config["params"])
-        model.first_ = LinearHead.from_arrays(config["first"], part(arrays, "first"))
-        model.second_ = BoostedTrees.from_arrays(config["second"], part(arrays, "second"))
-        model.classes_ = np.array([0, 1])
-        return model
-
-    def get_params(self) -> dict:
-        return {k: getattr(self, k) for k in ("alpha", "epochs", "folds", "boost_iter",
-                                              "learning_rate", "max_leaf_nodes",
-                                              "neighbour_words", "random_state")}
+    def _proba(self, batch: BlockBatch) -> np.ndarray:
+        return self.second_.predict_proba(self._second_input(self.first_pass(batch), batch))
 
 
-class TeaserScorer:
+class TeaserScorer(TwoPassHead):
     """P(teaser | not main): a headline or summary of another story, versus boilerplate.
 
     The first pass reads the line alone.  A headline that is not cut off ("Holmes starts
@@ -210,68 +259,31 @@ class TeaserScorer:
     raise-only pass it keeps what the line alone says there (docs/experiments.md).
     """
 
-    def __init__(self, *, alpha: float = TEASER_ALPHA, epochs: int = TEASER_EPOCHS,
-                 context: bool = TEASER_CONTEXT, folds: int = MAIN_FOLDS,
-                 boost_iter: int = TEASER_BOOST_ITER, learning_rate: float = BOOST_LEARNING_RATE,
-                 max_leaf_nodes: int = BOOST_MAX_LEAF_NODES, random_state: int = SEED) -> None:
-        self.alpha = alpha
-        self.epochs = epochs
-        self.context = context
-        self.folds = folds
-        self.boost_iter = boost_iter
-        self.learning_rate = learning_rate
-        self.max_leaf_nodes = max_leaf_nodes
-        self.random_state = random_state
+    PARAMS: ClassVar[dict[str, Any]] = {
+        "alpha": TEASER_ALPHA, "epochs": TEASER_EPOCHS, "context": TEASER_CONTEXT,
+        "folds": MAIN_FOLDS, "boost_iter": TEASER_BOOST_ITER,
+        "learning_rate": BOOST_LEARNING_RATE, "max_leaf_nodes": BOOST_MAX_LEAF_NODES,
+        "random_state": SEED}
+    FIRST_KEY: ClassVar[str] = "model"  # the name of the teaser head's saved first pass
+    SAVED_BEFORE: ClassVar[dict[str, Any]] = {"context": False}  # before the context pass
 
     def fit(self, batch: BlockBatch, y: np.ndarray, sample_weight: np.ndarray | None = None,
             ) -> TeaserScorer:
         """``sample_weight`` 0 marks blocks of unknown role: they give context, not targets."""
         y = np.asarray(y, dtype=np.int8)
         x = linear_input(batch)
-        self.model_ = LinearHead.fit(x, y, sample_weight, alpha=self.alpha, epochs=self.epochs,
-                                     seed=self.random_state)
-        self.second_: BoostedTrees | None = None
+        self.first_ = self._first_fit(x, y, sample_weight)
+        self.second_ = None
         if self.context:
-            oof = _out_of_fold(x, y, sample_weight, batch.doc, self.folds, self.alpha,
-                               self.epochs, self.random_state)
+            oof = self._out_of_fold(x, y, sample_weight, batch.doc)
             known = np.ones(len(y), bool) if sample_weight is None else sample_weight > 0
             w = None if sample_weight is None else sample_weight[known]
-            self.second_ = _fit_trees(_context_input(oof, batch)[known], y[known], w,
-                                      boost_iter=self.boost_iter, learning_rate=self.learning_rate,
-                                      max_leaf_nodes=self.max_leaf_nodes, seed=self.random_state)
+            self.second_ = self._second_fit(_context_input(oof, batch)[known], y[known], w)
         self.classes_ = np.array([0, 1])
         return self
 
-    def predict_proba(self, batch: BlockBatch) -> np.ndarray:
-        if len(batch) == 0:
-            return np.zeros((0, 2))
-        p = self.model_.proba(batch).astype(np.float32)
+    def _proba(self, batch: BlockBatch) -> np.ndarray:
+        p = self.first_.proba(batch).astype(np.float32)
         if self.second_ is not None:
             p = np.maximum(p, self.second_.predict_proba(_context_input(p, batch)))
-        return np.column_stack([1 - p, p])
-
-    def predict(self, batch: BlockBatch) -> np.ndarray:
-        return (self.predict_proba(batch)[:, 1] >= 0.5).astype(np.int8)
-
-    def get_params(self) -> dict:
-        return {k: getattr(self, k) for k in ("alpha", "epochs", "context", "folds", "boost_iter",
-                                              "learning_rate", "max_leaf_nodes", "random_state")}
-
-    def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
-        cfg, arrays = self.model_.to_arrays()
-        config: dict = {"params": self.get_params(), "model": cfg}
-        arrays = prefixed("model", arrays)
-        if self.second_ is not None:
-            config["second"], second = self.second_.to_arrays()
-            arrays.update(prefixed("second", second))
-        return config, arrays
-
-    @classmethod
-    def from_arrays(cls, config: dict, arrays: dict[str, np.ndarray]) -> TeaserScorer:
-        """Models saved before the context pass have none: their first pass is the head."""
-        model = cls(**{"context": False, **config["params"]})
-        model.model_ = LinearHead.from_arrays(config["model"], part(arrays, "model"))
-        model.second_ = (BoostedTrees.from_arrays(config["second"], part(arrays, "second"))
-                         if "second" in config else None)
-        model.classes_ = np.array([0, 1])
-        return model
+        return p

@@ -5,9 +5,10 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 
 from newssift.classifier.features import Featurizer
-from newssift.classifier.role import TeaserScorer
+from newssift.classifier.role import MainScorer, TeaserScorer, TwoPassHead
 from newssift.classifier.segment import segment
 
 STORY = ("The council voted on Tuesday to extend the bus lane along the river road, after a "
@@ -86,7 +87,7 @@ def test_the_context_pass_never_lowers_what_the_line_alone_says():
     featurizer, head = _fit(context=True)
     pages, _ = _pages(3, 6)
     batch = featurizer.transform(pages)
-    alone = head.model_.proba(batch)
+    alone = head.first_.proba(batch)
     assert np.all(head.predict_proba(batch)[:, 1] >= alone - 1e-6)
 
 
@@ -110,7 +111,7 @@ def test_a_teaser_head_saved_without_the_context_pass_still_loads(shipped_model)
     old = TeaserScorer.from_arrays(config, arrays)
     assert old.second_ is None and old.context is False
     batch = shipped_model.featurizer.transform([[STORY, *TEASERS]])
-    assert np.array_equal(old.predict_proba(batch)[:, 1], shipped_model.teaser.model_.proba(batch))
+    assert np.array_equal(old.predict_proba(batch)[:, 1], shipped_model.teaser.first_.proba(batch))
 
 
 def test_a_fold_that_holds_one_class_does_not_stop_training():
@@ -122,3 +123,32 @@ def test_a_fold_that_holds_one_class_does_not_stop_training():
     target[np.flatnonzero(batch.doc == 0)[2]] = 1  # one teaser, in one document
     head = TeaserScorer(folds=3, boost_iter=5).fit(batch, target, sample_weight=np.ones(len(y)))
     assert head.predict_proba(batch).shape == (len(y), 2)
+
+
+@pytest.mark.parametrize("kind", [MainScorer, TeaserScorer])
+def test_both_heads_are_one_two_pass_head_and_survive_their_arrays(kind):
+    pages, y = _pages(4, 8)
+    featurizer = Featurizer(min_df=1, comment_features=False).fit(pages)
+    batch = featurizer.transform(pages)
+    head = kind(folds=2, boost_iter=5).fit(batch, (y == 1).astype(np.int8))
+    assert isinstance(head, TwoPassHead)
+    config, arrays = head.to_arrays()
+    again = kind.from_arrays(config, arrays)
+    assert again.get_params() == head.get_params() == config["params"]
+    assert np.array_equal(again.predict_proba(batch), head.predict_proba(batch))
+
+
+@pytest.mark.parametrize("kind", [MainScorer, TeaserScorer])
+def test_a_parameter_a_head_does_not_have_is_named(kind):
+    with pytest.raises(TypeError, match=f"{kind.__name__} has no parameter boost_iters"):
+        kind(boost_iters=10)
+
+
+def test_the_shipped_heads_save_what_their_model_file_holds(shipped_model):
+    import json
+
+    from conftest import SHIPPED
+
+    saved = json.loads((SHIPPED / "model.json").read_text(encoding="utf-8"))["model"]
+    assert shipped_model.main.to_arrays()[0] == saved["main"]
+    assert shipped_model.teaser.to_arrays()[0] == saved["teaser"]
