@@ -184,7 +184,7 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
     if input_format == "jsonl" and fmt == "text":
         raise InvalidInput("--format text lists one article; --input-format jsonl writes JSON lines "
                            "(drop --format text)")
-    from newssift.clean.work import limit_threads
+    from newssift.classifier.bulk import limit_threads
 
     limit_threads()  # before the model's libraries load: one native thread, as serve's workers
     memory = None
@@ -193,8 +193,8 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
 
         memory = read_corrections(corrections_path)
     if input_format == "jsonl":
+        from newssift.classifier.records import ReadOptions
         from newssift.classifier.stream import classify_jsonl
-        from newssift.clean.options import ReadOptions
 
         read_options = ReadOptions(text_field=text_field, id_field=id_field, site_field=site_field,
                                    max_document_bytes=max_document_bytes)

@@ -1,7 +1,7 @@
 """The input formats: JSONL (optionally gzip), CSV, folders and globs of ``.txt``, stdin.
 
-Every input becomes a stream of :class:`~newssift.clean.records.Doc` (one per article)
-and :class:`~newssift.clean.records.BadRecord` (one per line, row or file that cannot be
+Every input becomes a stream of :class:`~newssift.classifier.records.Doc` (one per article)
+and :class:`~newssift.classifier.records.BadRecord` (one per line, row or file that cannot be
 used, with where it was), read lazily, one record at a time, so memory does not grow
 with the corpus.  ``newssift clean`` reads every format; ``newssift classify
 --input-format jsonl`` reads JSONL lines through the same parser
@@ -30,20 +30,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newssift.classifier.errors import InvalidInput
-from newssift.classifier.textio import utf8_problem
-from newssift.clean.options import ReadOptions
-from newssift.clean.records import (
+from newssift.classifier.records import (
     TOO_LARGE,
     UNREADABLE,
     BadRecord,
     Doc,
+    ReadOptions,
     check_size,
     decode_document,
     parse_jsonl_line,
     too_large,
 )
+from newssift.classifier.textio import utf8_problem
 
-__all__ = ["Doc", "BadRecord", "Source", "InputFormat", "FORMATS", "resolve_inputs", "iter_records",
+__all__ = ["Source", "InputFormat", "FORMATS", "resolve_inputs", "iter_records",
            "count_records", "source_size", "jsonl_records", "numbered_lines",
            "JSONL_SUFFIXES", "CSV_SUFFIXES", "TXT_SUFFIXES"]
 

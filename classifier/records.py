@@ -1,5 +1,8 @@
 """Documents and error records: what every input format yields, and the one record parser.
 
+Shared by ``newssift classify --input-format jsonl`` and ``newssift clean`` (which reads
+its inputs through :mod:`newssift.classifier.inputs`).
+
 An input is read as a stream of :class:`Doc` (one per article) and :class:`BadRecord`
 (one per line, row or file that cannot be labelled, with where it was).  The same
 rules hold in ``newssift clean`` and ``newssift classify --input-format jsonl``: a
@@ -20,12 +23,11 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from newssift.classifier.defaults import MAX_DOCUMENT_BYTES_ENV
+from newssift.classifier.defaults import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_ENV
 from newssift.classifier.textio import utf8_problem
-from newssift.clean.options import ReadOptions
 
-__all__ = ["Doc", "BadRecord", "parse_jsonl_line", "decode_document", "check_size", "too_large",
-           "INVALID", "TOO_LARGE", "UNREADABLE", "NOT_LABELLED", "ERROR_CODES"]
+__all__ = ["ReadOptions", "Doc", "BadRecord", "parse_jsonl_line", "decode_document", "check_size",
+           "too_large", "INVALID", "TOO_LARGE", "UNREADABLE", "NOT_LABELLED", "ERROR_CODES"]
 
 INVALID = "invalid_input"        # not a usable record: bad JSON or bytes, wrong field types
 TOO_LARGE = "document_too_large"  # a text over --max-document-bytes
@@ -35,6 +37,17 @@ ERROR_CODES = (INVALID, TOO_LARGE, UNREADABLE, NOT_LABELLED)
 _ID_TYPES = (str, int, float)
 _BOM = b"\xef\xbb\xbf"
 _UTF8_MAX_BYTES_PER_CHAR = 4
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How records become documents, for every input format and command."""
+
+    text_field: str = "text"
+    id_field: str = "id"
+    site_field: str = "site"       # the record field naming a document's site, if any
+    input_format: str = "auto"     # auto, or a name of classifier.inputs.FORMATS
+    max_document_bytes: int = MAX_DOCUMENT_BYTES  # a larger text is an error record
 
 
 @dataclass(frozen=True, slots=True)

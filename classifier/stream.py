@@ -1,13 +1,14 @@
 """JSONL in, JSONL out, in constant memory: the bulk path of ``newssift classify``.
 
-Lines are read by ``newssift clean``'s reader (:func:`newssift.clean.readers.jsonl_records`),
-so both commands take the same records and refuse the same ones with the same error
-record, ``{"id", "error": {"code", "message", "source", "line"}}``
-(:mod:`newssift.clean.records`), and the stream goes on.  A line without an ``id``
+Lines are read by the reader of ``newssift clean``'s inputs
+(:func:`newssift.classifier.inputs.jsonl_records`), so both commands take the same
+records and refuse the same ones with the same error record, ``{"id", "error":
+{"code", "message", "source", "line"}}`` (:mod:`newssift.classifier.records`), and the
+stream goes on.  A line without an ``id``
 gets ``"<source name>:<line>"`` (``stdin:3``, ``corpus.jsonl:7``), so it never collides
 with an explicit numeric id.  Documents are labelled in batches of up to ``batch_size``;
 a batch the model fails on is labelled one document at a time, so one bad document
-costs only its own line (:func:`newssift.clean.work.label_docs`).
+costs only its own line (:func:`newssift.classifier.bulk.label_docs`).
 
 Batches are what makes the model fast, but a result must not wait for lines that
 have not been written yet: from a pipe, a socket or a terminal the input's descriptor
@@ -30,13 +31,12 @@ from typing import IO, NamedTuple
 
 import orjson
 
+from newssift.classifier.bulk import label_docs
 from newssift.classifier.corrections import CorrectionMemory
 from newssift.classifier.decision import Decision
+from newssift.classifier.inputs import jsonl_records, numbered_lines
 from newssift.classifier.model import NewssiftModel
-from newssift.clean.options import ReadOptions
-from newssift.clean.readers import jsonl_records, numbered_lines
-from newssift.clean.records import BadRecord, Doc
-from newssift.clean.work import label_docs
+from newssift.classifier.records import BadRecord, Doc, ReadOptions
 
 __all__ = ["classify_jsonl", "StreamCounts"]
 

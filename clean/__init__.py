@@ -1,6 +1,6 @@
 """Batch-clean scraped corpora: ``newssift clean INPUT... -o OUTPUT``.
 
-    readers      inputs (JSONL, JSONL.gz, CSV, folders and globs of .txt, stdin) -> Doc / BadRecord
+    (inputs: newssift.classifier.inputs, shared with classify: JSONL, CSV, .txt -> Doc / BadRecord)
     work         the one cleaning function every engine runs on a chunk of documents
     writers      crash-safe, resumable output (JSONL, JSONL.gz, a folder of .txt) and the error report
     summary      counts that add up across chunks, workers and resumed runs

@@ -18,8 +18,8 @@ import click
 from newssift.classifier.cli import EXIT_SOME_FAILED
 from newssift.classifier.cli_options import MAX_BATCH_DOCS, labelling_options, model_option, record_options
 from newssift.classifier.errors import InvalidInput
+from newssift.classifier.inputs import FORMATS
 from newssift.clean.options import CHUNK_DOCS_DEFAULT, PARTITION_DOCS_DEFAULT, CleanOptions
-from newssift.clean.readers import FORMATS
 from newssift.clean.summary import build_summary, format_summary, write_summary
 
 __all__ = ["clean", "default_workers", "side_paths"]
@@ -106,7 +106,7 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
     report), the rest cleaned; 2 a usage or input error, nothing cleaned (also when no
     record could be).
     """
-    from newssift.clean.readers import resolve_inputs
+    from newssift.classifier.inputs import resolve_inputs
 
     if resume and overwrite:
         raise InvalidInput("--resume and --overwrite contradict each other; pass one")
@@ -195,9 +195,9 @@ def _check_same_labelling(summary_file: Path, labelling: dict, own_threshold: fl
 
 def _run_local(sources, out: Path, fmt: str, options: CleanOptions, resume: bool, overwrite: bool,
                errors_file: Path, progress_flag: bool | None):
+    from newssift.classifier.inputs import source_size
     from newssift.clean.pipeline import clean_corpus
     from newssift.clean.progress import Progress, progress_wanted
-    from newssift.clean.readers import source_size
     from newssift.clean.writers import ErrorReport, JsonlOutput, TxtDirOutput
 
     if fmt == "jsonl" and out.is_dir():

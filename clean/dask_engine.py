@@ -19,12 +19,14 @@ from dataclasses import asdict, dataclass
 from itertools import islice
 from pathlib import Path
 
+from newssift.classifier.bulk import limit_threads
 from newssift.classifier.errors import InvalidInput
+from newssift.classifier.inputs import Source, count_records, iter_records
+from newssift.classifier.records import BadRecord
 from newssift.clean.options import CleanOptions
 from newssift.clean.pipeline import RunCounts, chunked
-from newssift.clean.readers import BadRecord, Source, count_records, iter_records
 from newssift.clean.summary import Stats
-from newssift.clean.work import cached_model, clean_docs, encode_line, limit_threads
+from newssift.clean.work import cached_model, clean_docs, encode_line
 from newssift.clean.writers import JsonlOutput
 
 __all__ = ["Partition", "plan_partitions", "clean_partition", "run_dask", "part_path", "PLAN_NAME"]

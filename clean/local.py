@@ -19,9 +19,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
+from newssift.classifier.bulk import limit_threads
+from newssift.classifier.records import Doc
 from newssift.clean.options import IN_FLIGHT_PER_WORKER
-from newssift.clean.readers import Doc
-from newssift.clean.work import ChunkResult, cached_model, clean_docs, limit_threads
+from newssift.clean.work import ChunkResult, cached_model, clean_docs
 
 __all__ = ["map_chunks"]
 

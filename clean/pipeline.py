@@ -12,10 +12,11 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 
 from newssift.classifier.errors import InvalidInput
+from newssift.classifier.inputs import Source, iter_records
+from newssift.classifier.records import BadRecord, Doc
 from newssift.clean import local
 from newssift.clean.options import CleanOptions
 from newssift.clean.progress import Progress
-from newssift.clean.readers import BadRecord, Doc, Source, iter_records
 from newssift.clean.summary import Stats
 from newssift.clean.writers import ErrorReport
 
@@ -77,7 +78,7 @@ def clean_corpus(sources: list[Source], output, errors: ErrorReport, options: Cl
                  resume: bool, progress: Progress, source_bytes: list[int] | None = None) -> RunCounts:
     """Clean every source into ``output`` (a writer from :mod:`clean.writers`).
 
-    ``source_bytes``, each source's size (:func:`clean.readers.source_size`), lets the
+    ``source_bytes``, each source's size (:func:`newssift.classifier.inputs.source_size`), lets the
     progress bar count bytes read against their total."""
     counts = RunCounts()
     done: Counter = Counter()

@@ -8,21 +8,19 @@ their model from :func:`cached_model`, so each worker process loads it once.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from newssift.clean.records import NOT_LABELLED, BadRecord, Doc
+from newssift.classifier.bulk import label_docs
+from newssift.classifier.records import BadRecord, Doc
 from newssift.clean.summary import Stats
 
-__all__ = ["ChunkResult", "clean_docs", "label_docs", "output_record", "encode_line", "cached_model",
-           "limit_threads"]
+__all__ = ["ChunkResult", "clean_docs", "output_record", "encode_line", "cached_model"]
 
 _MODELS: dict[str, object] = {}     # model path -> loaded model
 _MEMORIES: dict[str, object] = {}   # corrections path -> its CorrectionMemory
 _LOCK = threading.Lock()
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 encode_line = json.JSONEncoder(ensure_ascii=False).encode
 
 
@@ -34,20 +32,6 @@ class ChunkResult:
     stats: Stats
     bad: list[BadRecord] = field(default_factory=list)
     texts: list[tuple[object, str]] | None = None  # (id, cleaned text), for --format txt-dir
-
-
-def limit_threads() -> None:
-    """One native (OpenMP/BLAS) thread for this process, as ``newssift serve`` has per worker:
-    the boosting head's OpenMP team costs more than it gives on batches of a few dozen
-    documents (``classify --input-format jsonl`` ran at half speed with a team per core), and
-    is ~10x slower when the workers of a run oversubscribe the cores.  The variables reach
-    libraries loaded later (a pool's workers, a model not yet loaded); threadpoolctl those
-    already loaded."""
-    for var in _THREAD_VARS:
-        os.environ[var] = "1"
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)
 
 
 def cached_model(model_path: str | None, main_threshold: float | None = None,
@@ -86,27 +70,6 @@ def output_record(doc_id: object, result: dict, segments: bool) -> dict:
     if segments:
         rec["segments"] = result["segments"]
     return rec
-
-
-def label_docs(labeller, docs: Sequence[Doc], segments: bool = True) -> list[dict | BadRecord]:
-    """Results (``segment_many_dicts``'s) in one batch; if the batch fails, one by one so one
-    bad document costs only itself: its result is then an error record."""
-    model, decision, memory = labeller
-    if not docs:
-        return []
-    try:
-        return model.segment_many_dicts([d.text for d in docs], segments=segments, decision=decision,
-                                        memory=memory, sites=[d.site for d in docs])
-    except Exception:  # noqa: BLE001 - isolate the document, report it, keep going
-        out = []
-        for d in docs:
-            try:
-                out.append(model.segment_many_dicts([d.text], segments=segments, decision=decision,
-                                                    memory=memory, sites=[d.site])[0])
-            except Exception as exc:  # noqa: BLE001
-                out.append(BadRecord(d.source, d.line, f"could not be labelled ({exc}); please report "
-                                     "this document", d.id, NOT_LABELLED))
-        return out
 
 
 def clean_docs(labeller, docs: Sequence[Doc], *, segments: bool = False,

@@ -46,8 +46,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from newssift.classifier.errors import InvalidInput
+from newssift.classifier.records import BadRecord
 from newssift.clean.options import GZIP_LEVEL
-from newssift.clean.readers import BadRecord
 from newssift.clean.work import ChunkResult, encode_line
 
 __all__ = ["JsonlOutput", "TxtDirOutput", "ErrorReport", "FileNames", "relpath_for_id", "INDEX_NAME",
@@ -302,7 +302,7 @@ class TxtDirOutput:
 
 
 class ErrorReport:
-    """Bad records as JSONL (source, line, id, error); rewritten by every run, resumed or not.
+    """Bad records as JSONL (:meth:`BadRecord.to_dict`); rewritten by every run, resumed or not.
 
     A resumed run reads its inputs from the start again, so it meets every bad
     record again: the report always covers the whole input exactly once.

@@ -28,9 +28,10 @@ from conftest import FIXTURES
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from newssift.classifier.inputs import iter_records, resolve_inputs
+from newssift.classifier.records import BadRecord
 from newssift.classifier.stream import classify_jsonl
 from newssift.clean.options import CleanOptions
-from newssift.clean.readers import BadRecord, iter_records, resolve_inputs
 from newssift.cli import cli
 
 ARTICLE_LINES = [line for p in sorted(FIXTURES.glob("*.txt"))

@@ -8,8 +8,9 @@ import json
 import pytest
 
 from newssift.classifier.errors import InvalidInput
+from newssift.classifier.inputs import Source, count_records, iter_records, resolve_inputs
+from newssift.classifier.records import BadRecord, Doc
 from newssift.clean.options import CleanOptions
-from newssift.clean.readers import BadRecord, Doc, Source, count_records, iter_records, resolve_inputs
 
 OPTS = CleanOptions()
 
@@ -114,7 +115,7 @@ def test_a_txt_file_over_the_limit_is_a_bad_record_that_still_counts_its_bytes(t
 
 
 def test_every_input_format_is_one_entry_of_the_registry(tmp_path):
-    from newssift.clean.readers import FORMATS
+    from newssift.classifier.inputs import FORMATS
 
     assert list(FORMATS) == ["jsonl", "csv", "txt"]
     path = tmp_path / "data.ndjson"

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from newssift.classifier.errors import InvalidInput
-from newssift.clean.readers import BadRecord
+from newssift.classifier.records import BadRecord
 from newssift.clean.summary import Stats
 from newssift.clean.work import ChunkResult
 from newssift.clean.writers import ErrorReport, FileNames, JsonlOutput, TxtDirOutput, relpath_for_id

@@ -8,8 +8,8 @@ import json
 import os
 import threading
 
+from newssift.classifier.records import ReadOptions
 from newssift.classifier.stream import classify_jsonl
-from newssift.clean.options import ReadOptions
 
 
 def jsonl(*records) -> bytes:
