@@ -65,21 +65,21 @@ def reap(conn: sqlite3.Connection) -> int:
             dead.append(row)
     for row in dead:
         changed = conn.execute("UPDATE jobs SET status = 'failed', stage = 'failed', reason = ?, "
-                               "finished = ?, version = NULL WHERE id = ? AND status = 'running'",
+                               "finished = ? WHERE id = ? AND status = 'running'",
                                (INTERRUPTED, now(), row["id"])).rowcount
         if changed and row["version"]:
-            _discard_unjudged(conn, row["params"], row["version"])
+            _discard_unjudged(conn, row["id"], row["params"], row["version"])
     return len(dead)
 
 
-def _discard_unjudged(conn: sqlite3.Connection, params: str, version: str) -> None:
+def _discard_unjudged(conn: sqlite3.Connection, job_id: int, params: str, version: str) -> None:
     """The version a dead job built, unless the job got as far as recording it."""
-    if conn.execute("SELECT 1 FROM versions WHERE name = ?", (version,)).fetchone():
-        return
     try:
-        discard_version(Path(json.loads(params)["model_dir"]), version)
-    except (OSError, ValueError, KeyError, NewssiftError):
-        pass  # a row from an older release, or a version already gone: nothing to remove
+        if discard_version(conn, Path(json.loads(params)["model_dir"]), version):
+            conn.execute("UPDATE jobs SET version = NULL WHERE id = ?", (job_id,))
+    except (OSError, ValueError, KeyError, NewssiftError) as exc:
+        # a row from an older release, a version already gone: the job's record says failed
+        print(f"newssift: cannot remove version {version!r} of a failed job: {exc}", file=sys.stderr)
 
 
 def _age_s(stamp: str) -> float:
@@ -130,11 +130,10 @@ def _wait(proc: subprocess.Popen, settings: dict[str, Any], job_id: int) -> None
     try:
         row = conn.execute("SELECT version, params FROM jobs WHERE id = ?", (job_id,)).fetchone()
         changed = conn.execute("UPDATE jobs SET status = 'failed', stage = 'failed', finished = ?, "
-                               "reason = COALESCE(reason, ?), version = NULL "
-                               "WHERE id = ? AND status = 'running'",
+                               "reason = COALESCE(reason, ?) WHERE id = ? AND status = 'running'",
                                (now(), f"training process exited with status {code}", job_id)).rowcount
         if changed and row is not None and row["version"]:
-            _discard_unjudged(conn, row["params"], row["version"])
+            _discard_unjudged(conn, job_id, row["params"], row["version"])
     finally:
         conn.close()
 

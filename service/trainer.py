@@ -276,11 +276,16 @@ def main(argv: list[str] | None = None) -> int:
         message = f"internal error: {type(exc).__name__}: {exc}"
     print(f"failed: {message}", flush=True)
     row = conn.execute("SELECT version, params FROM jobs WHERE id = ?", (job_id,)).fetchone()
-    if row["version"]:  # built but not judged: nothing of it stays but this job's record
-        if discard_version(Path(json.loads(row["params"])["model_dir"]), row["version"]):
-            print(f"removed the unjudged version {row['version']}", flush=True)
+    version = row["version"]
+    if version:  # built but not judged: nothing of it stays but this job's record
+        try:
+            if discard_version(conn, Path(json.loads(row["params"])["model_dir"]), version):
+                print(f"removed the unjudged version {version}", flush=True)
+                version = None
+        except OSError as exc:
+            print(f"cannot remove the unjudged version {version}: {exc}", flush=True)
     conn.execute("UPDATE jobs SET status = 'failed', stage = 'failed', reason = ?, finished = ?, "
-                 "version = NULL WHERE id = ?", (message, now(), job_id))
+                 "version = ? WHERE id = ?", (message, now(), version, job_id))
     return 1
 
 

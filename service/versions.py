@@ -157,12 +157,15 @@ def withdrawn_labels(conn: sqlite3.Connection) -> set[int]:
     return {row[0] for row in conn.execute("SELECT id FROM labels WHERE withdrawn IS NOT NULL")}
 
 
-def discard_version(models_dir: Path, name: str) -> bool:
-    """Remove a version no job finished judging, unless it is the active one; True if removed."""
+def discard_version(conn: sqlite3.Connection, models_dir: Path, name: str) -> bool:
+    """Remove a version its job built but did not finish judging: not once it is recorded
+    (:func:`record_version`) or active.  True if it was removed."""
     path = version_path(models_dir, name)
-    if read_pointer(models_dir) == name or not path.is_dir():
+    recorded = conn.execute("SELECT 1 FROM versions WHERE name = ?", (name,)).fetchone()
+    if recorded or read_pointer(models_dir) == name or not path.is_dir():
         return False
     tmp = path.with_name(f".{name}.discarded")  # leaves the listing at once, whole
+    shutil.rmtree(tmp, ignore_errors=True)
     os.rename(path, tmp)
     shutil.rmtree(tmp, ignore_errors=True)
     return True
