@@ -23,7 +23,6 @@ from newssift.classifier.cli_options import (
 )
 from newssift.classifier.defaults import MAX_DOCUMENT_BYTES
 from newssift.classifier.errors import InvalidInput, NewssiftError
-from newssift.classifier.records import too_large
 from newssift.classifier.textio import decode_utf8, read_input
 
 __all__ = ["NewssiftGroup", "classify", "fail", "read_text", "use_colour", "listing_width",
@@ -51,6 +50,8 @@ def read_text(path: str, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
     name = "stdin" if path == "-" else path
     data = read_input(path, "a text file", max_bytes)
     if len(data) > max_bytes:
+        from newssift.classifier.records import too_large
+
         raise InvalidInput(f"{name}: {too_large(max_bytes)}")
     return decode_utf8(data, name)
 
