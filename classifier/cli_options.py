@@ -62,6 +62,6 @@ record_options = _compose(
                  help="JSONL field naming a document's site, for site-scoped corrections."),
     click.option("--max-document-bytes", type=click.IntRange(min=1), default=MAX_DOCUMENT_BYTES,
                  show_default=True, envvar=MAX_DOCUMENT_BYTES_ENV, show_envvar=True,
-                 help="The largest document (bytes of UTF-8 text); a larger one is an error record, "
-                      "read no further than that."),
+                 help="The largest document (bytes of UTF-8 text), read no further: a larger one "
+                      "is refused, as an error record in JSONL and in clean."),
 )
