@@ -21,22 +21,38 @@ import scipy.sparse as sp
 
 from newssift.classifier.arrays import part, prefixed
 from newssift.classifier.batch import BlockBatch, doc_index
-from newssift.classifier.comments import comment_lines, section_features
+from newssift.classifier.comments import SECTION_NAMES, comment_lines, section_features
 from newssift.classifier.counting import NgramCounter, decode_terms, encode_terms
 from newssift.classifier.defaults import COMMENT_FEATURES, MAX_FEATURES, MIN_DF, NGRAM_MAX
 from newssift.classifier.shallow import (
+    NEIGHBOUR_COLUMNS,
+    NEIGHBOUR_OFFSETS,
+    POSITION_NAMES,
     SHALLOW_NAMES,
     neighbour_features,
     position_features,
     shallow_features,
 )
 
-__all__ = ["Featurizer", "normalize_rows", "shape_of", "SCALE_FLOOR", "WORD_BINS", "SHAPE_COLUMNS"]
+__all__ = ["Featurizer", "dense_names", "normalize_rows", "shape_of", "SCALE_FLOOR", "WORD_BINS",
+           "SHAPE_COLUMNS"]
 
 SCALE_FLOOR = 0.05
 WORD_BINS = np.array([2, 5, 10, 20, 40], dtype=np.float32)
 # The first dense columns, a text's form: its shallow features and its stopword share.
 SHAPE_COLUMNS = len(SHALLOW_NAMES) + 1
+
+
+def dense_names(comment_features: bool = COMMENT_FEATURES) -> list[str]:
+    """The name of every dense column, in the order ``Featurizer`` builds them.
+
+    A model's weights and trees are fitted to these columns: a saved model records them
+    (:mod:`~newssift.classifier.persist`), so that one fitted to other columns is refused
+    rather than read wrong.  Change a column and this list changes with it."""
+    neighbours = [f"{name}@{k:+d}" for k in NEIGHBOUR_OFFSETS
+                  for name in [*(SHALLOW_NAMES[c] for c in NEIGHBOUR_COLUMNS), "exists"]]
+    return [*SHALLOW_NAMES, "stop_share", *(f"words>{int(b)}" for b in WORD_BINS),
+            *POSITION_NAMES, *neighbours, *(SECTION_NAMES if comment_features else ())]
 
 
 def shape_of(batch: BlockBatch) -> np.ndarray:

@@ -7,11 +7,19 @@ anything, whoever wrote it.  Each estimator writes and reads its own part
 (``to_arrays`` / ``from_arrays``).  The manifest keeps the sha256 of every file
 (integrity: a torn copy is refused) and the training provenance.  Saving writes a
 temporary directory and renames it into place: a crash never leaves half a model.
+
+``model.json`` also says what the arrays mean: the names of the dense feature columns
+the weights and trees were fitted to (``dense_columns``) and the newssift and
+scikit-learn releases that built it (``built_with``).  A model fitted to other columns
+than this newssift makes is refused at load, never read wrong.  A model saved before
+the record was kept loads when its scaling arrays are as wide as today's columns: the
+dense columns have not changed since format 2 began, so such a model was fitted to them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -28,8 +36,8 @@ from newssift.classifier.errors import ModelError
 if TYPE_CHECKING:  # the model module (numpy, scipy) is imported when a model is loaded
     from newssift.classifier.model import NewssiftModel
 
-__all__ = ["save_model", "load_model", "read_manifest", "default_model_dir", "CONFIG_FILE",
-           "WEIGHTS_FILE", "MANIFEST_FILE", "FORMAT_VERSION"]
+__all__ = ["save_model", "load_model", "read_manifest", "default_model_dir", "model_record",
+           "check_columns", "CONFIG_FILE", "WEIGHTS_FILE", "MANIFEST_FILE", "FORMAT_VERSION"]
 
 CONFIG_FILE = "model.json"
 WEIGHTS_FILE = "weights.npz"
@@ -38,6 +46,9 @@ LEGACY_FILE = "model.joblib"
 FORMAT = "newssift-model"
 FORMAT_VERSION = 2  # 1 was a joblib pickle, no longer loaded
 _CHUNK = 1 << 20
+# The distributions whose releases a model.json records (what built it).
+BUILT_WITH = ("newssift", "scikit-learn")
+_MISMATCH_FIX = "retrain it with `newssift train`, or use the newssift it was built with"
 
 
 def default_model_dir() -> Path:
@@ -109,7 +120,59 @@ def load_model(model_dir: Path | str | None = None) -> NewssiftModel:
                                           version=str(manifest.get("version", model_dir.name)))
     except (KeyError, ValueError, TypeError, OSError) as exc:  # verified files that still do not fit
         raise ModelError(f"{model_dir}: cannot load model ({type(exc).__name__}: {exc})") from None
+    check_columns(config, model, model_dir)
     return model
+
+
+def model_record(model: NewssiftModel) -> dict[str, Any]:
+    """What ``model.json`` says of the code a model was built with: the releases
+    (``built_with``) and the dense feature columns its arrays were fitted to
+    (``dense_columns``).  :func:`save_model` writes it into every model."""
+    from newssift.classifier.features import dense_names
+
+    return {"built_with": built_with(),
+            "dense_columns": dense_names(model.featurizer.comment_features)}
+
+
+def built_with() -> dict[str, str | None]:
+    """The installed release of each of ``BUILT_WITH`` (None where it is not installed)."""
+    versions: dict[str, str | None] = {}
+    for dist in BUILT_WITH:
+        try:
+            versions[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            versions[dist] = None
+    return versions
+
+
+def check_columns(document: dict[str, Any], model: NewssiftModel, where: Path | str) -> None:
+    """Refuse a model whose dense columns are not the ones this newssift makes
+    (:class:`ModelError`, naming the first column that differs)."""
+    from newssift.classifier.features import dense_names
+
+    ours = dense_names(model.featurizer.comment_features)
+    width = len(model.featurizer.mean_)
+    saved = document.get("dense_columns")
+    built = document.get("built_with")
+    release = built.get("newssift") if isinstance(built, dict) else None
+    fix = _MISMATCH_FIX + (f" ({release})" if release else "")
+    if saved is None:  # saved before the record: today's columns, if as many
+        if width != len(ours):
+            raise ModelError(f"{where}: fitted to {width} dense feature columns, this newssift "
+                             f"makes {len(ours)}; {fix}")
+        return
+    if not isinstance(saved, list) or not all(isinstance(name, str) for name in saved):
+        raise ModelError(f"{where}: dense_columns in {CONFIG_FILE} is not a list of names; {fix}")
+    if saved == ours and width != len(saved):
+        raise ModelError(f"{where}: its scaling arrays hold {width} dense columns and "
+                         f"{CONFIG_FILE} names {len(saved)}; the model is damaged: {fix}")
+    if saved != ours:
+        at = next((i for i, (a, b) in enumerate(zip(saved, ours)) if a != b),
+                  min(len(saved), len(ours)))
+        theirs = saved[at] if at < len(saved) else "none"
+        mine = ours[at] if at < len(ours) else "none"
+        raise ModelError(f"{where}: fitted to other dense feature columns than this newssift "
+                         f"makes (column {at}: {theirs!r}, here {mine!r}); {fix}")
 
 
 def check_output_dir(out_dir: Path) -> None:
@@ -130,7 +193,8 @@ def save_model(model: NewssiftModel, out_dir: Path | str, manifest: dict[str, An
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     config, arrays = model.to_arrays()
     with _staged(out_dir) as tmp:
-        document = {"format": FORMAT, "format_version": FORMAT_VERSION, "model": config}
+        document = {"format": FORMAT, "format_version": FORMAT_VERSION, **model_record(model),
+                    "model": config}
         (tmp / CONFIG_FILE).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
         np.savez_compressed(tmp / WEIGHTS_FILE, **arrays)
         for name, text in (extra_files or {}).items():

@@ -145,3 +145,70 @@ def test_a_failed_save_leaves_nothing_behind(tiny_model, tmp_path):
     with pytest.raises(TypeError, match="not JSON serializable"):
         save_model(tiny_model, tmp_path / "v1", {"bad": {1, 2}})  # a set is not JSON
     assert list(tmp_path.iterdir()) == []
+
+
+# model.json says what its columns are: a model fitted to other columns is refused, not misread.
+
+def edit_document(model_dir, change):
+    doc = json.loads((model_dir / CONFIG_FILE).read_text())
+    change(doc)
+    (model_dir / CONFIG_FILE).write_text(json.dumps(doc))
+    rehash(model_dir, CONFIG_FILE)
+
+
+def test_a_saved_model_records_its_columns_and_what_built_it(copy_of):
+    import importlib.metadata
+
+    from newssift.classifier.features import dense_names
+
+    doc = json.loads((copy_of / CONFIG_FILE).read_text())
+    comments = doc["model"]["featurizer"]["params"]["comment_features"]
+    assert doc["dense_columns"] == dense_names(comments)
+    assert doc["dense_columns"][:3] == ["log_chars", "log_words", "word_len"]
+    assert doc["built_with"] == {"newssift": importlib.metadata.version("newssift"),
+                                 "scikit-learn": importlib.metadata.version("scikit-learn")}
+
+
+def test_a_model_whose_recorded_columns_differ_is_refused(copy_of):
+    def swap(doc):
+        cols = doc["dense_columns"]
+        cols[1], cols[2] = cols[2], cols[1]
+
+    edit_document(copy_of, swap)
+    with pytest.raises(ModelError, match=r"other dense feature columns than this newssift makes "
+                                         r"\(column 1: 'word_len', here 'log_words'\); retrain it "
+                                         r"with `newssift train`, or use the newssift it was built with"):
+        load_model(copy_of)
+
+
+def test_a_newssift_that_makes_other_columns_refuses_the_model(copy_of, monkeypatch):
+    from newssift.classifier import features
+
+    real = features.dense_names
+    monkeypatch.setattr(features, "dense_names", lambda comments=True: [*real(comments), "new_one"])
+    width = len(json.loads((copy_of / CONFIG_FILE).read_text())["dense_columns"])
+    with pytest.raises(ModelError, match=rf"column {width}: 'none', here 'new_one'"):
+        load_model(copy_of)
+
+
+def test_a_model_saved_before_the_record_loads_when_its_columns_fit(copy_of):
+    edit_document(copy_of, lambda doc: [doc.pop("dense_columns"), doc.pop("built_with")])
+    load_model(copy_of).segment("A headline\nA paragraph of the story.")
+    with np.load(copy_of / WEIGHTS_FILE, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    width = len(arrays["featurizer.mean"])
+    for name in ("featurizer.mean", "featurizer.scale"):
+        arrays[name] = arrays[name][:-2]  # as if fitted to two columns fewer
+    np.savez(copy_of / WEIGHTS_FILE, **arrays)
+    rehash(copy_of, WEIGHTS_FILE)
+    with pytest.raises(ModelError, match=f"fitted to {width - 2} dense feature columns, "
+                                         f"this newssift makes {width}; retrain it"):
+        load_model(copy_of)
+
+
+def test_the_shipped_model_says_what_its_columns_are(shipped_model):
+    from newssift.classifier.features import dense_names
+
+    doc = json.loads((SHIPPED / CONFIG_FILE).read_text())
+    assert doc["dense_columns"] == dense_names()
+    assert set(doc["built_with"]) == {"newssift", "scikit-learn"}
