@@ -175,12 +175,12 @@ def _cv_unchecked(folds: int, unseen: int) -> str | None:
     return None
 
 
-def _measure(job: Job, conn, params: dict, cfg, records: list[dict], active_name: str | None,
-             active, candidate) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
+def _measure(job: Job, conn, params: dict, cfg, records: list[dict], hashes: list[str],
+             active_name: str | None, active, candidate,
+             ) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
     """Both models' metrics on the same data, and the checks that could not run (and why)."""
     from newssift.training.train import train
 
-    hashes = [content_hash(r["text"]) for r in records]
     metrics = {"active": gold_metrics(active) if active else {}, "candidate": gold_metrics(candidate)}
     unchecked: dict[str, str] = {}
     if not metrics["candidate"]:
@@ -241,7 +241,8 @@ def run_job(conn, job_id: int) -> None:
     active_name = read_pointer(models_dir)
     active = load_model(version_path(models_dir, active_name)) if active_name else None
     candidate = load_model(version_path(models_dir, name))
-    metrics, unchecked = _measure(job, conn, params, cfg, records, active_name, active, candidate)
+    metrics, unchecked = _measure(job, conn, params, cfg, records, hashes, active_name, active,
+                                  candidate)
     job.stage("gating", 0.9)
     decision = decide(metrics["active"] if active else None, metrics["candidate"],
                       params["gate_tolerance"], unchecked)
