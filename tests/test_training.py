@@ -177,3 +177,80 @@ def test_an_interrupted_recording_leaves_the_model_as_it_was(tiny_model_dir, tmp
     assert {p.name: p.read_bytes() for p in model_dir.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no half-written copy left
     load_model(model_dir)
+
+
+def _same_model(a, b) -> bool:
+    (config_a, arrays_a), (config_b, arrays_b) = a.to_arrays(), b.to_arrays()
+    return config_a == config_b and arrays_a.keys() == arrays_b.keys() and all(
+        np.array_equal(arrays_a[k], arrays_b[k]) for k in arrays_a)
+
+
+def test_a_second_full_training_featurizes_only_the_labels(tmp_path, monkeypatch):
+    """The featurized base corpus is cached: the same config and data are featurized once,
+    the model is the one a fresh run gives, a changed data file is featurized again, and a
+    model never needs the cache (it stays arrays and JSON)."""
+    import shutil
+
+    import newssift.training.base_corpus as corpus_module
+    import newssift.training.train as training
+    from newssift import load_model
+    from newssift.training.card import write_trained_model
+
+    handwritten = tmp_path / "handwritten.jsonl"
+    shutil.copy(TrainConfig().path("training/data/handwritten.jsonl"), handwritten)
+    cfg = load_config(TrainConfig().path("training/configs/tiny.toml")).replace(handwritten=str(handwritten))
+    cache = tmp_path / "cache"
+    builds = []
+    real_build = corpus_module.build_base_corpus
+    monkeypatch.setattr(corpus_module, "build_base_corpus",
+                        lambda *a, **k: builds.append(1) or real_build(*a, **k))
+
+    fresh, _ = training.train(cfg, progress=False, cache=False)
+    assert len(builds) == 1 and not cache.exists()
+    first, _ = training.train(cfg, progress=False, cache_dir=cache)
+    assert len(builds) == 2 and any(cache.iterdir())
+    labels = tmp_path / "corrections.jsonl"
+    labels.write_text(json.dumps({"text": "Storm closes mountain roads\nSubscribe to our newsletter",
+                                  "labels": [{"index": 1, "role": "boilerplate"}]}) + "\n")
+    out = write_trained_model(cfg, tmp_path / "models" / "m1", [labels], evaluate=False, progress=False,
+                              cache_dir=cache)
+    assert len(builds) == 2  # from the cache: only the labels were featurized
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["training_data"]["labelled_documents"] == before_docs(cfg) + 1
+    again, _ = training.train(cfg, progress=False, cache_dir=cache)
+    assert len(builds) == 2 and _same_model(again, fresh) and _same_model(first, fresh)
+
+    with handwritten.open("a", encoding="utf-8") as f:  # a changed data file: a stale entry
+        f.write(json.dumps({"text": "Markets rally\nShare this story",
+                            "labels": [{"index": 0, "role": "main", "topic": "business"},
+                                       {"index": 1, "role": "boilerplate"}]}) + "\n")
+    training.train(cfg, progress=False, cache_dir=cache)
+    assert len(builds) == 3
+
+    assert not [p for p in out.rglob("*") if p.suffix not in {".json", ".npz", ".txt", ".md"}]
+    shutil.rmtree(cache)
+    load_model(out)
+
+
+def test_the_cache_key_follows_config_data_and_code(tmp_path, monkeypatch):
+    import os
+
+    from newssift.training.cache import CACHE_ENV, code_modules, default_cache_dir, fingerprint
+
+    own = tmp_path / "own.jsonl"
+    own.write_text('{"text": "A", "labels": []}\n')
+    cfg = load_config(TrainConfig().path("training/configs/tiny.toml")).replace(handwritten=str(own))
+    key = fingerprint(cfg)
+    assert fingerprint(cfg) == key
+    assert fingerprint(cfg.replace(min_df=2)) != key
+    os.utime(own, ns=(1, 1))
+    assert fingerprint(cfg) != key
+    assert {"config", "data", "newssift", "code"} <= set(key)
+    hashed = {f"{p.parent.name}/{p.name}" for p in code_modules()}  # the code that makes the rows
+    assert {"training/base_corpus.py", "training/corpus.py", "classifier/features.py",
+            "classifier/counting.py"} <= hashed and "classifier/role.py" not in hashed
+    monkeypatch.setenv(CACHE_ENV, "off")
+    assert default_cache_dir() is None
+    monkeypatch.delenv(CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "newssift"

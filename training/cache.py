@@ -5,7 +5,7 @@ pages, composed pages and topic rows into rows) is most of a full retrain, and i
 same work every time the data and the code are the same: only the user's labels change.
 So the result is cached with :class:`joblib.Memory`, keyed by :func:`fingerprint`: the
 training config, the size and modification time of every data file it may read, the
-newssift version and a hash of the training and featurizing code.  Change any of them and
+newssift version and a hash of the code that builds it (:func:`code_modules`).  Change any of them and
 the key changes, so a stale entry is never read.
 
 The cache is a working store of the training machine, never part of a model: a model
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,8 @@ CACHE_OFF = "off"
 MAX_CACHED_CORPORA = 3
 # Data folders a config's sources are read from (training/corpus.py).
 DATA_FOLDERS = ("blocks", "topics", "articles")
-# The code a featurized corpus depends on: changed code, changed rows.
-CODE_PACKAGES = ("classifier", "training")
+# The code a featurized corpus depends on (with what it imports): changed code, changed rows.
+ROOT_MODULE = "newssift.training.base_corpus"
 
 
 def default_cache_dir() -> Path | None:
@@ -71,16 +72,34 @@ def _data_stamps(cfg: TrainConfig) -> list[list]:
     return stamps
 
 
-def _code_hash() -> str:
-    """One sha256 over the source of the featurizing and corpus-building code."""
-    import newssift
+_IMPORT_RE = re.compile(r"^(?:from|import)\s+newssift\.(\w+)\.(\w+)", re.MULTILINE)
 
-    digest = hashlib.sha256(newssift.__name__.encode())
-    for name in CODE_PACKAGES:
-        folder = Path(__import__(f"newssift.{name}", fromlist=["_"]).__file__).resolve().parent
-        for path in sorted(folder.glob("*.py")):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
+
+def code_modules(root: str = ROOT_MODULE) -> list[Path]:
+    """The source files the featurized corpus depends on: ``root`` and every newssift module
+    it imports at module level, directly or not.  Imports inside functions are not followed
+    (they are optional paths, such as reading a manifest): featurizing code imports at the
+    top."""
+    folders = {name: Path(__import__(f"newssift.{name}", fromlist=["_"]).__file__).resolve().parent
+               for name in ("classifier", "training")}
+    todo, seen = [tuple(root.split(".")[1:])], set()
+    while todo:
+        part, module = todo.pop()
+        if (part, module) in seen or part not in folders:
+            continue
+        path = folders[part] / f"{module}.py"
+        if path.is_file():
+            seen.add((part, module))
+            todo += _IMPORT_RE.findall(path.read_text(encoding="utf-8"))
+    return sorted(folders[p] / f"{m}.py" for p, m in seen)
+
+
+def _code_hash() -> str:
+    """One sha256 over the source of :func:`code_modules`."""
+    digest = hashlib.sha256()
+    for path in code_modules():
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

@@ -77,11 +77,9 @@ def write_trained_model(cfg: TrainConfig, out_dir: Path, labels_files: Sequence[
     ``cache`` keeps the featurized base corpus between runs in ``cache_dir`` (default:
     :func:`newssift.training.cache.default_cache_dir`), so that the next run with the same
     config, data and code featurizes only ``labels_files``."""
-    from newssift.training.cache import default_cache_dir
-
     started = time.time()
-    where = (cache_dir or default_cache_dir()) if cache else None
-    model, summary = train(cfg, labels_files, progress=progress, on_step=on_step, cache_dir=where)
+    model, summary = train(cfg, labels_files, progress=progress, on_step=on_step, cache=cache,
+                           cache_dir=cache_dir)
     model.version = out_dir.name
     evaluation, text = {}, ""
     if evaluate:
