@@ -11,11 +11,19 @@ re-check interval of the others.  A worker counts only while it serves: it takes
 its slot when its loop starts (after the model has loaded), gives it up when it
 begins to stop, and a worker whose heartbeat is older than ``STALE_S`` (hung, or
 killed before the master reaped it) is ignored.
+
+It overrides gthread's internals (its accept switch, event loop and connection count),
+which gunicorn may change in any release: pyproject pins the release the tests run, and
+each part is checked before use.  A gunicorn whose ThreadWorker lacks one of the methods
+gets plain gthread workers (:func:`install`); a worker lacking one of the attributes
+serves as a plain gthread worker (:meth:`BalancedThreadWorker.run`).  Either says so
+once in the log; requests are served the same, only not balanced.
 """
 
 from __future__ import annotations
 
 import ctypes
+import logging
 import multiprocessing
 import os
 import time
@@ -23,13 +31,27 @@ from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
 
-__all__ = ["BalancedThreadWorker", "ConnectionTable", "supported"]
+__all__ = ["BalancedThreadWorker", "ConnectionTable", "install", "missing_hooks", "supported"]
 
 # While not accepting, re-check the table this often (the default poll waits up to 1 s).
 RECHECK_S = 0.01
 # An accepting worker's loop wakes at least once a second, and publishes each time.
 STALE_S = 2.5
 _PID, _CONNS, _BEAT = range(3)
+# What this module overrides or calls on gunicorn's gthread worker (checked on the class) ...
+_HOOKS = ("run", "accept", "set_accept_enabled", "wait_for_and_dispatch_events")
+# ... and the state it reads on a running worker (set by the worker's constructors).
+_WORKER_ATTRIBUTES = ("alive", "nr_conns", "worker_connections", "_accepting")
+_FALLBACK = ("plain gthread workers serve instead (not balanced); install the gunicorn release "
+             "pyproject.toml names (27.x)")
+log = logging.getLogger("newssift.service")
+_warned: set[str] = set()
+
+
+def _warn_once(message: str, logger: Any = None) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        (logger or log).warning("%s", message)
 
 
 def _now_ms() -> int:
@@ -79,10 +101,14 @@ class ConnectionTable:
 TABLE: ConnectionTable | None = None
 
 
+def missing_hooks() -> list[str]:
+    """The methods this worker overrides or calls that the installed gthread worker lacks."""
+    return [name for name in _HOOKS if not callable(getattr(ThreadWorker, name, None))]
+
+
 def supported() -> bool:
     """Whether the installed gunicorn's gthread worker has the hooks this worker overrides."""
-    return all(hasattr(ThreadWorker, name)
-               for name in ("set_accept_enabled", "wait_for_and_dispatch_events", "run"))
+    return not missing_hooks()
 
 
 def install(workers: int) -> str:
@@ -92,7 +118,9 @@ def install(workers: int) -> str:
     of the old generation still write to it.
     """
     global TABLE
-    if not supported():
+    lacking = missing_hooks()
+    if lacking:
+        _warn_once(f"gunicorn's gthread worker has no {', '.join(lacking)}: {_FALLBACK}")
         return "gthread"
     if TABLE is None:
         TABLE = ConnectionTable(2 * workers)  # room for replacements that start before a reap
@@ -109,8 +137,16 @@ class BalancedThreadWorker(ThreadWorker):
     """gthread, but a worker holding more connections than another leaves new ones to it."""
 
     _slot: int | None = None
+    _plain = False  # True: this gunicorn's worker lacks state we read; serve as gthread does
 
     def run(self) -> None:
+        lacking = [name for name in _WORKER_ATTRIBUTES if not hasattr(self, name)]
+        if lacking:
+            self._plain = True
+            _warn_once(f"gunicorn's gthread worker has no {', '.join(lacking)}: {_FALLBACK}",
+                       getattr(self, "log", None))
+            super().run()
+            return
         # Only now, with the app loaded, does this worker count for the others.
         self._slot = TABLE.claim(os.getpid()) if TABLE is not None else None
         try:
@@ -134,14 +170,20 @@ class BalancedThreadWorker(ThreadWorker):
         return fewest is None or self.nr_conns <= fewest
 
     def set_accept_enabled(self, enabled: bool) -> None:
+        if self._plain:
+            super().set_accept_enabled(enabled)
+            return
         super().set_accept_enabled(enabled and self._my_turn())
 
     def accept(self, listener) -> None:
         super().accept(listener)
-        if not self._my_turn():
+        if not self._plain and not self._my_turn():
             super().set_accept_enabled(False)
 
     def wait_for_and_dispatch_events(self, timeout: float) -> None:
+        if self._plain:
+            super().wait_for_and_dispatch_events(timeout)
+            return
         # Every loop publishes (closed connections count down here) or leaves the table.
         turn = self._my_turn()
         if turn and not self._accepting and self.nr_conns < self.worker_connections:

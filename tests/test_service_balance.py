@@ -1,13 +1,17 @@
 """The shared connection table and the turn rule of the balanced gthread worker."""
 
+import http.client
 import multiprocessing
 import os
 
 import pytest
+from gunicorn.workers.gthread import ThreadWorker
+from service_fixtures import Server, running
 
 from newssift.service import balance
 from newssift.service.balance import BalancedThreadWorker, ConnectionTable
 
+pytest_plugins = ["service_fixtures"]
 pytestmark = pytest.mark.skipif(not balance.supported(), reason="this gunicorn's gthread lacks the hooks")
 
 
@@ -72,3 +76,54 @@ def test_a_stopping_worker_leaves_the_table(worker):
     assert not worker._my_turn()
     assert worker._slot is None
     assert balance.TABLE.fewest_elsewhere(None) == 2  # only the other worker counts now
+
+
+# gunicorn's internals, checked before use: without them, plain gthread serves.
+
+@pytest.fixture
+def warnings_once(monkeypatch, caplog):
+    monkeypatch.setattr(balance, "_warned", set())
+    monkeypatch.setattr(balance, "TABLE", None)
+    caplog.set_level("WARNING", logger="newssift.service")
+    return caplog
+
+
+@pytest.mark.parametrize("hook", ["accept", "wait_for_and_dispatch_events"])
+def test_a_gunicorn_without_a_hook_gets_plain_gthread_workers(monkeypatch, warnings_once, hook):
+    monkeypatch.delattr(ThreadWorker, hook)
+    assert balance.install(2) == "gthread"
+    assert balance.install(2) == "gthread"  # a reload (HUP) asks again
+    assert balance.TABLE is None
+    warned = [r.getMessage() for r in warnings_once.records]
+    assert len(warned) == 1 and f"has no {hook}: plain gthread workers serve" in warned[0]
+
+
+def test_with_its_hooks_gunicorn_gets_the_balanced_worker(monkeypatch, warnings_once):
+    assert balance.install(2) == "newssift.service.balance.BalancedThreadWorker"
+    assert not warnings_once.records
+
+
+SIMULATED_GUNICORN = """
+from newssift.service import balance
+
+# As if this gunicorn's worker kept its connection count under another name.
+balance._WORKER_ATTRIBUTES = (*balance._WORKER_ATTRIBUTES, "connection_count_of_a_later_gunicorn")
+"""
+
+
+@pytest.mark.server
+def test_a_worker_without_the_state_it_reads_serves_as_plain_gthread(tmp_path, seed_model_dir):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SIMULATED_GUNICORN, encoding="utf-8")
+    path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+    with running(Server(tmp_path / "data", seed_model_dir, PYTHONPATH=path)) as server:
+        for _ in range(6):  # new connections, which either worker may take
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            status, body = server.request("POST", "/v1/segment",
+                                          {"text": "A headline\nA paragraph of the story."},
+                                          conn=conn)
+            conn.close()
+            assert status == 200 and body["segments"]
+        log = server.log_path.read_text(encoding="utf-8", errors="replace")
+    assert "has no connection_count_of_a_later_gunicorn: plain gthread workers serve" in log
