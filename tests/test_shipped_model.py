@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import COMMENT_WORDS, FIXTURES, ROOT, STORY_WITH_COMMENTS, read_labels
+from conftest import COMMENT_WORDS, FIXTURES, FLOORS, ROOT, STORY_WITH_COMMENTS, read_labels
 
 from newssift.classifier.errors import InvalidInput
 
@@ -19,9 +19,9 @@ def test_seed_article_every_role_right_and_topics_defensible(shipped_model, seed
     assert [s.role for s in result.segments] == [e["role"] for e in expected]
     main = [s for s in result.segments if s.role == "main"]
     assert len(main) == 9 and all(s.topic == "conflict" for s in main)
-    teasers_ok = sum(s.topic in e["accept_topics"]
-                     for s, e in zip(result.segments, expected) if e["role"] == "teaser")
-    assert teasers_ok >= 5
+    teasers_ok = [s.topic in e["accept_topics"]
+                  for s, e in zip(result.segments, expected) if e["role"] == "teaser"]
+    assert sum(teasers_ok) / len(teasers_ok) >= FLOORS["seed_teaser_topic_accuracy"], teasers_ok
     assert result.article.topic == "conflict"
     assert result.article.text.count("\n") == 8
 
@@ -35,29 +35,39 @@ def _check_fixture(model, path):
     return result, roles, topics
 
 
+def _fixture_path(name: str):
+    return ROOT / "examples" / "article.txt" if name == "article" else FIXTURES / f"{name}.txt"
+
+
 @pytest.mark.parametrize("name", FIXTURE_NAMES + ["article"])
-def test_own_fixture_articles(shipped_model, name):
-    path = ROOT / "examples" / "article.txt" if name == "article" else FIXTURES / f"{name}.txt"
-    result, roles, topics = _check_fixture(shipped_model, path)
-    right = sum(got == want for got, want in roles)
-    assert right >= len(roles) - 2, roles  # measured: at most 2 wrong (share/newsletter lines)
+def test_own_fixture_articles_keep_their_story_and_topic(shipped_model, name):
+    result, _, topics = _check_fixture(shipped_model, _fixture_path(name))
     main_topics = {t for t, e in topics if e["role"] == "main"}
     want_main = {e["topic"] for t, e in topics if e["role"] == "main"}
     assert main_topics <= want_main | {None}
     assert result.article.topic in want_main
 
 
-def test_legal_and_conflict_teasers_are_recognised(shipped_model):
-    hits = total = 0
+def test_own_fixture_articles_roles_above_the_floor(shipped_model):
+    wrong, total = [], 0
     for name in FIXTURE_NAMES + ["article"]:
-        path = ROOT / "examples" / "article.txt" if name == "article" else FIXTURES / f"{name}.txt"
+        _, roles, _ = _check_fixture(shipped_model, _fixture_path(name))
+        total += len(roles)
+        wrong += [(name, i, got, want) for i, (got, want) in enumerate(roles) if got != want]
+    assert 1 - len(wrong) / total >= FLOORS["fixture_role_accuracy"], wrong
+
+
+def test_legal_and_conflict_teasers_are_recognised(shipped_model):
+    outcomes = []
+    for name in FIXTURE_NAMES + ["article"]:
+        path = _fixture_path(name)
         result, _, topics = _check_fixture(shipped_model, path)
         for seg, exp in zip(result.segments, read_labels(path.with_suffix(".labels.jsonl"))):
             if exp["role"] == "teaser" and exp["topic"] in {"legal", "conflict"}:
-                total += 1
-                hits += seg.role == "teaser" and seg.topic in exp["accept_topics"]
-    # Measured with the shipped model: 5 of 7 (a supreme-court teaser goes to politics).
-    assert total >= 6 and hits >= total - 2
+                outcomes.append((seg.text[:40], seg.role == "teaser" and seg.topic in exp["accept_topics"]))
+    assert len(outcomes) >= 6  # the fixtures hold that many: the floor is not measured on a few
+    assert sum(ok for _, ok in outcomes) / len(outcomes) >= FLOORS["fixture_legal_conflict_teaser_topics"], \
+        outcomes
 
 
 def test_a_lone_headline_gets_a_topic_from_itself(shipped_model):
