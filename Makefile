@@ -1,12 +1,16 @@
 # The README's two commands: `make demo` and `make test`. Both build .venv on first use;
 # what pip prints goes to .venv/install.log, shown only when the install fails.
+# `make test` is the whole suite, as CI runs it (CI=true: missing ../shared data fails);
+# `make test-fast` leaves out the slow, server and browser tests (tests/conftest.py): the
+# edit loop, under a minute on a 2-core machine.  `make readme-sample` rewrites the
+# README's sample run with what the shipped model prints now.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOG := $(VENV)/install.log
 
-.PHONY: demo test lint bench clean-venv
+.PHONY: demo test test-fast readme-sample lint bench clean-venv
 
 $(STAMP): pyproject.toml
 	@echo "setting up $(VENV) (a minute on first use; log in $(LOG))"
@@ -20,6 +24,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not server and not browser"
+
+readme-sample: $(STAMP)
+	$(BIN)/python -m newssift.training.readme_sample
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -8,8 +8,9 @@ import shlex
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from conftest import ROOT, SHIPPED
+
+from newssift.classifier.errors import TrainingError
 
 README = ROOT / "README.md"
 DOCS = sorted((ROOT / "docs").glob("*.md"))
@@ -92,21 +93,40 @@ def sample_block() -> tuple[list[str], list[str]]:
     pytest.fail("README.md has no ```$ newssift classify ...``` sample block")
 
 
-def test_the_readme_sample_is_what_classify_prints_now(monkeypatch):
-    from newssift.cli import cli
+def test_the_readme_sample_is_what_classify_prints_now():
+    from newssift.training.readme_sample import FIX, replace_sample, sample_output
 
     if not (SHIPPED / "manifest.json").is_file():
         pytest.skip("no shipped model in models/default")
     words, shown = sample_block()
     assert " ".join(words) == SAMPLE_COMMAND
-    monkeypatch.chdir(ROOT)
-    monkeypatch.delenv("NEWSSIFT_MODEL", raising=False)
-    result = CliRunner().invoke(cli, words[1:], color=False)
-    assert result.exit_code == 0, result.output
-    printed = result.stdout.rstrip("\n").split("\n")
-    assert len(printed) > 2  # the article line and its blocks
-    assert shown == printed, "paste the output of `NO_COLOR=1 newssift classify --format text " \
-                             "examples/article.txt` into the README's sample block"
+    text = read(README)
+    assert replace_sample(text, sample_output(ROOT)) == text, \
+        f"README.md's sample is not what the shipped model prints: run `{FIX}`"
+
+
+def test_the_readme_sample_has_the_article_line_and_one_line_a_block():
+    _, shown = sample_block()
+    blocks = [line for line in read(ROOT / "examples" / "article.txt").splitlines() if line.strip()]
+    assert re.fullmatch(r"article: topic [\w-]+ \(\d\.\d\d\); \d+ main, \d+ teaser, \d+ boilerplate "
+                        r"blocks", shown[0]), shown[0]
+    assert len(shown) == 1 + len(blocks)
+    for i, (line, block) in enumerate(zip(shown[1:], blocks)):
+        assert re.match(rf" *{i} (main|teaser|boilerplate) +\d\.\d\d ", line), line
+        assert block[:40] in line
+
+
+def test_the_sample_script_rewrites_only_the_sample_block():
+    from newssift.training.readme_sample import replace_sample
+
+    readme = ("# x\n\nIntro.\n\n```\n$ " + SAMPLE_COMMAND + "\nold line 1\nold line 2\n```\n\n"
+              "```\nnewssift classify FILE\n```\nEnd.\n")
+    new = replace_sample(readme, ["article: topic sport (0.90); 1 main", "   0 main  0.90"])
+    assert new == readme.replace("old line 1\nold line 2\n",
+                                 "article: topic sport (0.90); 1 main\n   0 main  0.90\n")
+    assert replace_sample(new, ["article: topic sport (0.90); 1 main", "   0 main  0.90"]) == new
+    with pytest.raises(TrainingError, match="no ```\\$ newssift classify"):
+        replace_sample("# x\n\nNo sample here.\n", ["a"])
 
 
 def documented_commands(text: str) -> list[list[str]]:
