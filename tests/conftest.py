@@ -39,6 +39,11 @@ BROWSER_MODULES = {"test_page"}
 SLOW_MODULES = {"test_wheel", "test_clean_dask", "test_clean_crash", "test_clean_fuzz",
                 "test_service_fuzz", "test_service_framing_fuzz", "test_service_retrain"}
 
+# Single tests of other modules that take seconds (measured with --durations): slow too.
+SLOW_TESTS = {"test_classify_and_clean_refuse_the_same_records_with_the_same_error_record",
+              "test_a_20_mb_text_in_a_folder_is_an_error_record_and_the_rest_is_cleaned",
+              "test_a_txt_file_is_read_no_further_than_the_limit"}
+
 
 def _starts_servers(module) -> bool:
     fixtures = sys.modules.get("service_fixtures")
@@ -67,7 +72,8 @@ def require_shared(shared: Path = SHARED, environ: Mapping[str, str] = os.enviro
 def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         module = item.module.__name__.rpartition(".")[2] if item.module else ""
-        if module in SLOW_MODULES or item.get_closest_marker("needs_shared"):
+        if (module in SLOW_MODULES or item.originalname in SLOW_TESTS
+                or item.get_closest_marker("needs_shared")):
             item.add_marker(pytest.mark.slow)
         if module in SERVER_MODULES or (item.module and _starts_servers(item.module)):
             item.add_marker(pytest.mark.server)

@@ -82,6 +82,7 @@ def test_labels_files_are_validated(tmp_path, label, message):
         labelled_docs(path, "labels", 1.0)
 
 
+@pytest.mark.slow  # trains twice
 def test_a_correction_changes_the_retrained_model(tmp_path):
     from newssift.training.train import train
 
@@ -185,6 +186,7 @@ def _same_model(a, b) -> bool:
         np.array_equal(arrays_a[k], arrays_b[k]) for k in arrays_a)
 
 
+@pytest.mark.slow  # trains four times
 def test_a_second_full_training_featurizes_only_the_labels(tmp_path, monkeypatch):
     """The featurized base corpus is cached: the same config and data are featurized once,
     the model is the one a fresh run gives, a changed data file is featurized again, and a
