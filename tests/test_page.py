@@ -38,7 +38,9 @@ CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-de
 
 pytestmark = pytest.mark.skipif(not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()), reason=MISSING)
 
-from selenium import webdriver  # noqa: E402  (a dev dependency; imported after the skip marker)
+# A dev dependency: without it the module is skipped, saying so, not a collection error.
+pytest.importorskip("selenium", reason="selenium is not installed; pip install -e '.[dev]'")
+from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import TimeoutException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
