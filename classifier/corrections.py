@@ -36,7 +36,6 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 from newssift.classifier.errors import InvalidInput
@@ -85,12 +84,23 @@ class Fix:
 
 
 class CorrectionMemory:
-    """Corrections, looked up by document, by normalised line and by number pattern."""
+    """Corrections, looked up by document, by normalised line and by number pattern.
+
+    Corrections are added newest last.  Each key answers with its newest correction, and
+    keeps the others it holds, so that one can be taken out (:meth:`remove`: withdrawn, or
+    superseded) and the key answer again with the newest left, as a memory rebuilt
+    without it would: the service applies what changed in its store this way instead
+    of rebuilding the memory on every change."""
 
     def __init__(self) -> None:
         self._documents: dict[tuple[str, int], Fix] = {}
         self._lines: dict[tuple[str, str], Fix] = {}      # (site or "", normalised line)
         self._patterns: dict[tuple[str, str], Fix] = {}   # (site or "", pattern)
+        # Per table and key, every correction under it by the order it was added in; per
+        # correction id, where it is (only corrections with an id can be removed).
+        self._held: dict[tuple[int, tuple], dict[int, Fix]] = {}
+        self._where: dict[int | str, list[tuple[int, tuple, int]]] = {}
+        self._added = 0
         self.n_corrections = 0
 
     def __len__(self) -> int:
@@ -118,15 +128,46 @@ class CorrectionMemory:
         """Add one record's corrections, after those already held (they win over them)."""
         for key, index, block_text, fix, site in _entries(rec, where):
             self.add(key, index, block_text, fix, site)
+
     def add(self, key: str, index: int, block_text: str, fix: Fix, site: str = "") -> None:
-        """Remember one correction of block ``index`` of the text keyed ``key``."""
+        """Remember one correction of block ``index`` of the text keyed ``key``, as the newest."""
         self.n_corrections += 1
-        self._documents[(key, index)] = fix.matched("document")
+        self._added += 1
         line = normalize_line(block_text)
-        self._lines[(site, line)] = fix.matched("line")
         pattern = pattern_of(line)
+        keys = [(0, (key, index), "document"), (1, (site, line), "line")]
         if pattern is not None:
-            self._patterns[(site, pattern)] = fix.matched("pattern")
+            keys.append((2, (site, pattern), "pattern"))
+        for table, k, kind in keys:
+            matched = fix.matched(kind)
+            self._tables[table][k] = matched
+            self._held.setdefault((table, k), {})[self._added] = matched
+            if fix.id is not None:
+                self._where.setdefault(fix.id, []).append((table, k, self._added))
+
+    def remove(self, ids: Iterable[int | str]) -> int:
+        """Take out the corrections with these ids; each of their keys answers again with
+        the newest correction it still holds, or with none.  Returns how many were held."""
+        removed = 0
+        for correction_id in ids:
+            where = self._where.pop(correction_id, None)
+            if where is None:
+                continue
+            removed += len({order for _, _, order in where})  # an id added twice was two corrections
+            for table, k, order in where:
+                held = self._held[(table, k)]
+                held.pop(order, None)
+                if held:
+                    self._tables[table][k] = held[max(held)]
+                else:
+                    del self._held[(table, k)]
+                    self._tables[table].pop(k, None)
+        self.n_corrections -= removed
+        return removed
+
+    @property
+    def _tables(self) -> tuple[dict, dict, dict]:
+        return self._documents, self._lines, self._patterns
 
     def lookup(self, text: str, block_texts: Sequence[str], site: str | None = None,
                ) -> list[Fix | None]:

@@ -48,6 +48,13 @@ CREATE TABLE IF NOT EXISTS counters (
     value INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO counters (name, value) VALUES ('labels', 0);
+-- Every label entering force (added = 1) or leaving it (0: superseded or withdrawn), in order:
+-- what a worker's correction memory applies since its last look, instead of a rebuild.
+CREATE TABLE IF NOT EXISTS label_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    label_id INTEGER NOT NULL,
+    added INTEGER NOT NULL
+);
 CREATE UNIQUE INDEX IF NOT EXISTS labels_current
     ON labels(document_id, block) WHERE superseded_by IS NULL;
 CREATE TABLE IF NOT EXISTS jobs (

@@ -1,11 +1,12 @@
 """The model a worker serves, switched when the ``ACTIVE`` pointer changes.
 
-Each request calls :meth:`ModelHolder.get`.  At most once per ``interval``
-seconds that stats the pointer file (a changed inode or mtime means it was
-replaced); only then is the file read and, if it names another version, that
-version loaded.  The swap is one attribute assignment, so a request in flight
-keeps the model object it already holds.  A version that fails to load is
-logged and skipped; the worker keeps serving the model it has.
+Read-your-writes: a request that starts after a version was promoted or activated is
+served by it, on every worker.  So :meth:`ModelHolder.get` stats the pointer file at every
+request (a microsecond; ``interval`` may allow some staleness instead), and when it was
+replaced (another inode or mtime) the request waits while that version loads, rather than
+being answered by the old model meanwhile.  The swap is one attribute assignment, so a
+request in flight keeps the model object it already holds.  A version that fails to load
+is logged and skipped; the worker keeps serving the model it has.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ log = logging.getLogger("newssift.service")
 
 
 class ModelHolder:
-    def __init__(self, models_dir: Path, interval: float = 1.0) -> None:
+    def __init__(self, models_dir: Path, interval: float = 0.0) -> None:
         self.models_dir = Path(models_dir)
         self.interval = interval
         self.current: tuple[str, NewssiftModel] | None = None
@@ -38,21 +39,26 @@ class ModelHolder:
 
     def get(self) -> tuple[str, NewssiftModel] | None:
         """(version, model) to use for this request; None when no model can be loaded."""
-        if time.monotonic() - self._checked >= self.interval:
+        if self.interval and time.monotonic() - self._checked < self.interval:
+            return self.current
+        if self._pointer_stamp() != self._stamp or self.current is None:
             self.refresh()
         return self.current
 
-    def refresh(self) -> None:
-        if not self._lock.acquire(blocking=self.current is None):
-            return  # another thread is checking; keep serving what we have
+    def _pointer_stamp(self) -> tuple[int, int] | None:
         try:
+            st = os.stat(self.models_dir / POINTER_FILE)
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_mtime_ns
+
+    def refresh(self) -> None:
+        """Load the version the pointer names, if it is another; a request that calls this
+        while another thread loads waits for that load (it may be the version it must see)."""
+        with self._lock:
             self._checked = time.monotonic()
-            try:
-                st = os.stat(self.models_dir / POINTER_FILE)
-            except FileNotFoundError:
-                return
-            stamp = (st.st_ino, st.st_mtime_ns)
-            if stamp == self._stamp:
+            stamp = self._pointer_stamp()
+            if stamp is None or stamp == self._stamp:
                 return
             self._stamp = stamp
             name = read_pointer(self.models_dir)
@@ -68,5 +74,3 @@ class ModelHolder:
             self.current = (name, model)
             self._failed = None
             log.info("serving model %s (pid %d)", name, os.getpid())
-        finally:
-            self._lock.release()

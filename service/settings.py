@@ -101,8 +101,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("full_eval", "NEWSSIFT_FULL_EVAL", True,
             "Also gate on the held-out shared data (`three_class_eval`, `topic_eval`) when the "
             "training config's data is present.", _bool),
-    Setting("reload_interval", "NEWSSIFT_RELOAD_INTERVAL", 1.0,
-            "Seconds between a worker's checks of the `ACTIVE` pointer.", float),
+    Setting("reload_interval", "NEWSSIFT_RELOAD_INTERVAL", 0.0,
+            "Seconds a worker may go on serving a model version or corrections older than the "
+            "store's. 0: every request checks (a stat and a one-row read), so a request that "
+            "starts after a write returned is served with it, on every worker.", float),
     Setting("db_timeout", "NEWSSIFT_DB_TIMEOUT", 10.0,
             "Seconds a request waits for a locked SQLite database (busy timeout).", float),
     Setting("threads", "NEWSSIFT_THREADS", 1,

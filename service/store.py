@@ -6,7 +6,8 @@ the older one, a withdrawn one stops counting, and only the current label of eac
 block is exported.  The export format is the one ``newssift train --labels FILE``
 and ``--corrections FILE`` read: one ``{"text", "site"?, "labels": [{"id", "index",
 "role", "topic"}]}`` object per text and site.  Every change bumps the ``labels``
-counter in the same transaction, which the workers' correction memories watch.
+counter in the same transaction, which the workers' correction memories watch, and logs
+each label that entered or left force (``label_changes``), which they apply.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from dataclasses import dataclass
 from newssift.service.db import now
 
 __all__ = ["Correction", "StoreResult", "add_labels", "merge_label", "export_jsonl", "iter_documents",
-           "count_labels", "current_labels", "labels_version", "withdraw", "WITHDRAWN"]
+           "count_labels", "current_labels", "labels_version", "withdraw", "WITHDRAWN",
+           "LabelChanges", "changes_since", "last_change"]
 
 WITHDRAWN = -2   # superseded_by of a withdrawn label (-1 marks one while it is superseded)
 Stored = dict[int, tuple[str | None, str | None]]  # block -> (role, topic) of a text's labels in force
@@ -60,6 +62,38 @@ def _bump(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE counters SET value = value + 1 WHERE name = 'labels'")
 
 
+def _changed(conn: sqlite3.Connection, label_id: int, added: bool) -> None:
+    conn.execute("INSERT INTO label_changes (label_id, added) VALUES (?, ?)", (label_id, int(added)))
+
+
+@dataclass(frozen=True)
+class LabelChanges:
+    """What changed in the labels in force after one point of the change log: the ids that
+    left force, then the records (as :func:`iter_documents` gives) of those that entered it
+    and are still in force."""
+
+    seq: int
+    dropped: tuple[int, ...]
+    added: tuple[dict, ...]
+
+
+def last_change(conn: sqlite3.Connection) -> int:
+    """The change log's newest entry (0 when empty)."""
+    return conn.execute("SELECT COALESCE(MAX(seq), 0) FROM label_changes").fetchone()[0]
+
+
+def changes_since(conn: sqlite3.Connection, seq: int) -> LabelChanges:
+    """The labels that entered or left force after change ``seq``; call it inside a read
+    transaction, with :func:`labels_version`, so that both describe the same state."""
+    rows = conn.execute("SELECT seq, label_id, added FROM label_changes WHERE seq > ? ORDER BY seq",
+                        (seq,)).fetchall()
+    if not rows:
+        return LabelChanges(seq, (), ())
+    dropped = tuple(sorted({label_id for _, label_id, added in rows if not added}))
+    entered = sorted({label_id for _, label_id, added in rows if added} - set(dropped))
+    return LabelChanges(rows[-1][0], dropped, tuple(iter_documents(conn, entered)))
+
+
 def labels_version(conn: sqlite3.Connection) -> int:
     """A number that changes whenever a label is stored or withdrawn."""
     row = conn.execute("SELECT value FROM counters WHERE name = 'labels'").fetchone()
@@ -82,6 +116,7 @@ def withdraw(conn: sqlite3.Connection, label_id: int) -> bool:
         changed = conn.execute("UPDATE labels SET superseded_by = ?, withdrawn = ? WHERE id = ? "
                                "AND superseded_by IS NULL", (WITHDRAWN, now(), label_id)).rowcount
         if changed:
+            _changed(conn, label_id, added=False)
             _bump(conn)
         conn.execute("COMMIT")
     except BaseException:
@@ -123,7 +158,9 @@ def add_labels(conn: sqlite3.Connection, text: str, n_blocks: int,
             ids.append(new_id)
             if old is not None:
                 conn.execute("UPDATE labels SET superseded_by = ? WHERE id = ?", (new_id, old[0]))
+                _changed(conn, old[0], added=False)
                 superseded += 1
+            _changed(conn, new_id, added=True)
         _bump(conn)
         conn.execute("COMMIT")
     except BaseException:
@@ -132,12 +169,25 @@ def add_labels(conn: sqlite3.Connection, text: str, n_blocks: int,
     return StoreResult(digest, len(corrections), superseded, tuple(ids))
 
 
-def iter_documents(conn: sqlite3.Connection) -> Iterator[dict]:
+# Label ids bound into one query at most (SQLite's default limit of variables is 32,766).
+_IDS_PER_QUERY = 500
+
+
+def iter_documents(conn: sqlite3.Connection, label_ids: Sequence[int] | None = None) -> Iterator[dict]:
     """Each labelled text (once per site its labels are scoped to) with the current label
     of each of its blocks, in the order the labels were made (so that, applied in turn,
-    the newest correction of a line wins)."""
-    rows = conn.execute("SELECT l.document_id, l.site, l.id, l.block, l.role, l.topic "
-                        "FROM labels l WHERE l.superseded_by IS NULL ORDER BY l.id").fetchall()
+    the newest correction of a line wins); only the labels ``label_ids`` when given."""
+    query = ("SELECT l.document_id, l.site, l.id, l.block, l.role, l.topic FROM labels l "
+             "WHERE l.superseded_by IS NULL")
+    if label_ids is None:
+        rows = conn.execute(query + " ORDER BY l.id").fetchall()
+    else:
+        rows = []
+        for start in range(0, len(label_ids), _IDS_PER_QUERY):
+            chunk = list(label_ids[start:start + _IDS_PER_QUERY])
+            rows += conn.execute(query + f" AND l.id IN ({','.join('?' * len(chunk))})",
+                                 chunk).fetchall()
+        rows.sort(key=lambda row: row[2])
     groups: dict[tuple[int, str | None], list[dict]] = {}
     for doc_id, site, label_id, block, role, topic in rows:
         groups.setdefault((doc_id, site), []).append(

@@ -119,6 +119,7 @@ class Server:
         env = {**os.environ, "NEWSSIFT_API_TOKEN": TOKEN, "NEWSSIFT_CV_FOLDS": "0",
                "NEWSSIFT_FULL_EVAL": "false", "NEWSSIFT_RELOAD_INTERVAL": "0.2",
                "NEWSSIFT_GATE_TOLERANCE": "1.0", **self.env}
+        env = {k: v for k, v in env.items() if v is not None}  # None: leave the setting unset
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "newssift.service.cli", "--port", str(self.port),
