@@ -18,11 +18,11 @@ gold coverage lies between 0.3 and 0.7 unknown, -1), an adapter is fitted for th
 (`newssift.classifier.adapt.fit_adapter`, timed), and the test pages are labelled by
 `label_blocks` with the site named, with and without the adapter.  A page keeps the
 blocks labelled main and is scored by token F1 of the kept text against its gold text,
-with the project's evaluation code (`training.evaluate._page_scores`, `summarize`).  A
+with the project's evaluation code (`newssift.training.eval_pages.page_scores`, `summarize`).  A
 site's figure is the mean over its test pages; the summary weighs every site alike.
 
 The base model must not have seen the site's source: for each source, a base model is
-trained on the default block sources minus that source (`training.train.train`, a few
+trained on the default block sources minus that source (`newssift.training.train.train`, a few
 minutes each) and cached under runs/site-adaptation/base-without-<source>/ (reused when
 present; --retrain-bases redoes them).  --base shipped uses models/default instead, which
 was trained on all three sources: faster, but in-sample, and the output says so.

@@ -1,7 +1,7 @@
 """The main decision: which blocks of a page are its story, given P(main).
 
 A block is main when its P(main) reaches the threshold, less the comment
-threads that follow a story (:mod:`classifier.threads`).  One exception: a
+threads that follow a story (:mod:`newssift.classifier.threads`).  One exception: a
 page that keeps almost nothing that way.  Its story is short or unlike the
 stories the model learned from (a product page, a one-paragraph post), and its
 best blocks score low only because little around them looks like a story.  An

@@ -32,7 +32,7 @@ MIN_BODY_WORDS = 100
 def in_comment_thread(framing: np.ndarray, doc: np.ndarray) -> np.ndarray:
     """Per block: whether it lies at or after its document's first thread opener.
 
-    ``framing`` is the second array of :func:`classifier.comments.comment_lines` (0 none,
+    ``framing`` is the second array of :func:`newssift.classifier.comments.comment_lines` (0 none,
     1 time stamp, 2 commenter or reply)."""
     n = len(doc)
     if n == 0:

@@ -1,7 +1,7 @@
 """``newssift clean INPUT... -o OUTPUT``: the main story of every document of a corpus.
 
 Named by the ``newssift`` group (:mod:`newssift.cli`); runnable on its
-own as ``python -m newssift.clean``.  Raises :class:`~classifier.errors.NewssiftError` for
+own as ``python -m newssift.clean``.  Raises :class:`~newssift.classifier.errors.NewssiftError` for
 anything the user can fix; the group prints it as one ``newssift: <message>`` line.
 """
 

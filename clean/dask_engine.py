@@ -3,7 +3,7 @@
 The client only counts records to cut partitions (``start``/``stop`` record
 numbers of one input) and hands them to ``dask.bag``; the workers read their own
 slice, so inputs and OUTPUT must be on a filesystem every worker sees.  Each
-worker process loads the model once (:func:`clean.work.cached_model`), never
+worker process loads the model once (:func:`newssift.clean.work.cached_model`), never
 shipped with a task.  A part is written to a hidden temporary file and renamed
 into place, its summary and bad records beside it first: a part that exists is
 complete, which is all ``--resume`` needs.  ``_plan.json`` pins the partitions so

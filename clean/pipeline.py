@@ -1,6 +1,6 @@
 """One local cleaning run: recover what is done, read, skip, chunk, clean in order, write.
 
-Reading happens here, in the parent; cleaning in :mod:`clean.local`'s workers.
+Reading happens here, in the parent; cleaning in :mod:`newssift.clean.local`'s workers.
 Each id already complete in the output is skipped as many times as it was
 written, so a resumed run writes exactly what the interrupted one did not.
 The progress bar learns how far into the inputs each finished chunk reached.
@@ -76,7 +76,7 @@ def chunked(docs: Iterable[Doc], max_docs: int, max_chars: int) -> Iterator[list
 
 def clean_corpus(sources: list[Source], output, errors: ErrorReport, options: CleanOptions, *,
                  resume: bool, progress: Progress, source_bytes: list[int] | None = None) -> RunCounts:
-    """Clean every source into ``output`` (a writer from :mod:`clean.writers`).
+    """Clean every source into ``output`` (a writer from :mod:`newssift.clean.writers`).
 
     ``source_bytes``, each source's size (:func:`newssift.classifier.inputs.source_size`), lets the
     progress bar count bytes read against their total."""

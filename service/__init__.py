@@ -1,6 +1,6 @@
 """newssift as an HTTP service: labelled segments, a label store and gated retraining.
 
-    >>> from service import create_app
+    >>> from newssift.service import create_app
     >>> app = create_app({"data_dir": "/tmp/newssift", "insecure_dev": True})
 
 Nothing heavy happens at import; the factory opens the database and the model.
@@ -17,7 +17,7 @@ __all__ = ["create_app"]
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the Flask app (see :func:`service.app.create_app`)."""
+    """Build the Flask app (see :func:`newssift.service.app.create_app`)."""
     from newssift.service.app import create_app as _create_app
 
     return _create_app(config)

@@ -56,7 +56,7 @@ def _limit_threads(n: int) -> None:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app; ``config`` holds setting names (see :mod:`service.settings`) and Flask keys."""
+    """Build the app; ``config`` holds setting names (see :mod:`newssift.service.settings`) and Flask keys."""
     config = dict(config or {})
     flask_keys = {k: config.pop(k) for k in list(config) if k.isupper()}
     settings = load_settings(config)

@@ -2,7 +2,7 @@
 
 The master process prepares the data directory once (schema, first model
 version, stale jobs); each worker then builds its own app with
-:func:`service.app.create_app`, so no model or database handle crosses a fork.
+:func:`newssift.service.app.create_app`, so no model or database handle crosses a fork.
 """
 
 from __future__ import annotations

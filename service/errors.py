@@ -1,6 +1,6 @@
 """Every 4xx/5xx answer has one shape: ``{"error": {"code": ..., "message": ...}}``.
 
-Our own exceptions (:mod:`classifier.errors`) map to 4xx; werkzeug's HTTP
+Our own exceptions (:mod:`newssift.classifier.errors`) map to 4xx; werkzeug's HTTP
 errors (404, 405, 413, ...) keep their status but get our shape; a fault of the SQLite
 label store (locked, read-only, broken) is a 503 with ``Retry-After`` and a code that
 names it; anything else is logged with its traceback and answered with a bare 500.

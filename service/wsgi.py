@@ -1,4 +1,4 @@
-"""``gunicorn service.wsgi:app``: the app built from environment variables."""
+"""``gunicorn newssift.service.wsgi:app``: the app built from environment variables."""
 
 from newssift.service.app import create_app
 
