@@ -13,10 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from newssift.classifier.adapt import Adapter
 from newssift.classifier.arrays import part, prefixed
-from newssift.classifier.batch import BlockBatch
+from newssift.classifier.batch import BlockBatch, compact_columns, widen_columns
 from newssift.classifier.corrections import (
     CorrectionMemory,
     Fix,
@@ -61,6 +62,10 @@ class Scores:
     topic_override: list[str | None] | None = None  # per block: a topic the adapter or a fix set
     article_override: list[str | None] | None = None  # per document: a topic a fix set
 
+
+# Pool a batch's counts over the columns it uses when it has fewer entries than the
+# vocabulary has columns by this factor (a few documents; a corpus chunk uses them all).
+COMPACT_BELOW = 4
 
 # Where an article's topic came from (Scores.topic_from indexes this).
 TOPIC_FROM = ("main", "teasers", "all")
@@ -172,16 +177,32 @@ class NewssiftModel:
         # paragraph (held-out BBC articles 0.936 against 0.947, docs/experiments.md).
         if batch.counts is None:
             raise ValueError("score_topics needs the batch's counts (Featurizer.transform keeps them)")
-        pooled = self.featurizer.weigh(pool_rows(batch.counts, doc, n_docs, use, normalize=False))
+        counts = batch.counts
+        n_cols = counts.shape[1]
+        # A few documents' counts use few of the vocabulary's columns: pool over those alone
+        # (compact_columns says why), for the same rows to the bit.
+        cols, counts = (compact_columns(counts) if 0 < counts.nnz * COMPACT_BELOW < n_cols
+                        else (None, counts))
+
+        def pooled_rows(mask: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+            """Each document's ``mask`` blocks as one text, weighed: over all columns, and
+            the same entries over ``counts``' columns."""
+            summed = pool_rows(counts, doc, n_docs, mask, normalize=False)
+            weighed = self.featurizer.weigh(
+                summed if cols is None else widen_columns(summed, cols, n_cols))
+            return weighed, sp.csr_matrix((weighed.data, summed.indices, weighed.indptr),
+                                          shape=summed.shape)
+
+        pooled, pooled_here = pooled_rows(use)
         # Beside its story, a page's other text (not teasers: those are other stories) adds
         # a little: a post's quoted lines and signature, a story's captions and comments.
         # As its own row, at a fifth of the story's weight, it lifts held-out Usenet posts
         # from 0.848 to 0.870 and moves news pages by a page in 300 (docs/experiments.md).
         around = has_main[doc] & ~is_main & ~is_teaser & (batch.n_words > 0)
         if around.any():
-            around_row = self.featurizer.weigh(pool_rows(batch.counts, doc, n_docs, around,
-                                                         normalize=False))
-            pooled = normalize_rows((pooled + ARTICLE_CONTEXT_WEIGHT * around_row).tocsr())
+            _, around_here = pooled_rows(around)
+            both = (pooled_here + ARTICLE_CONTEXT_WEIGHT * around_here).tocsr()
+            pooled = normalize_rows(both if cols is None else widen_columns(both, cols, n_cols))
         shape = (self.featurizer.pooled_shape(batch, use, n_docs) if self.topic.reads_shape
                  else None)
         article_proba = self.topic.predict_proba(pooled, shape) if n_docs else topic_proba[:0]

@@ -44,3 +44,39 @@ def test_every_path_gives_the_same_record_with_the_model_version(tiny_model):
     assert record["model"] == tiny_model.version
     assert tiny_model.segment_many_dicts([text]) == [record]
     assert json.loads(tiny_model.segment(text).to_json()) == record
+
+
+def test_one_document_pools_its_article_over_its_own_columns_to_the_same_bit(tiny_model, monkeypatch):
+    """A few documents' article rows are pooled over the columns they use (scipy's sparse
+    product sets aside a workspace as wide as the vocabulary); a corpus chunk over all."""
+    import numpy as np
+
+    from newssift.classifier import model as model_module
+
+    texts = TEXTS + ["Posted by: jo at 5:10 PM\nReply\nGreat story about the council vote today."]
+    narrow = [model_module.label(tiny_model, [t])[1] for t in texts]
+    monkeypatch.setattr(model_module, "COMPACT_BELOW", 0)  # every batch over all columns
+    wide = [model_module.label(tiny_model, [t])[1] for t in texts]
+    for a, b in zip(narrow, wide):
+        assert np.array_equal(a.article_proba, b.article_proba)
+        assert np.array_equal(a.topic_proba, b.topic_proba)
+
+
+@pytest.mark.slow
+def test_the_one_document_benchmark_reports_one_at_a_time_beside_batched():
+    import subprocess
+    import sys
+
+    from conftest import ROOT, SHARED
+
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "one_document.py"),
+                          "--docs", "3", "--repeat", "1"], capture_output=True, text=True,
+                         check=True, timeout=600).stdout
+    if not (SHARED / "data" / "blocks").is_dir():
+        assert out.startswith("skipped: ") and "is not beside the project" in out
+        return
+    for kind in ("one at a time", "batched", "one page x20"):
+        for walker in ("numpy", "compiled"):
+            assert f"newssift {kind}, {walker} walker" in out
+        assert f"tfidf {kind}" in out
+    assert "one at a time / batched, numpy walker: " in out
