@@ -98,7 +98,9 @@ def label_blocks(model: NewssiftModel, docs: Sequence[Sequence[str]],
     role, role_score, topics = apply_corrections(role, role_score, table, fixes)
     scores = model.score_topics(batch, len(docs), p_main, p_teaser, role, role_score)
     scores.fixes, scores.topic_override = fixes, topics
-    scores.article_override = article_topics(role.tolist(), batch.doc.tolist(), len(docs), topics)
+    if topics:
+        scores.article_override = article_topics(role.tolist(), batch.doc.tolist(), len(docs),
+                                                 topics)
     return scores
 
 
