@@ -40,14 +40,20 @@ ROOT_MODULE = "newssift.training.base_corpus"
 
 
 def default_cache_dir() -> Path | None:
-    """The cache folder the environment names; None when ``$NEWSSIFT_CACHE_DIR`` is ``off``."""
+    """The cache folder the environment names; None when ``$NEWSSIFT_CACHE_DIR`` is ``off``
+    (or there is no home directory)."""
     named = os.environ.get(CACHE_ENV, "").strip()
     if named.lower() == CACHE_OFF:
         return None
     if named:
         return Path(named).expanduser()
     xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "newssift"
+    if xdg:
+        return Path(xdg) / "newssift"
+    try:
+        return Path.home() / ".cache" / "newssift"
+    except RuntimeError:  # no home directory to be found: no cache, not a failed run
+        return None
 
 
 def _file_stamp(path: Path) -> list:
