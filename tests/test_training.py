@@ -202,10 +202,11 @@ def test_a_second_full_training_featurizes_only_the_labels(tmp_path, monkeypatch
     shutil.copy(TrainConfig().path("training/data/handwritten.jsonl"), handwritten)
     cfg = load_config(TrainConfig().path("training/configs/tiny.toml")).replace(handwritten=str(handwritten))
     cache = tmp_path / "cache"
-    builds = []
-    real_build = corpus_module.build_base_corpus
+    builds, topic_fits = [], []
+    real_build, real_fit = corpus_module.build_base_corpus, training.fit_topic_data
     monkeypatch.setattr(corpus_module, "build_base_corpus",
                         lambda *a, **k: builds.append(1) or real_build(*a, **k))
+    monkeypatch.setattr(training, "fit_topic_data", lambda *a, **k: topic_fits.append(1) or real_fit(*a, **k))
 
     fresh, _ = training.train(cfg, progress=False, cache=False)
     assert len(builds) == 1 and not cache.exists()
@@ -217,10 +218,15 @@ def test_a_second_full_training_featurizes_only_the_labels(tmp_path, monkeypatch
     out = write_trained_model(cfg, tmp_path / "models" / "m1", [labels], evaluate=False, progress=False,
                               cache_dir=cache)
     assert len(builds) == 2  # from the cache: only the labels were featurized
+    assert len(topic_fits) == 2  # labels naming no topic: the base corpus's topic head, cached
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["training_data"]["labelled_documents"] == before_docs(cfg) + 1
     again, _ = training.train(cfg, progress=False, cache_dir=cache)
     assert len(builds) == 2 and _same_model(again, fresh) and _same_model(first, fresh)
+    labels.write_text(json.dumps({"text": "Storm closes mountain roads\nSubscribe to our newsletter",
+                                  "labels": [{"index": 0, "role": "main", "topic": "science-tech"}]}) + "\n")
+    training.train(cfg, labels_files=[labels], progress=False, cache_dir=cache)
+    assert len(builds) == 2 and len(topic_fits) == 3  # a corrected topic: the topic head refitted
 
     with handwritten.open("a", encoding="utf-8") as f:  # a changed data file: a stale entry
         f.write(json.dumps({"text": "Markets rally\nShare this story",

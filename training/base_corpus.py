@@ -222,7 +222,7 @@ def base_corpus(cfg: TrainConfig, cache_dir: Path | None = None,
     ``cache_dir`` None builds it every time."""
     if cache_dir is None:
         return build_base_corpus(cfg, step)
-    from newssift.training.cache import MAX_CACHED_CORPORA, fingerprint, memory
+    from newssift.training.cache import MAX_CACHED_ITEMS, fingerprint, memory
 
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -234,7 +234,7 @@ def base_corpus(cfg: TrainConfig, cache_dir: Path | None = None,
     cached = store.cache(_cached_base, ignore=["cfg", "step"])
     key = fingerprint(cfg)
     result = cached(key, cfg, step)
-    store.reduce_size(items_limit=MAX_CACHED_CORPORA)
+    store.reduce_size(items_limit=MAX_CACHED_ITEMS)
     return result
 
 

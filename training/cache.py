@@ -26,13 +26,14 @@ from typing import Any
 
 from newssift.training.config import TrainConfig
 
-__all__ = ["CACHE_ENV", "CACHE_OFF", "default_cache_dir", "fingerprint", "memory",
-           "MAX_CACHED_CORPORA"]
+__all__ = ["CACHE_ENV", "CACHE_OFF", "default_cache_dir", "fingerprint", "memory", "code_modules",
+           "MAX_CACHED_ITEMS"]
 
 CACHE_ENV = "NEWSSIFT_CACHE_DIR"
 CACHE_OFF = "off"
-# Each entry is a few hundred MB for the default config: keep the newest few only.
-MAX_CACHED_CORPORA = 3
+# A featurized corpus is some 330 MB for the default config, its topic head a few MB: keep
+# the newest few (three corpora and their topic heads).
+MAX_CACHED_ITEMS = 6
 # Data folders a config's sources are read from (training/corpus.py).
 DATA_FOLDERS = ("blocks", "topics", "articles")
 # The code a featurized corpus depends on (with what it imports): changed code, changed rows.

@@ -115,6 +115,26 @@ def fit_topic_data(cfg: TrainConfig, data: TopicData) -> TopicClassifier:
                            gate_shape=cfg.topic_gate_shape, random_state=cfg.seed).fit(
         x, y.astype(str), sources=data.sources, sample_weight=weights, shape=data.shape)
 
+def _cached_topic_head(key: dict, cfg: TrainConfig, data: TopicData) -> TopicClassifier:
+    """:func:`fit_topic_data`, as :func:`topic_head` caches it under ``key``."""
+    return fit_topic_data(cfg, data)
+
+
+def topic_head(cfg: TrainConfig, data: TopicData, cache_dir: Path | None) -> TopicClassifier:
+    """The topic head of the base corpus's examples alone, from the cache when the base
+    corpus and this code are those it was fitted on (``cache_dir`` None: fitted here).
+
+    Only for a run whose extra labels name no topic: then the topic head's examples are
+    the base corpus's, and so is the head."""
+    if cache_dir is None:
+        return fit_topic_data(cfg, data)
+    from newssift.training.cache import code_modules, fingerprint, memory
+
+    code = [p.read_bytes() for p in code_modules("newssift.training.train")]
+    key = {"base": fingerprint(cfg), "code": code}
+    return memory(cache_dir).cache(_cached_topic_head, ignore=["cfg", "data"])(key, cfg, data)
+
+
 TRAIN_STEPS = ("reading block pages", "composing documents", "reading topic data", "vocabulary",
                "featurizing role documents", "role heads", "topic head")
 
@@ -141,14 +161,17 @@ def train(cfg: TrainConfig, labels_files: Sequence[Path] = (), progress: bool = 
             on_step(steps.index(name) if name in steps else bar.n, len(steps), name)
 
     step(steps[0])  # shown at once, also when the base corpus comes from the cache
-    base = base_corpus(cfg, (cache_dir or default_cache_dir()) if cache else None, step=step)
+    where = (cache_dir or default_cache_dir()) if cache else None
+    base = base_corpus(cfg, where, step=step)
     extra_roles, extra_topics, n_labelled = labels_data(cfg, base, labels_files)
     data = base.roles if extra_roles is None else join_role_data([base.roles, extra_roles])
     step("role heads")
     main, teaser = fit_role_heads(cfg, data)
     step("topic head")
-    topics = base.topics if extra_topics is None else join_topic_data(base.topics, extra_topics)
-    topic = fit_topic_data(cfg, topics)
+    if extra_topics is None:  # the labels name no topic: the base corpus's topic head
+        topic = topic_head(cfg, base.topics, where if where and where.is_dir() else None)
+    else:
+        topic = fit_topic_data(cfg, join_topic_data(base.topics, extra_topics))
     bar.update(bar.total - bar.n)
     bar.close()
     unknown = set(topic.classes_) - set(DEFAULT_TOPICS)
