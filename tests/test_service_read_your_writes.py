@@ -26,15 +26,20 @@ def server(tmp_path_factory, seed_model_dir):
         yield srv
 
 
-def _connections_to_each_worker(server, tries: int = 64) -> tuple[list, dict]:
+def _connections_to_each_worker(server, timeout: float = 90.0) -> tuple[list, dict]:
     """New keep-alive connections until each of the two workers holds one (a connection stays
-    with the worker that accepted it): (every connection opened, worker pid -> connection)."""
+    with the worker that accepted it): (every connection opened, worker pid -> connection).
+    A worker still starting (loading its model on a loaded machine) takes none: wait for it."""
     conns, by_worker = [], {}
-    while len(by_worker) < 2 and len(conns) < tries:
+    deadline = time.monotonic() + timeout
+    while len(by_worker) < 2 and time.monotonic() < deadline:
         c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
         conns.append(c)
-        by_worker.setdefault(server.request("GET", "/readyz", conn=c)[1]["worker"], c)
-    assert len(by_worker) == 2, f"{tries} connections all went to one worker"
+        worker = server.request("GET", "/readyz", conn=c)[1]["worker"]
+        if worker in by_worker:
+            time.sleep(0.05)
+        by_worker.setdefault(worker, c)
+    assert len(by_worker) == 2, f"{len(conns)} connections in {timeout:.0f} s all went to one worker"
     return conns, by_worker
 
 
