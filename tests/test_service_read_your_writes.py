@@ -28,19 +28,22 @@ def server(tmp_path_factory, seed_model_dir):
 
 def _connections_to_each_worker(server, timeout: float = 90.0) -> tuple[list, dict]:
     """New keep-alive connections until each of the two workers holds one (a connection stays
-    with the worker that accepted it): (every connection opened, worker pid -> connection).
+    with the worker that accepted it): (the connections kept, worker pid -> connection).
     A worker still starting (loading its model on a loaded machine) takes none: wait for it."""
-    conns, by_worker = [], {}
+    by_worker: dict[int, http.client.HTTPConnection] = {}
+    tried = 0
     deadline = time.monotonic() + timeout
     while len(by_worker) < 2 and time.monotonic() < deadline:
         c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-        conns.append(c)
         worker = server.request("GET", "/readyz", conn=c)[1]["worker"]
+        tried += 1
         if worker in by_worker:
+            c.close()
             time.sleep(0.05)
-        by_worker.setdefault(worker, c)
-    assert len(by_worker) == 2, f"{len(conns)} connections in {timeout:.0f} s all went to one worker"
-    return conns, by_worker
+        else:
+            by_worker[worker] = c
+    assert len(by_worker) == 2, f"{tried} connections in {timeout:.0f} s all went to one worker"
+    return list(by_worker.values()), by_worker
 
 
 @pytest.fixture
