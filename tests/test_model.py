@@ -75,7 +75,7 @@ def test_the_one_document_benchmark_reports_one_at_a_time_beside_batched():
     if not (SHARED / "data" / "blocks").is_dir():
         assert out.startswith("skipped: ") and "is not beside the project" in out
         return
-    for kind in ("one at a time", "batched", "one page x20"):
+    for kind in ("one at a time", "batched", "one page x50"):
         for walker in ("numpy", "compiled"):
             assert f"newssift {kind}, {walker} walker" in out
         assert f"tfidf {kind}" in out
