@@ -27,7 +27,7 @@ from newssift.classifier.defaults import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_
 from newssift.classifier.textio import utf8_problem
 
 __all__ = ["ReadOptions", "Doc", "BadRecord", "parse_jsonl_line", "decode_document", "check_size",
-           "too_large", "INVALID", "TOO_LARGE", "UNREADABLE", "NOT_LABELLED", "ERROR_CODES"]
+           "too_large", "one_line", "INVALID", "TOO_LARGE", "UNREADABLE", "NOT_LABELLED", "ERROR_CODES"]
 
 INVALID = "invalid_input"        # not a usable record: bad JSON or bytes, wrong field types
 TOO_LARGE = "document_too_large"  # a text over --max-document-bytes
@@ -35,6 +35,15 @@ UNREADABLE = "unreadable"        # a file that cannot be read, a corrupt gzip st
 NOT_LABELLED = "labelling_failed"  # the model failed on this document (a bug: please report it)
 ERROR_CODES = (INVALID, TOO_LARGE, UNREADABLE, NOT_LABELLED)
 _ID_TYPES = (str, int, float)
+# Characters JSON may carry raw that Python's str.splitlines() (and so many JSONL readers)
+# takes for line ends; escaped, a record written as JSON stays one line for every reader.
+_LINE_ENDS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def one_line(encoded_json: str) -> str:
+    """A JSON document as one line of JSONL for any reader: U+0085, U+2028 and U+2029
+    escaped (inside JSON strings, where alone they can occur, the escape means the same)."""
+    return encoded_json.translate(_LINE_ENDS)
 _BOM = b"\xef\xbb\xbf"
 _UTF8_MAX_BYTES_PER_CHAR = 4
 

@@ -36,7 +36,7 @@ from newssift.classifier.corrections import CorrectionMemory
 from newssift.classifier.decision import Decision
 from newssift.classifier.inputs import jsonl_records, numbered_lines
 from newssift.classifier.model import NewssiftModel
-from newssift.classifier.records import BadRecord, Doc, ReadOptions
+from newssift.classifier.records import BadRecord, Doc, ReadOptions, one_line
 
 __all__ = ["classify_jsonl", "StreamCounts"]
 
@@ -51,7 +51,7 @@ class StreamCounts(NamedTuple):
 
 
 def _dumps(record: dict) -> str:
-    return orjson.dumps(record).decode("utf-8")
+    return one_line(orjson.dumps(record).decode("utf-8"))
 
 
 def _never_waits(lines: IO[bytes]) -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from newssift.classifier.bulk import label_docs
-from newssift.classifier.records import BadRecord, Doc
+from newssift.classifier.records import BadRecord, Doc, one_line
 from newssift.clean.summary import Stats
 
 __all__ = ["ChunkResult", "clean_docs", "output_record", "encode_line", "cached_model"]
@@ -21,7 +21,12 @@ __all__ = ["ChunkResult", "clean_docs", "output_record", "encode_line", "cached_
 _MODELS: dict[str, object] = {}     # model path -> loaded model
 _MEMORIES: dict[str, object] = {}   # corrections path -> its CorrectionMemory
 _LOCK = threading.Lock()
-encode_line = json.JSONEncoder(ensure_ascii=False).encode
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def encode_line(record: dict) -> str:
+    """One output line (without its newline): JSON that stays one line for every reader."""
+    return one_line(_ENCODE(record))
 
 
 @dataclass

@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from newssift.classifier.records import one_line
 from newssift.service.db import now
 
 __all__ = ["Correction", "StoreResult", "add_labels", "merge_label", "export_jsonl", "iter_documents",
@@ -198,15 +199,10 @@ def iter_documents(conn: sqlite3.Connection, label_ids: Sequence[int] | None = N
                "labels": sorted(labels, key=lambda lab: lab["index"])}
 
 
-# Characters JSON may carry raw that Python's str.splitlines() (and so many JSONL readers)
-# takes for line ends: escaped, one record stays one line for every reader.
-_LINE_ENDS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
-
-
 def export_jsonl(conn: sqlite3.Connection) -> Iterator[str]:
     """The stored labels, one JSON record per text and site, each on exactly one line."""
     for doc in iter_documents(conn):
-        yield json.dumps(doc, ensure_ascii=False).translate(_LINE_ENDS) + "\n"
+        yield one_line(json.dumps(doc, ensure_ascii=False)) + "\n"
 
 
 def count_labels(conn: sqlite3.Connection, current_only: bool = True) -> int:
