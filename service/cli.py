@@ -8,6 +8,7 @@ version, stale jobs); each worker then builds its own app with
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import click
@@ -15,7 +16,7 @@ import click
 from newssift.classifier.errors import InvalidInput
 from newssift.service.settings import SETTINGS
 
-__all__ = ["serve", "run_gunicorn"]
+__all__ = ["serve", "run_gunicorn", "check_port", "check_training_data"]
 
 _DEFAULTS = {s.name: s for s in SETTINGS}
 PORT_RANGE = (1, 65535)
@@ -31,6 +32,15 @@ def check_port(port: int) -> None:
                            f"to one in that range")
 
 
+def check_training_data(path: Path | None) -> None:
+    """``--data`` / NEWSSIFT_DATA names a folder that is there (None: the checkout's default).
+
+    Checked at start, not at the first full retrain minutes or days later."""
+    if path is not None and not Path(path).is_dir():
+        raise InvalidInput(f"{path}: no such data directory; pass --data DIR or set NEWSSIFT_DATA "
+                           "to the folder holding blocks/, topics/, articles/")
+
+
 def run_gunicorn(overrides: dict[str, Any]) -> None:
     from gunicorn.app.base import BaseApplication
 
@@ -39,7 +49,9 @@ def run_gunicorn(overrides: dict[str, Any]) -> None:
     from newssift.service.settings import load_settings
 
     settings = load_settings(overrides)
-    check_port(settings["port"])  # before prepare() creates the data directory and database
+    # before prepare() creates the data directory and database
+    check_port(settings["port"])
+    check_training_data(settings["training_data"])
     os.environ.setdefault("OMP_NUM_THREADS", str(settings["threads"]))
     prepare(settings)
 
@@ -84,6 +96,9 @@ def run_gunicorn(overrides: dict[str, Any]) -> None:
               help="Model copied in as the first version [the shipped models/default].")
 @click.option("--train-config", type=click.Path(exists=True, dir_okay=False), default=None,
               help=f"Config for POST /v1/retrain [{_DEFAULTS['train_config'].default}].")
+@click.option("--data", "training_data", type=click.Path(file_okay=False), default=None,
+              help="Training data for full retrains and the held-out check "
+                   "[NEWSSIFT_DATA, or the checkout's ../shared/data].")
 @click.option("--access-log/--no-access-log", "access_log", default=None,
               help="One JSON line a request on stderr [on].")
 @click.option("--insecure-dev", is_flag=True, default=None,

@@ -492,6 +492,17 @@ def test_serve_with_a_bad_port_is_one_line_and_creates_nothing(tmp_path):
         assert "99999" in result.stderr and not data.exists()
 
 
+def test_serve_with_missing_training_data_is_one_line_and_creates_nothing(tmp_path):
+    """--data (or NEWSSIFT_DATA) is checked at start, not at the first full retrain."""
+    data, missing = tmp_path / "data", tmp_path / "no-such-data"
+    for args, env in ((["--data", str(missing)], {}), ([], {"NEWSSIFT_DATA": str(missing)})):
+        result = run_newssift("serve", "--data-dir", str(data), "--port", "1", *args, env=env)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == (f"newssift: {missing}: no such data directory; pass --data DIR or "
+                                 "set NEWSSIFT_DATA to the folder holding blocks/, topics/, articles/\n")
+        assert not data.exists()
+
+
 def test_a_usage_error_is_one_line_naming_the_help(run):
     result = run("--batch-size", "0", str(EXAMPLE))
     assert result.exit_code == 2
