@@ -63,7 +63,7 @@ def retrain(client, mode: str) -> tuple[float, dict, list[tuple[float, str]]]:
     stages: list[tuple[float, str]] = []
     while job["status"] == "running":
         time.sleep(0.2)
-        job = client.get(f"/v1/retrain/{job['id']}").get_json()
+        job = client.get(f"/v1/retrain/{job['id']}", headers=AUTH).get_json()
         if not stages or stages[-1][1] != job["stage"]:
             stages.append((time.perf_counter() - start, job["stage"]))
     return time.perf_counter() - start, job, stages

@@ -1,4 +1,5 @@
-"""Bearer-token check for the endpoints that write (and the bulk label export).
+"""Bearer-token check for the endpoints that write, and for what tells of the label store
+(the bulk label export, retrain jobs' logs, correction ids in segment results).
 
 The token is compared with :func:`hmac.compare_digest` (constant time).  With
 no token configured, those endpoints are refused unless the server runs in
@@ -15,7 +16,7 @@ from flask import current_app, request
 
 from newssift.service.errors import ApiError
 
-__all__ = ["require_token"]
+__all__ = ["require_token", "authenticated"]
 
 
 def _check() -> None:
@@ -31,6 +32,17 @@ def _check() -> None:
         raise ApiError(401, "unauthorized", "missing or wrong bearer token "
                        "(send Authorization: Bearer <NEWSSIFT_API_TOKEN>)",
                        {"WWW-Authenticate": 'Bearer realm="newssift"'})
+
+
+def authenticated() -> bool:
+    """Whether this request may see what only token holders see (which stored correction
+    labelled a block): it carries the right token, or the server is in insecure dev mode
+    without one.  Never raises: an open endpoint answers either way, with less."""
+    try:
+        _check()
+    except ApiError:
+        return False
+    return True
 
 
 def require_token(view: Callable) -> Callable:

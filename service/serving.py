@@ -11,7 +11,8 @@ from flask import current_app
 from newssift.classifier.segment import more_blocks_than
 from newssift.service.errors import ApiError
 
-__all__ = ["serving_model", "label_texts", "correction_memory", "check_blocks"]
+__all__ = ["serving_model", "label_texts", "correction_memory", "check_blocks",
+           "hide_correction_ids"]
 
 
 def serving_model():
@@ -41,3 +42,15 @@ def check_blocks(texts: list[str]) -> None:
         raise ApiError(413, "too_many_blocks",
                        f"{'the texts hold' if len(texts) > 1 else 'the text holds'} more than {limit} blocks "
                        "(non-empty lines); send at most that many per request (NEWSSIFT_MAX_BLOCKS)")
+
+
+def hide_correction_ids(results: list[dict]) -> list[dict]:
+    """``results`` with each block's ``correction.id`` set to null, for callers without the
+    token: an id names a row of the label store (``DELETE /v1/labels/<id>``), and ids seen
+    across requests tell which lines share a correction.  The block's label and how the
+    correction matched stay, since the label is the answer the caller asked for."""
+    for result in results:
+        for seg in result["segments"]:
+            if seg.get("correction"):
+                seg["correction"] = {**seg["correction"], "id": None}
+    return results

@@ -78,9 +78,10 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
 
 
 def wait_for_job(client, job_id: int, timeout: float = 120.0, headers=None) -> dict:
+    """The job once it stops running (reading it needs the token: its log names sites)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        body = client.get(f"/v1/retrain/{job_id}", headers=headers or {})
+        body = client.get(f"/v1/retrain/{job_id}", headers=AUTH if headers is None else headers)
         body = body.get_json() if hasattr(body, "get_json") else body.json()
         if body["status"] != "running":
             return body

@@ -480,7 +480,7 @@ def test_withdrawing_a_correction_after_a_retrain_says_which_versions_keep_it(dr
     deadline = time.monotonic() + RETRAIN_TIMEOUT_S
     while job["status"] == "running" and time.monotonic() < deadline:
         time.sleep(0.5)
-        job = server.http("GET", f"/v1/retrain/{job['id']}")[2]
+        job = server.http("GET", f"/v1/retrain/{job['id']}", auth=True)[2]
     assert job["status"] == "promoted", job
     version = job["version"]
 

@@ -17,7 +17,8 @@ ELSEWHERE = "Farmers said the late rain saved the barley.\n  read our FULL cover
 
 
 def segs(client, text, **options):
-    r = client.post("/v1/segment", json={"text": text, **options})
+    """With the token, as the labelling page sends it: correction ids come only with it."""
+    r = client.post("/v1/segment", json={"text": text, **options}, headers=AUTH)
     assert r.status_code == 200, r.get_data(as_text=True)
     return r.get_json()["segments"]
 

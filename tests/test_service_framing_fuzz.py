@@ -545,7 +545,7 @@ def test_a_truncated_chunked_body_is_never_labelled(server, path, ctype, body, c
 def test_afterwards_the_server_answers_lost_nothing_and_logged_no_traceback(server, tmp_path):
     status, body = server.request("GET", "/healthz")
     assert status == 200, body
-    assert server.request("GET", "/v1/retrain/1")[0] == 404  # the fuzz started no training
+    assert server.request("GET", "/v1/retrain/1", auth=True)[0] == 404  # the fuzz started no training
     status, stored = server.request("POST", "/v1/labels", {  # line breaks JSON leaves unescaped
         "text": "Head\u2028line\x85more\u2029\nBody", "labels": [{"index": 0, "role": "boilerplate"}]},
         auth=True)

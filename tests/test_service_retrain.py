@@ -66,7 +66,7 @@ def test_one_job_at_a_time(app, client):
     assert first.status_code == 202
     assert_error(client.post("/v1/retrain", headers=AUTH), 409, "retrain_running")
     wait_for_job(client, first.get_json()["id"])
-    assert client.get("/v1/retrain/1").get_json()["status"] == "failed"
+    assert client.get("/v1/retrain/1", headers=AUTH).get_json()["status"] == "failed"
 
 
 def test_interrupted_job_is_failed_on_next_start(tmp_path, seed_model_dir):
@@ -75,7 +75,7 @@ def test_interrupted_job_is_failed_on_next_start(tmp_path, seed_model_dir):
     conn.execute("INSERT INTO jobs (status, stage, pid, params, created) VALUES "
                  "('running', 'training', 999999999, '{}', ?)", (now(),))
     client = make_app(tmp_path, seed_model_dir).test_client()
-    job = client.get("/v1/retrain/1").get_json()
+    job = client.get("/v1/retrain/1", headers=AUTH).get_json()
     assert job["status"] == "failed" and "interrupted" in job["reason"]
 
 
@@ -94,8 +94,8 @@ def test_bad_retrain_bodies(client, body, status):
 
 
 def test_unknown_job(client):
-    assert_error(client.get("/v1/retrain/42"), 404, "not_found")
-    assert_error(client.get("/v1/retrain/abc"), 404)
+    assert_error(client.get("/v1/retrain/42", headers=AUTH), 404, "not_found")
+    assert_error(client.get("/v1/retrain/abc", headers=AUTH), 404)
 
 
 def test_cross_validated_labels_feed_the_gate(tmp_path, seed_model_dir):
@@ -120,7 +120,7 @@ def test_a_full_retrains_progress_moves_during_training(tmp_path, seed_model_dir
     job_id = client.post("/v1/retrain", json={"mode": "full"}, headers=AUTH).get_json()["id"]
     seen = set()
     while True:
-        job = client.get(f"/v1/retrain/{job_id}").get_json()
+        job = client.get(f"/v1/retrain/{job_id}", headers=AUTH).get_json()
         seen.add((job["stage"], job["progress"]))
         if job["status"] != "running":
             break
@@ -224,6 +224,6 @@ def test_a_job_killed_after_building_leaves_no_version_behind(tmp_path, seed_mod
                  (json.dumps({"model_dir": str(models_dir)}), now()))
     restarted = make_app(tmp_path, seed_model_dir)
     client = restarted.test_client()
-    job = client.get("/v1/retrain/1").get_json()
+    job = client.get("/v1/retrain/1", headers=AUTH).get_json()
     assert job["status"] == "failed" and "interrupted" in job["reason"] and job["version"] is None
     assert listed_versions(client) == ["tiny1"] and version_dirs(restarted) == ["ACTIVE", "tiny1"]

@@ -26,7 +26,7 @@ class Server(SharedServer):
     def wait_job(self, job_id: int, timeout: float = 120) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            job = self.request("GET", f"/v1/retrain/{job_id}")[1]
+            job = self.request("GET", f"/v1/retrain/{job_id}", auth=True)[1]
             if job["status"] != "running":
                 return job
             time.sleep(0.2)
@@ -96,12 +96,12 @@ def test_sigkill_during_retrain_keeps_model_and_labels(server, tmp_path):
     status, job = server.request("POST", "/v1/retrain", {"mode": "full"}, auth=True)
     assert status == 202
     time.sleep(0.3)
-    assert server.request("GET", f"/v1/retrain/{job['id']}")[1]["status"] == "running"
+    assert server.request("GET", f"/v1/retrain/{job['id']}", auth=True)[1]["status"] == "running"
     server.kill()
     server.start()
     assert server.request("GET", "/v1/models")[1]["active"] == active
     assert server.request("GET", "/readyz")[1]["model"] == active
-    failed = server.request("GET", f"/v1/retrain/{job['id']}")[1]
+    failed = server.request("GET", f"/v1/retrain/{job['id']}", auth=True)[1]
     assert failed["status"] == "failed" and "interrupted" in failed["reason"]
     assert server.request("GET", "/v1/labels", auth=True)[1] == labels_before
     status, again = server.request("POST", "/v1/retrain", {}, auth=True)  # not blocked by the dead job

@@ -446,7 +446,7 @@ def test_serve_retrains_from_labels_with_no_data_folder(installed):
         job_id = json.loads(raw)["id"]
         deadline = time.monotonic() + RETRAIN_TIMEOUT_S
         while True:
-            job = json.loads(http("GET", f"{base}/v1/retrain/{job_id}")[2])
+            job = json.loads(http("GET", f"{base}/v1/retrain/{job_id}", headers=auth)[2])
             if job["status"] != "running":
                 break
             assert time.monotonic() < deadline, f"retrain still running: {job}"

@@ -31,8 +31,11 @@ def start():
 
 @bp.get("/<rowid:job_id>")
 @endpoint(summary="Status, progress, log tail and evaluation of a retrain job",
-          response=JobResponse, errors=(404,))
+          response=JobResponse, auth=True, errors=(404,))
+@require_token
 def status(job_id: int):
+    """Needs the token: the log and the evaluation tell of the label store (its sites, its
+    size)."""
     conn = get_db()
     reap(conn)
     row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()

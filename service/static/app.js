@@ -132,7 +132,9 @@
       row.classList.add("corrected");
       row.dataset.correction = seg.correction.match;
       const badge = el("span", "corrected", "\u2713 corrected");
-      badge.title = "stored correction #" + seg.correction.id + " (" + seg.correction.match + " match)";
+      // the id comes only with the token (without one the server sends null)
+      badge.title = "stored correction" + (seg.correction.id == null ? "" : " #" + seg.correction.id) +
+        " (" + seg.correction.match + " match)";
       mark.append(badge);
     }
     if (state.edits.has(seg.index)) {
@@ -189,7 +191,7 @@
   function updateControls() {
     const n = state.edits.size;
     const seg = state.segments[state.cursor];
-    $("withdraw").disabled = !(seg && seg.correction) || state.busy;
+    $("withdraw").disabled = !(seg && seg.correction && seg.correction.id != null) || state.busy;
     $("save").disabled = n === 0 || state.busy;
     $("undo").disabled = state.history.length === 0;
     $("changes").textContent = n ? n + " unsaved change" + (n === 1 ? "" : "s") : "";
@@ -253,7 +255,7 @@
   async function requestSegments(text, site) {
     const body = { text };
     if (site) body.site = site;
-    return api("POST", "/v1/segment", body, false);
+    return api("POST", "/v1/segment", body, true);  // the token: which correction labelled a block
   }
 
   function show(text, site, r, keepCursor) {
@@ -352,6 +354,9 @@
     const index = state.cursor;
     const correction = state.segments[index].correction;
     if (!correction) { say("Block " + index + " has no stored correction to withdraw.", "error"); return; }
+    if (correction.id == null) {  // segmented without the token: the server names no correction
+      say("Enter the API token above to withdraw a correction.", "error"); return;
+    }
     state.busy = true;
     updateControls();
     try {
@@ -473,7 +478,7 @@
   function pollJob(id) {
     clearTimeout(state.jobTimer);
     state.jobTimer = setTimeout(async () => {
-      const r = await api("GET", "/v1/retrain/" + encodeURIComponent(id), undefined, false);
+      const r = await api("GET", "/v1/retrain/" + encodeURIComponent(id), undefined, true);
       if (r.status !== 200) {
         say("Cannot read job #" + id + ": " + r.error, "error");
         $("retrain").disabled = false;
