@@ -1,0 +1,234 @@
+"""A saved web page (HTML) to the text blocks the model labels, each with where it came from.
+
+The conversion is the one that made the training blocks (``shared/data/blocks/README.md``,
+"How the text blocks were made"), so the text model sees the same kind of blocks on a
+page as it was trained on:
+
+1. bytes to text: a BOM, else strict UTF-8, else the charset the page declares in its
+   first 4 KB (ISO-8859-1/Latin-1/ASCII read as cp1252, GB2312/GBK as GB18030); a page
+   that is none of these is refused (:class:`~newssift.classifier.errors.InvalidInput`)
+   rather than guessed;
+2. parse with lxml's HTML parser; drop ``head``, ``script``, ``style`` and the other
+   subtrees a reader never sees as text (:data:`DROPPED`), and comments; when that leaves
+   no text, read the page again with ``noscript`` kept (some sites serve all their no-JS
+   content there);
+3. walk the tree in order: a block-level element (:data:`BLOCK_TAGS`) starts and ends a
+   block, ``br`` and ``hr`` end one, inline elements add their text to the open block;
+4. collapse whitespace (NBSP included) to single spaces, drop zero-width spaces, BOMs and
+   soft hyphens and empty blocks.
+
+Each block keeps the XPath of the block-level element that holds it (``/html/body/div[2]/p``,
+as lxml's ``getpath`` writes it), so a label can be mapped back to the page's DOM.  The
+flattened text is the blocks joined by newlines: :func:`flatten` gives it, and the
+model's ``start``/``end`` offsets of an HTML page refer to that text, not to the HTML.
+
+Pure functions: bytes or text in, blocks out; nothing here reads files.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
+
+from newssift.classifier.errors import InvalidInput
+
+__all__ = ["HtmlBlock", "decode_html", "html_blocks", "flatten", "looks_like_html",
+           "with_paths", "BLOCK_TAGS", "DROPPED", "HTML_HINT"]
+
+# Subtrees no reader sees as text (the block data's conversion drops exactly these).
+DROPPED = frozenset({"head", "title", "script", "style", "noscript", "template", "svg", "math",
+                     "iframe", "object", "embed", "canvas"})
+# Elements that start and end a block; any other element (span, a, b, font, unknown tags)
+# only adds its text to the open block.
+BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details",
+    "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form",
+    "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "html", "legend", "li",
+    "listing", "main", "menu", "nav", "ol", "optgroup", "option", "p", "plaintext", "pre",
+    "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "xmp",
+    "select", "textarea", "noframes",
+})
+BREAK_TAGS = frozenset({"br", "hr"})
+CHARSET_SCAN_BYTES = 4096
+PARSER_MAX_DEPTH = 2048  # libxml2's, even with huge_tree; deeper text is lost, so refused  # where a page declares its charset, as browsers look for it
+# Declared charsets read as the superset browsers use for them.
+_CHARSET_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252",
+                    "us-ascii": "cp1252", "ascii": "cp1252", "iso8859-1": "cp1252",
+                    "gb2312": "gb18030", "gbk": "gb18030"}
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
+_CONTROL = str.maketrans({c: " " for c in range(32) if chr(c) not in "\t\n\r"} | {127: " "})
+_SPACE_RE = re.compile(r"[\s\u00a0]+")
+_INVISIBLE = str.maketrans({"\u200b": None, "\ufeff": None, "\u00ad": None})
+# A whole HTML document, told from text that merely mentions a tag: it opens (after space,
+# a BOM, an XML declaration or comments) with a doctype or an <html>, <head> or <body> tag.
+_DOCUMENT_RE = re.compile(r"^[\s\ufeff]*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*"
+                          r"<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])",
+                          re.IGNORECASE | re.DOTALL)
+_SNIFF_CHARS = 4096
+HTML_HINT = "read it with --input-format html (clean: --html-field for a JSONL field of HTML)"
+
+
+class HtmlBlock(NamedTuple):
+    """One block of a page: its text and the XPath of the element that holds it."""
+
+    text: str
+    path: str
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether ``text`` is a whole HTML document (a saved page), not article text: it opens
+    with a doctype or an ``<html>``, ``<head>`` or ``<body>`` tag.  Only its first 4 KB are read."""
+    return _DOCUMENT_RE.match(text[:_SNIFF_CHARS]) is not None
+
+
+def _declared_charset(head: bytes) -> str | None:
+    match = _CHARSET_RE.search(head)
+    if match is None:
+        return None
+    name = match.group(1).decode("ascii").lower()
+    name = _CHARSET_ALIASES.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_html(data: bytes) -> str:
+    """A page's bytes as text: by its BOM, else strict UTF-8, else the charset it declares
+    (undecodable bytes then become U+FFFD, as a browser shows them).  Raises
+    :class:`InvalidInput` for binary data or bytes that are not UTF-8 on a page that
+    declares no charset."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace").lstrip("\ufeff")
+    if b"\x00" in data[:CHARSET_SCAN_BYTES]:
+        raise InvalidInput("binary data (NUL bytes), not an HTML page")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        charset = _declared_charset(data[:CHARSET_SCAN_BYTES])
+        if charset is None or charset == "utf-8":
+            raise InvalidInput(f"the page is not UTF-8 (byte {exc.start}) and declares no other "
+                               f"charset; convert it to UTF-8 or add <meta charset=...>") from None
+        return data.decode(charset, errors="replace")
+
+
+def _parse(text: str):
+    from lxml import etree, html
+
+    text = _XML_DECL_RE.sub("", text, count=1).translate(_CONTROL)
+    if not text.strip():
+        return None
+    parser = html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True,
+                             no_network=True, recover=True)
+    try:
+        root = html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):  # nothing a parser can read
+        return None
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+        # libxml2 stops reading at its depth limit and would silently drop the rest
+        raise InvalidInput(f"the page nests elements deeper than {PARSER_MAX_DEPTH}, the HTML "
+                           f"parser's limit; its text cannot be read whole")
+    return root
+
+
+def _normal(pieces: list[str]) -> str:
+    return _SPACE_RE.sub(" ", "".join(pieces).translate(_INVISIBLE)).strip()
+
+
+def _walk(root, dropped: frozenset[str]) -> Iterator[tuple[str, object]]:
+    """(text, holding element) of every block, in document order; iterative, so a page
+    nested thousands of elements deep costs no recursion."""
+    pieces: list[str] = []
+    holders = [root]
+
+    def flush():
+        text = _normal(pieces)
+        pieces.clear()
+        return text
+
+    def start(el) -> bool:
+        """Open ``el``; False when its subtree is to be skipped (its tail still counts)."""
+        tag = el.tag
+        if not isinstance(tag, str) or tag.lower() in dropped:
+            return False
+        tag = tag.lower()
+        if tag in BLOCK_TAGS or tag in BREAK_TAGS:
+            text = flush()
+            if text:
+                yield_queue.append((text, holders[-1]))
+            if tag in BLOCK_TAGS:
+                holders.append(el)
+        if el.text:
+            pieces.append(el.text)
+        return True
+
+    def end(el) -> None:
+        if isinstance(el.tag, str) and el.tag.lower() in BLOCK_TAGS:
+            text = flush()
+            if text:
+                yield_queue.append((text, holders[-1]))
+            holders.pop()
+
+    yield_queue: list[tuple[str, object]] = []
+    if start(root):
+        stack = [(root, iter(root))]
+        while stack:
+            el, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                end(el)
+                if stack and el.tail:
+                    pieces.append(el.tail)
+            elif start(child):
+                stack.append((child, iter(child)))
+            elif child.tail:
+                pieces.append(child.tail)
+            if yield_queue:
+                yield from yield_queue
+                yield_queue.clear()
+    text = flush()
+    if text:
+        yield text, holders[-1] if holders else root
+
+
+def html_blocks(page: bytes | str) -> list[HtmlBlock]:
+    """The text blocks of an HTML page, in order, each with the XPath of its element.
+
+    An empty page, or one with no visible text (only scripts, say), gives no blocks; bytes
+    that are not a page raise :class:`InvalidInput` (see :func:`decode_html`)."""
+    text = decode_html(page) if isinstance(page, bytes) else page
+    root = _parse(text)
+    if root is None:
+        return []
+    tree = root.getroottree()
+    found = list(_walk(root, DROPPED))
+    if not found:  # all its text may be for readers without scripts
+        found = list(_walk(root, DROPPED - {"noscript"}))
+    paths: dict[object, str] = {}
+    blocks = []
+    for block_text, el in found:
+        if el not in paths:
+            paths[el] = tree.getpath(el)
+        blocks.append(HtmlBlock(block_text, paths[el]))
+    return blocks
+
+
+def flatten(blocks: Sequence[HtmlBlock]) -> str:
+    """The page as the text the model labels: one block a line (a block holds no line break,
+    so the model's blocks are exactly these, in order)."""
+    return "\n".join(b.text for b in blocks)
+
+
+def with_paths(record: dict, blocks: Sequence[HtmlBlock]) -> dict:
+    """A labelled page's record (``Result.to_dict()``) with each segment's element path
+    added as ``"path"``; its ``start``/``end`` refer to :func:`flatten`'s text."""
+    for seg, block in zip(record.get("segments") or (), blocks):
+        seg["path"] = block.path
+    return record
