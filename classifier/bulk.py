@@ -39,6 +39,22 @@ def label_docs(labeller, docs: Sequence[Doc], segments: bool = True) -> list[dic
     model, decision, memory = labeller
     if not docs:
         return []
+    results = _label_docs(model, decision, memory, docs, segments)
+    if segments:
+        for doc, result in zip(docs, results):
+            if doc.paths is not None and not isinstance(result, BadRecord):
+                _add_paths(result, doc.paths)
+    return results
+
+
+def _add_paths(result: dict, paths: tuple[str, ...]) -> None:
+    """A page read as HTML: each segment gets its element's path (its start and end refer
+    to the page's flattened text, one block a line)."""
+    for seg, path in zip(result["segments"], paths):
+        seg["path"] = path
+
+
+def _label_docs(model, decision, memory, docs: Sequence[Doc], segments: bool) -> list[dict | BadRecord]:
     try:
         return model.segment_many_dicts([d.text for d in docs], segments=segments, decision=decision,
                                         memory=memory, sites=[d.site for d in docs])

@@ -44,16 +44,29 @@ def fail(message: str) -> None:
     sys.exit(EXIT_USER_ERROR)
 
 
-def read_text(path: str, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
-    """Read one document (``-`` for stdin) as strict UTF-8, no further than ``max_bytes + 1``
-    bytes: enough to refuse a larger one without holding it."""
-    name = "stdin" if path == "-" else path
-    data = read_input(path, "a text file", max_bytes)
+def read_bytes(path: str, max_bytes: int = MAX_DOCUMENT_BYTES, what: str = "a text file") -> bytes:
+    """Read one document's bytes (``-`` for stdin), no further than ``max_bytes + 1`` bytes:
+    enough to refuse a larger one without holding it."""
+    data = read_input(path, what, max_bytes)
     if len(data) > max_bytes:
         from newssift.classifier.records import too_large
 
-        raise InvalidInput(f"{name}: {too_large(max_bytes)}")
-    return decode_utf8(data, name)
+        raise InvalidInput(f"{'stdin' if path == '-' else path}: {too_large(max_bytes)}")
+    return data
+
+
+def read_text(path: str, max_bytes: int = MAX_DOCUMENT_BYTES, html_check: bool = False) -> str:
+    """Read one document (``-`` for stdin) as strict UTF-8 (see :func:`read_bytes`); with
+    ``html_check``, a whole HTML page is refused, naming ``--input-format html``."""
+    name = "stdin" if path == "-" else path
+    text = decode_utf8(read_bytes(path, max_bytes), name)
+    if html_check:
+        from newssift.classifier.html import looks_like_html
+        from newssift.classifier.records import html_given_as_text
+
+        if looks_like_html(text):
+            raise InvalidInput(f"{name}: {html_given_as_text('it', '--input-format html')}")
+    return text
 
 
 def _usage_line(exc: click.UsageError) -> str:
@@ -158,8 +171,9 @@ def _echo_listing(result, colour: bool | None, width: int | None) -> None:
 @model_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default=None,
               help="Output format; default: a coloured listing on a terminal, JSON in a pipe.")
-@click.option("--input-format", type=click.Choice(["text", "jsonl"]), default="text",
-              help="text: SOURCE is one article. jsonl: one {\"id\", \"text\"} object per line.")
+@click.option("--input-format", type=click.Choice(["text", "jsonl", "html"]), default="text",
+              help="text: SOURCE is one article. jsonl: one {\"id\", \"text\"} object per line. "
+                   "html: SOURCE is one saved web page.")
 @click.option("--batch-size", type=click.IntRange(1, MAX_BATCH_DOCS), default=64, show_default=True,
               help="Documents labelled together in jsonl mode.")
 @labelling_options
@@ -171,13 +185,19 @@ def _echo_listing(result, colour: bool | None, width: int | None) -> None:
 def classify(source: str, model_path: str | None, fmt: str | None, input_format: str,
              batch_size: int, main_threshold: float | None, keep_comments: bool,
              corrections_path: str | None, site: str | None, text_field: str, id_field: str,
-             site_field: str, max_document_bytes: int, colour: bool | None) -> None:
+             site_field: str, html_field: str | None, html_check: bool, max_document_bytes: int,
+             colour: bool | None) -> None:
     """Label the blocks of SOURCE (a file, or - for stdin).
 
     With --input-format jsonl every line is one {"id", "text"} object and every output
     line one JSON record, in input order; a line without "id" gets "SOURCE:LINE"
     (stdin:3, corpus.jsonl:7); a line that cannot be labelled gets an error record,
     {"id", "error": {"code", "message", "source", "line"}}, as in clean's error report.
+
+    With --input-format html SOURCE is a saved page: its blocks are what a reader sees
+    (scripts, styles and the head dropped), and in JSON each segment carries "path", the
+    XPath of its element; start and end refer to the page's text, one block a line.  A
+    whole HTML page given as text is refused (--no-html-check labels it as text).
 
     Exit status: 0 every line labelled; 1 some lines got error records (the rest were
     labelled); 2 a usage or input error, nothing labelled (also when no line could be).
@@ -198,7 +218,8 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
         from newssift.classifier.stream import classify_jsonl
 
         read_options = ReadOptions(text_field=text_field, id_field=id_field, site_field=site_field,
-                                   max_document_bytes=max_document_bytes)
+                                   max_document_bytes=max_document_bytes, html_field=html_field,
+                                   html_check=html_check)
         model = _load(model_path)
         decision = model.decision_for(main_threshold, keep_comments)
         if source == "-":
@@ -222,12 +243,29 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
         return
     if source == "-":
         _hint_on_a_terminal("an article")
-    text = read_text(source, max_document_bytes)
+    blocks = None
+    if input_format == "html":
+        from newssift.classifier.html import flatten, html_blocks
+
+        name = "stdin" if source == "-" else source
+        try:
+            blocks = html_blocks(read_bytes(source, max_document_bytes, "an HTML page"))
+        except InvalidInput as exc:
+            raise InvalidInput(f"{name}: {exc}") from None
+        text = flatten(blocks)
+    else:
+        text = read_text(source, max_document_bytes, html_check)
     model = _load(model_path)
     result = model.segment(text, model.decision_for(main_threshold, keep_comments), memory, site)
     if fmt is None:
         fmt = "text" if sys.stdout.isatty() else "json"
-    if fmt == "json":
+    if fmt == "json" and blocks is not None:
+        import json
+
+        from newssift.classifier.html import with_paths
+
+        click.echo(json.dumps(with_paths(result.to_dict(), blocks), ensure_ascii=False))
+    elif fmt == "json":
         click.echo(result.to_json())
     else:
         _echo_listing(result, use_colour(colour), listing_width())

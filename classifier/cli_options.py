@@ -60,6 +60,12 @@ record_options = _compose(
                  help="JSONL field or CSV column of the id (default when absent: FILE:LINE)."),
     click.option("--site-field", default="site", show_default=True,
                  help="JSONL field naming a document's site, for site-scoped corrections."),
+    click.option("--html-field", default=None,
+                 help="JSONL field holding a page's HTML, read as HTML (blocks with their element "
+                      "paths) instead of --text-field."),
+    click.option("--html-check/--no-html-check", default=True, show_default=True,
+                 help="Refuse a whole HTML page where text is expected, saying how to read it; "
+                      "--no-html-check labels its markup as text."),
     click.option("--max-document-bytes", type=click.IntRange(min=1), default=MAX_DOCUMENT_BYTES,
                  show_default=True, envvar=MAX_DOCUMENT_BYTES_ENV, show_envvar=True,
                  help="The largest document (bytes of UTF-8 text), read no further: a larger one "

@@ -51,8 +51,8 @@ BLOCK_TAGS = frozenset({
     "select", "textarea", "noframes",
 })
 BREAK_TAGS = frozenset({"br", "hr"})
-CHARSET_SCAN_BYTES = 4096
-PARSER_MAX_DEPTH = 2048  # libxml2's, even with huge_tree; deeper text is lost, so refused  # where a page declares its charset, as browsers look for it
+CHARSET_SCAN_BYTES = 4096  # where a page declares its charset, as browsers look for it
+PARSER_MAX_DEPTH = 2048  # libxml2's, even with huge_tree; deeper text is lost, so refused
 # Declared charsets read as the superset browsers use for them.
 _CHARSET_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252",
                     "us-ascii": "cp1252", "ascii": "cp1252", "iso8859-1": "cp1252",

@@ -1,4 +1,5 @@
-"""The input formats: JSONL (optionally gzip), CSV, folders and globs of ``.txt``, stdin.
+"""The input formats: JSONL (optionally gzip), CSV, folders and globs of ``.txt`` and of
+saved HTML pages (``.html``, ``.htm``), stdin.
 
 Every input becomes a stream of :class:`~newssift.classifier.records.Doc` (one per article)
 and :class:`~newssift.classifier.records.BadRecord` (one per line, row or file that cannot be
@@ -10,8 +11,13 @@ file, unknown type, no text column) raise :class:`~newssift.classifier.errors.In
 before or as soon as they are met.
 
 A format is one :class:`InputFormat` in :data:`FORMATS`: its name (``--input-format``),
-the file names it takes, and its reader.  More formats (saved HTML pages, WARC files)
-plug in by adding theirs.
+the file names it takes, and its reader.  More formats (WARC files) plug in by adding theirs.
+
+An HTML page becomes one document whose text is its blocks, one a line
+(:mod:`newssift.classifier.html`), with each block's element path in ``Doc.paths``.  A
+folder holds ``.txt`` files and HTML pages, each read by its suffix.  A whole HTML page
+where text is expected (a ``.txt`` file, a text field, a CSV cell) is an error record
+naming how to read it, unless ``ReadOptions.html_check`` is off (``--no-html-check``).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newssift.classifier.errors import InvalidInput
+from newssift.classifier.html import looks_like_html
 from newssift.classifier.records import (
     TOO_LARGE,
     UNREADABLE,
@@ -38,6 +45,8 @@ from newssift.classifier.records import (
     ReadOptions,
     check_size,
     decode_document,
+    html_given_as_text,
+    page_document,
     parse_jsonl_line,
     too_large,
 )
@@ -45,11 +54,12 @@ from newssift.classifier.textio import utf8_problem
 
 __all__ = ["Source", "InputFormat", "FORMATS", "resolve_inputs", "iter_records",
            "count_records", "source_size", "jsonl_records", "numbered_lines",
-           "JSONL_SUFFIXES", "CSV_SUFFIXES", "TXT_SUFFIXES"]
+           "JSONL_SUFFIXES", "CSV_SUFFIXES", "TXT_SUFFIXES", "HTML_SUFFIXES"]
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
 CSV_SUFFIXES = (".csv", ".csv.gz")
 TXT_SUFFIXES = (".txt",)
+HTML_SUFFIXES = (".html", ".htm")
 FOLDER_FORMAT = "txt"  # what a folder holds unless --input-format says otherwise
 STDIN_FORMAT = "jsonl"
 _GLOB_CHARS = "*?["
@@ -78,6 +88,11 @@ class InputFormat:
     read: Callable[[Source, ReadOptions], Iterator[Doc | BadRecord]]
     count: Callable[[Source, ReadOptions], int]  # cheaply, how many items ``read`` yields
     whole_files: bool = False  # one document a file: folders and globs of such files are one source
+    folder_suffixes: tuple[str, ...] | None = None  # files a folder of it takes (default: suffixes)
+
+    def in_folders(self) -> tuple[str, ...]:
+        """The file names a folder or glob read as this format takes."""
+        return self.folder_suffixes or self.suffixes
 
 
 def numbered_lines(lines: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
@@ -106,7 +121,8 @@ def _open_binary(path: str):
             return gzip.open(path, "rb")
         return open(path, "rb")
     except IsADirectoryError:
-        raise InvalidInput(f"{path}: is a folder; drop --input-format to read its .txt files") from None
+        raise InvalidInput(f"{path}: is a folder; drop --input-format to read its .txt and .html "
+                           f"files") from None
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot read ({exc.strerror or exc})") from None
 
@@ -188,6 +204,9 @@ def _csv_row(row: list[str], cols: tuple[int, int | None], name: str, line: int,
             return BadRecord(name, line, f"the {what} column: {problem}")
     if not check_size(row[text_col], options.max_document_bytes):
         return BadRecord(name, line, too_large(options.max_document_bytes), doc_id, TOO_LARGE)
+    if options.html_check and looks_like_html(row[text_col]):
+        return BadRecord(name, line, html_given_as_text(f"the column {options.text_field!r}",
+                                                        "a JSONL input and --html-field"), doc_id)
     return Doc(doc_id, row[text_col], name, line, offset=offset)
 
 
@@ -195,7 +214,7 @@ def _count_csv(source: Source, options: ReadOptions) -> int:
     return sum(1 for _ in _csv(source, options))
 
 
-# --- folders and globs of .txt files ----------------------------------------------------------
+# --- folders and globs of .txt files and HTML pages -------------------------------------------
 
 def _files(source: Source, suffixes: tuple[str, ...]) -> Iterator[tuple[str, str]]:
     """(path, id) of every file of a whole-file source, in sorted order."""
@@ -228,9 +247,12 @@ def _read_at_most(path: str, max_bytes: int) -> tuple[bytes, int]:
         return handle.read(max_bytes + 1), os.fstat(handle.fileno()).st_size
 
 
-def _txt(source: Source, options: ReadOptions) -> Iterator[Doc | BadRecord]:
+def _whole_files(source: Source, options: ReadOptions) -> Iterator[Doc | BadRecord]:
+    """One document a file; a file named .html or .htm (or any file of an html source) is
+    read as a page, any other as text."""
     read, limit = 0, options.max_document_bytes
-    for path, doc_id in _files(source, TXT_SUFFIXES):
+    as_page = source.kind == "html"
+    for path, doc_id in _files(source, FORMATS[source.kind].in_folders()):
         name = "stdin" if path == "-" else path
         try:
             data, size = _read_at_most(path, limit)
@@ -241,17 +263,22 @@ def _txt(source: Source, options: ReadOptions) -> Iterator[Doc | BadRecord]:
         if len(data) > limit:
             yield BadRecord(name, 1, too_large(limit), doc_id, TOO_LARGE)
             continue
-        yield decode_document(data, doc_id, name, read)
+        if as_page or path.lower().endswith(HTML_SUFFIXES):
+            yield page_document(data, doc_id, name, offset=read)
+        else:
+            yield decode_document(data, doc_id, name, read, options.html_check)
 
 
-def _count_txt(source: Source, options: ReadOptions) -> int:
-    return sum(1 for _ in _files(source, TXT_SUFFIXES))
+def _count_files(source: Source, options: ReadOptions) -> int:
+    return sum(1 for _ in _files(source, FORMATS[source.kind].in_folders()))
 
 
 FORMATS: dict[str, InputFormat] = {f.name: f for f in (
     InputFormat("jsonl", JSONL_SUFFIXES, _jsonl, _count_jsonl),
     InputFormat("csv", CSV_SUFFIXES, _csv, _count_csv),
-    InputFormat("txt", TXT_SUFFIXES, _txt, _count_txt, whole_files=True),
+    InputFormat("txt", TXT_SUFFIXES, _whole_files, _count_files, whole_files=True,
+                folder_suffixes=TXT_SUFFIXES + HTML_SUFFIXES),
+    InputFormat("html", HTML_SUFFIXES, _whole_files, _count_files, whole_files=True),
 )}
 
 
@@ -298,13 +325,14 @@ def resolve_inputs(args: Iterable[str], options: ReadOptions) -> list[Source]:
             continue
         path = Path(arg)
         if path.is_dir():
-            sources.append(Source(FOLDER_FORMAT, arg, arg))
+            kind = chosen if chosen and FORMATS[chosen].whole_files else FOLDER_FORMAT
+            sources.append(Source(kind, arg, arg))
             continue
         if not path.exists():
             raise InvalidInput(f"{arg}: no such file or folder")
         kind = chosen or _format_of(arg)
         if kind is None:
-            raise InvalidInput(f"{arg}: unknown input type; name it .jsonl, .jsonl.gz, .csv or .txt, "
+            raise InvalidInput(f"{arg}: unknown input type; name it .jsonl, .jsonl.gz, .csv, .txt or .html, "
                                f"or pass --input-format")
         sources.append(Source(kind, arg, str(path.parent) if FORMATS[kind].whole_files else ""))
     if not sources:
@@ -328,7 +356,7 @@ def source_size(source: Source) -> int | None:
     if source.path == "-":
         return None
     fmt = FORMATS[_known(source.kind)]
-    paths = [p for p, _ in _files(source, fmt.suffixes)] if fmt.whole_files else [source.path]
+    paths = [p for p, _ in _files(source, fmt.in_folders())] if fmt.whole_files else [source.path]
     total = 0
     for path in paths:
         try:

@@ -24,10 +24,13 @@ from dataclasses import dataclass, field
 import orjson
 
 from newssift.classifier.defaults import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_ENV
+from newssift.classifier.errors import InvalidInput
+from newssift.classifier.html import looks_like_html
 from newssift.classifier.textio import utf8_problem
 
 __all__ = ["ReadOptions", "Doc", "BadRecord", "parse_jsonl_line", "decode_document", "check_size",
-           "too_large", "one_line", "INVALID", "TOO_LARGE", "UNREADABLE", "NOT_LABELLED", "ERROR_CODES"]
+           "too_large", "one_line", "page_document", "html_given_as_text", "INVALID", "TOO_LARGE",
+           "UNREADABLE", "NOT_LABELLED", "ERROR_CODES"]
 
 INVALID = "invalid_input"        # not a usable record: bad JSON or bytes, wrong field types
 TOO_LARGE = "document_too_large"  # a text over --max-document-bytes
@@ -57,6 +60,8 @@ class ReadOptions:
     site_field: str = "site"       # the record field naming a document's site, if any
     input_format: str = "auto"     # auto, or a name of classifier.inputs.FORMATS
     max_document_bytes: int = MAX_DOCUMENT_BYTES  # a larger text is an error record
+    html_field: str | None = None  # the JSONL field holding a page's HTML (instead of text_field)
+    html_check: bool = True        # refuse a whole HTML page given as text, saying how to read it
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,8 @@ class Doc:
     # Bytes of its input read once this record was (of the compressed file for .gz; 0 for
     # stdin): what the progress bar counts against the inputs' size.
     offset: int = field(default=0, compare=False, repr=False)
+    # For a page read as HTML: the element path of each block of ``text`` (one block a line).
+    paths: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,22 +135,50 @@ def parse_jsonl_line(raw: bytes, line: int, name: str, options: ReadOptions,
     doc_id, error = _doc_id(rec.get(options.id_field), f"{name}:{line}")
     if error:
         return BadRecord(name, line, f"field {options.id_field!r}: {error}; set --id-field")
-    text = rec.get(options.text_field)
+    field_name = options.html_field or options.text_field
+    text = rec.get(field_name)
     if not isinstance(text, str):
         what = "missing" if text is None else "is not a string"
-        return BadRecord(name, line, f"field {options.text_field!r} {what}; set --text-field", doc_id)
+        flag = "--html-field" if options.html_field else "--text-field"
+        return BadRecord(name, line, f"field {field_name!r} {what}; set {flag}", doc_id)
     site = rec.get(options.site_field)
     if site is not None and not isinstance(site, str):
         return BadRecord(name, line, f"field {options.site_field!r} is not a string; set --site-field",
                          doc_id)
     if not check_size(text, options.max_document_bytes):
         return BadRecord(name, line, too_large(options.max_document_bytes), doc_id, TOO_LARGE)
+    if options.html_field:
+        return page_document(text, doc_id, name, line, site, offset)
+    if options.html_check and looks_like_html(text):
+        message = html_given_as_text(f"field {field_name!r}", f"--html-field {field_name}")
+        return BadRecord(name, line, message, doc_id)
     return Doc(doc_id, text, name, line, site, offset)
 
 
-def decode_document(data: bytes, doc_id: str, name: str, offset: int = 0) -> Doc | BadRecord:
+def html_given_as_text(what: str, how: str) -> str:
+    """The one message for a whole HTML page where text was expected: how to read it as a
+    page, and how to label its markup as text after all."""
+    return f"{what} is a whole HTML page; read it with {how}, or pass --no-html-check to label it as text"
+
+
+def page_document(page: bytes | str, doc_id: object, name: str, line: int = 1, site: str | None = None,
+                  offset: int = 0) -> Doc | BadRecord:
+    """An HTML page as one document: its blocks' text, one a line, and their element paths
+    (:mod:`newssift.classifier.html`); a page that cannot be read is an error record."""
+    from newssift.classifier.html import flatten, html_blocks
+
+    try:
+        blocks = html_blocks(page)
+    except InvalidInput as exc:
+        return BadRecord(name, line, str(exc), doc_id)
+    return Doc(doc_id, flatten(blocks), name, line, site, offset, tuple(b.path for b in blocks))
+
+
+def decode_document(data: bytes, doc_id: str, name: str, offset: int = 0,
+                    html_check: bool = True) -> Doc | BadRecord:
     """A whole file's bytes as one document: strict UTF-8, a leading BOM dropped, NUL bytes
-    refused as binary data (the line of the first bad byte named)."""
+    refused as binary data (the line of the first bad byte named); a whole HTML page is
+    refused too unless ``html_check`` is off (see :func:`html_given_as_text`)."""
     if data.startswith(_BOM):
         data = data[len(_BOM):]
     nul = data.find(b"\x00")
@@ -151,7 +186,10 @@ def decode_document(data: bytes, doc_id: str, name: str, offset: int = 0) -> Doc
         return BadRecord(name, data.count(b"\n", 0, nul) + 1, "binary data (NUL bytes); expected UTF-8 text",
                          doc_id)
     try:
-        return Doc(doc_id, data.decode("utf-8"), name, 1, offset=offset)
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         return BadRecord(name, line, utf8_problem(data), doc_id)
+    if html_check and looks_like_html(text):
+        return BadRecord(name, 1, html_given_as_text("the file", "--input-format html"), doc_id)
+    return Doc(doc_id, text, name, 1, offset=offset)

@@ -80,13 +80,18 @@ def side_paths(output: Path, fmt: str, engine: str) -> tuple[Path, Path]:
 @labelling_options
 @model_option
 def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, text_field: str,
-          id_field: str, site_field: str, max_document_bytes: int, segments: bool,
+          id_field: str, site_field: str, html_field: str | None, html_check: bool,
+          max_document_bytes: int, segments: bool,
           workers: int | None, chunk_size: int, resume: bool, overwrite: bool, strict: bool,
           errors_path: str | None, summary_path: str | None,
           progress: bool | None, engine: str, scheduler: str, partition_size: int,
           main_threshold: float | None, keep_comments: bool, corrections_path: str | None,
           model_path: str | None) -> None:
-    """Clean INPUT... (JSONL, JSONL.gz, CSV, .txt files, folders, globs, or - for stdin) into OUTPUT.
+    """Clean INPUT... (JSONL, JSONL.gz, CSV, .txt or .html files, folders, globs, or - for stdin) into OUTPUT.
+
+    A saved page (.html, .htm; JSONL: --html-field) is read as HTML: its blocks are what a
+    reader sees, and with --segments each carries "path", the XPath of its element; its
+    start and end refer to the page's text, one block a line.
 
     With --format txt-dir every document gets a file of its own, named in
     OUTPUT/_index.jsonl beside its id ("file"). An id that is a safe relative path keeps
@@ -128,7 +133,8 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
                            workers=workers or default_workers(), model_path=str(Path(model_path).resolve()),
                            main_threshold=main_threshold, keep_comments=keep_comments,
                            corrections=corrections, corrections_sha256=corrections_sha256,
-                           site_field=site_field, max_document_bytes=max_document_bytes)
+                           site_field=site_field, max_document_bytes=max_document_bytes,
+                           html_field=html_field, html_check=html_check)
     out = Path(output)
     default_errors, default_summary = side_paths(out, fmt, engine)
     errors_file = Path(errors_path) if errors_path else default_errors
@@ -138,7 +144,8 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
     labelling = {"model": options.model_path, "main_threshold": threshold,
                  "keep_comments": options.keep_comments, "corrections": corrections_sha256,
                  # The site field changes labels only through site-scoped corrections.
-                 "site_field": site_field if corrections_sha256 else None}
+                 "site_field": site_field if corrections_sha256 else None,
+                 "html_field": html_field}
     if resume and engine == "local":
         _check_same_labelling(summary_file, labelling, own_threshold)
     start = time.perf_counter()

@@ -112,12 +112,14 @@ def _plan_record(parts: list[Partition], options: CleanOptions) -> dict:
                         "segments": options.segments, "input_format": options.input_format,
                         "main_threshold": options.main_threshold,
                         "keep_comments": options.keep_comments,
-                        "corrections": options.corrections_sha256},
+                        "corrections": options.corrections_sha256,
+                        "html_field": options.html_field},
             "partitions": [asdict(p) for p in parts]}
 
 
 # Options added to the plan later: a plan written before them ran with these values.
-_PLAN_OPTION_DEFAULTS = {"main_threshold": None, "keep_comments": False, "corrections": None}
+_PLAN_OPTION_DEFAULTS = {"main_threshold": None, "keep_comments": False, "corrections": None,
+                         "html_field": None}
 
 
 def _with_defaults(stored: dict) -> dict:

@@ -72,16 +72,18 @@ def test_csv_without_the_text_column_says_which_columns_it_has(tmp_path):
         read_all([str(path)])
 
 
-def test_folder_and_glob_of_txt_use_relative_paths_as_ids(tmp_path):
+def test_folder_and_glob_of_txt_and_html_use_relative_paths_as_ids(tmp_path):
     (tmp_path / "site" / "b").mkdir(parents=True)
     (tmp_path / "site" / "a.txt").write_text("A")
     (tmp_path / "site" / "b" / "c.txt").write_text("C")
-    (tmp_path / "site" / "b" / "skip.html").write_text("<p>")
+    (tmp_path / "site" / "b" / "page.html").write_text("<title>T</title><p>P<br>Q")
+    (tmp_path / "site" / "b" / "skip.md").write_text("M")
     (tmp_path / "site" / "b" / "bin.txt").write_bytes(b"line\n\x89PNG\x00\x00")
     items = read_all([str(tmp_path / "site")])
     assert [(i.id, getattr(i, "text", None)) for i in items] == [("a.txt", "A"), ("b/bin.txt", None),
-                                                                  ("b/c.txt", "C")]
+                                                                  ("b/c.txt", "C"), ("b/page.html", "P\nQ")]
     assert items[1].line == 2 and "binary data" in items[1].message
+    assert items[3].paths == ("/html/body/p", "/html/body/p")
     globbed = read_all([str(tmp_path / "site" / "*" / "c.txt")])
     assert [d.id for d in globbed] == ["b/c.txt"]
 
@@ -117,10 +119,10 @@ def test_a_txt_file_over_the_limit_is_a_bad_record_that_still_counts_its_bytes(t
 def test_every_input_format_is_one_entry_of_the_registry(tmp_path):
     from newssift.classifier.inputs import FORMATS
 
-    assert list(FORMATS) == ["jsonl", "csv", "txt"]
+    assert list(FORMATS) == ["jsonl", "csv", "txt", "html"]
     path = tmp_path / "data.ndjson"
     path.write_text(jsonl({"id": 1, "text": "One."}))
     [source] = resolve_inputs([str(path)], OPTS)
     assert source.kind == "jsonl" and FORMATS["jsonl"].count(source, OPTS) == 1
-    with pytest.raises(InvalidInput, match="unknown input format 'parquet'; use one of jsonl, csv, txt"):
+    with pytest.raises(InvalidInput, match="unknown input format 'parquet'; use one of jsonl, csv, txt, html"):
         resolve_inputs([str(path)], CleanOptions(input_format="parquet"))
