@@ -13,10 +13,10 @@ from newssift.service import bodies, db, errors, requestlog
 from newssift.service.api import RowIdConverter
 from newssift.service.batcher import Batcher
 from newssift.service.holder import ModelHolder
-from newssift.service.jobs import reap
+from newssift.service.jobs import clean_up
 from newssift.service.memory import MemoryHolder
 from newssift.service.settings import load_settings
-from newssift.service.versions import bootstrap
+from newssift.service.versions import bootstrap, record_seed
 
 __all__ = ["create_app", "prepare"]
 
@@ -25,7 +25,8 @@ _thread_limits: Any = None
 
 
 def prepare(settings: dict[str, Any]) -> None:
-    """Create the data directory, the schema and the first model version; fail stale jobs.
+    """Create the data directory, the schema and the first model version (recorded as the
+    seed, which may be activated); fail stale jobs and sweep what they left.
 
     Idempotent; ``newssift serve`` runs it once before forking workers, and
     every app factory call runs it again.
@@ -37,7 +38,8 @@ def prepare(settings: dict[str, Any]) -> None:
         return  # logged; segmenting needs no store, and nothing can be reaped without one
     conn = db.connect(settings["db"], settings["db_timeout"])
     try:
-        failed = reap(conn)
+        record_seed(conn, settings["model_dir"], settings["seed_model"])
+        failed = clean_up(conn, settings, always=True)
     except sqlite3.Error as exc:
         log.error("cannot mark interrupted retrain jobs: %s", db.store_problem(exc).message)
         failed = 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 import calendar
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -25,9 +26,10 @@ from typing import Any
 from newssift.classifier.errors import NewssiftError
 from newssift.service.db import connect, now
 from newssift.service.errors import ApiError
-from newssift.service.versions import discard_version
+from newssift.service.leftovers import sweep
+from newssift.service.versions import candidate_path, discard_version, version_path
 
-__all__ = ["start_job", "reap", "job_view", "LOG_TAIL_LINES", "TRAINER_MODULE"]
+__all__ = ["start_job", "reap", "clean_up", "job_view", "LOG_TAIL_LINES", "TRAINER_MODULE"]
 
 LOG_TAIL_LINES = 40
 LOG_TAIL_BYTES = 32 * 1024
@@ -75,11 +77,27 @@ def reap(conn: sqlite3.Connection) -> int:
 def _discard_unjudged(conn: sqlite3.Connection, job_id: int, params: str, version: str) -> None:
     """The version a dead job built, unless the job got as far as recording it."""
     try:
-        if discard_version(conn, Path(json.loads(params)["model_dir"]), version):
+        models_dir = Path(json.loads(params)["model_dir"])
+        shutil.rmtree(candidate_path(models_dir, version), ignore_errors=True)
+        discard_version(conn, models_dir, version)
+        if not version_path(models_dir, version).is_dir():  # the job names no version, then
             conn.execute("UPDATE jobs SET version = NULL WHERE id = ?", (job_id,))
     except (OSError, ValueError, KeyError, NewssiftError) as exc:
         # a row from an older release, a version already gone: the job's record says failed
         print(f"newssift: cannot remove version {version!r} of a failed job: {exc}", file=sys.stderr)
+
+
+def clean_up(conn: sqlite3.Connection, settings: dict[str, Any], always: bool = False) -> int:
+    """:func:`reap`, then sweep what jobs that stopped left behind (candidates, labels copies;
+    :mod:`newssift.service.leftovers`): when a dead job was found, or ``always`` (at start,
+    after a job).  Returns how many jobs were marked failed."""
+    failed = reap(conn)
+    if failed or always:
+        removed = sweep(conn, Path(settings["model_dir"]), Path(settings["data_dir"]) / "jobs")
+        if removed:
+            print(f"newssift: removed what stopped retrain jobs left: {', '.join(sorted(removed))}",
+                  file=sys.stderr)
+    return failed
 
 
 def _age_s(stamp: str) -> float:
@@ -89,7 +107,7 @@ def _age_s(stamp: str) -> float:
 def start_job(conn: sqlite3.Connection, settings: dict[str, Any], note: str | None,
               mode: str = "adapt") -> int:
     """Insert the job row and start its process; 409 when one is already running."""
-    reap(conn)
+    clean_up(conn, settings)
     params = {k: str(settings[k]) if isinstance(settings[k], Path) else settings[k]
               for k in ("train_config", "model_dir", "data_dir", "gate_tolerance", "cv_folds",
                         "full_eval", "db_timeout", "seed_model")}
@@ -134,6 +152,9 @@ def _wait(proc: subprocess.Popen, settings: dict[str, Any], job_id: int) -> None
                                (now(), f"training process exited with status {code}", job_id)).rowcount
         if changed and row is not None and row["version"]:
             _discard_unjudged(conn, job_id, row["params"], row["version"])
+        clean_up(conn, settings, always=True)
+    except sqlite3.Error as exc:  # the store went away: the next start sweeps
+        print(f"newssift: cannot record the end of retrain job {job_id}: {exc}", file=sys.stderr)
     finally:
         conn.close()
 

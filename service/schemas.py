@@ -146,7 +146,10 @@ class JobResponse(BaseModel):
 class ModelInfo(BaseModel):
     version: str
     active: bool
-    status: str = Field(description="available, promoted, rejected or activated")
+    status: str = Field(description="`promoted` or `rejected` by the gate of the retrain that "
+                        "built it, `seed` (the model the server started from), or `ungated` (a "
+                        "folder no gate judged, put there by hand): only the first three can be "
+                        "activated")
     reason: str | None
     created: str | None
     job: int | None

@@ -18,8 +18,12 @@ Neither an adapt retrain nor its gate needs the third-party training data: witho
 it (an installed wheel, ``NEWSSIFT_DATA`` unset) the gate measures what is there, the
 packaged gold documents and the stored labels' cross-validation, and its reason names
 the checks it could not run.  A full retrain does need it and fails at once without.
-A job that fails leaves its job row and log only: the version it built, if any, is
-removed, and no version row is written.  A version records the ids of the labels it
+The candidate is built and measured in a dot-folder (``.<version>.candidate``), which is
+never listed nor activated, and becomes the version only after its version row records
+the gate's decision: a trainer killed at any point leaves no version that skipped the
+gate.  A job that fails leaves its job row and log only: the candidate it built, if any,
+is removed (by the trainer, or by :func:`newssift.service.leftovers.sweep` after a kill),
+and no version row is written.  A version records the ids of the labels it
 was trained with, so that a label withdrawn later can be found in the versions that
 still carry it.
 """
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import threading
 import time
@@ -46,9 +51,12 @@ from newssift.service.evaluation import (
 )
 from newssift.service.gate import decide
 from newssift.service.store import content_hash, iter_documents
+from newssift.service.leftovers import LABELS_COPY_SUFFIX
 from newssift.service.versions import (
+    candidate_path,
     discard_version,
     new_version_name,
+    publish_candidate,
     read_pointer,
     record_version,
     version_path,
@@ -115,7 +123,7 @@ def _build_adapted(job: Job, params: dict, records: list[dict], models_dir: Path
     seconds = round(time.time() - started, 2)
     print(f"adapted {base_name} to {len(records)} texts in {seconds} s "
           f"(scopes: {', '.join(repr(s) for s in sorted(model.adapter.scopes))})", flush=True)
-    save_model(model, version_path(models_dir, name), {
+    save_model(model, candidate_path(models_dir, name), {
         "version": name, "created": now(), "roles": ["main", "teaser", "boilerplate"],
         "topics": model.topics,
         "adapted": {"base": base_name, "labelled_documents": len(records),
@@ -133,7 +141,7 @@ def _build_full(job: Job, params: dict, cfg, labels_path: Path, records: list[di
     def on_step(done: int, total: int, step: str) -> None:  # progress follows the training
         job.update(stage=f"training: {step}", progress=round(0.1 + 0.4 * done / total, 3))
 
-    write_trained_model(cfg, version_path(models_dir, name), [labels_path] if records else [],
+    write_trained_model(cfg, candidate_path(models_dir, name), [labels_path] if records else [],
                         evaluate=False, config_path=params["train_config"], progress=True,
                         on_step=on_step)
 
@@ -215,6 +223,11 @@ def _measure(job: Job, conn, params: dict, cfg, records: list[dict], hashes: lis
     return metrics, unchecked
 
 
+def labels_copy_path(params: dict, job_id: int) -> Path:
+    """The stored labels as a full retrain's training reads them, for the job's length only."""
+    return Path(params["data_dir"]) / "jobs" / f"job-{job_id}{LABELS_COPY_SUFFIX}"
+
+
 def run_job(conn, job_id: int) -> None:
     job = Job(conn, job_id)
     params = json.loads(conn.execute("SELECT params FROM jobs WHERE id = ?", (job_id,)).fetchone()[0])
@@ -226,21 +239,24 @@ def run_job(conn, job_id: int) -> None:
     job.stage("exporting labels", 0.05)
     records = list(iter_documents(conn))
     hashes = [content_hash(r["text"]) for r in records]
-    labels_path = Path(params["data_dir"]) / "jobs" / f"job-{job_id}.labels.jsonl"
-    labels_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
-                           encoding="utf-8")
     label_ids = sorted(lab["id"] for r in records for lab in r["labels"])
     print(f"{len(records)} labelled texts", flush=True)
     name = new_version_name(models_dir, job_id)
     if mode == "adapt":
         _build_adapted(job, params, records, models_dir, name)
     else:
-        _build_full(job, params, cfg, labels_path, records, models_dir, name)
+        labels_path = labels_copy_path(params, job_id)  # what training reads; removed after
+        try:
+            labels_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n"
+                                           for r in records), encoding="utf-8")
+            _build_full(job, params, cfg, labels_path, records, models_dir, name)
+        finally:
+            labels_path.unlink(missing_ok=True)
     job.update(version=name)
     job.stage("evaluating", 0.5)
     active_name = read_pointer(models_dir)
     active = load_model(version_path(models_dir, active_name)) if active_name else None
-    candidate = load_model(version_path(models_dir, name))
+    candidate = load_model(candidate_path(models_dir, name))
     metrics, unchecked = _measure(job, conn, params, cfg, records, hashes, active_name, active,
                                   candidate)
     job.stage("gating", 0.9)
@@ -252,8 +268,11 @@ def run_job(conn, job_id: int) -> None:
     evaluation = {"active_version": active_name, "candidate_version": name, "metrics": metrics,
                   "compared": decision.compared, "unchecked": decision.unchecked,
                   "tolerance": params["gate_tolerance"], "labels": len(label_ids)}
+    # Judged, then listed: a kill before the record leaves only the dot-folder, which is never
+    # listed or activated (and is swept); one between the two leaves a record without a folder.
     record_version(conn, name, "promoted" if promote else "rejected", reason, job_id, hashes,
                    label_ids)
+    publish_candidate(models_dir, name)
     if promote:
         write_pointer(models_dir, name)
     print(f"{'promoted' if promote else 'rejected'} {name}: {reason}", flush=True)
@@ -279,8 +298,11 @@ def main(argv: list[str] | None = None) -> int:
     row = conn.execute("SELECT version, params FROM jobs WHERE id = ?", (job_id,)).fetchone()
     version = row["version"]
     if version:  # built but not judged: nothing of it stays but this job's record
+        models_dir = Path(json.loads(row["params"])["model_dir"])
         try:
-            if discard_version(conn, Path(json.loads(row["params"])["model_dir"]), version):
+            shutil.rmtree(candidate_path(models_dir, version), ignore_errors=True)
+            if discard_version(conn, models_dir, version) or \
+                    not version_path(models_dir, version).is_dir():
                 print(f"removed the unjudged version {version}", flush=True)
                 version = None
         except OSError as exc:

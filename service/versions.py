@@ -30,10 +30,16 @@ from newssift.service.db import now
 __all__ = ["VERSION_RE", "POINTER_FILE", "check_name", "version_path", "list_versions",
            "read_pointer", "write_pointer", "bootstrap", "new_version_name", "record_version",
            "version_records", "version_labels", "versions_with_labels", "withdrawn_labels",
-           "discard_version"]
+           "discard_version", "GATED_STATUSES", "SEED_STATUS", "seed_version_name", "record_seed",
+           "gate_problem", "candidate_path", "publish_candidate"]
 
 VERSION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 POINTER_FILE = "ACTIVE"
+SEED_STATUS = "seed"
+# What a version may be activated as: judged by the gate (a rejected one too: it was measured,
+# and rolling back to it is a choice made knowing why), or the seed the server started from.
+GATED_STATUSES = ("promoted", "rejected", SEED_STATUS)
+CANDIDATE_SUFFIX = ".candidate"
 
 
 def check_name(name: str) -> str:
@@ -100,9 +106,7 @@ def bootstrap(models_dir: Path, seed_model: Path | None) -> str | None:
     if versions:
         name = versions[-1]
     else:
-        manifest = read_manifest(seed_model)
-        name = str(manifest.get("version") or "seed")
-        name = name if VERSION_RE.fullmatch(name) else "seed"
+        name = seed_version_name(seed_model)
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=models_dir))
         try:
             shutil.copytree(seed_model, tmp, dirs_exist_ok=True)
@@ -117,6 +121,52 @@ def bootstrap(models_dir: Path, seed_model: Path | None) -> str | None:
     if read_pointer(models_dir) is None:
         write_pointer(models_dir, name)
     return read_pointer(models_dir)
+
+
+def seed_version_name(seed_model: Path) -> str:
+    """The name the seed model is copied in under: its manifest's version, or ``seed``."""
+    name = str(read_manifest(seed_model).get("version") or "seed")
+    return name if VERSION_RE.fullmatch(name) else "seed"
+
+
+def record_seed(conn: sqlite3.Connection, models_dir: Path, seed_model: Path | None) -> str | None:
+    """Record the version copied in from ``seed_model`` as the seed, which may be activated
+    without a gate (it is what the server was started with).  Recognised by its name and its
+    files' hashes, so a data directory from before versions had records keeps its seed;
+    returns its name when it was recorded now."""
+    if seed_model is None or not (Path(seed_model) / MANIFEST_FILE).is_file():
+        return None
+    name = seed_version_name(seed_model)
+    path = Path(models_dir) / name
+    if name in version_records(conn) or not (path / MANIFEST_FILE).is_file():
+        return None
+    if read_manifest(path).get("files") != read_manifest(seed_model).get("files"):
+        return None
+    record_version(conn, name, SEED_STATUS, f"the seed model, copied in from {seed_model} at first start")
+    return name
+
+
+def gate_problem(conn: sqlite3.Connection, name: str) -> str | None:
+    """Why version ``name`` may not be activated, or None: it never passed the promotion gate."""
+    row = version_records(conn).get(name)
+    if row is not None and row["status"] in GATED_STATUSES:
+        return None
+    return (f"version {name!r} was never judged by the promotion gate (a retrain that did not "
+            "finish, or a folder put there by hand); activate a promoted, rejected or seed "
+            "version (GET /v1/models), or retrain")
+
+
+def candidate_path(models_dir: Path, name: str) -> Path:
+    """Where a retrain builds version ``name`` and measures it: a dot-folder, never listed nor
+    activated, which becomes the version only once the gate has judged it."""
+    return version_path(models_dir, name).with_name(f".{name}{CANDIDATE_SUFFIX}")
+
+
+def publish_candidate(models_dir: Path, name: str) -> Path:
+    """Move the judged candidate into place as version ``name`` (one rename)."""
+    path = version_path(models_dir, name)
+    os.rename(candidate_path(models_dir, name), path)
+    return path
 
 
 def record_version(conn: sqlite3.Connection, name: str, status: str, reason: str | None,

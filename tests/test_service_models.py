@@ -31,14 +31,23 @@ def test_first_start_copies_the_seed_model(app, client):
     assert read_pointer(models_dir) == "tiny1" and (models_dir / "tiny1" / "manifest.json").is_file()
     body = client.get("/v1/models").get_json()
     assert body["active"] == body["serving"] == "tiny1"
-    assert body["models"] == [{"version": "tiny1", "active": True, "status": "available",
-                               "reason": None, "created": None, "job": None, "labels": None,
-                               "withdrawn_labels": []}]
+    (seed,) = body["models"]
+    assert seed.pop("reason").startswith("the seed model, copied in from ") and seed.pop("created")
+    assert seed == {"version": "tiny1", "active": True, "status": "seed", "job": None,
+                    "labels": None, "withdrawn_labels": []}
 
 
-def _add_version(app, name):
+def _add_version(app, name, status="promoted"):
+    """A copy of the seed, recorded as a retrain's gate would have judged it."""
+    from newssift.service.db import connect
+    from newssift.service.versions import record_version
+
     models_dir = app.extensions["newssift"]["model_dir"]
     shutil.copytree(models_dir / "tiny1", models_dir / name)
+    if status is not None:
+        conn = connect(app.extensions["newssift"]["db"])
+        record_version(conn, name, status, "judged for this test")
+        conn.close()
     return models_dir
 
 

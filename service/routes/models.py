@@ -12,6 +12,7 @@ from newssift.service.db import get_db
 from newssift.service.errors import ApiError
 from newssift.service.schemas import ModelsResponse
 from newssift.service.versions import (
+    gate_problem,
     list_versions,
     read_pointer,
     version_labels,
@@ -22,6 +23,7 @@ from newssift.service.versions import (
 )
 
 bp = Blueprint("models", __name__, url_prefix="/v1/models")
+UNGATED = "ungated"  # a version folder with no record: no gate judged it
 
 
 def _listing() -> dict:
@@ -35,11 +37,11 @@ def _listing() -> dict:
         rec = records.get(name)
         trained_with = version_labels(rec)
         out.append({"version": name, "active": name == active,
-                    "status": rec["status"] if rec else "available",
+                    "status": rec["status"] if rec else UNGATED,
                     "reason": rec["reason"] if rec else None,
                     "created": rec["created"] if rec else None,
                     "job": rec["job_id"] if rec else None,
-                    "labels": len(trained_with) if rec else None,
+                    "labels": len(trained_with) if rec and rec["job_id"] is not None else None,
                     "withdrawn_labels": sorted(withdrawn.intersection(trained_with))})
     return {"active": active, "serving": serving[0] if serving else None, "models": out}
 
@@ -53,10 +55,13 @@ def index():
 
 @bp.post("/<version>/activate")
 @endpoint(summary="Make a version the active model (e.g. roll back)", response=ModelsResponse,
-          auth=True, errors=(404, 422))
+          auth=True, errors=(404, 409, 422))
 @require_token
 def activate(version: str):
-    """The version is loaded and its manifest hashes checked before the pointer moves."""
+    """The version is loaded and its manifest hashes checked before the pointer moves.  Only a
+    version the promotion gate judged (`promoted`, or `rejected`: measured, and rolling back
+    to it is a choice made knowing why) or the `seed` can be activated: an `ungated` one is
+    409 `not_gated`."""
     models_dir = current_app.extensions["newssift"]["model_dir"]
     try:
         path = version_path(models_dir, version)
@@ -64,6 +69,9 @@ def activate(version: str):
         raise ApiError(404, "not_found", str(exc)) from None
     if version not in list_versions(models_dir):
         raise ApiError(404, "not_found", f"no model version {version!r}; see GET /v1/models")
+    problem = gate_problem(get_db(), version)
+    if problem:
+        raise ApiError(409, "not_gated", problem)
     try:
         load_model(path)
     except ModelError as exc:

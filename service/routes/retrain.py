@@ -8,7 +8,7 @@ from newssift.service.api import endpoint, parse_json
 from newssift.service.auth import require_token
 from newssift.service.db import get_db
 from newssift.service.errors import ApiError
-from newssift.service.jobs import job_view, reap
+from newssift.service.jobs import clean_up, job_view
 from newssift.service.schemas import JobResponse, RetrainRequest
 
 bp = Blueprint("retrain", __name__, url_prefix="/v1/retrain")
@@ -37,7 +37,7 @@ def status(job_id: int):
     """Needs the token: the log and the evaluation tell of the label store (its sites, its
     size)."""
     conn = get_db()
-    reap(conn)
+    clean_up(conn, current_app.extensions["newssift"])
     row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
     if row is None:
         raise ApiError(404, "not_found", f"no retrain job {job_id}")
