@@ -44,7 +44,7 @@ def check_training_data(path: Path | None) -> None:
 def run_gunicorn(overrides: dict[str, Any]) -> None:
     from gunicorn.app.base import BaseApplication
 
-    from newssift.service import balance
+    from newssift.service import balance, wire
     from newssift.service.app import create_app, prepare
     from newssift.service.settings import load_settings
 
@@ -61,10 +61,13 @@ def run_gunicorn(overrides: dict[str, Any]) -> None:
             self.cfg.set("workers", settings["workers"])
             self.cfg.set("threads", settings["worker_threads"])
             if settings["worker_threads"] > 1:
-                self.cfg.set("worker_class", balance.install(settings["workers"]))
+                chosen = balance.install(settings["workers"])
                 self.cfg.set("child_exit", balance.child_exit)
             else:
-                self.cfg.set("worker_class", "sync")
+                chosen = "sync"
+            # the same worker, answering what gunicorn refuses (a URL past 4,094 bytes: 414)
+            # in the error shape (service/wire.py)
+            self.cfg.set("worker_class", wire.worker_class(chosen))
             self.cfg.set("timeout", WORKER_TIMEOUT_S)
             self.cfg.set("graceful_timeout", GRACEFUL_TIMEOUT_S)
             self.cfg.set("accesslog", None)  # the app writes its own (service/requestlog.py)
