@@ -248,8 +248,9 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
         from newssift.classifier.html import flatten, html_blocks
 
         name = "stdin" if source == "-" else source
+        data = read_bytes(source, max_document_bytes, "an HTML page")
         try:
-            blocks = html_blocks(read_bytes(source, max_document_bytes, "an HTML page"))
+            blocks = html_blocks(data)
         except InvalidInput as exc:
             raise InvalidInput(f"{name}: {exc}") from None
         text = flatten(blocks)

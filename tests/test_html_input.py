@@ -139,3 +139,27 @@ def test_clean_a_glob_of_pages_and_jsonl_with_an_html_field(run, tmp_path):
     records = read_jsonl(out)
     assert [r["id"] for r in records] == [0, 1, 2]
     assert all(s["path"].startswith("/html/body") for r in records for s in r["segments"])
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
+    (("<p>" + "word " * 2000 + "</p>").encode(), "larger than 1000 bytes, the limit of a document"),
+])
+def test_classify_html_refuses_what_is_no_page_or_too_large_in_one_line_naming_the_file(run, tmp_path,
+                                                                                         content, message):
+    saved = tmp_path / "page.html"
+    saved.write_bytes(content)
+    result = run("classify", "--input-format", "html", "--max-document-bytes", "1000", str(saved))
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and result.output.count(str(saved)) == 1
+    assert message in result.output
+
+
+def test_classify_html_of_a_page_with_only_scripts_gives_no_blocks(run, tmp_path):
+    saved = tmp_path / "app.html"
+    saved.write_text("<!DOCTYPE html><html><head><script>render()</script></head><body>"
+                     "<script>more()</script></body></html>")
+    result = run("classify", "--input-format", "html", "--format", "json", str(saved))
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["segments"] == [] and out["article"]["text"] == ""
