@@ -51,8 +51,9 @@ def test_a_url_past_the_limit_is_414_in_the_error_shape(server):
     status, headers, body = raw(server.port, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
     message = error_of(status, headers, body, 414, "uri_too_long")
     assert "4094 bytes" in message and "POST body" in message
-    # One under the limit reaches the app, which answers as it always does:
-    path = "/v1/models?" + "q" * (GUNICORN_LINE_LIMIT - len("GET /v1/models? HTTP/1.1") - 8)
+    # A request line of exactly the limit reaches the app, which answers as it always does:
+    path = "/v1/models?" + "q" * (GUNICORN_LINE_LIMIT - len("GET /v1/models? HTTP/1.1"))
+    assert len(f"GET {path} HTTP/1.1") == GUNICORN_LINE_LIMIT
     status, headers, body = raw(server.port, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
     assert status == 200 and json.loads(body)["active"], body
 
