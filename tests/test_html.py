@@ -139,3 +139,19 @@ def test_pages_of_every_source_give_exactly_the_blocks_of_the_block_data():
                 assert page["id"] == blocks["id"]
                 assert [b.text for b in html_blocks(page["html"])] == [b["text"] for b in blocks["blocks"]], \
                     page["id"]
+
+
+def test_the_extractor_benchmark_without_trafilatura_says_so_and_exits_0(monkeypatch, capsys):
+    import importlib.util
+    import sys
+
+    from conftest import ROOT
+
+    script = ROOT / "benchmarks" / "html_extractors.py"
+    spec = importlib.util.spec_from_file_location("html_extractors", script)
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "html_extractors", bench)  # its dataclasses look it up
+    spec.loader.exec_module(bench)
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # an import of it now fails
+    assert bench.main(["--limit", "1"]) == 0
+    assert "skipped: trafilatura is not installed (pip install trafilatura" in capsys.readouterr().out
