@@ -35,7 +35,7 @@ from typing import NamedTuple
 
 from newssift.classifier.errors import InvalidInput
 
-__all__ = ["HtmlBlock", "decode_html", "html_blocks", "flatten", "looks_like_html",
+__all__ = ["HtmlBlock", "decode_html", "charset_codec", "html_blocks", "flatten", "looks_like_html",
            "with_paths", "BLOCK_TAGS", "DROPPED", "HTML_HINT"]
 
 # Subtrees no reader sees as text (the block data's conversion drops exactly these).
@@ -91,7 +91,15 @@ def _declared_charset(head: bytes) -> str | None:
     match = _CHARSET_RE.search(head)
     if match is None:
         return None
-    name = match.group(1).decode("ascii").lower()
+    return charset_codec(match.group(1).decode("ascii"))
+
+
+def charset_codec(name: str | None) -> str | None:
+    """The codec to read a declared charset with (Latin-1 as cp1252, GB2312 as GB18030, as
+    browsers do), or None when Python knows no such charset."""
+    if not name:
+        return None
+    name = name.strip().strip("\"'").lower()
     name = _CHARSET_ALIASES.get(name, name)
     try:
         return codecs.lookup(name).name
@@ -99,8 +107,9 @@ def _declared_charset(head: bytes) -> str | None:
         return None
 
 
-def decode_html(data: bytes) -> str:
-    """A page's bytes as text: by its BOM, else strict UTF-8, else the charset it declares
+def decode_html(data: bytes, declared: str | None = None) -> str:
+    """A page's bytes as text: by its BOM, else strict UTF-8, else the charset ``declared``
+    for it (a WARC record's HTTP ``Content-Type``), else the one the page declares
     (undecodable bytes then become U+FFFD, as a browser shows them).  Raises
     :class:`InvalidInput` for binary data or bytes that are not UTF-8 on a page that
     declares no charset."""
@@ -112,7 +121,7 @@ def decode_html(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        charset = _declared_charset(data[:CHARSET_SCAN_BYTES])
+        charset = charset_codec(declared) or _declared_charset(data[:CHARSET_SCAN_BYTES])
         if charset is None or charset == "utf-8":
             raise InvalidInput(f"the page is not UTF-8 (byte {exc.start}) and declares no other "
                                f"charset; convert it to UTF-8 or add <meta charset=...>") from None
@@ -205,12 +214,13 @@ def _walk(root, dropped: frozenset[str]) -> Iterator[HtmlBlock]:
     yield from found
 
 
-def html_blocks(page: bytes | str) -> list[HtmlBlock]:
+def html_blocks(page: bytes | str, charset: str | None = None) -> list[HtmlBlock]:
     """The text blocks of an HTML page, in order, each with the XPath of its element.
 
     An empty page, or one with no visible text (only scripts, say), gives no blocks; bytes
-    that are not a page raise :class:`InvalidInput` (see :func:`decode_html`)."""
-    text = decode_html(page) if isinstance(page, bytes) else page
+    that are not a page raise :class:`InvalidInput` (see :func:`decode_html`, which
+    ``charset``, declared outside the page, goes to)."""
+    text = decode_html(page, charset) if isinstance(page, bytes) else page
     root = _parse(text)
     if root is None:
         return []

@@ -27,6 +27,7 @@ import csv
 import glob
 import gzip
 import io
+import itertools
 import os
 import stat
 import sys
@@ -43,6 +44,7 @@ from newssift.classifier.records import (
     BadRecord,
     Doc,
     ReadOptions,
+    Skipped,
     check_size,
     decode_document,
     html_given_as_text,
@@ -54,12 +56,16 @@ from newssift.classifier.textio import utf8_problem
 
 __all__ = ["Source", "InputFormat", "FORMATS", "resolve_inputs", "iter_records",
            "count_records", "source_size", "jsonl_records", "numbered_lines",
-           "JSONL_SUFFIXES", "CSV_SUFFIXES", "TXT_SUFFIXES", "HTML_SUFFIXES"]
+           "JSONL_SUFFIXES", "CSV_SUFFIXES", "TXT_SUFFIXES", "HTML_SUFFIXES",
+           "WARC_SUFFIXES"]
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
 CSV_SUFFIXES = (".csv", ".csv.gz")
 TXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm")
+WARC_SUFFIXES = (".warc", ".warc.gz")
+HTML_TYPES = ("text/html", "application/xhtml+xml")  # a response with one of these is a page
+_DRAIN_BYTES = 1 << 16
 FOLDER_FORMAT = "txt"  # what a folder holds unless --input-format says otherwise
 STDIN_FORMAT = "jsonl"
 _GLOB_CHARS = "*?["
@@ -273,12 +279,98 @@ def _count_files(source: Source, options: ReadOptions) -> int:
     return sum(1 for _ in _files(source, FORMATS[source.kind].in_folders()))
 
 
+# --- WARC files (a crawler's archive: Common Crawl, wget --warc-file) ---------------------------
+
+def _warc_items(source: Source, options: ReadOptions,
+                parse: bool = True) -> Iterator[Doc | BadRecord | Skipped]:
+    """One item a WARC record: a :class:`Doc` for every ``response`` whose HTTP payload is
+    HTML, keyed by its ``WARC-Target-URI`` (``URI#RECORD-ID`` where the URI came before in
+    the file), a :class:`Skipped` for every other record; a truncated or corrupt record ends
+    the file with a :class:`BadRecord`.  ``line`` is the record's number in the file.
+    Without ``parse`` no page is converted (to count the items cheaply)."""
+    try:
+        from warcio.archiveiterator import ArchiveIterator
+        from warcio.exceptions import ArchiveLoadFailed
+    except ImportError:
+        raise InvalidInput("reading WARC files needs warcio; pip install warcio") from None
+    name, limit, seen = _name(source), options.max_document_bytes, set()
+    with _open_raw(source.path) as handle:
+        tell = _bytes_read(handle)
+        records = iter(ArchiveIterator(handle))
+        for number in itertools.count(1):
+            try:
+                record = next(records, None)
+                if record is None:
+                    return
+                item = _warc_record(record, name, number, limit, seen)
+            # a cut-off record: warcio meets it as any of these (a header cut short: AttributeError)
+            except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError, AttributeError) as exc:
+                detail = "" if isinstance(exc, AttributeError) or not str(exc) else f" ({exc})"
+                yield BadRecord(name, number, f"truncated or corrupt WARC record{detail}; the rest of the "
+                                              f"file is skipped", code=UNREADABLE)
+                return
+            if isinstance(item, tuple):  # an HTML page: (payload, id, charset)
+                payload, doc_id, charset = item
+                item = (page_document(payload, doc_id, name, number, offset=tell(), charset=charset)
+                        if parse else Doc(doc_id, "", name, number))
+            yield item
+
+
+def _warc_record(record, name: str, number: int, limit: int,
+                 seen: set[str]) -> Skipped | BadRecord | tuple[bytes, str, str | None]:
+    """What one WARC record holds: skipped, too large, or an HTML page's payload, id and
+    the charset its HTTP headers declare."""
+    if record.rec_type != "response" or record.http_headers is None:
+        _check_whole(record)
+        return Skipped(name, number, f"{record.rec_type} record")
+    mime, _, params = (record.http_headers.get_header("Content-Type") or "").partition(";")
+    mime = mime.strip().lower()
+    if mime not in HTML_TYPES:
+        _check_whole(record)
+        return Skipped(name, number, f"response {mime or 'without a Content-Type'}")
+    uri = record.rec_headers.get_header("WARC-Target-URI") or f"{name}:{number}"
+    record_id = (record.rec_headers.get_header("WARC-Record-ID") or str(number)).strip("<>")
+    doc_id = uri if uri not in seen else f"{uri}#{record_id}"
+    seen.add(uri)
+    payload = record.content_stream().read(limit + 1)
+    _check_whole(record)
+    if len(payload) > limit:
+        return BadRecord(name, number, too_large(limit), doc_id, TOO_LARGE)
+    charset = params.partition("charset=")[2].split(";")[0].strip() or None
+    return payload, doc_id, charset
+
+
+def _check_whole(record) -> None:
+    """Raise EOFError when the file ends inside ``record`` (warcio hands on a cut-off last
+    record as if whole: its stream just ends before the record's Content-Length)."""
+    stream = record.raw_stream
+    while stream.read(_DRAIN_BYTES):
+        pass
+    if getattr(stream, "limit", 0) > 0:
+        raise EOFError("the file ends inside it")
+
+
+def _open_raw(path: str):
+    """A file as stored (a WARC reader finds its gzip members itself)."""
+    if path == "-":
+        return contextlib.nullcontext(sys.stdin.buffer)
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _count_warc(source: Source, options: ReadOptions) -> int:
+    return sum(1 for _ in _warc_items(source, options, parse=False))
+
+
 FORMATS: dict[str, InputFormat] = {f.name: f for f in (
     InputFormat("jsonl", JSONL_SUFFIXES, _jsonl, _count_jsonl),
     InputFormat("csv", CSV_SUFFIXES, _csv, _count_csv),
     InputFormat("txt", TXT_SUFFIXES, _whole_files, _count_files, whole_files=True,
                 folder_suffixes=TXT_SUFFIXES + HTML_SUFFIXES),
     InputFormat("html", HTML_SUFFIXES, _whole_files, _count_files, whole_files=True),
+    InputFormat("warc", WARC_SUFFIXES, _warc_items, _count_warc),
 )}
 
 
@@ -340,8 +432,9 @@ def resolve_inputs(args: Iterable[str], options: ReadOptions) -> list[Source]:
     return sources
 
 
-def iter_records(source: Source, options: ReadOptions) -> Iterator[Doc | BadRecord]:
-    """Every record of one input, in order; blank JSONL lines are skipped."""
+def iter_records(source: Source, options: ReadOptions) -> Iterator[Doc | BadRecord | Skipped]:
+    """Every record of one input, in order; blank JSONL lines are skipped, and records that
+    hold no document by design (WARC requests, image responses) are :class:`Skipped`."""
     return FORMATS[_known(source.kind)].read(source, options)
 
 

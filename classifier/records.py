@@ -28,7 +28,7 @@ from newssift.classifier.errors import InvalidInput
 from newssift.classifier.html import looks_like_html
 from newssift.classifier.textio import utf8_problem
 
-__all__ = ["ReadOptions", "Doc", "BadRecord", "parse_jsonl_line", "decode_document", "check_size",
+__all__ = ["ReadOptions", "Doc", "BadRecord", "Skipped", "parse_jsonl_line", "decode_document", "check_size",
            "too_large", "one_line", "page_document", "html_given_as_text", "INVALID", "TOO_LARGE",
            "UNREADABLE", "NOT_LABELLED", "ERROR_CODES"]
 
@@ -78,6 +78,16 @@ class Doc:
     offset: int = field(default=0, compare=False, repr=False)
     # For a page read as HTML: the element path of each block of ``text`` (one block a line).
     paths: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A record of an input that holds no document by design (a WARC request, an image
+    response): not an error, counted by ``reason`` in the run's summary."""
+
+    source: str
+    line: int
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,13 +172,13 @@ def html_given_as_text(what: str, how: str) -> str:
 
 
 def page_document(page: bytes | str, doc_id: object, name: str, line: int = 1, site: str | None = None,
-                  offset: int = 0) -> Doc | BadRecord:
+                  offset: int = 0, charset: str | None = None) -> Doc | BadRecord:
     """An HTML page as one document: its blocks' text, one a line, and their element paths
     (:mod:`newssift.classifier.html`); a page that cannot be read is an error record."""
     from newssift.classifier.html import flatten, html_blocks
 
     try:
-        blocks = html_blocks(page)
+        blocks = html_blocks(page, charset)
     except InvalidInput as exc:
         return BadRecord(name, line, str(exc), doc_id)
     return Doc(doc_id, flatten(blocks), name, line, site, offset, tuple(b.path for b in blocks))

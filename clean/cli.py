@@ -87,7 +87,12 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
           progress: bool | None, engine: str, scheduler: str, partition_size: int,
           main_threshold: float | None, keep_comments: bool, corrections_path: str | None,
           model_path: str | None) -> None:
-    """Clean INPUT... (JSONL, JSONL.gz, CSV, .txt or .html files, folders, globs, or - for stdin) into OUTPUT.
+    """Clean INPUT... (JSONL[.gz], CSV, .txt or .html files, WARC, folders, globs, or -: stdin) into OUTPUT.
+
+    A WARC file (.warc, .warc.gz; needs warcio) gives one document per response whose HTTP
+    payload is HTML, its id the WARC-Target-URI (URI#RECORD-ID where the URI came before);
+    other records are counted as skipped in the summary, and a record the file ends inside
+    goes to the error report.
 
     A saved page (.html, .htm; JSONL: --html-field) is read as HTML: its blocks are what a
     reader sees, and with --segments each carries "path", the XPath of its element; its

@@ -22,7 +22,7 @@ from pathlib import Path
 from newssift.classifier.bulk import limit_threads
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.inputs import Source, count_records, iter_records
-from newssift.classifier.records import BadRecord
+from newssift.classifier.records import BadRecord, Skipped
 from newssift.clean.options import CleanOptions
 from newssift.clean.pipeline import RunCounts, chunked
 from newssift.clean.summary import Stats
@@ -81,6 +81,9 @@ def clean_partition(part: Partition, options: CleanOptions, out: str) -> dict:
 
     def docs():
         for item in islice(iter_records(part.source, options), part.start, part.stop):
+            if isinstance(item, Skipped):  # no document by design (a WARC request record)
+                stats.skipped[item.reason] += 1
+                continue
             if isinstance(item, BadRecord):
                 if options.strict:
                     raise InvalidInput(f"{item.describe()} (--strict stops at the first bad record)")

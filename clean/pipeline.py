@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.inputs import Source, iter_records
-from newssift.classifier.records import BadRecord, Doc
+from newssift.classifier.records import BadRecord, Doc, Skipped
 from newssift.clean import local
 from newssift.clean.options import CleanOptions
 from newssift.clean.progress import Progress
@@ -44,6 +44,9 @@ def _docs(sources: Iterable[Source], options: CleanOptions, done: Counter, error
     before = 0  # the bytes of the inputs before this one
     for i, source in enumerate(sources):
         for item in iter_records(source, options):
+            if isinstance(item, Skipped):  # no document by design (a WARC request record)
+                counts.this_run.skipped[item.reason] += 1
+                continue
             if isinstance(item, BadRecord):
                 if options.strict:
                     raise InvalidInput(f"{item.describe()} (--strict stops at the first bad record)")

@@ -28,6 +28,7 @@ class Stats:
     errors: int = 0
     blocks: Counter = field(default_factory=Counter)
     topics: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)  # input records holding no document, by reason
 
     def add_record(self, record: dict) -> None:
         """Count one output record (fresh, or re-read from the output on --resume)."""
@@ -42,16 +43,17 @@ class Stats:
         self.errors += other.errors
         self.blocks.update(other.blocks)
         self.topics.update(other.topics)
+        self.skipped.update(other.skipped)
         return self
 
     def to_dict(self) -> dict:
         return {"documents": self.documents, "text_bytes": self.text_bytes, "errors": self.errors,
-                "blocks": dict(self.blocks), "topics": dict(self.topics)}
+                "blocks": dict(self.blocks), "topics": dict(self.topics), "skipped": dict(self.skipped)}
 
     @classmethod
     def from_dict(cls, data: dict) -> Stats:
         return cls(data["documents"], data["text_bytes"], data["errors"], Counter(data["blocks"]),
-                   Counter(data["topics"]))
+                   Counter(data["topics"]), Counter(data.get("skipped", {})))
 
 
 def peak_memory_mb() -> dict[str, float]:
@@ -76,6 +78,8 @@ def build_summary(total: Stats, this_run: Stats, *, seconds: float, resumed: int
         "topics": dict(sorted(total.topics.items(), key=lambda kv: (-kv[1], kv[0]))),
         "errors": this_run.errors,
         "error_report": error_report,
+        # Input records that hold no document by design (WARC requests, images), by reason.
+        "skipped": dict(sorted(total.skipped.items())),
         "this_run": {"documents": this_run.documents, "seconds": round(seconds, 3),
                      "docs_per_second": round(this_run.documents / seconds, 1) if seconds else None,
                      "mb_per_second": round(this_run.text_bytes / 1e6 / seconds, 3) if seconds else None,
@@ -93,7 +97,7 @@ def write_summary(summary: dict, path: Path) -> None:
 
 def format_summary(summary: dict) -> list[str]:
     """The few lines printed at the end of a run."""
-    b, run = summary["blocks"], summary["this_run"]
+    b, run, skipped = summary["blocks"], summary["this_run"], summary.get("skipped") or {}
     topics = ", ".join(f"{t} {n}" for t, n in summary["topics"].items()) or "-"
     lines = [
         f"documents: {summary['documents']} ({summary['resumed_documents']} already done before this run)",
@@ -101,6 +105,8 @@ def format_summary(summary: dict) -> list[str]:
         f"{b['boilerplate']} boilerplate)",
         f"topics: {topics}",
         f"errors: {summary['errors']}" + (f" (see {summary['error_report']})" if summary["errors"] else ""),
+        *([f"skipped: {sum(skipped.values())} input records without a document ("
+           + ", ".join(f"{reason} {n}" for reason, n in skipped.items()) + ")"] if skipped else []),
         f"this run: {run['documents']} documents in {run['seconds']:.1f} s, "
         f"{run['docs_per_second'] or 0:.0f} docs/s, {run['mb_per_second'] or 0:.2f} MB/s",
     ]

@@ -119,10 +119,11 @@ def test_a_txt_file_over_the_limit_is_a_bad_record_that_still_counts_its_bytes(t
 def test_every_input_format_is_one_entry_of_the_registry(tmp_path):
     from newssift.classifier.inputs import FORMATS
 
-    assert list(FORMATS) == ["jsonl", "csv", "txt", "html"]
+    assert list(FORMATS) == ["jsonl", "csv", "txt", "html", "warc"]
     path = tmp_path / "data.ndjson"
     path.write_text(jsonl({"id": 1, "text": "One."}))
     [source] = resolve_inputs([str(path)], OPTS)
     assert source.kind == "jsonl" and FORMATS["jsonl"].count(source, OPTS) == 1
-    with pytest.raises(InvalidInput, match="unknown input format 'parquet'; use one of jsonl, csv, txt, html"):
+    with pytest.raises(InvalidInput,
+                       match="unknown input format 'parquet'; use one of jsonl, csv, txt, html, warc"):
         resolve_inputs([str(path)], CleanOptions(input_format="parquet"))
