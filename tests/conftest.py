@@ -37,7 +37,9 @@ needs_shared = pytest.mark.needs_shared
 SERVER_MODULES = {"test_wheel"}
 BROWSER_MODULES = {"test_page"}
 SLOW_MODULES = {"test_wheel", "test_clean_dask", "test_clean_crash", "test_clean_fuzz",
-                "test_service_fuzz", "test_service_framing_fuzz", "test_service_retrain"}
+                "test_service_fuzz", "test_service_framing_fuzz", "test_service_retrain",
+                # measured 2026-12-07, load 6 on 2 cores: 32 s, 16 s and 10 s of the fast set
+                "test_adapt", "test_service_leftovers", "test_pooling"}
 
 # Single tests of other modules that take seconds (measured with --durations): slow too.
 SLOW_TESTS = {"test_classify_and_clean_refuse_the_same_records_with_the_same_error_record",
