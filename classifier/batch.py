@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["BlockBatch", "compact_columns", "concat_batches", "doc_bounds", "doc_index", "shifted",
-           "take_blocks", "widen_columns"]
+__all__ = ["BlockBatch", "concat_batches", "doc_bounds", "doc_index", "shifted", "take_blocks"]
 
 
 @dataclass
@@ -98,20 +97,3 @@ def take_blocks(batch: BlockBatch, rows: np.ndarray) -> BlockBatch:
                       batch.n_words[rows], None if batch.framing is None else batch.framing[rows],
                       None if batch.counts is None else batch.counts[rows])
 
-
-def compact_columns(x: sp.csr_matrix) -> tuple[np.ndarray, sp.csr_matrix]:
-    """The columns ``x`` uses (ascending), and ``x`` over those alone, entries in place.
-
-    scipy's sparse product and sum set aside a workspace as wide as the matrix (the
-    shipped vocabulary's 200,000 columns) on every call, which costs more than the
-    arithmetic on one document.  Over its columns in use they do the same work in the
-    same order (the map keeps the columns' order), so their results are the same to the
-    bit once :func:`widen_columns` puts the columns back."""
-    cols, local = np.unique(x.indices, return_inverse=True)
-    return cols, sp.csr_matrix((x.data, local.reshape(-1).astype(x.indices.dtype), x.indptr),
-                               shape=(x.shape[0], len(cols)))
-
-
-def widen_columns(x: sp.csr_matrix, cols: np.ndarray, n_cols: int) -> sp.csr_matrix:
-    """``x`` over ``cols`` (from :func:`compact_columns`) back over all ``n_cols`` columns."""
-    return sp.csr_matrix((x.data, cols[x.indices], x.indptr), shape=(x.shape[0], n_cols))

@@ -24,6 +24,7 @@ from newssift.classifier.batch import BlockBatch, doc_index
 from newssift.classifier.comments import SECTION_NAMES, comment_lines, section_features
 from newssift.classifier.counting import NgramCounter, decode_terms, encode_terms
 from newssift.classifier.defaults import COMMENT_FEATURES, MAX_FEATURES, MIN_DF, NGRAM_MAX
+from newssift.classifier.pooling import Rows
 from newssift.classifier.shallow import (
     NEIGHBOUR_COLUMNS,
     NEIGHBOUR_OFFSETS,
@@ -34,8 +35,8 @@ from newssift.classifier.shallow import (
     shallow_features,
 )
 
-__all__ = ["Featurizer", "dense_names", "normalize_rows", "shape_of", "SCALE_FLOOR", "WORD_BINS",
-           "SHAPE_COLUMNS"]
+__all__ = ["Featurizer", "dense_names", "normalize_data", "normalize_rows", "shape_of",
+           "SCALE_FLOOR", "WORD_BINS", "SHAPE_COLUMNS"]
 
 SCALE_FLOOR = 0.05
 WORD_BINS = np.array([2, 5, 10, 20, 40], dtype=np.float32)
@@ -65,14 +66,18 @@ def normalize_rows(x: sp.csr_matrix) -> sp.csr_matrix:
 
     scikit-learn's ``normalize`` checks its input at a cost larger than the arithmetic
     on one short document, and importing it costs more than labelling one."""
-    if x.nnz:
-        data = x.data
-        sums = np.add.reduceat(data * data, x.indptr[:-1][np.diff(x.indptr) > 0])
-        norms = np.ones(x.shape[0], dtype=data.dtype)
-        norms[np.diff(x.indptr) > 0] = np.sqrt(sums)
-        norms[norms == 0] = 1
-        data /= np.repeat(norms, np.diff(x.indptr))
+    normalize_data(x.data, x.indptr)
     return x
+
+
+def normalize_data(data: np.ndarray, indptr: np.ndarray) -> None:
+    """:func:`normalize_rows` on a CSR matrix's arrays, in place."""
+    if len(data):
+        sums = np.add.reduceat(data * data, indptr[:-1][np.diff(indptr) > 0])
+        norms = np.ones(len(indptr) - 1, dtype=data.dtype)
+        norms[np.diff(indptr) > 0] = np.sqrt(sums)
+        norms[norms == 0] = 1
+        data /= np.repeat(norms, np.diff(indptr))
 
 
 class Featurizer:
@@ -204,10 +209,20 @@ class Featurizer:
     def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         """Sublinear tf times idf, rows to unit length (``TfidfTransformer(sublinear_tf=True)``)."""
         out = counts.astype(np.float32, copy=True)
-        np.log(out.data, out=out.data)
-        out.data += 1
-        out.data *= self.idf_[out.indices]
-        return normalize_rows(out)
+        self._weigh_in_place(out.data, out.indices, out.indptr)
+        return out
+
+    def weigh_rows(self, rows: Rows) -> Rows:
+        """:meth:`weigh` on a matrix's arrays (:mod:`~newssift.classifier.pooling`)."""
+        data = rows.data.astype(np.float32, copy=True)
+        self._weigh_in_place(data, rows.indices, rows.indptr)
+        return rows._replace(data=data)
+
+    def _weigh_in_place(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> None:
+        np.log(data, out=data)
+        data += 1
+        data *= self.idf_[indices]
+        normalize_data(data, indptr)
 
     def _stop_counts(self, counts: sp.csr_matrix) -> np.ndarray:
         """Stopword tokens per block: ``counts[:, stop_columns_].sum(axis=1)``, without the

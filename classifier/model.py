@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from newssift.classifier.adapt import Adapter
 from newssift.classifier.arrays import part, prefixed
-from newssift.classifier.batch import BlockBatch, compact_columns, widen_columns
+from newssift.classifier.batch import BlockBatch
 from newssift.classifier.corrections import (
     CorrectionMemory,
     Fix,
@@ -34,8 +34,9 @@ from newssift.classifier.decision import (
 )
 from newssift.classifier.defaults import ARTICLE_CONTEXT_WEIGHT
 from newssift.classifier.errors import InvalidInput
-from newssift.classifier.features import Featurizer, normalize_rows, shape_of
+from newssift.classifier.features import Featurizer, normalize_data, normalize_rows, shape_of
 from newssift.classifier.labels import ROLES, Role
+from newssift.classifier.pooling import added_rows, summed_rows
 from newssift.classifier.result import SEGMENT_KEYS, Article, Result, Segment
 from newssift.classifier.role import MainScorer, TeaserScorer
 from newssift.classifier.segment import Block, segment
@@ -63,9 +64,9 @@ class Scores:
     article_override: list[str | None] | None = None  # per document: a topic a fix set
 
 
-# Pool a batch's counts over the columns it uses when it has fewer entries than the
-# vocabulary has columns by this factor (a few documents; a corpus chunk uses them all).
-COMPACT_BELOW = 4
+# Pool a batch's article rows in numpy when it has fewer count entries than the vocabulary
+# has columns by this factor (a few documents); a corpus chunk in scipy.
+SMALL_BATCH_BELOW = 4
 
 # Where an article's topic came from (Scores.topic_from indexes this).
 TOPIC_FROM = ("main", "teasers", "all")
@@ -179,32 +180,8 @@ class NewssiftModel:
         # paragraph (held-out BBC articles 0.936 against 0.947, docs/experiments.md).
         if batch.counts is None:
             raise ValueError("score_topics needs the batch's counts (Featurizer.transform keeps them)")
-        counts = batch.counts
-        n_cols = counts.shape[1]
-        # A few documents' counts use few of the vocabulary's columns: pool over those alone
-        # (compact_columns says why), for the same rows to the bit.
-        cols, counts = (compact_columns(counts) if 0 < counts.nnz * COMPACT_BELOW < n_cols
-                        else (None, counts))
-
-        def pooled_rows(mask: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-            """Each document's ``mask`` blocks as one text, weighed: over all columns, and
-            the same entries over ``counts``' columns."""
-            summed = pool_rows(counts, doc, n_docs, mask, normalize=False)
-            weighed = self.featurizer.weigh(
-                summed if cols is None else widen_columns(summed, cols, n_cols))
-            return weighed, sp.csr_matrix((weighed.data, summed.indices, weighed.indptr),
-                                          shape=summed.shape)
-
-        pooled, pooled_here = pooled_rows(use)
-        # Beside its story, a page's other text (not teasers: those are other stories) adds
-        # a little: a post's quoted lines and signature, a story's captions and comments.
-        # As its own row, at a fifth of the story's weight, it lifts held-out Usenet posts
-        # from 0.848 to 0.870 and moves news pages by a page in 300 (docs/experiments.md).
         around = has_main[doc] & ~is_main & ~is_teaser & (batch.n_words > 0)
-        if around.any():
-            _, around_here = pooled_rows(around)
-            both = (pooled_here + ARTICLE_CONTEXT_WEIGHT * around_here).tocsr()
-            pooled = normalize_rows(both if cols is None else widen_columns(both, cols, n_cols))
+        pooled = self._article_rows(batch.counts, doc, n_docs, use, around)
         shape = (self.featurizer.pooled_shape(batch, use, n_docs) if self.topic.reads_shape
                  else None)
         article_proba = self.topic.predict_proba(pooled, shape) if n_docs else topic_proba[:0]
@@ -212,6 +189,32 @@ class NewssiftModel:
         topic_from = np.where(has_main, 0, np.where(has_teaser, 1, np.where(has_topic, 2, -1)))
         return Scores(doc, p_main, p_teaser, role, role_score, topic_proba, article_proba,
                       has_topic, topic_from=topic_from.astype(np.int8))
+
+    def _article_rows(self, counts: sp.csr_matrix, doc: np.ndarray, n_docs: int,
+                      use: np.ndarray, around: np.ndarray) -> sp.csr_matrix:
+        """Each document's ``use`` blocks as one text, weighed; beside its story, a page's
+        other text (``around``: not teasers, those are other stories) adds a little: a
+        post's quoted lines and signature, a story's captions and comments.  As its own
+        row at a fifth of the story's weight it lifts held-out Usenet posts from 0.848 to
+        0.870 and moves news pages by a page in 300 (docs/experiments.md).
+
+        A few documents (fewer count entries than the vocabulary has columns by
+        SMALL_BATCH_BELOW) are pooled in numpy (:mod:`~newssift.classifier.pooling` says
+        why), a corpus chunk by scipy: the same rows to the bit."""
+        weigh = self.featurizer.weigh
+        if 0 < counts.nnz * SMALL_BATCH_BELOW < counts.shape[1]:
+            pooled = self.featurizer.weigh_rows(summed_rows(counts, doc, n_docs, use))
+            if around.any():
+                other = self.featurizer.weigh_rows(summed_rows(counts, doc, n_docs, around))
+                both = added_rows(pooled, other._replace(data=other.data * ARTICLE_CONTEXT_WEIGHT))
+                normalize_data(both.data, both.indptr)
+                pooled = both
+            return pooled.to_csr()
+        pooled = weigh(pool_rows(counts, doc, n_docs, use, normalize=False))
+        if around.any():
+            other = weigh(pool_rows(counts, doc, n_docs, around, normalize=False))
+            pooled = normalize_rows((pooled + ARTICLE_CONTEXT_WEIGHT * other).tocsr())
+        return pooled
 
     def score(self, docs: Sequence[Sequence[str]], decision: Decision | None = None) -> Scores:
         """Every number for documents given as lists of block texts."""

@@ -46,16 +46,16 @@ def test_every_path_gives_the_same_record_with_the_model_version(tiny_model):
     assert json.loads(tiny_model.segment(text).to_json()) == record
 
 
-def test_one_document_pools_its_article_over_its_own_columns_to_the_same_bit(tiny_model, monkeypatch):
-    """A few documents' article rows are pooled over the columns they use (scipy's sparse
-    product sets aside a workspace as wide as the vocabulary); a corpus chunk over all."""
+def test_one_document_pools_its_article_in_numpy_to_the_same_bit(tiny_model, monkeypatch):
+    """A few documents' article rows are pooled in numpy (scipy's sparse product sets aside
+    a workspace as wide as the vocabulary); a corpus chunk by scipy."""
     import numpy as np
 
     from newssift.classifier import model as model_module
 
     texts = TEXTS + ["Posted by: jo at 5:10 PM\nReply\nGreat story about the council vote today."]
     narrow = [model_module.label(tiny_model, [t])[1] for t in texts]
-    monkeypatch.setattr(model_module, "COMPACT_BELOW", 0)  # every batch over all columns
+    monkeypatch.setattr(model_module, "SMALL_BATCH_BELOW", 0)  # every batch by scipy
     wide = [model_module.label(tiny_model, [t])[1] for t in texts]
     for a, b in zip(narrow, wide):
         assert np.array_equal(a.article_proba, b.article_proba)
