@@ -156,7 +156,8 @@ class ModelInfo(BaseModel):
     labels: int | None = Field(description="How many stored labels (corrections) it was trained "
                                            "with; null for a version not built by a retrain.")
     withdrawn_labels: list[int] = Field(
-        description="Ids of those labels withdrawn since: the version still carries them.")
+        description="Ids of those labels withdrawn since: the version still carries them "
+                    "(sent only with the token; empty without).")
 
 
 class ModelsResponse(BaseModel):

@@ -50,8 +50,8 @@ from newssift.service.evaluation import (
     training_data_problem,
 )
 from newssift.service.gate import decide
-from newssift.service.store import content_hash, iter_documents
 from newssift.service.leftovers import LABELS_COPY_SUFFIX
+from newssift.service.store import content_hash, iter_documents
 from newssift.service.versions import (
     candidate_path,
     discard_version,

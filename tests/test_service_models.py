@@ -128,8 +128,10 @@ def test_a_withdrawn_correction_stays_in_the_versions_trained_with_it(tmp_path, 
 
     withdrawn = client.delete(f"/v1/labels/{ids[0]}", headers=AUTH).get_json()
     assert withdrawn == {"withdrawn": ids[0], "still_in_versions": [first["version"]]}
-    models = {m["version"]: m for m in client.get("/v1/models").get_json()["models"]}
+    models = {m["version"]: m for m in client.get("/v1/models", headers=AUTH).get_json()["models"]}
     assert (models[first["version"]]["labels"], models[first["version"]]["withdrawn_labels"]) == (2, [ids[0]])
+    anonymous = {m["version"]: m for m in client.get("/v1/models").get_json()["models"]}
+    assert anonymous[first["version"]]["withdrawn_labels"] == []  # label ids only with the token
     assert (models["tiny1"]["labels"], models["tiny1"]["withdrawn_labels"]) == (None, [])
     # Withdrawn, the correction no longer applies, but the active version still says it:
     segs = client.post("/v1/segment", json={"text": HARBOUR}).get_json()["segments"]

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app
 from newssift.classifier.errors import InvalidInput, ModelError
 from newssift.classifier.persist import load_model
 from newssift.service.api import endpoint
-from newssift.service.auth import require_token
+from newssift.service.auth import authenticated, require_token
 from newssift.service.db import get_db
 from newssift.service.errors import ApiError
 from newssift.service.schemas import ModelsResponse
@@ -32,6 +32,7 @@ def _listing() -> dict:
     records = version_records(get_db())
     withdrawn = withdrawn_labels(get_db())
     serving = current_app.extensions["newssift_model"].get()
+    known = authenticated()  # label ids, which say what the store holds, only with the token
     out = []
     for name in list_versions(models_dir):
         rec = records.get(name)
@@ -42,7 +43,7 @@ def _listing() -> dict:
                     "created": rec["created"] if rec else None,
                     "job": rec["job_id"] if rec else None,
                     "labels": len(trained_with) if rec and rec["job_id"] is not None else None,
-                    "withdrawn_labels": sorted(withdrawn.intersection(trained_with))})
+                    "withdrawn_labels": sorted(withdrawn.intersection(trained_with)) if known else []})
     return {"active": active, "serving": serving[0] if serving else None, "models": out}
 
 

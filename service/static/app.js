@@ -526,7 +526,7 @@
   }
 
   async function refreshModels() {
-    const r = await api("GET", "/v1/models", undefined, false);
+    const r = await api("GET", "/v1/models", undefined, true);  // the token brings withdrawn label ids
     if (r.status !== 200) { say("Cannot list the models: " + r.error, "error"); return; }
     renderModels(r.body);
   }
