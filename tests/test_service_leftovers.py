@@ -113,7 +113,8 @@ def test_a_trainer_killed_while_training_leaves_neither_staging_nor_labels_copy(
 def test_a_finished_job_leaves_no_labels_copy(labelled):
     app, client = labelled
     models_dir, jobs_dir = dirs(app)
-    job = wait_for_job(client, client.post("/v1/retrain", json={"mode": "full"}, headers=AUTH).get_json()["id"])
+    started = client.post("/v1/retrain", json={"mode": "full"}, headers=AUTH).get_json()
+    job = wait_for_job(client, started["id"])
     assert job["status"] == "promoted", job
     assert [p.name for p in jobs_dir.iterdir()] == [f"job-{job['id']}.log"]
     assert [p.name for p in models_dir.iterdir() if p.name.startswith(".")] == []
@@ -130,7 +131,8 @@ def test_what_killed_jobs_left_is_swept_at_start_but_not_a_running_jobs(tmp_path
     leftovers = {7: [], 8: []}
     for job_id in leftovers:
         name = f"v20261207-010000-job{job_id}"
-        for entry in (f".{name}.candidate", f"..{name}.candidate.k2x9", name):  # built, half-written, unjudged
+        # built, half-written, unjudged
+        for entry in (f".{name}.candidate", f"..{name}.candidate.k2x9", name):
             shutil.copytree(models_dir / "tiny1", models_dir / entry)
             leftovers[job_id].append(entry)
         (jobs_dir / f"job-{job_id}.labels.jsonl").write_text('{"text": "x", "labels": []}\n')
@@ -160,8 +162,10 @@ def test_only_a_version_the_gate_judged_or_the_seed_is_activated(app, client):
     conn.close()
     statuses = {m["version"]: m["status"] for m in client.get("/v1/models").get_json()["models"]}
     assert statuses == {"tiny1": "seed", "judged-worse": "rejected", "by-hand": "ungated"}
-    message = assert_error(client.post("/v1/models/by-hand/activate", headers=AUTH), 409, "not_gated")["message"]
+    refused = client.post("/v1/models/by-hand/activate", headers=AUTH)
+    message = assert_error(refused, 409, "not_gated")["message"]
     assert "never judged by the promotion gate" in message and read_pointer(models_dir) == "tiny1"
     # A rejected version was measured: rolling back to it is a choice made knowing why.
-    assert client.post("/v1/models/judged-worse/activate", headers=AUTH).get_json()["active"] == "judged-worse"
+    activated = client.post("/v1/models/judged-worse/activate", headers=AUTH).get_json()
+    assert activated["active"] == "judged-worse"
     assert client.post("/v1/models/tiny1/activate", headers=AUTH).get_json()["active"] == "tiny1"

@@ -54,7 +54,8 @@ def test_a_url_past_the_limit_is_414_in_the_error_shape(server):
     # A request line of exactly the limit reaches the app, which answers as it always does:
     path = "/v1/models?" + "q" * (GUNICORN_LINE_LIMIT - len("GET /v1/models? HTTP/1.1"))
     assert len(f"GET {path} HTTP/1.1") == GUNICORN_LINE_LIMIT
-    status, headers, body = raw(server.port, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    request = f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+    status, headers, body = raw(server.port, request)
     assert status == 200 and json.loads(body)["active"], body
 
 
