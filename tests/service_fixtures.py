@@ -145,6 +145,16 @@ class Server:
             self.proc.wait(10)
         self.log.close()
 
+    def wait_job(self, job_id: int, timeout: float = 180) -> dict:
+        """The retrain job's record once it is no longer running (polled with the token)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job = self.request("GET", f"/v1/retrain/{job_id}", auth=True)[1]
+            if job["status"] != "running":
+                return job
+            time.sleep(0.1)
+        raise AssertionError(f"job {job_id} did not finish: {job}")
+
     def request(self, method: str, path: str, body=None, auth: bool = False, conn=None):
         """(status, body): JSON bodies decoded, others as bytes."""
         own = conn is None

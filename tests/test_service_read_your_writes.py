@@ -75,16 +75,6 @@ def test_a_stored_or_withdrawn_label_serves_the_next_request_on_every_worker(ser
     assert missed == 0, f"{missed} of {4 * ROUNDS} requests after a write were served without it"
 
 
-def _wait_job(server, job_id: int, timeout: float = 180) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = server.request("GET", f"/v1/retrain/{job_id}", auth=True)[1]
-        if job["status"] != "running":
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish")
-
-
 def _served_models(server) -> dict[int, set[str]]:
     """The model each worker serves a request with, on new connections to both."""
     conns, _ = _connections_to_each_worker(server)
@@ -105,7 +95,7 @@ def test_a_promoted_or_activated_version_serves_the_next_request_on_every_worker
     before = server.request("POST", "/v1/segment", {"text": TEXT})[1]["model"]
     status, job = server.request("POST", "/v1/retrain", {"mode": "adapt"}, auth=True)
     assert status == 202
-    job = _wait_job(server, job["id"])
+    job = server.wait_job(job["id"])
     assert job["status"] == "promoted", job
     served = _served_models(server)
     assert all(models == {job["version"]} for models in served.values()), served

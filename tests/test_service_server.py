@@ -9,8 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from service_fixtures import Server as SharedServer
-from service_fixtures import running
+from service_fixtures import Server, running
 
 pytest_plugins = ["service_fixtures"]
 
@@ -18,19 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED_ARTICLE = ROOT.parent / "shared" / "seed" / "seed-article.txt"
 HANG_GUARD_S = 30
 THREADS, LABELS = 8, 1000
-
-
-class Server(SharedServer):
-    """The shared test server (two workers), with a wait for retrain jobs."""
-
-    def wait_job(self, job_id: int, timeout: float = 120) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            job = self.request("GET", f"/v1/retrain/{job_id}", auth=True)[1]
-            if job["status"] != "running":
-                return job
-            time.sleep(0.2)
-        raise AssertionError(f"job {job_id} did not finish: {job}")
 
 
 @pytest.fixture(scope="module")
