@@ -228,10 +228,13 @@ class MainScorer(TwoPassHead):
     second_: BoostedTrees
 
     def fit(self, batch: BlockBatch, y: np.ndarray, sample_weight: np.ndarray | None = None,
-            ) -> MainScorer:
+            oof: np.ndarray | None = None) -> MainScorer:
+        """``oof``: the first pass's out-of-fold scores of every block, when the caller has
+        them (a full retrain caches those of its base corpus); None: computed here."""
         y = np.asarray(y, dtype=np.int8)
         x = linear_input(batch, self.neighbour_words)
-        oof = self._out_of_fold(x, y, sample_weight, batch.doc)
+        if oof is None:
+            oof = self._out_of_fold(x, y, sample_weight, batch.doc)
         self.first_ = self._first_fit(x, y, sample_weight, self.neighbour_words)
         self.second_ = self._second_fit(self._second_input(oof, batch), y, sample_weight)
         self.classes_ = np.array([0, 1])
@@ -268,14 +271,16 @@ class TeaserScorer(TwoPassHead):
     SAVED_BEFORE: ClassVar[dict[str, Any]] = {"context": False}  # before the context pass
 
     def fit(self, batch: BlockBatch, y: np.ndarray, sample_weight: np.ndarray | None = None,
-            ) -> TeaserScorer:
-        """``sample_weight`` 0 marks blocks of unknown role: they give context, not targets."""
+            oof: np.ndarray | None = None) -> TeaserScorer:
+        """``sample_weight`` 0 marks blocks of unknown role: they give context, not targets.
+        ``oof`` as for :meth:`MainScorer.fit`."""
         y = np.asarray(y, dtype=np.int8)
         x = linear_input(batch)
         self.first_ = self._first_fit(x, y, sample_weight)
         self.second_ = None
         if self.context:
-            oof = self._out_of_fold(x, y, sample_weight, batch.doc)
+            if oof is None:
+                oof = self._out_of_fold(x, y, sample_weight, batch.doc)
             known = np.ones(len(y), bool) if sample_weight is None else sample_weight > 0
             w = None if sample_weight is None else sample_weight[known]
             self.second_ = self._second_fit(_context_input(oof, batch)[known], y[known], w)

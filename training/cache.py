@@ -31,9 +31,10 @@ __all__ = ["CACHE_ENV", "CACHE_OFF", "default_cache_dir", "fingerprint", "memory
 
 CACHE_ENV = "NEWSSIFT_CACHE_DIR"
 CACHE_OFF = "off"
-# A featurized corpus is some 330 MB for the default config, its topic head a few MB: keep
-# the newest few (three corpora and their topic heads).
-MAX_CACHED_ITEMS = 6
+# A featurized corpus is some 330 MB for the default config, its topic head and its role
+# heads' fold models (training/first_pass.py) a few MB each: keep the newest few (three
+# corpora with theirs).
+MAX_CACHED_ITEMS = 9
 # Data folders a config's sources are read from (training/corpus.py).
 DATA_FOLDERS = ("blocks", "topics", "articles")
 # The code a featurized corpus depends on (with what it imports): changed code, changed rows.

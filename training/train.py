@@ -40,6 +40,7 @@ from newssift.training.base_corpus import (
 )
 from newssift.training.config import TrainConfig
 from newssift.training.corpus import NOT_MAIN
+from newssift.training.first_pass import base_first_pass, first_pass_scores, role_targets
 
 __all__ = ["train", "fit_featurizer", "fit_role_heads", "fit_topic_head", "fit_topic_data", "RoleData",
            "featurize_docs", "TrainInputs", "gather_inputs", "TopicData", "BaseCorpus",
@@ -48,26 +49,27 @@ __all__ = ["train", "fit_featurizer", "fit_role_heads", "fit_topic_head", "fit_t
 WORLD_NEWS_ALTERNATIVES = ("conflict", "politics")
 
 
-def fit_role_heads(cfg: TrainConfig, data: RoleData) -> tuple[MainScorer, TeaserScorer]:
-    known = data.roles >= 0
-    if not known.any():
+def fit_role_heads(cfg: TrainConfig, data: RoleData,
+                   oof: tuple[np.ndarray, np.ndarray | None] | None = None,
+                   ) -> tuple[MainScorer, TeaserScorer]:
+    """Both role heads on ``data``; ``oof``: their first passes' out-of-fold scores of its
+    rows, main and teaser, when known (:mod:`newssift.training.first_pass`), else each head
+    computes its own."""
+    if not (data.roles >= 0).any():
         raise TrainingError("no labelled blocks to train the role heads on")
-    y_main = (data.roles == 0).astype(np.int8)
-    # Composed pages count main_composed_factor times more for the main head (TrainConfig).
-    w_main = np.where(known, data.weights, 0.0) * np.where(data.composed, cfg.main_composed_factor, 1.0)
+    t = role_targets(cfg, data)
+    oof_main, oof_teaser = (None, None) if oof is None else oof
     main = MainScorer(alpha=cfg.main_alpha, epochs=cfg.main_epochs, folds=cfg.main_folds,
                       boost_iter=cfg.boost_iter, learning_rate=cfg.boost_learning_rate,
                       neighbour_words=cfg.neighbour_words, random_state=cfg.seed)
-    main.fit(data.batch, y_main, sample_weight=w_main)
+    main.fit(data.batch, t.y_main, sample_weight=t.w_main, oof=oof_main)
     # Teaser head: blocks known to be teasers or boilerplate (not the unknown "not main" ones).
-    known_split = (data.roles == 1) | (data.roles == 2)
-    y_teaser = (data.roles == 1).astype(np.int8)
-    if len(np.unique(y_teaser[known_split])) < 2:
+    if len(np.unique(t.y_teaser[t.w_teaser > 0])) < 2:
         raise TrainingError("the teaser head needs both teaser and boilerplate examples")
     teaser = TeaserScorer(alpha=cfg.teaser_alpha, context=cfg.teaser_context, folds=cfg.main_folds,
                           boost_iter=cfg.teaser_boost_iter, learning_rate=cfg.boost_learning_rate,
                           random_state=cfg.seed)
-    teaser.fit(data.batch, y_teaser, sample_weight=np.where(known_split, data.weights, 0.0))
+    teaser.fit(data.batch, t.y_teaser, sample_weight=t.w_teaser, oof=oof_teaser)
     return main, teaser
 
 def relabel_world_news(x, y: np.ndarray, proxy: np.ndarray, weights: np.ndarray,
@@ -167,10 +169,13 @@ def train(cfg: TrainConfig, labels_files: Sequence[Path] = (), progress: bool = 
     extra_roles, extra_topics, n_labelled = labels_data(cfg, base, labels_files)
     data = base.roles if extra_roles is None else join_role_data([base.roles, extra_roles])
     step("role heads")
-    main, teaser = fit_role_heads(cfg, data)
+    stored = where if where and where.is_dir() else None
+    folds = base_first_pass(cfg, base, stored)
+    main, teaser = fit_role_heads(cfg, data, None if folds is None else
+                                  first_pass_scores(cfg, folds, extra_roles))
     step("topic head")
     if extra_topics is None:  # the labels name no topic: the base corpus's topic head
-        topic = topic_head(cfg, base.topics, where if where and where.is_dir() else None)
+        topic = topic_head(cfg, base.topics, stored)
     else:
         topic = fit_topic_data(cfg, join_topic_data(base.topics, extra_topics))
     bar.update(bar.total - bar.n)
