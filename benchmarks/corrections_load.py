@@ -19,9 +19,7 @@ import http.client
 import json
 import os
 import platform
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from service_load import article, free_port  # noqa: E402
+from service_load import article, running_server, segment_client  # noqa: E402
 
 CLIENTS = 16
 TOKEN = "bench-token"
@@ -62,26 +60,10 @@ def phase(port: int, body: bytes, seconds: float, writes_per_s: float) -> dict:
     stop_at = time.monotonic() + seconds
 
     def reader() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine = []
-        while time.monotonic() < stop_at:
-            t0 = time.perf_counter()
-            try:
-                conn.request("POST", "/v1/segment", body, {"Content-Type": "application/json"})
-                r = conn.getresponse()
-                r.read()
-                ok = r.status == 200
-            except OSError:
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            mine.append(time.perf_counter() - t0)
-            if not ok:
-                with lock:
-                    errors[0] += 1
-        conn.close()
+        mine, failed = segment_client(port, body, stop_at)
         with lock:
             latencies.extend(mine)
+            errors[0] += failed
 
     def writer() -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -128,29 +110,11 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5, help="alternations of the two phases")
     args = ap.parse_args()
     body = json.dumps({"text": article()[:3000]}).encode()
-    port = free_port()
     with tempfile.TemporaryDirectory(prefix="newssift-corrections-load-") as data_dir:
         fill_store(Path(data_dir) / "newssift.sqlite3", args.stored)
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSSIFT_")}
         env["NEWSSIFT_API_TOKEN"] = TOKEN
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "newssift.service.cli", "--port", str(port), "--workers", "2",
-             "--data-dir", data_dir, "--no-access-log"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                    conn.request("GET", "/readyz")
-                    if conn.getresponse().status == 200:
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    sys.exit("server did not become ready")
-                time.sleep(0.2)
+        with running_server(["--workers", "2", "--data-dir", data_dir, "--no-access-log"], env) as port:
             phase(port, body, 3.0, 0)  # warm-up: both workers load the model and the memory
             print(f"# {time.strftime('%Y-%m-%d')} {platform.node()}: {os.cpu_count()} CPUs, "
                   f"Python {platform.python_version()}; 2 workers; {CLIENTS} clients; "
@@ -167,12 +131,6 @@ def main() -> None:
                       f" (refused {row['writes_refused']})")
             print(f"throughput ratio {busy['rps'] / quiet['rps']:.2f} (target >= 0.8); "
                   f"p99 ratio {busy['p99_ms'] / quiet['p99_ms']:.2f} (target <= 2)")
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":
