@@ -26,7 +26,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow and not server and not browser"
+	$(BIN)/python -m pytest -q -n auto -m "not slow and not server and not browser"
 
 readme-sample: $(STAMP)
 	$(BIN)/python -m newssift.training.readme_sample
