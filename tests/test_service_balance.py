@@ -1,8 +1,12 @@
 """The shared connection table and the turn rule of the balanced gthread worker."""
 
 import http.client
+import json
 import multiprocessing
 import os
+import signal
+import threading
+import time
 
 import pytest
 from gunicorn.workers.gthread import ThreadWorker
@@ -127,3 +131,142 @@ def test_a_worker_without_the_state_it_reads_serves_as_plain_gthread(tmp_path, s
             assert status == 200 and body["segments"]
         log = server.log_path.read_text(encoding="utf-8", errors="replace")
     assert "has no connection_count_of_a_later_gunicorn: plain gthread workers serve" in log
+
+
+# After a worker dies: its replacement takes a share of the keep-alive clients.
+
+def test_a_crowded_worker_closes_a_connection_after_its_response(worker):
+    """The other worker holds 2: holding 3 is within the slack, 4 is one too many."""
+    worker.nr_conns = 3
+    assert not worker.crowded()
+    worker.nr_conns = 4
+    assert worker.crowded()
+    closed = []
+
+    class Response:  # gunicorn's: start_response is its method
+        def start_response(self, status, headers):
+            pass
+
+        def force_close(self):
+            closed.append(True)
+
+    app = balance._Spreading(worker, lambda environ, start_response: [b"ok"])
+    assert app({}, Response().start_response) == [b"ok"]
+    assert closed == [True]
+    worker.nr_conns = 2
+    app({}, Response().start_response)
+    assert closed == [True]  # not crowded: the connection stays open
+
+
+CLIENTS = 6
+WINDOW = 60  # worker answers counted once the replacement serves
+RATE_S = 5.0  # throughput is compared over this long before the kill and after the replacement
+SPREAD_TEXT = ("Divers recovered the bell of the old ferry from the bottom of the bay.\n"
+               "Tap here to follow the Harbour Gazette on every platform\n")
+
+
+def _client(server, k: int, stop, done: list, acked: list, failed: list) -> None:
+    """One keep-alive client: reads (the worker's pid, a segment) and now and then a label
+    write, reconnecting when its worker dies under it.  ``done``: (time, worker pid or None)
+    of every answered request."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    n = 0
+    while not stop.is_set():
+        n += 1
+        try:
+            if n % 8 == 0:
+                status, body = server.request("POST", "/v1/labels", {
+                    "text": SPREAD_TEXT + f"client {k}, write {n}\n",
+                    "labels": [{"index": 1, "role": "teaser"}]}, auth=True, conn=conn)
+                if status == 201:
+                    acked.extend(body["ids"])
+                pid = None
+            elif n % 2:
+                status, body = server.request("GET", "/readyz", conn=conn)
+                pid = body["worker"] if status == 200 else None
+            else:
+                status, _ = server.request("POST", "/v1/segment", {"text": SPREAD_TEXT}, conn=conn)
+                pid = None
+            done.append((time.monotonic(), pid))
+        except (OSError, http.client.HTTPException) as exc:  # its worker was killed
+            failed.append(type(exc).__name__)
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    conn.close()
+
+
+def _until(find, timeout: float, what: str):
+    """What ``find`` returns once it is something (a hang guard of ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not (found := find()):
+        assert time.monotonic() < deadline, f"hang guard: {what} not seen in {timeout:.0f} s"
+        time.sleep(0.1)
+    return found
+
+
+def _new_connection_worker(server) -> int | None:
+    """The worker a new connection goes to (the one holding the fewest, once it serves)."""
+    try:
+        return server.request("GET", "/readyz")[1]["worker"]
+    except (OSError, http.client.HTTPException):
+        return None
+
+
+@pytest.mark.slow
+def test_after_a_worker_is_killed_its_replacement_takes_a_share_and_no_write_is_lost(
+        tmp_path, seed_model_dir):
+    """Keep-alive clients reading and writing; one worker SIGKILLed.  Its clients reconnect
+    to the survivor while the replacement loads; once the replacement serves, the crowded
+    survivor closes connections after responses until the clients are spread again (before:
+    the replacement served none of them).  Every write acknowledged is in the store."""
+    with running(Server(tmp_path / "data", seed_model_dir, workers=2)) as server:
+        workers: set[int] = set()
+
+        def both_serving() -> bool:
+            workers.update({_new_connection_worker(server)} - {None})
+            return len(workers) == 2
+
+        _until(both_serving, 90, "both workers serving")
+        stop, done, acked, failed = threading.Event(), [], [], []
+        clients = [threading.Thread(target=_client, args=(server, k, stop, done, acked, failed))
+                   for k in range(CLIENTS)]
+        for c in clients:
+            c.start()
+        try:
+            _until(lambda: len({pid for _, pid in done} - {None}) == 2, 90,
+                   "the clients on both workers")
+            time.sleep(RATE_S)
+            victim = next(pid for _, pid in reversed(done) if pid)
+            survivor = next(iter(workers - {victim}))
+            os.kill(victim, signal.SIGKILL)
+            killed = time.monotonic()
+
+            def replacement() -> int | None:
+                pid = _new_connection_worker(server)
+                return pid if pid not in (victim, survivor) else None
+
+            _until(replacement, 120, "a replacement worker")
+            ready = time.monotonic()
+            _until(lambda: (sum(bool(pid) for t, pid in done if t > ready) >= WINDOW
+                            and time.monotonic() > ready + RATE_S), 120,
+                   f"{WINDOW} answers after the replacement came up")
+        finally:
+            stop.set()
+            for c in clients:
+                c.join(90)
+        after = [pid for t, pid in done if t > ready and pid][:WINDOW]
+        new = set(after) - {survivor}
+        share = sum(pid in new for pid in after) / len(after)
+        before = sum(killed - RATE_S < t <= killed for t, _ in done) / RATE_S
+        back = sum(ready < t <= ready + RATE_S for t, _ in done) / RATE_S
+        print(f"killed -> replacement taking new connections: {ready - killed:.1f} s; "
+              f"its share of the next {len(after)} keep-alive answers: {share:.2f}; requests/s "
+              f"{before:.1f} in the {RATE_S:.0f} s before the kill, {back:.1f} in the "
+              f"{RATE_S:.0f} s after the replacement came up; {len(failed)} requests cut by "
+              f"the kill; {len(acked)} writes acknowledged")
+        assert share >= 0.25, f"the replacement answered {share:.0%} of the keep-alive clients"
+        status, body = server.request("GET", "/v1/labels", auth=True)
+        assert status == 200
+        stored = {label["id"] for line in body.decode("utf-8").splitlines() if line.strip()
+                  for label in json.loads(line)["labels"]}
+        assert acked and not set(acked) - stored, "an acknowledged write is missing"
