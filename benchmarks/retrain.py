@@ -15,7 +15,7 @@ set to a temporary folder): the first featurizes the whole base corpus, the seco
 the stored labels.  ``--full-only`` times just those two.  ``--training-only`` times the
 training of two full retrains as the service's job runs it (``write_trained_model`` with
 the stored labels, no evaluation, one native thread), without the gate: the part the cache
-speeds up.  Run it from an installed snapshot if others edit the code meanwhile: a change
+speeds up, in wall and CPU time (the CPU time moves less on a shared machine).  Run it from an installed snapshot if others edit the code meanwhile: a change
 to the featurizing code between the two runs is a new cache key (the benchmark says so).
 Targets: a default retrain at most 120 s; the offline adaptation at most 180 s; the second
 full retrain at most half the first.
@@ -98,20 +98,22 @@ def training_only(records: list[dict], tmp: Path) -> None:
     labels = tmp / "labels.jsonl"
     labels.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     cfg = load_config(None)
-    keys, seconds = [], []
+    keys, seconds, cpu = [], [], []
     for run in ("first", "second"):
         keys.append(fingerprint(cfg))
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         with threadpool_limits(1):
             write_trained_model(cfg, tmp / "models" / run, [labels], evaluate=False, progress=False)
         seconds.append(time.perf_counter() - start)
-        print(f"  {run} full retrain's training: {seconds[-1]:.1f} s", flush=True)
+        cpu.append(time.process_time() - start_cpu)
+        print(f"  {run} full retrain's training: {seconds[-1]:.1f} s ({cpu[-1]:.1f} s of CPU)", flush=True)
     if keys[0] != keys[1]:
         print("  the code or data changed between the runs: the second featurized again")
-    first, second = seconds
-    print(f"\nfull retrain (training)   first {first:.1f} s   second {second:.1f} s   "
-          f"second/first {second / first:.2f}   target <= 0.50: "
-          f"{'ok' if second <= first / 2 else 'MISSED'}")
+    # One native thread: on a shared machine the CPU time moves less than the wall time.
+    for name, (first, second) in (("wall", seconds), ("CPU", cpu)):
+        print(f"\nfull retrain (training, {name})   first {first:.1f} s   second {second:.1f} s   "
+              f"second/first {second / first:.2f}   target <= 0.50: "
+              f"{'ok' if second <= first / 2 else 'MISSED'}")
 
 
 def main() -> None:
