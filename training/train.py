@@ -148,8 +148,9 @@ def train(cfg: TrainConfig, labels_files: Sequence[Path] = (), progress: bool = 
 
     ``on_step(done, total, name)`` is called as each step starts (the service's retrain
     job reports its progress with it).  ``cache`` keeps the featurized base corpus between
-    runs (see :func:`base_corpus`), and its topic head for labels that name no topic
-    (:func:`topic_head`), in ``cache_dir``, by default the environment's
+    runs (see :func:`base_corpus`), the role heads' fold models of it
+    (:func:`newssift.training.first_pass.base_first_pass`) and its topic head for labels
+    that name no topic (:func:`topic_head`), in ``cache_dir``, by default the environment's
     (:func:`newssift.training.cache.default_cache_dir`); ``cache=False`` computes both
     afresh and stores nothing."""
     from newssift.training.cache import default_cache_dir
