@@ -37,7 +37,8 @@ def checkout_root() -> Path:
 def sample_output(root: Path) -> list[str]:
     """What the sample command prints in a pipe from ``root``, with the shipped model and no
     colour: the lines the README shows."""
-    env = {k: v for k, v in os.environ.items() if k != "NEWSSIFT_MODEL"}
+    # A pipe's listing is as wide as COLUMNS says: pytest-xdist's workers, for one, set it to 80.
+    env = {k: v for k, v in os.environ.items() if k not in ("NEWSSIFT_MODEL", "COLUMNS", "LINES")}
     env["NO_COLOR"] = "1"
     done = subprocess.run([sys.executable, "-m", "newssift", *SAMPLE_COMMAND.split()[1:]], cwd=root,
                           env=env, capture_output=True, text=True, encoding="utf-8")
