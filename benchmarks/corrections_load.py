@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from service_load import article, running_server, segment_client  # noqa: E402
+from service_load import article, percentiles, run_together, running_server, segment_client  # noqa: E402
 
 CLIENTS = 16
 TOKEN = "bench-token"
@@ -82,17 +82,9 @@ def phase(port: int, body: bytes, seconds: float, writes_per_s: float) -> dict:
             n += 1
         conn.close()
 
-    threads = [threading.Thread(target=reader) for _ in range(CLIENTS)] + [threading.Thread(target=writer)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - start
-    q = statistics.quantiles(latencies, n=100, method="inclusive")
+    elapsed = run_together([reader] * CLIENTS + [writer])
     return {"requests": len(latencies), "errors": errors[0], "rps": len(latencies) / elapsed,
-            "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000, "writes": written[0],
-            "writes_refused": written[1]}
+            **percentiles(latencies), "writes": written[0], "writes_refused": written[1]}
 
 
 def _median(rows: list[dict]) -> dict:

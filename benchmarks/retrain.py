@@ -15,8 +15,9 @@ set to a temporary folder): the first featurizes the whole base corpus, the seco
 the stored labels.  ``--full-only`` times just those two.  ``--training-only`` times the
 training of two full retrains as the service's job runs it (``write_trained_model`` with
 the stored labels, no evaluation, one native thread), without the gate: the part the cache
-speeds up, in wall and CPU time (the CPU time moves less on a shared machine).  Run it from an installed snapshot if others edit the code meanwhile: a change
-to the featurizing code between the two runs is a new cache key (the benchmark says so).
+speeds up, in wall and CPU time (the CPU time moves less on a shared machine).  Run it from
+an installed snapshot if others edit the code meanwhile: a change to the featurizing code
+between the two runs is a new cache key (the benchmark says so).
 Targets: a default retrain at most 120 s; the offline adaptation at most 180 s; the second
 full retrain at most half the first.
 """

@@ -100,6 +100,23 @@ def running_server(args: list[str], env: dict | None = None) -> Iterator[int]:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+def run_together(targets: list[Callable[[], None]]) -> float:
+    """Run every target in its own thread until all end; the seconds that took."""
+    threads = [threading.Thread(target=t) for t in targets]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start
+
+
+def percentiles(latencies: list[float]) -> dict:
+    """p50, p95 and p99 in milliseconds of latencies in seconds."""
+    q = statistics.quantiles(latencies, n=100, method="inclusive")
+    return {"p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000, "p99_ms": q[98] * 1000}
+
+
 def run_level(port: int, body: bytes, clients: int) -> dict:
     latencies: list[float] = []
     errors = [0]
@@ -118,17 +135,9 @@ def run_level(port: int, body: bytes, clients: int) -> dict:
             latencies.extend(mine)
             errors[0] += failed
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - start
-    q = statistics.quantiles(latencies, n=100, method="inclusive")
+    elapsed = run_together([client] * clients)
     return {"clients": clients, "requests": len(latencies), "errors": errors[0],
-            "rps": len(latencies) / elapsed, "p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000,
-            "p99_ms": q[98] * 1000}
+            "rps": len(latencies) / elapsed, **percentiles(latencies)}
 
 
 def main() -> None:
