@@ -40,13 +40,17 @@ ERROR_CODES = (INVALID, TOO_LARGE, UNREADABLE, NOT_LABELLED)
 _ID_TYPES = (str, int, float)
 # Characters JSON may carry raw that Python's str.splitlines() (and so many JSONL readers)
 # takes for line ends; escaped, a record written as JSON stays one line for every reader.
-_LINE_ENDS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_LINE_ENDS = (("\x85", "\\u0085"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
 def one_line(encoded_json: str) -> str:
     """A JSON document as one line of JSONL for any reader: U+0085, U+2028 and U+2029
-    escaped (inside JSON strings, where alone they can occur, the escape means the same)."""
-    return encoded_json.translate(_LINE_ENDS)
+    escaped (inside JSON strings, where alone they can occur, the escape means the same).
+    Searched for first: ``str.translate`` took a third of ``classify``'s time."""
+    for char, escape in _LINE_ENDS:
+        if char in encoded_json:
+            encoded_json = encoded_json.replace(char, escape)
+    return encoded_json
 _BOM = b"\xef\xbb\xbf"
 _UTF8_MAX_BYTES_PER_CHAR = 4
 
