@@ -36,13 +36,15 @@ _ERROR_STATUSES = {400: "Malformed body", 401: "Missing or wrong bearer token",
 
 
 def endpoint(*, summary: str, response: type[BaseModel] | None, body: type[BaseModel] | None = None,
-             text_body: bool = False, status: int = 200, auth: bool = False,
-             errors: tuple[int, ...] = (), media_type: str = "application/json") -> Callable:
-    """Attach OpenAPI facts to a view; the view still does its own parsing with :func:`parse_json`."""
+             text_body: bool = False, html_body: bool = False, status: int = 200,
+             auth: bool = False, errors: tuple[int, ...] = (),
+             media_type: str = "application/json") -> Callable:
+    """Attach OpenAPI facts to a view; the view still does its own parsing with :func:`parse_json`.
+    ``text_body``/``html_body``: the view also takes a ``text/plain``/``text/html`` body."""
 
     def mark(view: Callable) -> Callable:
         view.openapi = {"summary": summary, "response": response, "body": body,
-                        "text_body": text_body, "status": status, "auth": auth,
+                        "text_body": text_body, "html_body": html_body, "status": status, "auth": auth,
                         "errors": errors, "media_type": media_type,
                         "description": (view.__doc__ or "").strip()}
         return view
@@ -156,6 +158,8 @@ def _operation(spec: dict, path_args: list[tuple[str, str]], components: dict) -
         content["application/json"] = {"schema": _schema_ref(spec["body"], components)}
     if spec["text_body"]:
         content["text/plain"] = {"schema": {"type": "string"}}
+    if spec["html_body"]:
+        content["text/html"] = {"schema": {"type": "string"}}
     if content:
         op["requestBody"] = {"required": True, "content": content}
     ok: dict[str, Any] = {"description": "OK"}

@@ -15,10 +15,14 @@ import os
 import queue
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from newssift.classifier.corrections import CorrectionMemory
 from newssift.classifier.decision import Decision
 from newssift.classifier.model import NewssiftModel
+
+if TYPE_CHECKING:
+    from newssift.classifier.markup import PageMarkup
 
 __all__ = ["Batcher", "MAX_BATCH_DOCS_DEFAULT", "MAX_BATCH_CHARS_DEFAULT"]
 
@@ -34,6 +38,7 @@ class _Job:
     texts: list[str]
     memory: CorrectionMemory | None = None
     sites: list[str | None] | None = None
+    markup: list[PageMarkup | None] | None = None
     done: threading.Event = field(default_factory=threading.Event)
     results: list[dict] | None = None
     error: BaseException | None = None
@@ -54,12 +59,13 @@ class Batcher:
 
     def label(self, model: NewssiftModel, texts: list[str], decision: Decision | None = None,
               memory: CorrectionMemory | None = None, sites: list[str | None] | None = None,
-              ) -> list[dict]:
-        """``model.segment_many_dicts(texts, decision=..., memory=..., sites=...)``, run
-        together with other threads' texts that ask for the same model, decision and memory."""
+              markup: list[PageMarkup | None] | None = None) -> list[dict]:
+        """``model.segment_many_dicts(texts, decision=..., memory=..., sites=..., markup=...)``,
+        run together with other threads' texts that ask for the same model, decision and memory
+        (``markup``: one entry a text, the markup of a page read as HTML, else None)."""
         if not texts:
             return []
-        job = _Job(model, decision, texts, memory, sites)
+        job = _Job(model, decision, texts, memory, sites, markup)
         self._start()
         self._queue.put(job)
         job.done.wait()
@@ -117,13 +123,21 @@ def _by_model(batch: list[_Job]) -> list[list[_Job]]:
     return list(groups.values())
 
 
+def _markup(group: list[_Job]) -> dict:
+    """``markup=``, one entry a text of the group, when one of its texts is a page read as
+    HTML; else nothing, so that a batch of texts calls the model as it always did."""
+    if all(m is None for job in group for m in job.markup or ()):
+        return {}
+    return {"markup": [m for job in group for m in (job.markup or [None] * len(job.texts))]}
+
+
 def _label_group(group: list[_Job]) -> None:
     try:
         first = group[0]
         sites = [s for job in group for s in (job.sites or [None] * len(job.texts))]
         results = first.model.segment_many_dicts([t for job in group for t in job.texts],
                                                  decision=first.decision, memory=first.memory,
-                                                 sites=sites)
+                                                 sites=sites, **_markup(group))
     except BaseException as exc:
         if len(group) > 1 and isinstance(exc, Exception):
             for job in group:  # one request's text must not fail the others batched with it

@@ -9,14 +9,14 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from newssift.classifier.decision import MAIN_THRESHOLD_RANGE
 from newssift.classifier.labels import RoleName
 from newssift.classifier.result import Article, Segment
 
 __all__ = [
-    "SegmentRequest", "BatchRequest", "DocumentIn", "DecisionOptions", "SegmentResponse",
+    "SegmentRequest", "BatchRequest", "DocumentIn", "SegmentDocument", "DecisionOptions", "SegmentResponse",
     "BatchResponse", "LabelItem", "WithdrawResponse",
     "LabelsRequest", "LabelsResponse", "RetrainRequest", "JobResponse", "ModelInfo",
     "ModelsResponse", "HealthResponse", "ErrorResponse", "ID_MAX", "WHO_MAX",
@@ -43,6 +43,23 @@ class DocumentIn(_Strict):
                                          "corrections scoped to it apply too.")
 
 
+# The queue (POST /v1/documents) takes DocumentIn, texts only: its page shows a labeller the
+# text, and corrections are stored by text.
+class SegmentDocument(DocumentIn):
+    """A document to label: a text, or a web page (its blocks then carry their element paths)."""
+
+    text: str | None = Field(None, description="Raw article text; one block per non-empty line. "
+                                               "Send this or `html`, not both.")
+    html: str | None = Field(None, description="A web page's HTML: its text blocks are labelled, "
+                                               "each segment with its element's `path`.")
+
+    @model_validator(mode="after")
+    def _text_or_html(self):
+        if (self.text is None) == (self.html is None):
+            raise ValueError("send exactly one of `text` and `html`")
+        return self
+
+
 class DecisionOptions(_Strict):
     """Where the line between main story and the rest falls (``Decision``), and whether
     stored corrections apply."""
@@ -57,24 +74,28 @@ class DecisionOptions(_Strict):
         False, description="Keep user-comment threads that P(main) calls main.")
 
 
-class SegmentRequest(DocumentIn, DecisionOptions):
+class SegmentRequest(SegmentDocument, DecisionOptions):
     pass
 
 
 class BatchRequest(DecisionOptions):
-    documents: list[DocumentIn] = Field(min_length=1,
-                                        description="Up to NEWSSIFT_MAX_BATCH documents.")
+    documents: list[SegmentDocument] = Field(min_length=1,
+                                             description="Up to NEWSSIFT_MAX_BATCH documents.")
 
 
-def _record_schema(record: type) -> type[BaseModel]:
+def _record_schema(record: type, **extra) -> type[BaseModel]:
     """A response schema with the fields and types of one of the output records
-    (:mod:`newssift.classifier.result`), which declare the shape once."""
+    (:mod:`newssift.classifier.result`), which declare the shape once, and ``extra`` fields
+    the service adds."""
     hints = get_type_hints(record)
     return create_model(f"{record.__name__}Out", **{f.name: (hints[f.name], ...)
-                                                    for f in dataclasses.fields(record)})
+                                                    for f in dataclasses.fields(record)}, **extra)
 
 
-SegmentOut = _record_schema(Segment)
+SegmentOut = _record_schema(Segment, path=(str | None, Field(
+    None, description="For a page sent as HTML: the XPath of the element that holds the block "
+                      "(`start`/`end` refer to the page's text, its blocks one a line). "
+                      "Absent for a text.")))
 ArticleOut = _record_schema(Article)
 
 

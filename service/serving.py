@@ -29,9 +29,12 @@ def correction_memory():
     return current_app.extensions["newssift_memory"].get()
 
 
-def label_texts(model, texts: list[str], decision=None, memory=None, sites=None) -> list[dict]:
-    """JSON-ready results for ``texts``, labelled together with other requests' waiting texts."""
-    return current_app.extensions["newssift_batcher"].label(model, texts, decision, memory, sites)
+def label_texts(model, texts: list[str], decision=None, memory=None, sites=None,
+                markup=None) -> list[dict]:
+    """JSON-ready results for ``texts``, labelled together with other requests' waiting texts
+    (``markup``: one entry a text, a page's markup for the model's HTML head, else None)."""
+    return current_app.extensions["newssift_batcher"].label(model, texts, decision, memory, sites,
+                                                            markup)
 
 
 def check_blocks(texts: list[str]) -> None:

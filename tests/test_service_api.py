@@ -108,7 +108,7 @@ def test_openapi_describes_every_route(app, client):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in described
     seg = doc["paths"]["/v1/segment"]["post"]
-    assert set(seg["requestBody"]["content"]) == {"application/json", "text/plain"}
+    assert set(seg["requestBody"]["content"]) == {"application/json", "text/plain", "text/html"}
     schemas = doc["components"]["schemas"]
     assert schemas["LabelItem"]["properties"]["role"]["anyOf"][0]["enum"] == ["main", "teaser", "boilerplate"]
     assert doc["paths"]["/v1/retrain"]["post"]["security"] == [{"bearer": []}]
