@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from newssift.classifier.html import with_paths
 from newssift.classifier.records import NOT_LABELLED, BadRecord, Doc
 
 __all__ = ["label_docs", "limit_threads", "THREAD_VARS"]
@@ -43,27 +44,27 @@ def label_docs(labeller, docs: Sequence[Doc], segments: bool = True) -> list[dic
     if segments:
         for doc, result in zip(docs, results):
             if doc.paths is not None and not isinstance(result, BadRecord):
-                _add_paths(result, doc.paths)
+                with_paths(result, doc.paths)
     return results
 
 
-def _add_paths(result: dict, paths: tuple[str, ...]) -> None:
-    """A page read as HTML: each segment gets its element's path (its start and end refer
-    to the page's flattened text, one block a line)."""
-    for seg, path in zip(result["segments"], paths):
-        seg["path"] = path
+def _markup(docs: Sequence[Doc]) -> list | None:
+    """The markup of each page read as HTML (None for a text), or None when no doc has any."""
+    return [d.markup for d in docs] if any(d.markup is not None for d in docs) else None
 
 
 def _label_docs(model, decision, memory, docs: Sequence[Doc], segments: bool) -> list[dict | BadRecord]:
     try:
         return model.segment_many_dicts([d.text for d in docs], segments=segments, decision=decision,
-                                        memory=memory, sites=[d.site for d in docs])
+                                        memory=memory, sites=[d.site for d in docs],
+                                        markup=_markup(docs))
     except Exception:  # noqa: BLE001 - isolate the document, report it, keep going
         out = []
         for d in docs:
             try:
                 out.append(model.segment_many_dicts([d.text], segments=segments, decision=decision,
-                                                    memory=memory, sites=[d.site])[0])
+                                                    memory=memory, sites=[d.site],
+                                                    markup=_markup([d]))[0])
             except Exception as exc:  # noqa: BLE001
                 out.append(BadRecord(d.source, d.line, f"could not be labelled ({exc}); please report "
                                      "this document", d.id, NOT_LABELLED))

@@ -243,29 +243,30 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
         return
     if source == "-":
         _hint_on_a_terminal("an article")
-    blocks = None
+    page = None
     if input_format == "html":
-        from newssift.classifier.html import flatten, html_blocks
+        from newssift.classifier.html import read_page
 
         name = "stdin" if source == "-" else source
         data = read_bytes(source, max_document_bytes, "an HTML page")
         try:
-            blocks = html_blocks(data)
+            page = read_page(data)
         except InvalidInput as exc:
             raise InvalidInput(f"{name}: {exc}") from None
-        text = flatten(blocks)
+        text = page.text
     else:
         text = read_text(source, max_document_bytes, html_check)
     model = _load(model_path)
-    result = model.segment(text, model.decision_for(main_threshold, keep_comments), memory, site)
+    result = model.segment(text, model.decision_for(main_threshold, keep_comments), memory, site,
+                           None if page is None else page.markup)
     if fmt is None:
         fmt = "text" if sys.stdout.isatty() else "json"
-    if fmt == "json" and blocks is not None:
+    if fmt == "json" and page is not None:
         import json
 
         from newssift.classifier.html import with_paths
 
-        click.echo(json.dumps(with_paths(result.to_dict(), blocks), ensure_ascii=False))
+        click.echo(json.dumps(with_paths(result.to_dict(), page.paths), ensure_ascii=False))
     elif fmt == "json":
         click.echo(result.to_json())
     else:

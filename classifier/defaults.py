@@ -11,7 +11,8 @@ from __future__ import annotations
 __all__ = [
     "SEED", "NGRAM_MAX", "MIN_DF", "MAX_FEATURES", "COMMENT_FEATURES", "MAIN_ALPHA",
     "MAIN_EPOCHS", "MAIN_FOLDS", "BOOST_ITER", "BOOST_LEARNING_RATE", "BOOST_MAX_LEAF_NODES",
-    "NEIGHBOUR_WORDS", "TEASER_ALPHA", "TEASER_CONTEXT", "TEASER_BOOST_ITER", "TEASER_EPOCHS", "TOPIC_C",
+    "NEIGHBOUR_WORDS", "MARKUP_ALPHA", "TEASER_ALPHA", "TEASER_CONTEXT", "TEASER_BOOST_ITER",
+    "TEASER_EPOCHS", "TOPIC_C",
     "TOPIC_GENERAL_WEIGHT", "TOPIC_GATE_SHAPE", "ARTICLE_CONTEXT_WEIGHT", "MAX_DOCUMENT_BYTES",
     "MAX_DOCUMENT_BYTES_ENV",
 ]
@@ -30,6 +31,8 @@ BOOST_ITER = 100
 BOOST_LEARNING_RATE = 0.2
 BOOST_MAX_LEAF_NODES = 31
 NEIGHBOUR_WORDS = 0.0        # weight of the neighbouring blocks' words in the first pass
+# HTML main head: its markup pass (hashed tag, class and id words plus markup columns).
+MARKUP_ALPHA = 1e-5
 # Teaser head.
 TEASER_ALPHA = 1e-5
 TEASER_EPOCHS = 8

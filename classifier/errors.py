@@ -2,6 +2,7 @@
 
     NewssiftError            base: anything the user can fix; carries a one-line message
     ├── InvalidInput         the text, file or request given to us cannot be used
+    │   └── TooManyBlocks    a page with more blocks than the caller's limit
     ├── ModelError           a model directory is missing, altered or incompatible
     └── TrainingError        training data or configuration cannot produce a model
 
@@ -12,7 +13,7 @@ message being complete on its own, so say what was wrong and what to do.
 
 from __future__ import annotations
 
-__all__ = ["NewssiftError", "InvalidInput", "ModelError", "TrainingError"]
+__all__ = ["NewssiftError", "InvalidInput", "TooManyBlocks", "ModelError", "TrainingError"]
 
 
 class NewssiftError(Exception):
@@ -23,6 +24,10 @@ class NewssiftError(Exception):
 
 class InvalidInput(NewssiftError):
     code = "invalid_input"
+
+
+class TooManyBlocks(InvalidInput):
+    code = "too_many_blocks"
 
 
 class ModelError(NewssiftError):

@@ -31,12 +31,14 @@ import codecs
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from itertools import islice
 from typing import NamedTuple
 
-from newssift.classifier.errors import InvalidInput
+from newssift.classifier.errors import InvalidInput, TooManyBlocks
 
 __all__ = ["HtmlBlock", "decode_html", "charset_codec", "html_blocks", "flatten", "looks_like_html",
-           "with_paths", "BLOCK_TAGS", "DROPPED", "HTML_HINT"]
+           "with_paths", "raw_blocks", "RawBlock", "read_page", "HtmlPage", "BLOCK_TAGS", "DROPPED",
+           "HTML_HINT"]
 
 # Subtrees no reader sees as text (the block data's conversion drops exactly these).
 DROPPED = frozenset({"head", "title", "script", "style", "noscript", "template", "svg", "math",
@@ -58,6 +60,8 @@ PARSER_MAX_DEPTH = 2048  # libxml2's, even with huge_tree; deeper text is lost, 
 _CHARSET_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252",
                     "us-ascii": "cp1252", "ascii": "cp1252", "iso8859-1": "cp1252",
                     "gb2312": "gb18030", "gbk": "gb18030"}
+_NOT_CHARSETS = frozenset({"idna", "punycode", "undefined", "raw-unicode-escape", "unicode-escape",
+                           "palmos"})
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
@@ -102,9 +106,11 @@ def charset_codec(name: str | None) -> str | None:
     name = name.strip().strip("\"'").lower()
     name = _CHARSET_ALIASES.get(name, name)
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         return None
+    # base64, rot13, idna and their like are codecs Python knows but no page's charset
+    return info.name if getattr(info, "_is_text_encoding", True) and info.name not in _NOT_CHARSETS else None
 
 
 def decode_html(data: bytes, declared: str | None = None) -> str:
@@ -164,18 +170,36 @@ def _child_paths(el, path: str) -> Iterator[tuple[object, str]]:
         yield child, f"{path}/{tag}[{seen[tag]}]" if totals[tag] > 1 else f"{path}/{tag}"
 
 
-def _walk(root, dropped: frozenset[str]) -> Iterator[HtmlBlock]:
+class RawBlock(NamedTuple):
+    """A block as the walk finds it: its text, its element's path, the element itself, and
+    how many of its characters (spaces not counted) are link text, in how many links."""
+
+    text: str
+    path: str
+    element: object
+    link_chars: int
+    links: int
+
+
+def _walk(root, dropped: frozenset[str]) -> Iterator[RawBlock]:
     """Every block with the path of the block-level element that holds it, in document
     order; iterative, so a page nested thousands of elements deep costs no recursion."""
     pieces: list[str] = []
-    holders = [f"/{root.tag}"]
-    found: list[HtmlBlock] = []
+    holders = [(f"/{root.tag}", root)]
+    found: list[RawBlock] = []
+    links = [0, 0, 0]  # open <a> elements, link characters and links of the open block
+
+    def add(piece: str) -> None:
+        pieces.append(piece)
+        if links[0]:
+            links[1] += len(piece) - piece.count(" ") - piece.count("\n")
 
     def flush() -> None:
         text = _normal(pieces)
         pieces.clear()
         if text:
-            found.append(HtmlBlock(text, holders[-1]))
+            found.append(RawBlock(text, *holders[-1], links[1], links[2]))
+        links[1] = links[2] = 0
 
     def start(el, path: str) -> bool:
         """Open ``el``; False when its subtree is to be skipped (its tail still counts)."""
@@ -185,27 +209,33 @@ def _walk(root, dropped: frozenset[str]) -> Iterator[HtmlBlock]:
         if tag in BLOCK_TAGS or tag in BREAK_TAGS:
             flush()
             if tag in BLOCK_TAGS:
-                holders.append(path)
+                holders.append((path, el))
+        if tag == "a":
+            links[0] += 1
+            links[2] += 1
         if el.text:
-            pieces.append(el.text)
+            add(el.text)
         return True
 
-    if start(root, holders[0]):
-        stack = [(root, _child_paths(root, holders[0]))]
+    if start(root, holders[0][0]):
+        stack = [(root, _child_paths(root, holders[0][0]))]
         while stack:
             el, children = stack[-1]
             child, path = next(children, (None, ""))
             if child is None:
                 stack.pop()
-                if el.tag.lower() in BLOCK_TAGS:
+                tag = el.tag.lower()
+                if tag in BLOCK_TAGS:
                     flush()
                     holders.pop()
+                if tag == "a":
+                    links[0] -= 1
                 if stack and el.tail:
-                    pieces.append(el.tail)
+                    add(el.tail)
             elif start(child, path):
                 stack.append((child, _child_paths(child, path)))
             elif child.tail:
-                pieces.append(child.tail)
+                add(child.tail)
             if found:
                 yield from found
                 found.clear()
@@ -214,20 +244,57 @@ def _walk(root, dropped: frozenset[str]) -> Iterator[HtmlBlock]:
     yield from found
 
 
+def raw_blocks(page: bytes | str, charset: str | None = None,
+               max_blocks: int | None = None) -> list[RawBlock]:
+    """:func:`html_blocks` with each block's element and link text, what
+    :mod:`~newssift.classifier.markup` reads the page's markup from.  ``max_blocks``: raise
+    :class:`TooManyBlocks` as soon as the page has more blocks (a bound on the work a
+    caller takes on, before the page is read whole)."""
+    text = decode_html(page, charset) if isinstance(page, bytes) else page
+    root = _parse(text)
+    if root is None:
+        return []
+    blocks = _bounded(_walk(root, DROPPED), max_blocks)
+    if not blocks:  # all its text may be for readers without scripts
+        blocks = _bounded(_walk(root, DROPPED - {"noscript"}), max_blocks)
+    return blocks
+
+
+def _bounded(blocks: Iterator[RawBlock], limit: int | None) -> list[RawBlock]:
+    if limit is None:
+        return list(blocks)
+    found = list(islice(blocks, limit + 1))
+    if len(found) > limit:
+        raise TooManyBlocks(f"the page holds more than {limit} blocks")
+    return found
+
+
 def html_blocks(page: bytes | str, charset: str | None = None) -> list[HtmlBlock]:
     """The text blocks of an HTML page, in order, each with the XPath of its element.
 
     An empty page, or one with no visible text (only scripts, say), gives no blocks; bytes
     that are not a page raise :class:`InvalidInput` (see :func:`decode_html`, which
     ``charset``, declared outside the page, goes to)."""
-    text = decode_html(page, charset) if isinstance(page, bytes) else page
-    root = _parse(text)
-    if root is None:
-        return []
-    blocks = list(_walk(root, DROPPED))
-    if not blocks:  # all its text may be for readers without scripts
-        blocks = list(_walk(root, DROPPED - {"noscript"}))
-    return blocks
+    return [HtmlBlock(b.text, b.path) for b in raw_blocks(page, charset)]
+
+
+class HtmlPage(NamedTuple):
+    """A page read for labelling: its blocks' text (one a line), their element paths and
+    their markup (:mod:`~newssift.classifier.markup`), row for row."""
+
+    text: str
+    paths: list[str]
+    markup: object  # a PageMarkup
+
+
+def read_page(page: bytes | str, charset: str | None = None,
+              max_blocks: int | None = None) -> HtmlPage:
+    """A page as the model's HTML front end reads it (see :func:`html_blocks` and, for
+    ``max_blocks``, :func:`raw_blocks`)."""
+    from newssift.classifier.markup import page_markup
+
+    blocks = raw_blocks(page, charset, max_blocks)
+    return HtmlPage("\n".join(b.text for b in blocks), [b.path for b in blocks], page_markup(blocks))
 
 
 def flatten(blocks: Sequence[HtmlBlock]) -> str:
@@ -236,9 +303,9 @@ def flatten(blocks: Sequence[HtmlBlock]) -> str:
     return "\n".join(b.text for b in blocks)
 
 
-def with_paths(record: dict, blocks: Sequence[HtmlBlock]) -> dict:
+def with_paths(record: dict, paths: Sequence[str]) -> dict:
     """A labelled page's record (``Result.to_dict()``) with each segment's element path
     added as ``"path"``; its ``start``/``end`` refer to :func:`flatten`'s text."""
-    for seg, block in zip(record.get("segments") or (), blocks):
-        seg["path"] = block.path
+    for seg, path in zip(record.get("segments") or (), paths):
+        seg["path"] = path
     return record

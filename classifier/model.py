@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from newssift.classifier.adapt import Adapter
 from newssift.classifier.arrays import part, prefixed
-from newssift.classifier.batch import BlockBatch
+from newssift.classifier.batch import BlockBatch, take_blocks
 from newssift.classifier.corrections import (
     CorrectionMemory,
     Fix,
@@ -36,6 +36,8 @@ from newssift.classifier.defaults import ARTICLE_CONTEXT_WEIGHT
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.features import Featurizer, normalize_data, normalize_rows, shape_of
 from newssift.classifier.labels import ROLES, Role
+from newssift.classifier.markup import PageMarkup, concat_markup
+from newssift.classifier.markup_head import MarkupScorer
 from newssift.classifier.pooling import added_rows, summed_rows
 from newssift.classifier.result import SEGMENT_KEYS, Article, Result, Segment
 from newssift.classifier.role import MainScorer, TeaserScorer
@@ -74,22 +76,25 @@ TOPIC_FROM = ("main", "teasers", "all")
 
 def label(model: NewssiftModel, texts: Sequence[str], decision: Decision | None = None,
           memory: CorrectionMemory | None = None, sites: Sequence[str | None] | None = None,
+          markup: Sequence[PageMarkup | None] | None = None,
           ) -> tuple[list[list[Block]], Scores]:
     """The pipeline: blocks and every score for each text (``memory``: stored
-    corrections to apply, looked up with each text's ``sites`` entry)."""
+    corrections to apply, looked up with each text's ``sites`` entry; ``markup``: for a
+    page read as HTML, its blocks' markup, None for a text)."""
     blocks = [segment(t) for t in texts]
     docs = [[b.text for b in bl] for bl in blocks]
     fixes = recall(memory, texts, docs, sites) if memory else None
-    return blocks, label_blocks(model, docs, decision, fixes, sites)
+    return blocks, label_blocks(model, docs, decision, fixes, sites, markup)
 
 
 def label_blocks(model: NewssiftModel, docs: Sequence[Sequence[str]],
                  decision: Decision | None = None, fixes: list[Fix | None] | None = None,
-                 sites: Sequence[str | None] | None = None) -> Scores:
+                 sites: Sequence[str | None] | None = None,
+                 markup: Sequence[PageMarkup | None] | None = None) -> Scores:
     """featurize -> score roles (-> adapt) -> decide (-> corrections) -> score topics, for
     documents already split into block texts."""
     batch = model.featurizer.transform(docs)
-    p_main, p_teaser = model.score_roles(batch)
+    p_main, p_teaser = model.score_roles(batch, markup)
     adapter = model.adapter
     if adapter:
         p_main, p_teaser = adapter.adjust(batch, p_main, p_teaser, sites)
@@ -103,6 +108,12 @@ def label_blocks(model: NewssiftModel, docs: Sequence[Sequence[str]],
         scores.article_override = article_topics(role.tolist(), batch.doc.tolist(), len(docs),
                                                  topics)
     return scores
+
+
+def _with_markup(batch: BlockBatch, markup: Sequence[PageMarkup | None]) -> list[int]:
+    """The documents whose markup has a row for each of their blocks."""
+    counts = np.bincount(batch.doc, minlength=len(markup))
+    return [d for d, m in enumerate(markup) if m is not None and len(m) == counts[d] > 0]
 
 
 def _check_texts(texts: Iterable[str]) -> list[str]:
@@ -121,7 +132,8 @@ class NewssiftModel:
 
     def __init__(self, featurizer: Featurizer, main: MainScorer, teaser: TeaserScorer,
                  topic: TopicClassifier, *, version: str = "unversioned",
-                 decision: Decision | None = None, adapter: Adapter | None = None) -> None:
+                 decision: Decision | None = None, adapter: Adapter | None = None,
+                 html_main: MarkupScorer | None = None) -> None:
         self.featurizer = featurizer
         self.main = main
         self.teaser = teaser
@@ -129,11 +141,13 @@ class NewssiftModel:
         self.version = version
         self.decision = decision or Decision()
         self.adapter = adapter  # what corrections taught it (newssift.classifier.adapt)
+        self.html_main = html_main  # P(main) of a page read as HTML (None: the text head's)
 
     def adapted(self, adapter: Adapter | None) -> NewssiftModel:
         """The same fitted parts with ``adapter`` on top (None: the base model alone)."""
         return NewssiftModel(self.featurizer, self.main, self.teaser, self.topic,
-                             version=self.version, decision=self.decision, adapter=adapter)
+                             version=self.version, decision=self.decision, adapter=adapter,
+                             html_main=self.html_main)
 
     def decision_for(self, main_threshold: float | None = None,
                      keep_comments: bool | None = None) -> Decision:
@@ -154,9 +168,20 @@ class NewssiftModel:
             self.teaser.second_.warm()
         return self
 
-    def score_roles(self, batch: BlockBatch) -> tuple[np.ndarray, np.ndarray]:
-        """P(main) and P(teaser | not main) of every block."""
-        return self.main.predict_proba(batch)[:, 1], self.teaser.predict_proba(batch)[:, 1]
+    def score_roles(self, batch: BlockBatch, markup: Sequence[PageMarkup | None] | None = None,
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """P(main) and P(teaser | not main) of every block; the main score of a page with
+        ``markup`` (one entry a document) from the HTML head, when the model has one."""
+        pages = [] if markup is None or self.html_main is None else _with_markup(batch, markup)
+        if not pages:
+            return self.main.predict_proba(batch)[:, 1], self.teaser.predict_proba(batch)[:, 1]
+        p_first = self.main.first_pass(batch)
+        p_main = self.main.second_pass(p_first, batch)
+        rows = np.isin(batch.doc, pages)
+        p_main[rows] = self.html_main.proba(take_blocks(batch, rows),
+                                            concat_markup([markup[d] for d in pages]), p_first[rows],
+                                            p_main[rows])
+        return p_main, self.teaser.predict_proba(batch)[:, 1]
 
     def score_topics(self, batch: BlockBatch, n_docs: int, p_main: np.ndarray,
                      p_teaser: np.ndarray, role: np.ndarray, role_score: np.ndarray) -> Scores:
@@ -222,35 +247,52 @@ class NewssiftModel:
 
     def segment_many(self, texts: Iterable[str], decision: Decision | None = None,
                      memory: CorrectionMemory | None = None,
-                     sites: Sequence[str | None] | None = None) -> list[Result]:
+                     sites: Sequence[str | None] | None = None,
+                     markup: Sequence[PageMarkup | None] | None = None) -> list[Result]:
         """Label many documents in one batch (much faster than one at a time).
 
         ``decision``: see :meth:`decision_for`; ``memory``: stored corrections to apply
         (:class:`~newssift.classifier.corrections.CorrectionMemory`), matched within each
-        text's ``sites`` entry."""
-        blocks, scores = label(self, _check_texts(texts), decision, memory, sites)
+        text's ``sites`` entry; ``markup``: for a page read as HTML (its text
+        :func:`~newssift.classifier.html.flatten`'s), the markup of its blocks
+        (:class:`~newssift.classifier.html.HtmlPage`), None for a text."""
+        blocks, scores = label(self, _check_texts(texts), decision, memory, sites, markup)
         return list(self._results(blocks, scores))
 
     def segment(self, text: str, decision: Decision | None = None,
-                memory: CorrectionMemory | None = None, site: str | None = None) -> Result:
+                memory: CorrectionMemory | None = None, site: str | None = None,
+                markup: PageMarkup | None = None) -> Result:
         """Label every block of one document (see :meth:`segment_many`)."""
-        return self.segment_many([text], decision, memory, [site])[0]
+        return self.segment_many([text], decision, memory, [site], [markup])[0]
+
+    def segment_html(self, page: bytes | str, decision: Decision | None = None,
+                     memory: CorrectionMemory | None = None, site: str | None = None,
+                     charset: str | None = None) -> tuple[Result, list[str]]:
+        """Label the blocks of one web page (its HTML as bytes or text; ``charset``: one
+        declared outside it, by an HTTP header): the result, whose offsets refer to the
+        page's flattened text (``result.article.text`` is the clean main text), and each
+        block's element path.  Raises :class:`InvalidInput` for bytes that are no page."""
+        from newssift.classifier.html import read_page
+
+        html = read_page(page, charset)
+        return self.segment(html.text, decision, memory, site, html.markup), html.paths
 
     def segment_many_dicts(self, texts: Iterable[str], segments: bool = True,
                            decision: Decision | None = None,
                            memory: CorrectionMemory | None = None,
-                           sites: Sequence[str | None] | None = None) -> list[dict]:
+                           sites: Sequence[str | None] | None = None,
+                           markup: Sequence[PageMarkup | None] | None = None) -> list[dict]:
         """Like :meth:`segment_many`, as JSON-ready dicts (``Result.to_dict()``), built directly:
         the bulk path, where creating records only to convert them would cost a third of the time.
         With ``segments=False`` the per-block list is left empty (the article is still complete)."""
-        blocks, scores = label(self, _check_texts(texts), decision, memory, sites)
+        blocks, scores = label(self, _check_texts(texts), decision, memory, sites, markup)
         return list(self._results(blocks, scores, as_dicts=True, with_segments=segments))
 
     def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
         """The model as one JSON-ready document and named arrays (see ``persist``)."""
         config: dict = {"decision": self.decision.to_dict()}
         arrays: dict[str, np.ndarray] = {}
-        for name in ("featurizer", "main", "teaser", "topic", "adapter"):
+        for name in ("featurizer", "main", "teaser", "topic", "adapter", "html_main"):
             if getattr(self, name) is None:
                 continue
             part_cfg, part_arrays = getattr(self, name).to_arrays()
@@ -264,9 +306,9 @@ class NewssiftModel:
         parts = {}
         for name, kind in (("featurizer", Featurizer), ("main", MainScorer),
                            ("teaser", TeaserScorer), ("topic", TopicClassifier),
-                           ("adapter", Adapter)):
+                           ("adapter", Adapter), ("html_main", MarkupScorer)):
             if name not in config:
-                continue  # a model without an adapter
+                continue  # a model without an adapter or an HTML head
             parts[name] = kind.from_arrays(config[name], part(arrays, name))
         return cls(**parts, version=version, decision=Decision(**config["decision"]))
 

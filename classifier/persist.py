@@ -130,8 +130,18 @@ def model_record(model: NewssiftModel) -> dict[str, Any]:
     (``dense_columns``).  :func:`save_model` writes it into every model."""
     from newssift.classifier.features import dense_names
 
-    return {"built_with": built_with(),
-            "dense_columns": dense_names(model.featurizer.comment_features)}
+    record = {"built_with": built_with(),
+              "dense_columns": dense_names(model.featurizer.comment_features)}
+    if model.html_main is not None:
+        record["markup_columns"] = markup_columns()
+    return record
+
+
+def markup_columns() -> list[str]:
+    """The HTML head's columns: the dense markup columns, then how many hashed ones."""
+    from newssift.classifier.markup import HASH_COLUMNS, MARKUP_NAMES
+
+    return [*MARKUP_NAMES, f"hashed:{HASH_COLUMNS}"]
 
 
 def built_with() -> dict[str, str | None]:
@@ -173,6 +183,9 @@ def check_columns(document: dict[str, Any], model: NewssiftModel, where: Path | 
         mine = ours[at] if at < len(ours) else "none"
         raise ModelError(f"{where}: fitted to other dense feature columns than this newssift "
                          f"makes (column {at}: {theirs!r}, here {mine!r}); {fix}")
+    if model.html_main is not None and document.get("markup_columns") != markup_columns():
+        raise ModelError(f"{where}: its HTML head was fitted to other markup columns than this "
+                         f"newssift makes; {fix}")
 
 
 def check_output_dir(out_dir: Path) -> None:

@@ -80,8 +80,10 @@ class Doc:
     # Bytes of its input read once this record was (of the compressed file for .gz; 0 for
     # stdin): what the progress bar counts against the inputs' size.
     offset: int = field(default=0, compare=False, repr=False)
-    # For a page read as HTML: the element path of each block of ``text`` (one block a line).
+    # For a page read as HTML: the element path of each block of ``text`` (one block a line)
+    # and the blocks' markup (a PageMarkup, what the model's HTML head reads).
     paths: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
+    markup: object = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,13 +181,13 @@ def page_document(page: bytes | str, doc_id: object, name: str, line: int = 1, s
                   offset: int = 0, charset: str | None = None) -> Doc | BadRecord:
     """An HTML page as one document: its blocks' text, one a line, and their element paths
     (:mod:`newssift.classifier.html`); a page that cannot be read is an error record."""
-    from newssift.classifier.html import flatten, html_blocks
+    from newssift.classifier.html import read_page
 
     try:
-        blocks = html_blocks(page, charset)
+        html = read_page(page, charset)
     except InvalidInput as exc:
         return BadRecord(name, line, str(exc), doc_id)
-    return Doc(doc_id, flatten(blocks), name, line, site, offset, tuple(b.path for b in blocks))
+    return Doc(doc_id, html.text, name, line, site, offset, tuple(html.paths), html.markup)
 
 
 def decode_document(data: bytes, doc_id: str, name: str, offset: int = 0,

@@ -246,8 +246,12 @@ class MainScorer(TwoPassHead):
     def _second_input(self, p: np.ndarray, batch: BlockBatch) -> np.ndarray:
         return _context_input(p, batch)
 
+    def second_pass(self, p_first: np.ndarray, batch: BlockBatch) -> np.ndarray:
+        """P(main) from the first pass's scores ``p_first`` of the same blocks."""
+        return self.second_.predict_proba(self._second_input(p_first, batch))
+
     def _proba(self, batch: BlockBatch) -> np.ndarray:
-        return self.second_.predict_proba(self._second_input(self.first_pass(batch), batch))
+        return self.second_pass(self.first_pass(batch), batch)
 
 
 class TeaserScorer(TwoPassHead):

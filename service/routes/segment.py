@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from newssift.classifier.errors import InvalidInput
+from newssift.classifier.errors import InvalidInput, TooManyBlocks
 from newssift.classifier.html import HtmlPage, looks_like_html, read_page, with_paths
 from newssift.service.api import decode_body, endpoint, parse_json
 from newssift.service.auth import authenticated
@@ -46,9 +46,15 @@ def _result(out: dict, version: str, doc_id) -> dict:
 
 def _read_html(page: bytes | str, charset: str | None = None) -> HtmlPage:
     """The page as the model's HTML front end reads it; 400 ``invalid_html`` for one it cannot
-    read (binary data, bytes in no charset it can tell, nesting past the parser's depth)."""
+    read (binary data, bytes in no charset it can tell, nesting past the parser's depth);
+    413 ``too_many_blocks`` as soon as it has more blocks than NEWSSIFT_MAX_BLOCKS, before its
+    markup is read."""
+    limit = current_app.extensions["newssift"]["max_blocks"]
     try:
-        return read_page(page, charset)
+        return read_page(page, charset, max_blocks=limit)
+    except TooManyBlocks:
+        raise ApiError(413, "too_many_blocks", f"the page holds more than {limit} blocks; send "
+                       f"at most that many per request (NEWSSIFT_MAX_BLOCKS)") from None
     except InvalidInput as exc:
         raise ApiError(400, "invalid_html", str(exc)) from None
     except (LookupError, UnicodeError) as exc:

@@ -1,0 +1,221 @@
+"""What a page's markup says about each of its blocks, as numbers the HTML head reads.
+
+The words of a block say what it is about; the markup around it says where the page's
+author put it: in a ``<nav>``, a ``<footer>``, a list of links, a ``div class="comments"``,
+or in the same ``<div>`` as the story's paragraphs.  Extractors that read HTML (boilerpipe,
+jusText, trafilatura) live on this; the text model never sees it.  Per block, from the
+walk of :func:`newssift.classifier.html.raw_blocks`:
+
+- **dense columns** (:data:`MARKUP_NAMES`): link share and link count, heading level, the
+  tag of the block's element, the landmarks around it (``nav``, ``footer``, ``aside``,
+  lists, tables, forms...), the words of the class and id attributes of it and its
+  ancestors grouped by what they usually mean (``comment``, ``share``, ``related``...),
+  its depth, and the size of its container (how many of the page's blocks and words share
+  its parent and grandparent element);
+- **hashed tokens** (:data:`HASH_COLUMNS` columns, binary): the element's tag, class and id
+  words, its parent's, and every ancestor's class and id words, for a linear model to
+  learn any site's naming (``td.storybody``, ``div#bbccom_sponsor``) from the labels;
+- **container numbers**: which blocks share a parent and a grandparent element, so the
+  head can ask how story-like the rest of the container is.
+
+Pure functions over lxml elements; a fixed hash (CRC-32), so a saved model needs no
+vocabulary and a page's features never depend on other pages.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["PageMarkup", "page_markup", "concat_markup", "MARKUP_NAMES", "HASH_COLUMNS",
+           "CLASS_GROUPS"]
+
+HASH_COLUMNS = 1 << 15
+_TAG_GROUPS = (("p", ("p",)), ("div", ("div",)), ("li", ("li", "dt", "dd")), ("cell", ("td", "th")),
+               ("heading", ("h1", "h2", "h3", "h4", "h5", "h6")), ("quote", ("blockquote", "pre")),
+               ("caption", ("figcaption", "caption", "legend")),
+               ("control", ("option", "select", "textarea", "optgroup")),
+               ("body", ("body", "html")), ("section", ("section", "article", "main")))
+_LANDMARKS = (("nav", ("nav", "menu")), ("footer", ("footer",)), ("header", ("header",)),
+              ("aside", ("aside",)), ("form", ("form", "select", "fieldset")),
+              ("article", ("article",)), ("main", ("main",)), ("list", ("ul", "ol", "dl")),
+              ("table", ("table",)), ("figure", ("figure",)), ("blockquote", ("blockquote",)),
+              ("address", ("address",)))
+# Class and id words by what they usually mean on news pages (boilerpipe's and
+# readability's lists, widened).
+CLASS_GROUPS = (
+    ("comment", r"comment|reply|respon|discuss|disqus|forum|thread"),
+    ("navigation", r"nav|menu|breadcrumb|crumb|pagination|pager|skip"),
+    ("footer", r"foot|copyright|legal|bottom"),
+    ("header", r"head|masthead|banner|top|logo|brand"),
+    ("sidebar", r"side|rail|aside|column|col"),
+    ("related", r"relat|recommend|more|also|popular|trending|read|next|prev|teaser|promo|outbrain|taboola"),
+    ("share", r"share|social|facebook|twitter|tweet|email|print|whatsapp|linkedin|pinterest"),
+    ("ad", r"^ads?$|advert|sponsor|dfp|gpt|banner|commercial|partner|^ad[-_]|[-_]ad$"),
+    ("story", r"content|article|story|body|post|entry|text|main|news|blog|prose|copy|detail"),
+    ("media", r"caption|credit|photo|image|img|figure|media|video|gallery|slide"),
+    ("byline", r"byline|author|date|time|meta|dateline|publish|posted|source"),
+    ("tags", r"^tags?$|topic|categor|keyword|label"),
+    ("widget", r"widget|module|box|card|tile|block|panel|list"),
+    ("subscribe", r"newsletter|subscri|signup|sign-up|login|register|account|cookie|consent|gdpr|paywall"),
+    ("hidden", r"hidden|hide|sr-only|visually|offscreen|screen-reader|print-only|noprint"),
+    ("title", r"title|headline|heading|hed|kicker|dek|summary|lede|intro|standfirst"),
+)
+_GROUP_RES = [(name, re.compile(pattern)) for name, pattern in CLASS_GROUPS]
+_WORD_RE = re.compile(r"[a-z]+|[0-9]+")
+_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_HEADINGS = {f"h{k}": k for k in range(1, 7)}
+
+MARKUP_NAMES = [
+    "link_share", "links", "heading_level", "in_heading",
+    *(f"tag:{name}" for name, _ in _TAG_GROUPS),
+    *(f"in:{name}" for name, _ in _LANDMARKS),
+    *(f"class:{name}" for name, _ in CLASS_GROUPS),
+    *(f"own_class:{name}" for name, _ in CLASS_GROUPS),
+    "depth", "parent_blocks", "parent_words", "grandparent_blocks", "grandparent_words",
+    "same_path_blocks",
+]
+
+
+@dataclass
+class PageMarkup:
+    """The markup features of the blocks of one or more pages, row for row with the blocks.
+
+    ``container`` numbers each block's parent (column 0) and grandparent (column 1) element,
+    unique across the pages of a batch (:func:`concat_markup` renumbers)."""
+
+    dense: np.ndarray
+    hashed: sp.csr_matrix
+    container: np.ndarray
+
+    def __len__(self) -> int:
+        return self.dense.shape[0]
+
+
+def _words(value: str | None) -> list[str]:
+    if not value:
+        return []
+    return _WORD_RE.findall(_CAMEL_RE.sub(" ", value).lower())
+
+
+def _attr_words(el) -> list[str]:
+    return _words(el.get("class")) + _words(el.get("id"))
+
+
+def _groups_of(words: Sequence[str]) -> set[str]:
+    found = set()
+    joined = [w for w in words if len(w) > 1]
+    for name, pattern in _GROUP_RES:
+        if any(pattern.search(w) for w in joined):
+            found.add(name)
+    return found
+
+
+def _hash(token: str) -> int:
+    return zlib.crc32(token.encode("utf-8")) & (HASH_COLUMNS - 1)
+
+
+def _parent_path(path: str, levels: int) -> str:
+    for _ in range(levels):
+        cut = path.rfind("/")
+        path = path[:cut] if cut > 0 else path
+    return path
+
+
+def page_markup(blocks: Sequence) -> PageMarkup:
+    """The markup features of a page's blocks (:class:`~newssift.classifier.html.RawBlock`s,
+    in page order)."""
+    n = len(blocks)
+    dense = np.zeros((n, len(MARKUP_NAMES)), dtype=np.float32)
+    rows: list[int] = []
+    cols: list[int] = []
+    column = {name: i for i, name in enumerate(MARKUP_NAMES)}
+    words = np.array([len(b.text.split()) for b in blocks], dtype=np.float64)
+    total_words = max(words.sum(), 1.0)
+    group_cache: dict[int, tuple[set[str], list[str], str]] = {}
+
+    def described(el) -> tuple[set[str], list[str], str]:
+        """(class groups, class and id words, tag) of an element, once per element."""
+        key = id(el)
+        if key not in group_cache:
+            w = _attr_words(el)
+            group_cache[key] = (_groups_of(w), w, el.tag.lower() if isinstance(el.tag, str) else "")
+        return group_cache[key]
+
+    containers = np.zeros((n, 2), dtype=np.int64)
+    for level in (1, 2):
+        keys: dict[str, int] = {}
+        for i, b in enumerate(blocks):
+            containers[i, level - 1] = keys.setdefault(_parent_path(b.path, level), len(keys))
+    same_path: dict[str, int] = {}
+    for b in blocks:
+        same_path[b.path] = same_path.get(b.path, 0) + 1
+
+    for i, b in enumerate(blocks):
+        row = dense[i]
+        chars = max(len(b.text) - b.text.count(" "), 1)
+        row[column["link_share"]] = min(b.link_chars / chars, 1.0)
+        row[column["links"]] = math.log1p(b.links)
+        el = b.element
+        own_groups, own_words, tag = described(el)
+        tokens = [f"t:{tag}", *(f"c:{w}" for w in own_words)]
+        for name, tags in _TAG_GROUPS:
+            if tag in tags:
+                row[column[f"tag:{name}"]] = 1.0
+        for g in own_groups:
+            row[column[f"own_class:{g}"]] = 1.0
+            row[column[f"class:{g}"]] = 1.0
+        level = _HEADINGS.get(tag, 0)
+        depth = 0
+        for k, anc in enumerate(el.iterancestors()):
+            depth += 1
+            groups, anc_words, anc_tag = described(anc)
+            if k == 0:
+                tokens += [f"pt:{anc_tag}", *(f"pc:{w}" for w in anc_words)]
+            tokens += [f"a:{anc_tag}", *(f"ac:{w}" for w in anc_words)]
+            for g in groups:
+                row[column[f"class:{g}"]] = 1.0
+            if not level:
+                level = _HEADINGS.get(anc_tag, 0)
+            for name, tags in _LANDMARKS:
+                if anc_tag in tags:
+                    row[column[f"in:{name}"]] = 1.0
+        for name, tags in _LANDMARKS:
+            if tag in tags:
+                row[column[f"in:{name}"]] = 1.0
+        row[column["heading_level"]] = (7 - level) / 6 if level else 0.0
+        row[column["in_heading"]] = float(level > 0)
+        row[column["depth"]] = math.log1p(depth)
+        row[column["same_path_blocks"]] = math.log1p(same_path[b.path])
+        hashed = {_hash(t) for t in tokens}
+        rows += [i] * len(hashed)
+        cols += sorted(hashed)
+    for level, (count_col, words_col) in enumerate((("parent_blocks", "parent_words"),
+                                                    ("grandparent_blocks", "grandparent_words"))):
+        key = containers[:, level]
+        if n:
+            dense[:, column[count_col]] = np.log1p(np.bincount(key)[key])
+            dense[:, column[words_col]] = (np.bincount(key, weights=words)[key] / total_words)
+    hashed = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                           shape=(n, HASH_COLUMNS))
+    return PageMarkup(dense, hashed, containers)
+
+
+def concat_markup(pages: Sequence[PageMarkup]) -> PageMarkup:
+    """The markup of several pages' blocks, one after another, containers renumbered."""
+    containers, offset = [], np.zeros(2, dtype=np.int64)
+    for m in pages:
+        containers.append(m.container + offset)
+        if len(m):
+            offset = offset + m.container.max(axis=0) + 1
+    return PageMarkup(
+        np.vstack([m.dense for m in pages]) if pages else np.zeros((0, len(MARKUP_NAMES)), np.float32),
+        sp.vstack([m.hashed for m in pages], format="csr") if pages
+        else sp.csr_matrix((0, HASH_COLUMNS), dtype=np.float32),
+        np.vstack(containers) if containers else np.zeros((0, 2), np.int64))
