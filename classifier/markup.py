@@ -138,15 +138,17 @@ def page_markup(blocks: Sequence) -> PageMarkup:
     column = {name: i for i, name in enumerate(MARKUP_NAMES)}
     words = np.array([len(b.text.split()) for b in blocks], dtype=np.float64)
     total_words = max(words.sum(), 1.0)
-    group_cache: dict[int, tuple[set[str], list[str], str]] = {}
+    # By id(), holding the element: lxml makes a new proxy object for a node once no Python
+    # reference to the old one is left, and a dead proxy's id may be given to another node.
+    group_cache: dict[int, tuple[object, set[str], list[str], str]] = {}
 
     def described(el) -> tuple[set[str], list[str], str]:
         """(class groups, class and id words, tag) of an element, once per element."""
         key = id(el)
         if key not in group_cache:
             w = _attr_words(el)
-            group_cache[key] = (_groups_of(w), w, el.tag.lower() if isinstance(el.tag, str) else "")
-        return group_cache[key]
+            group_cache[key] = (el, _groups_of(w), w, el.tag.lower() if isinstance(el.tag, str) else "")
+        return group_cache[key][1:]
 
     containers = np.zeros((n, 2), dtype=np.int64)
     for level in (1, 2):
