@@ -29,6 +29,8 @@ import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -81,6 +83,7 @@ MARKUP_NAMES = [
     "depth", "parent_blocks", "parent_words", "grandparent_blocks", "grandparent_words",
     "same_path_blocks",
 ]
+_COLUMN = {name: i for i, name in enumerate(MARKUP_NAMES)}
 
 
 @dataclass
@@ -104,19 +107,19 @@ def _words(value: str | None) -> list[str]:
     return _WORD_RE.findall(_CAMEL_RE.sub(" ", value).lower())
 
 
-def _attr_words(el) -> list[str]:
-    return _words(el.get("class")) + _words(el.get("id"))
+def _attr_words(el) -> tuple[str, ...]:
+    return (*_words(el.get("class")), *_words(el.get("id")))
 
 
-def _groups_of(words: Sequence[str]) -> set[str]:
-    found = set()
+@lru_cache(maxsize=1 << 14)
+def _groups_of(words: tuple[str, ...]) -> frozenset[str]:
+    """The class groups of an element's class and id words (pages repeat a few class names
+    on many elements: worked out once per name)."""
     joined = [w for w in words if len(w) > 1]
-    for name, pattern in _GROUP_RES:
-        if any(pattern.search(w) for w in joined):
-            found.add(name)
-    return found
+    return frozenset(name for name, pattern in _GROUP_RES if any(pattern.search(w) for w in joined))
 
 
+@lru_cache(maxsize=1 << 16)
 def _hash(token: str) -> int:
     return zlib.crc32(token.encode("utf-8")) & (HASH_COLUMNS - 1)
 
@@ -128,6 +131,71 @@ def _parent_path(path: str, levels: int) -> str:
     return path
 
 
+class _Element(NamedTuple):
+    """What an element says of the blocks it holds or contains, worked out once per element."""
+
+    element: object           # held, so that lxml keeps this proxy (and its id) alive
+    tag: str
+    groups: frozenset[str]    # its class and id word groups
+    as_block: frozenset[int]  # hashed tokens of a block it holds (t:, c:)
+    as_parent: frozenset[int]  # ... of a block its child holds (pt:, pc:)
+    # The element with its ancestors: class groups, landmarks, nearest heading level, hashed
+    # ancestor tokens (a:, ac:), how many elements.
+    inherited_groups: frozenset[str]
+    landmarks: frozenset[str]
+    level: int
+    inherited_hashes: frozenset[int]
+    depth: int
+
+
+_NO_ELEMENT = _Element(None, "", frozenset(), frozenset(), frozenset(), frozenset(), frozenset(), 0,
+                       frozenset(), 0)
+_LANDMARK_OF = {tag: name for name, tags in _LANDMARKS for tag in tags}
+_TAG_GROUP_OF = {tag: name for name, tags in _TAG_GROUPS for tag in tags}
+
+
+class _Elements:
+    """:class:`_Element` of each element of one page, each worked out once from its parent's.
+
+    Keyed by id(), holding the element: lxml makes a new proxy object for a node once no
+    Python reference to the old one is left, and a dead proxy's id may go to another node."""
+
+    def __init__(self) -> None:
+        self.known: dict[int, _Element] = {}
+
+    def of(self, el) -> _Element:
+        if el is None:
+            return _NO_ELEMENT
+        found = self.known.get(id(el))
+        if found is not None:
+            return found
+        chain = [el]  # el and its ancestors up to the first known one, iteratively: pages
+        parent = el.getparent()  # nest thousands of elements deep
+        while parent is not None and id(parent) not in self.known:
+            chain.append(parent)
+            parent = parent.getparent()
+        base = _NO_ELEMENT if parent is None else self.known[id(parent)]
+        for node in reversed(chain):
+            base = self.known[id(node)] = self._make(node, base)
+        return base
+
+    @staticmethod
+    def _make(el, parent: _Element) -> _Element:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        words = _attr_words(el)
+        groups = _groups_of(words)
+        landmark = _LANDMARK_OF.get(tag)
+        return _Element(
+            el, tag, groups,
+            frozenset(_hash(t) for t in (f"t:{tag}", *(f"c:{w}" for w in words))),
+            frozenset(_hash(t) for t in (f"pt:{tag}", *(f"pc:{w}" for w in words))),
+            parent.inherited_groups | groups,
+            parent.landmarks | {landmark} if landmark else parent.landmarks,
+            _HEADINGS.get(tag, 0) or parent.level,
+            parent.inherited_hashes | {_hash(t) for t in (f"a:{tag}", *(f"ac:{w}" for w in words))},
+            parent.depth + 1)
+
+
 def page_markup(blocks: Sequence) -> PageMarkup:
     """The markup features of a page's blocks (:class:`~newssift.classifier.html.RawBlock`s,
     in page order)."""
@@ -135,20 +203,10 @@ def page_markup(blocks: Sequence) -> PageMarkup:
     dense = np.zeros((n, len(MARKUP_NAMES)), dtype=np.float32)
     rows: list[int] = []
     cols: list[int] = []
-    column = {name: i for i, name in enumerate(MARKUP_NAMES)}
+    column = _COLUMN
     words = np.array([len(b.text.split()) for b in blocks], dtype=np.float64)
     total_words = max(words.sum(), 1.0)
-    # By id(), holding the element: lxml makes a new proxy object for a node once no Python
-    # reference to the old one is left, and a dead proxy's id may be given to another node.
-    group_cache: dict[int, tuple[object, set[str], list[str], str]] = {}
-
-    def described(el) -> tuple[set[str], list[str], str]:
-        """(class groups, class and id words, tag) of an element, once per element."""
-        key = id(el)
-        if key not in group_cache:
-            w = _attr_words(el)
-            group_cache[key] = (el, _groups_of(w), w, el.tag.lower() if isinstance(el.tag, str) else "")
-        return group_cache[key][1:]
+    elements = _Elements()
 
     containers = np.zeros((n, 2), dtype=np.int64)
     for level in (1, 2):
@@ -164,38 +222,23 @@ def page_markup(blocks: Sequence) -> PageMarkup:
         chars = max(len(b.text) - b.text.count(" "), 1)
         row[column["link_share"]] = min(b.link_chars / chars, 1.0)
         row[column["links"]] = math.log1p(b.links)
-        el = b.element
-        own_groups, own_words, tag = described(el)
-        tokens = [f"t:{tag}", *(f"c:{w}" for w in own_words)]
-        for name, tags in _TAG_GROUPS:
-            if tag in tags:
-                row[column[f"tag:{name}"]] = 1.0
-        for g in own_groups:
+        own = elements.of(b.element)
+        parent = elements.of(b.element.getparent())
+        group = _TAG_GROUP_OF.get(own.tag)
+        if group:
+            row[column[f"tag:{group}"]] = 1.0
+        for g in own.groups:
             row[column[f"own_class:{g}"]] = 1.0
+        for g in own.inherited_groups:
             row[column[f"class:{g}"]] = 1.0
-        level = _HEADINGS.get(tag, 0)
-        depth = 0
-        for k, anc in enumerate(el.iterancestors()):
-            depth += 1
-            groups, anc_words, anc_tag = described(anc)
-            if k == 0:
-                tokens += [f"pt:{anc_tag}", *(f"pc:{w}" for w in anc_words)]
-            tokens += [f"a:{anc_tag}", *(f"ac:{w}" for w in anc_words)]
-            for g in groups:
-                row[column[f"class:{g}"]] = 1.0
-            if not level:
-                level = _HEADINGS.get(anc_tag, 0)
-            for name, tags in _LANDMARKS:
-                if anc_tag in tags:
-                    row[column[f"in:{name}"]] = 1.0
-        for name, tags in _LANDMARKS:
-            if tag in tags:
-                row[column[f"in:{name}"]] = 1.0
+        for name in own.landmarks:
+            row[column[f"in:{name}"]] = 1.0
+        level = own.level
         row[column["heading_level"]] = (7 - level) / 6 if level else 0.0
         row[column["in_heading"]] = float(level > 0)
-        row[column["depth"]] = math.log1p(depth)
+        row[column["depth"]] = math.log1p(parent.depth)
         row[column["same_path_blocks"]] = math.log1p(same_path[b.path])
-        hashed = {_hash(t) for t in tokens}
+        hashed = own.as_block | parent.as_parent | parent.inherited_hashes
         rows += [i] * len(hashed)
         cols += sorted(hashed)
     for level, (count_col, words_col) in enumerate((("parent_blocks", "parent_words"),
