@@ -50,7 +50,8 @@ def test_the_flattened_text_has_one_block_a_line_and_paths_join_the_labelled_seg
     text = flatten(blocks)
     assert text.splitlines() == [b.text for b in blocks]
     record = {"segments": [{"index": i, "text": b.text} for i, b in enumerate(blocks)]}
-    assert [s["path"] for s in with_paths(record, [b.path for b in blocks])["segments"]] == [b.path for b in blocks]
+    paths = [b.path for b in blocks]
+    assert [s["path"] for s in with_paths(record, paths)["segments"]] == paths
 
 
 def test_a_page_of_noscript_content_only_is_read_with_it():

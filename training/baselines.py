@@ -1,5 +1,9 @@
 """What users have today, run on the same inputs: jusText and a plain length rule for the
-roles, a plain TF-IDF + LinearSVC for the topics."""
+roles, a plain TF-IDF + LinearSVC for the topics, and on raw pages the extractors people
+run on HTML (trafilatura, readability-lxml, jusText).
+
+The HTML extractors are not dependencies of newssift (``pip install newssift[compare]``
+installs them); one that is not installed is left out of a report, and says so."""
 
 from __future__ import annotations
 
@@ -7,7 +11,11 @@ from collections.abc import Sequence
 from html import escape
 
 __all__ = ["justext_keep", "length_rule_keep", "justext_available", "topic_svc",
-           "accepted_topic"]
+           "accepted_topic", "HTML_EXTRACTORS", "html_extractors_available", "extract_text"]
+
+# The extractors scored on raw pages, by the name a report gives them: the module each needs.
+HTML_EXTRACTORS = {"trafilatura": "trafilatura", "readability": "readability",
+                   "jusText": "justext"}
 
 
 def justext_available() -> bool:
@@ -63,3 +71,40 @@ def accepted_topic(pred: str | None, topic: str, proxy: bool) -> bool:
     """A world-news section's row (a proxy for conflict) also carries diplomacy and
     elections abroad, so politics is accepted for it too."""
     return pred == topic or (proxy and topic == "conflict" and pred == "politics")
+
+
+def html_extractors_available() -> dict[str, bool]:
+    """Which of :data:`HTML_EXTRACTORS` are installed."""
+    import importlib.util
+
+    return {name: importlib.util.find_spec(module) is not None
+            for name, module in HTML_EXTRACTORS.items()}
+
+
+def extract_text(name: str, html: str) -> str:
+    """The main text ``name`` (one of :data:`HTML_EXTRACTORS`) extracts from a page, with its
+    default settings ("" when it finds none or fails on the page, as a user would get nothing).
+
+    - trafilatura: ``trafilatura.extract``;
+    - readability: readability-lxml's ``Document.summary()``, its text;
+    - jusText: the paragraphs ``justext.justext`` keeps (English stoplist), one a line."""
+    try:
+        if name == "trafilatura":
+            import trafilatura
+
+            return trafilatura.extract(html) or ""
+        if name == "readability":
+            import lxml.html
+            from readability import Document
+
+            summary = Document(html).summary(html_partial=True)
+            return lxml.html.fromstring(summary).text_content() if summary.strip() else ""
+        if name == "jusText":
+            import justext
+
+            paragraphs = justext.justext(html.encode("utf-8"), justext.get_stoplist("English"),
+                                         encoding="utf-8")
+            return "\n".join(p.text for p in paragraphs if not p.is_boilerplate)
+    except Exception:  # noqa: BLE001 - an extractor failing on a page extracts nothing from it
+        return ""
+    raise ValueError(f"unknown extractor {name!r}; one of {', '.join(HTML_EXTRACTORS)}")

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from newssift.classifier.errors import TrainingError
 from newssift.classifier.model import NewssiftModel
 from newssift.classifier.persist import FORMAT_VERSION, read_manifest, save_model, update_model_files
 from newssift.training.config import TrainConfig
@@ -109,6 +110,37 @@ def evaluate_model(model: NewssiftModel, model_path: str | None, config_path: st
         report["lodo"] = lodo_role_eval(cfg, log=log)
         log(format_lodo(report["lodo"]))
     return report
+
+
+def evaluate_html(model_dir: Path, config_path: str | None, log: Callable[[str], None] = print,
+                  data: str | None = None) -> dict:
+    """The raw-page evaluation (:mod:`newssift.training.eval_html`) with the model's training
+    config (or ``config_path``'s)."""
+    from newssift.training.cache import default_cache_dir
+    from newssift.training.config import config_from_manifest, load_config
+    from newssift.training.eval_html import format_html_lodo, html_lodo_eval
+    from newssift.training.html_corpus import html_available
+
+    cfg = load_config(config_path) if config_path else config_from_manifest(model_dir)
+    if data:
+        cfg = cfg.replace(data_root=data)
+    if not html_available(cfg, cfg.eval_sources):
+        raise TrainingError(f"no raw pages to evaluate on: {cfg.data / 'html'} must hold "
+                            f"<source>.jsonl.gz for every evaluation source")
+    report = html_lodo_eval(cfg, log=log, cache_dir=default_cache_dir())
+    log(format_html_lodo(report))
+    return report
+
+
+def record_html_evaluation(model_dir: Path, report: dict) -> None:
+    """Store the raw-page evaluation in an existing model's manifest, EVALUATION_HTML.txt
+    and card."""
+    from newssift.training.eval_html import format_html_lodo
+
+    manifest = read_manifest(model_dir)
+    manifest.setdefault("evaluation", {})["html_lodo"] = report
+    update_model_files(model_dir, manifest, {"EVALUATION_HTML.txt": format_html_lodo(report) + "\n",
+                                             "MODEL_CARD.md": model_card(manifest)})
 
 
 def record_evaluation(model_dir: Path, report: dict) -> None:

@@ -71,17 +71,33 @@ def train(config_path: str, out_dir: str, labels_files: tuple[str, ...], evaluat
 @click.option("--record", is_flag=True,
               help="Store the figures in the model's manifest, EVALUATION.txt and EVALUATION_LODO.txt.")
 @click.option("--data", type=click.Path(file_okay=False), default=None, help=DATA_HELP)
+@click.option("--input", "input_kind", type=click.Choice(["text", "html"]), default="text",
+              show_default=True,
+              help="html: leave-one-source-out on the raw pages (data/html), newssift reading the "
+                   "HTML beside trafilatura, readability-lxml and jusText (pip install "
+                   "newssift[compare]) and beside newssift reading the text (an hour on 2 cores).")
 def evaluate(model_path: str | None, config_path: str | None, lodo: bool, json_out: str | None,
-             record: bool, data: str | None) -> None:
+             record: bool, data: str | None, input_kind: str) -> None:
     """Print per-class precision/recall/F1 for role and topic, and leave-one-dataset-out figures."""
     from newssift.classifier.persist import default_model_dir
-    from newssift.training.card import evaluate_model, record_evaluation
+    from newssift.training.card import (
+        evaluate_html,
+        evaluate_model,
+        record_evaluation,
+        record_html_evaluation,
+    )
 
     if record and not lodo:
         fail("--record stores a full evaluation: it needs the leave-one-dataset-out run (drop --no-lodo)")
     model = _load(model_path)
-    report = evaluate_model(model, model_path, config_path, lodo=lodo, log=click.echo, data=data)
-    if record:
-        record_evaluation(Path(model_path) if model_path else default_model_dir(), report)
+    model_dir = Path(model_path) if model_path else default_model_dir()
+    if input_kind == "html":
+        report = evaluate_html(model_dir, config_path, log=click.echo, data=data)
+        if record:
+            record_html_evaluation(model_dir, report)
+    else:
+        report = evaluate_model(model, model_path, config_path, lodo=lodo, log=click.echo, data=data)
+        if record:
+            record_evaluation(model_dir, report)
     if json_out:
         Path(json_out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -87,6 +87,9 @@ class TrainConfig:
     # Rough (proxy) labels other than world news count this much (label-map.json marks them).
     topic_proxy_weight: float = 0.75
     relabel_world_news: bool = True
+    # The HTML front end's main head (classifier/markup_head.py), from data/html's raw pages
+    # of the block sources; off, or without those pages, a model reads HTML with its text head.
+    html_head: bool = True
     max_pages_per_source: int = 0  # 0: all; tests use a handful
 
     def path(self, relative: str | Path) -> Path:

@@ -41,6 +41,7 @@ from newssift.training.base_corpus import (
 from newssift.training.config import TrainConfig
 from newssift.training.corpus import NOT_MAIN
 from newssift.training.first_pass import base_first_pass, first_pass_scores, role_targets
+from newssift.training.html_corpus import html_available, html_head
 
 __all__ = ["train", "fit_featurizer", "fit_role_heads", "fit_topic_head", "fit_topic_data", "RoleData",
            "featurize_docs", "TrainInputs", "gather_inputs", "TopicData", "BaseCorpus",
@@ -138,7 +139,7 @@ def topic_head(cfg: TrainConfig, data: TopicData, cache_dir: Path | None) -> Top
 
 
 TRAIN_STEPS = ("reading block pages", "composing documents", "reading topic data", "vocabulary",
-               "featurizing role documents", "role heads", "topic head")
+               "featurizing role documents", "role heads", "HTML head", "topic head")
 
 
 def train(cfg: TrainConfig, labels_files: Sequence[Path] = (), progress: bool = True,
@@ -174,6 +175,13 @@ def train(cfg: TrainConfig, labels_files: Sequence[Path] = (), progress: bool = 
     folds = base_first_pass(cfg, base, stored)
     main, teaser = fit_role_heads(cfg, data, None if folds is None else
                                   first_pass_scores(cfg, folds, extra_roles))
+    step("HTML head")
+    html_main, html_summary = None, {"trained": False, "why": "html_head is off in the config"}
+    if cfg.html_head and html_available(cfg, cfg.block_sources):
+        html_main, html_summary = html_head(cfg, base.roles, base.summary["block_pages"], stored)
+        html_summary = {"trained": True, **html_summary}
+    elif cfg.html_head:
+        html_summary = {"trained": False, "why": "no raw pages (data/html) beside the block data"}
     step("topic head")
     if extra_topics is None:  # the labels name no topic: the base corpus's topic head
         topic = topic_head(cfg, base.topics, stored)
@@ -187,7 +195,9 @@ def train(cfg: TrainConfig, labels_files: Sequence[Path] = (), progress: bool = 
     summary = {**base.summary,
                "labelled_documents": base.summary["labelled_documents"] + n_labelled,
                "blocks": int(len(data.roles)),
-               "not_main_unknown_blocks": int((data.roles == NOT_MAIN).sum())}
+               "not_main_unknown_blocks": int((data.roles == NOT_MAIN).sum()),
+               "html_head": html_summary}
     model = NewssiftModel(base.featurizer, main, teaser, topic,
-                          decision=Decision(drop_comment_threads=cfg.drop_comment_threads))
+                          decision=Decision(drop_comment_threads=cfg.drop_comment_threads),
+                          html_main=html_main)
     return model, summary
