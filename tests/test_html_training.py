@@ -107,3 +107,23 @@ def test_evaluate_input_html_without_raw_pages_is_one_line(tmp_path, tiny_model_
                                        "--config", str(config), "--data", str(tmp_path)])
     assert result.exit_code == 2, result.output
     assert "no raw pages to evaluate on" in result.output and "Traceback" not in result.output
+
+
+def test_add_html_head_gives_a_trained_model_one_and_changes_no_text_label(tiny_model_dir, tmp_path,
+                                                                          monkeypatch):
+    from newssift.classifier.persist import load_model, read_manifest
+    from newssift.training import add_html_head
+
+    out = tmp_path / "with-html"
+    before = load_model(tiny_model_dir)
+    assert before.html_main is None
+    # the tiny model's own config has no block sources: as if it had been trained on two
+    monkeypatch.setattr(add_html_head, "config_from_manifest", lambda _dir: small_config(SHARED / "data"))
+    assert add_html_head.main(["--model", str(tiny_model_dir), "--out", str(out)]) == 0
+    after = load_model(out)
+    assert after.html_main is not None
+    text = (Path(__file__).parent.parent / "examples" / "article.txt").read_text(encoding="utf-8")
+    assert after.segment(text).to_dict() == {**before.segment(text).to_dict(), "model": after.version}
+    manifest = read_manifest(out)
+    assert manifest["training_data"]["html_head"]["trained"] is True
+    assert "html_main" in manifest["refitted"] and (out / "MODEL_CARD.md").is_file()
