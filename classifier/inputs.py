@@ -286,34 +286,72 @@ def _warc_items(source: Source, options: ReadOptions,
     """One item a WARC record: a :class:`Doc` for every ``response`` whose HTTP payload is
     HTML, keyed by its ``WARC-Target-URI`` (``URI#RECORD-ID`` where the URI came before in
     the file), a :class:`Skipped` for every other record; a truncated or corrupt record ends
-    the file with a :class:`BadRecord`.  ``line`` is the record's number in the file.
-    Without ``parse`` no page is converted (to count the items cheaply)."""
+    the file with a :class:`BadRecord` naming the byte it starts at.  ``line`` is the record's
+    number in the file.  Without ``parse`` no page is converted (to count the items cheaply).
+
+    A record is handed on only once it is known to be whole (:func:`_check_end`), and bytes
+    left after the last whole record are a record cut short: warcio ends its iteration quietly
+    when the file ends inside a record's WARC headers or gzip header, as if the file were whole.
+    """
     try:
         from warcio.archiveiterator import ArchiveIterator
         from warcio.exceptions import ArchiveLoadFailed
     except ImportError:
         raise InvalidInput("reading WARC files needs warcio; pip install warcio") from None
     name, limit, seen = _name(source), options.max_document_bytes, set()
+
+    def cut_short(number: int, start: int | None, detail: str = "") -> BadRecord:
+        where = "" if start is None else f" at byte {start}"
+        return BadRecord(name, number, f"truncated or corrupt WARC record{where}{detail}; the rest of "
+                                       f"the file is skipped", code=UNREADABLE)
+
     with _open_raw(source.path) as handle:
         tell = _bytes_read(handle)
-        records = iter(ArchiveIterator(handle))
+        raw = _CountingReader(handle)
+        records = ArchiveIterator(raw)
+        start: int | None = records.offset  # where the next record starts, when known
         for number in itertools.count(1):
             try:
                 record = next(records, None)
                 if record is None:
-                    return
+                    break
                 item = _warc_record(record, name, number, limit, seen)
+                start = records.offset if _check_end(records, record, raw) else None
             # a cut-off record: warcio meets it as any of these (a header cut short: AttributeError)
             except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError, AttributeError) as exc:
-                detail = "" if isinstance(exc, AttributeError) or not str(exc) else f" ({exc})"
-                yield BadRecord(name, number, f"truncated or corrupt WARC record{detail}; the rest of the "
-                                              f"file is skipped", code=UNREADABLE)
+                detail = " ".join(str(exc).split())[:200]
+                yield cut_short(number, start, "" if isinstance(exc, AttributeError) or not detail
+                                else f" ({detail})")
                 return
             if isinstance(item, tuple):  # an HTML page: (payload, id, charset)
                 payload, doc_id, charset = item
                 item = (page_document(payload, doc_id, name, number, offset=tell(), charset=charset)
                         if parse else Doc(doc_id, "", name, number))
             yield item
+        while raw.read(_DRAIN_BYTES):  # what warcio left unread, if anything
+            pass
+        if start is not None and raw.count > start:
+            yield cut_short(number, start, f" ({raw.count - start} bytes at the end of the file are "
+                                           f"not a whole record)")
+
+
+class _CountingReader:
+    """A binary file as warcio reads it, counting the bytes read and keeping the last few (the
+    end of an uncompressed WARC's last record)."""
+
+    TAIL = 64
+
+    def __init__(self, handle) -> None:
+        self.handle, self.count, self.tail = handle, 0, b""
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        self.count += len(data)
+        self.tail = (self.tail + data[-self.TAIL:])[-self.TAIL:]
+        return data
+
+    def tell(self) -> int:  # warcio's record offsets count from here (a pipe cannot tell)
+        return self.count
 
 
 def _warc_record(record, name: str, number: int, limit: int,
@@ -348,6 +386,31 @@ def _check_whole(record) -> None:
         pass
     if getattr(stream, "limit", 0) > 0:
         raise EOFError("the file ends inside it")
+
+
+def _check_end(records, record, raw: _CountingReader) -> bool:
+    """Raise EOFError unless ``record`` (read to its Content-Length) ended where a whole record
+    ends, reading on to where the next starts; whether ``records.offset`` is now that byte (not
+    in a gzip of many records, which warcio refuses at the next record).  warcio parses what it
+    finds: a record whose WARC headers were cut before their Content-Length has no length (its
+    stream runs to the end of the file, however little is left), and it hands on a record whose
+    gzip member or closing blank lines were cut off as if whole."""
+    length = record.rec_headers.get_header("Content-Length") or ""
+    if record.format == "warc" and not length.strip().isdigit():
+        raise EOFError("no Content-Length in its WARC headers")
+    records.read_to_end()  # the blank lines after the record; for gzip, the rest of its member
+    member = records.reader.decompressor
+    if member is not None:
+        if records.next_line is not None:  # its gzip member goes on: one gzip for many records
+            return False
+        if not member.eof:
+            raise EOFError("the file ends inside its gzip member")
+    elif record.format == "warc" and records.next_line is None:  # uncompressed, the last record
+        start, size = records.member_info  # the blank lines after it are not counted in its size
+        closing = raw.tail[-(records.offset - start - size):] if records.offset > start + size else b""
+        if closing.count(b"\n") < 2:
+            raise EOFError("the file ends before its closing blank lines")
+    return True
 
 
 def _open_raw(path: str):
