@@ -10,8 +10,10 @@ import zlib
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from newssift.classifier.errors import ModelError
+from newssift.classifier.errors import InvalidInput, ModelError
 from newssift.classifier.html import raw_blocks, read_page
 from newssift.classifier.markup import HASH_COLUMNS, MARKUP_NAMES, concat_markup, page_markup
 from newssift.classifier.markup_head import MarkupScorer, container_means
@@ -160,3 +162,29 @@ def test_the_html_head_survives_a_save_and_a_load(markup_model, tmp_path):
     (out / MANIFEST_FILE).write_text(json.dumps(manifest))
     with pytest.raises(ModelError, match="markup columns"):
         load_model(out)
+
+
+_TAGS = ["p", "div", "span", "a", "br", "li", "ul", "nav", "footer", "aside", "h1", "h3", "table",
+         "td", "form", "article", "script", "body", "html"]
+_ATTRS = ['', ' class="comments"', ' id="mainStory"', ' class="share-bar social"', ' class=""',
+          ' class="a b  c"', ' id="\u00e9t\u00e9"', ' href="/x"']
+_pieces = st.one_of(st.builds(lambda t, a: f"<{t}{a}>", st.sampled_from(_TAGS), st.sampled_from(_ATTRS)),
+                    st.sampled_from([f"</{t}>" for t in _TAGS] + ["&nbsp;", "<", "\x00", "\u2028"]),
+                    st.text(max_size=15))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(st.lists(_pieces, max_size=50).map("".join))
+def test_any_page_is_labelled_through_the_html_head_or_refused_in_one_line(markup_model, page):
+    try:
+        html = read_page(page)
+    except InvalidInput as exc:
+        assert "\n" not in str(exc)
+        return
+    m = html.markup
+    assert len(m) == len(html.paths) == (html.text.count("\n") + 1 if html.text else 0)
+    assert np.isfinite(m.dense).all() and (m.dense >= 0).all()
+    result = markup_model.segment(html.text, markup=m)
+    assert len(result.segments) == len(m)
+    assert all(0.0 <= s.role_score <= 1.0 for s in result.segments)
