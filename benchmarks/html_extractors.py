@@ -9,8 +9,9 @@ For every page of ``../shared/data/html`` (issue 23, item 1) and its record in
 gold text by bag-of-words token F1 (``newssift.training.metrics``: letters and digits
 lower-cased, each CJK character a token; the data README's scoring):
 
-- **html**: the page through ``newssift.classifier.html.html_blocks`` (the one converter of
-  ``classify --input-format html`` and ``clean``), labelled by the model; the article text.
+- **html**: the page through ``newssift.classifier.html.read_page`` (the one reader of
+  ``classify --input-format html``, ``clean`` and the service), labelled by the model with the
+  page's markup (its HTML head, when it has one); the article text.
 - **blocks**: the block file's texts, one a line, labelled by the same model; the article text.
 - **trafilatura**: ``trafilatura.extract`` on the same HTML, default settings.
 
@@ -82,30 +83,31 @@ def score_source(model, source: str, limit: int | None) -> SourceScores:
     import trafilatura
 
     from newssift.classifier.errors import InvalidInput
-    from newssift.classifier.html import flatten, html_blocks
+    from newssift.classifier.html import read_page
     from newssift.training.metrics import counter_f1, tokens
 
     scores = SourceScores(source)
 
     def run(batch: list[tuple[dict, dict]]) -> None:
-        html_texts, block_texts, traf_texts = [], [], []
+        html_texts, markups, block_texts, traf_texts = [], [], [], []
         for page, blocks in batch:
             start = time.process_time()
             try:
-                converted = html_blocks(page["html"])
+                converted = read_page(page["html"])
             except InvalidInput:
-                converted = []
+                converted = None
                 scores.refused += 1
             scores.convert_cpu += time.process_time() - start
             texts = [b["text"] for b in blocks["blocks"]]
-            scores.same_blocks += [b.text for b in converted] == texts
-            html_texts.append(flatten(converted))
+            scores.same_blocks += converted is not None and converted.text == "\n".join(texts)
+            html_texts.append("" if converted is None else converted.text)
+            markups.append(None if converted is None else converted.markup)
             block_texts.append("\n".join(texts))
             start = time.process_time()
             traf_texts.append(trafilatura.extract(page["html"]) or "")
             scores.trafilatura_cpu += time.process_time() - start
             scores.html_mb += len(page["html"].encode("utf-8")) / 1e6
-        labelled = {"html": model.segment_many_dicts(html_texts, segments=False),
+        labelled = {"html": model.segment_many_dicts(html_texts, segments=False, markup=markups),
                     "blocks": model.segment_many_dicts(block_texts, segments=False)}
         for i, (page, _) in enumerate(batch):
             gold = Counter(tokens(page["gold"]))
