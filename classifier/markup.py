@@ -111,12 +111,22 @@ def _attr_words(el) -> tuple[str, ...]:
     return (*_words(el.get("class")), *_words(el.get("id")))
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=1 << 16)
+def _word_groups(word: str) -> frozenset[str]:
+    """The class groups one class or id word falls in (pages repeat a few words on many
+    elements: worked out once per word)."""
+    if len(word) < 2:
+        return frozenset()
+    return frozenset(name for name, pattern in _GROUP_RES if pattern.search(word))
+
+
 def _groups_of(words: tuple[str, ...]) -> frozenset[str]:
-    """The class groups of an element's class and id words (pages repeat a few class names
-    on many elements: worked out once per name)."""
-    joined = [w for w in words if len(w) > 1]
-    return frozenset(name for name, pattern in _GROUP_RES if any(pattern.search(w) for w in joined))
+    """The class groups of an element's class and id words."""
+    if not words:
+        return frozenset()
+    if len(words) == 1:
+        return _word_groups(words[0])
+    return frozenset().union(*map(_word_groups, words))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -136,9 +146,8 @@ class _Element(NamedTuple):
 
     element: object           # held, so that lxml keeps this proxy (and its id) alive
     tag: str
-    groups: frozenset[str]    # its class and id word groups
-    as_block: frozenset[int]  # hashed tokens of a block it holds (t:, c:)
-    as_parent: frozenset[int]  # ... of a block its child holds (pt:, pc:)
+    words: tuple[str, ...]    # its class and id words
+    groups: frozenset[str]    # their groups
     # The element with its ancestors: class groups, landmarks, nearest heading level, hashed
     # ancestor tokens (a:, ac:), how many elements.
     inherited_groups: frozenset[str]
@@ -148,8 +157,7 @@ class _Element(NamedTuple):
     depth: int
 
 
-_NO_ELEMENT = _Element(None, "", frozenset(), frozenset(), frozenset(), frozenset(), frozenset(), 0,
-                       frozenset(), 0)
+_NO_ELEMENT = _Element(None, "", (), frozenset(), frozenset(), frozenset(), 0, frozenset(), 0)
 _LANDMARK_OF = {tag: name for name, tags in _LANDMARKS for tag in tags}
 _TAG_GROUP_OF = {tag: name for name, tags in _TAG_GROUPS for tag in tags}
 
@@ -186,9 +194,7 @@ class _Elements:
         groups = _groups_of(words)
         landmark = _LANDMARK_OF.get(tag)
         return _Element(
-            el, tag, groups,
-            frozenset(_hash(t) for t in (f"t:{tag}", *(f"c:{w}" for w in words))),
-            frozenset(_hash(t) for t in (f"pt:{tag}", *(f"pc:{w}" for w in words))),
+            el, tag, words, groups,
             parent.inherited_groups | groups,
             parent.landmarks | {landmark} if landmark else parent.landmarks,
             _HEADINGS.get(tag, 0) or parent.level,
@@ -238,7 +244,10 @@ def page_markup(blocks: Sequence) -> PageMarkup:
         row[column["in_heading"]] = float(level > 0)
         row[column["depth"]] = math.log1p(parent.depth)
         row[column["same_path_blocks"]] = math.log1p(same_path[b.path])
-        hashed = own.as_block | parent.as_parent | parent.inherited_hashes
+        hashed = {_hash(f"t:{own.tag}"), *(_hash(f"c:{w}") for w in own.words)}
+        if parent.element is not None:
+            hashed.update((_hash(f"pt:{parent.tag}"), *(_hash(f"pc:{w}") for w in parent.words)))
+        hashed.update(parent.inherited_hashes)
         rows += [i] * len(hashed)
         cols += sorted(hashed)
     for level, (count_col, words_col) in enumerate((("parent_blocks", "parent_words"),
