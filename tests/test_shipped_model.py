@@ -129,3 +129,23 @@ def test_decisions_are_values_checked_and_leave_the_model_alone(shipped_model):
     assert same.main_threshold == pytest.approx(0.3) and shipped_model.decision.main_threshold == 0.5
     with pytest.raises(InvalidInput, match="keep_comments"):
         shipped_model.decision_for(keep_comments="no")
+
+
+def test_the_shipped_model_reads_a_saved_page_by_its_markup(shipped_model):
+    """examples/page.html is the example story as a news site serves it: menu, byline, share
+    bar, story, sign-up prompt, related stories, comments, footer."""
+    assert shipped_model.html_main is not None, "the shipped model has no HTML head"
+    text = (ROOT / "examples" / "article.txt").read_text(encoding="utf-8")
+    lines = [t for t in text.splitlines() if t.strip()]
+    story, teasers = lines[:8], lines[8:]
+    result, paths = shipped_model.segment_html((ROOT / "examples" / "page.html").read_bytes())
+    role = {s.text: s.role for s in result.segments}
+    assert [role[t] for t in story] == ["main"] * len(story)
+    assert [role[t] for t in teasers] == ["teaser"] * len(teasers)
+    for line in ("World", "Sport", "Share Email Print", "Reply",
+                 "Privacy policy | Cookie settings | Contact us",
+                 "© 2026 The Valley Courier. All rights reserved."):
+        assert role[line] == "boilerplate", line
+    assert result.article.topic == "conflict"
+    assert story[0] in result.article.text and teasers[0] not in result.article.text
+    assert len(paths) == len(result.segments) and all(p.startswith("/html/body/") for p in paths)
