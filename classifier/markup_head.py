@@ -36,6 +36,7 @@ from newssift.classifier.defaults import (
     BOOST_MAX_LEAF_NODES,
     MAIN_EPOCHS,
     MARKUP_ALPHA,
+    MARKUP_HASHED,
     SEED,
 )
 from newssift.classifier.markup import PageMarkup
@@ -45,9 +46,13 @@ from newssift.classifier.trees import BoostedTrees
 __all__ = ["MarkupScorer", "markup_input", "container_means", "stack_input"]
 
 
-def markup_input(markup: PageMarkup) -> sp.csr_matrix:
-    """The markup pass's input: hashed markup words, then the dense markup columns."""
-    return sp.hstack([markup.hashed, sp.csr_matrix(markup.dense)], format="csr", dtype=np.float32)
+def markup_input(markup: PageMarkup, hashed: bool = MARKUP_HASHED) -> sp.csr_matrix:
+    """The markup pass's input: the hashed markup words (when ``hashed``), then the dense
+    markup columns."""
+    dense = sp.csr_matrix(markup.dense, dtype=np.float32)
+    if not hashed:
+        return dense
+    return sp.hstack([markup.hashed, dense], format="csr", dtype=np.float32)
 
 
 def container_means(p: np.ndarray, n_words: np.ndarray, container: np.ndarray,
@@ -86,9 +91,10 @@ class MarkupScorer:
     """P(block is main story) on a page read as HTML, given the text head's first pass."""
 
     PARAMS: ClassVar[dict[str, Any]] = {
-        "alpha": MARKUP_ALPHA, "epochs": MAIN_EPOCHS, "boost_iter": BOOST_ITER,
+        "alpha": MARKUP_ALPHA, "epochs": MAIN_EPOCHS, "hashed": MARKUP_HASHED, "boost_iter": BOOST_ITER,
         "learning_rate": BOOST_LEARNING_RATE, "max_leaf_nodes": BOOST_MAX_LEAF_NODES,
         "random_state": SEED}
+    SAVED_BEFORE: ClassVar[dict[str, Any]] = {"hashed": True}  # heads saved before the choice
 
     markup_: LinearHead
     second_: BoostedTrees
@@ -110,7 +116,7 @@ class MarkupScorer:
         scores and the markup pass's, of every block, from models that never saw its site
         (out-of-source); the markup pass itself is fitted here on every block."""
         y = np.asarray(y, dtype=np.int8)
-        self.markup_ = LinearHead.fit(markup_input(markup), y, sample_weight, alpha=self.alpha,
+        self.markup_ = LinearHead.fit(markup_input(markup, self.hashed), y, sample_weight, alpha=self.alpha,
                                       epochs=self.epochs, seed=self.random_state)
         known = np.ones(len(y), bool) if sample_weight is None else sample_weight > 0
         x = stack_input(p_first, p_text, p_markup, batch, markup)[known]
@@ -121,7 +127,7 @@ class MarkupScorer:
         return self
 
     def markup_pass(self, markup: PageMarkup) -> np.ndarray:
-        z = markup_input(markup) @ self.markup_.coef_ + self.markup_.intercept_
+        z = markup_input(markup, self.hashed) @ self.markup_.coef_ + self.markup_.intercept_
         with np.errstate(over="ignore"):
             return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
 
@@ -141,7 +147,7 @@ class MarkupScorer:
 
     @classmethod
     def from_arrays(cls, config: dict, arrays: dict[str, np.ndarray]) -> MarkupScorer:
-        head = cls(**config["params"])
+        head = cls(**{**cls.SAVED_BEFORE, **config["params"]})
         head.markup_ = LinearHead.from_arrays(config["markup"], part(arrays, "markup"))
         head.second_ = BoostedTrees.from_arrays(config["second"], part(arrays, "second"))
         head.classes_ = np.array([0, 1])

@@ -153,10 +153,12 @@ def out_of_source(cfg: TrainConfig, data: RoleData, doc_source: np.ndarray,
         scores.first[held.source] = first
         scores.text[held.source] = text.second_pass(first, held.batch).astype(np.float32)
         others = [by_name[s] for s in train_sources if s != held.source and s in by_name]
-        x = _vstack([markup_input(o.markup) for o in others])
+        hashed = MarkupScorer.PARAMS["hashed"]
+        x = _vstack([markup_input(o.markup, hashed) for o in others])
         markup = _sgd(MarkupScorer.PARAMS["alpha"], MarkupScorer.PARAMS["epochs"], cfg.seed).fit(
             x, np.concatenate([o.y for o in others]), sample_weight=np.concatenate([o.w for o in others]))
-        scores.markup[held.source] = markup.predict_proba(markup_input(held.markup))[:, 1].astype(np.float32)
+        p_markup = markup.predict_proba(markup_input(held.markup, hashed))[:, 1]
+        scores.markup[held.source] = p_markup.astype(np.float32)
     return scores
 
 
