@@ -67,6 +67,17 @@ class SourceScores:
         return sum(values) / len(values) if values else float("nan")
 
 
+def trafilatura_missing() -> bool:
+    """True, saying so, when trafilatura (not a dependency of newssift) is not installed."""
+    try:
+        import trafilatura  # noqa: F401
+    except ImportError:
+        print("skipped: trafilatura is not installed (pip install trafilatura; it is not a "
+              "dependency of newssift)")
+        return True
+    return False
+
+
 def pages(source: str, limit: int | None) -> Iterator[tuple[dict, dict]]:
     """(html record, block record) of a source's pages, in order, joined by id."""
     with gzip.open(DATA / "html" / f"{source}.jsonl.gz", "rt", encoding="utf-8") as html_file, \
@@ -162,11 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default=None, help="model directory (default: the shipped one)")
     parser.add_argument("--json-out", default=None)
     args = parser.parse_args(argv)
-    try:
-        import trafilatura  # noqa: F401
-    except ImportError:
-        print("skipped: trafilatura is not installed (pip install trafilatura; it is not a "
-              "dependency of newssift)")
+    if trafilatura_missing():
         return 0
     if not (DATA / "html").is_dir() or not (DATA / "blocks").is_dir():
         print(f"skipped: {DATA}/html and {DATA}/blocks are not beside the project (check out "

@@ -224,15 +224,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=int, default=None, metavar="N",
                         help="profile read_page on the first N pages of the first source instead")
     args = parser.parse_args(argv)
-    try:
-        import trafilatura  # noqa: F401
-    except ImportError:
-        print("skipped: trafilatura is not installed (pip install trafilatura; it is not a "
-              "dependency of newssift)")
+    from html_extractors import trafilatura_missing  # this folder's, beside this script
+
+    if trafilatura_missing():
         return 0
     if not DATA.is_dir():
         print(f"skipped: {DATA} is not beside the project (check out the shared data as ../shared)")
         return 0
+    import trafilatura
+
     from newssift.classifier.bulk import limit_threads
     from newssift.classifier.persist import load_model
 

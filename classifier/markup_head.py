@@ -40,7 +40,7 @@ from newssift.classifier.defaults import (
     SEED,
 )
 from newssift.classifier.markup import PageMarkup
-from newssift.classifier.role import LinearHead, _fit_trees
+from newssift.classifier.role import LinearHead, Params, _expit, _fit_trees
 from newssift.classifier.trees import BoostedTrees
 
 __all__ = ["MarkupScorer", "markup_input", "container_means", "stack_input"]
@@ -87,7 +87,7 @@ def stack_input(p_first: np.ndarray, p_text: np.ndarray, p_markup: np.ndarray,
     return np.hstack(parts).astype(np.float32)
 
 
-class MarkupScorer:
+class MarkupScorer(Params):
     """P(block is main story) on a page read as HTML, given the text head's first pass."""
 
     PARAMS: ClassVar[dict[str, Any]] = {
@@ -98,16 +98,6 @@ class MarkupScorer:
 
     markup_: LinearHead
     second_: BoostedTrees
-
-    def __init__(self, **params: Any) -> None:
-        unknown = sorted(set(params) - set(self.PARAMS))
-        if unknown:
-            raise TypeError(f"MarkupScorer has no parameter {', '.join(unknown)}")
-        for name, default in self.PARAMS.items():
-            setattr(self, name, params.get(name, default))
-
-    def get_params(self) -> dict:
-        return {name: getattr(self, name) for name in self.PARAMS}
 
     def fit(self, batch: BlockBatch, markup: PageMarkup, y: np.ndarray,
             sample_weight: np.ndarray | None, p_first: np.ndarray, p_text: np.ndarray,
@@ -128,8 +118,7 @@ class MarkupScorer:
 
     def markup_pass(self, markup: PageMarkup) -> np.ndarray:
         z = markup_input(markup, self.hashed) @ self.markup_.coef_ + self.markup_.intercept_
-        with np.errstate(over="ignore"):
-            return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+        return _expit(z).astype(np.float32)
 
     def proba(self, batch: BlockBatch, markup: PageMarkup, p_first: np.ndarray,
               p_text: np.ndarray) -> np.ndarray:

@@ -33,7 +33,7 @@ from newssift.classifier.defaults import (
 )
 from newssift.classifier.trees import BoostedTrees
 
-__all__ = ["LinearHead", "TwoPassHead", "MainScorer", "TeaserScorer", "linear_input"]
+__all__ = ["Params", "LinearHead", "TwoPassHead", "MainScorer", "TeaserScorer", "linear_input"]
 
 
 def shift_rows(x: sp.csr_matrix, k: int, doc: np.ndarray) -> sp.csr_matrix:
@@ -140,7 +140,24 @@ def _fit_trees(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, *
     ).fit(x, y, sample_weight=sample_weight))
 
 
-class TwoPassHead:
+class Params:
+    """Named parameters with defaults, as scikit-learn estimators take them: ``PARAMS`` names
+    each with its default (the order ``model.json`` lists them in)."""
+
+    PARAMS: ClassVar[dict[str, Any]]
+
+    def __init__(self, **params: Any) -> None:
+        unknown = sorted(set(params) - set(self.PARAMS))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no parameter {', '.join(unknown)}")
+        for name, default in self.PARAMS.items():
+            setattr(self, name, params.get(name, default))
+
+    def get_params(self) -> dict:
+        return {name: getattr(self, name) for name in self.PARAMS}
+
+
+class TwoPassHead(Params):
     """What both role heads are: a linear first pass over a block's words and form
     (:class:`LinearHead`), then boosted trees over the first-pass scores around each block
     (:func:`_context_input`), and how they are built, named and saved.
@@ -156,16 +173,6 @@ class TwoPassHead:
 
     first_: LinearHead
     second_: BoostedTrees | None
-
-    def __init__(self, **params: Any) -> None:
-        unknown = sorted(set(params) - set(self.PARAMS))
-        if unknown:
-            raise TypeError(f"{type(self).__name__} has no parameter {', '.join(unknown)}")
-        for name, default in self.PARAMS.items():
-            setattr(self, name, params.get(name, default))
-
-    def get_params(self) -> dict:
-        return {name: getattr(self, name) for name in self.PARAMS}
 
     def _first_fit(self, x: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | None,
                    neighbour_words: float = 0.0) -> LinearHead:
