@@ -28,6 +28,7 @@ from newssift.training.model_card import model_card
 from newssift.training.train import train
 
 __all__ = ["write_trained_model", "evaluate_model", "record_evaluation", "build_manifest",
+           "evaluate_sandwich", "record_sandwich_evaluation",
            "quick_evaluation", "format_quick", "model_card", "SOURCES"]
 
 
@@ -153,3 +154,29 @@ def record_evaluation(model_dir: Path, report: dict) -> None:
              "EVALUATION.txt": format_quick(report) + "\n",
              "MODEL_CARD.md": model_card(manifest)}
     update_model_files(model_dir, manifest, files)
+
+
+def evaluate_sandwich(model: NewssiftModel, model_dir: Path, config_path: str | None,
+                      log: Callable[[str], None] = print, data: str | None = None) -> dict:
+    """The sandwich benchmark (:mod:`newssift.training.eval_sandwich`) with the model's
+    training config (or ``config_path``'s): its sources say what the model never saw."""
+    from newssift.training.config import config_from_manifest, load_config
+    from newssift.training.eval_sandwich import format_sandwich, sandwich_eval
+
+    cfg = load_config(config_path) if config_path else config_from_manifest(model_dir)
+    if data:
+        cfg = cfg.replace(data_root=data)
+    report = sandwich_eval(model, cfg, log=log)
+    log(format_sandwich(report))
+    return report
+
+
+def record_sandwich_evaluation(model_dir: Path, report: dict) -> None:
+    """Store the sandwich benchmark in an existing model's manifest, EVALUATION_SANDWICH.txt
+    and card."""
+    from newssift.training.eval_sandwich import format_sandwich
+
+    manifest = read_manifest(model_dir)
+    manifest.setdefault("evaluation", {})["sandwich"] = report
+    update_model_files(model_dir, manifest, {"EVALUATION_SANDWICH.txt": format_sandwich(report) + "\n",
+                                             "MODEL_CARD.md": model_card(manifest)})

@@ -76,22 +76,35 @@ def train(config_path: str, out_dir: str, labels_files: tuple[str, ...], evaluat
               help="html: leave-one-source-out on the raw pages (data/html), newssift reading the "
                    "HTML beside trafilatura, readability-lxml and jusText (pip install "
                    "newssift[compare]) and beside newssift reading the text (an hour on 2 cores).")
+@click.option("--sandwich", is_flag=True,
+              help="Only the boilerplate lines around held-out stories: navigation, bylines, share "
+                   "bars, \"Advertisement\", sign-up prompts, cookie notices put where news pages "
+                   "put them; the share called main in each place, beside jusText (two minutes; "
+                   "--record stores it in EVALUATION_SANDWICH.txt).")
 def evaluate(model_path: str | None, config_path: str | None, lodo: bool, json_out: str | None,
-             record: bool, data: str | None, input_kind: str) -> None:
+             record: bool, data: str | None, input_kind: str, sandwich: bool) -> None:
     """Print per-class precision/recall/F1 for role and topic, and leave-one-dataset-out figures."""
     from newssift.classifier.persist import default_model_dir
     from newssift.training.card import (
         evaluate_html,
         evaluate_model,
+        evaluate_sandwich,
         record_evaluation,
         record_html_evaluation,
+        record_sandwich_evaluation,
     )
 
-    if record and not lodo:
+    if sandwich and input_kind == "html":
+        fail("--sandwich labels text blocks: drop --input html")
+    if record and not lodo and not sandwich:
         fail("--record stores a full evaluation: it needs the leave-one-dataset-out run (drop --no-lodo)")
     model = _load(model_path)
     model_dir = Path(model_path) if model_path else default_model_dir()
-    if input_kind == "html":
+    if sandwich:
+        report = evaluate_sandwich(model, model_dir, config_path, log=click.echo, data=data)
+        if record:
+            record_sandwich_evaluation(model_dir, report)
+    elif input_kind == "html":
         report = evaluate_html(model_dir, config_path, log=click.echo, data=data)
         if record:
             record_html_evaluation(model_dir, report)

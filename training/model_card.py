@@ -111,12 +111,35 @@ def _html_table(report: dict) -> list[str]:
             "", *_table(["source", "pages", *systems], rows), ""]
 
 
+def _sandwich_table(report: dict) -> list[str]:
+    """The sandwich benchmark (``newssift evaluate --sandwich``): one row a place."""
+    from newssift.training.eval_sandwich import LONG_PARAGRAPH_WORDS, PLACE_NAMES
+
+    rows = [[PLACE_NAMES.get(place, place), row.get("blocks", "–"), _f3(row.get("newssift")),
+             _f3(row.get("jusText"))] for place, row in report.get("places", {}).items()]
+    for key, name in (("story", "the story's own paragraphs (should be main)"),
+                      ("story_long", f"... of them those of {LONG_PARAGRAPH_WORDS}+ words"),
+                      ("headline", "the story's headline")):
+        row = report.get(key, {})
+        rows.append([name, row.get("blocks", "–"), _f3(row.get("newssift")), _f3(row.get("jusText"))])
+    sources = ", ".join(report.get("test_sources", []))
+    return ["### Boilerplate lines around held-out stories", "",
+            f"{report.get('stories', '?')} stories of {sources} (never trained on), each with "
+            "boilerplate lines put where news pages put them: lines recurring as boilerplate on "
+            f"many pages and sites of {sources}, and lines of our own, none with a wording found on "
+            "the training sources' side; the share of blocks called main in each place, newssift "
+            "given the page as text, jusText the same blocks (EVALUATION_SANDWICH.txt has more).",
+            "", *_table(["where the lines sit", "blocks", "newssift", "jusText"], rows), ""]
+
+
 def _evaluation(ev: dict) -> list[str]:
     lines: list[str] = []
     if ev.get("html_lodo"):
         lines += _html_table(ev["html_lodo"])
     if ev.get("lodo"):
         lines += _lodo_tables(ev["lodo"])
+    if ev.get("sandwich"):
+        lines += _sandwich_table(ev["sandwich"])
     for s, m in ev.get("unseen_sources", {}).items():
         lines += [f"### Never trained on: {s}", "",
                   f"The shipped model on all {m.get('pages', '?')} pages of {s}, a source it never "
