@@ -79,7 +79,7 @@ def train(config_path: str, out_dir: str, labels_files: tuple[str, ...], evaluat
 @click.option("--sandwich", is_flag=True,
               help="Only the boilerplate lines around held-out stories: navigation, bylines, share "
                    "bars, \"Advertisement\", sign-up prompts, cookie notices put where news pages "
-                   "put them; the share called main in each place, beside jusText (two minutes; "
+                   "put them; the share called main in each place, beside jusText (a minute; "
                    "--record stores it in EVALUATION_SANDWICH.txt).")
 def evaluate(model_path: str | None, config_path: str | None, lodo: bool, json_out: str | None,
              record: bool, data: str | None, input_kind: str, sandwich: bool) -> None:

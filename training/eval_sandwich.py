@@ -205,10 +205,10 @@ def format_sandwich(report: dict) -> str:
              f"{', '.join(report['test_sources'])} (seed {report['seed']}): share called main",
              f"  lines: {found} recurring on {', '.join(report['test_sources'])} pages, {written} of our "
              f"own ({report['written_left_out']} more left out: their wording is on the training side)",
-             f"  {'where the lines sit':<36}{'blocks':>7}{'newssift':>10}{'jusText':>9}"
-             f"   newssift on lines: found / written / in no training page"]
+             f"  {'where the lines sit':<40}{'blocks':>7}{'newssift':>10}{'jusText':>9}"
+             f"   newssift on lines found / written / in no training page (blocks)"]
     for place, row in report["places"].items():
-        lines.append(f"  {PLACE_NAMES[place]:<36}{row['blocks']:>7}{_cell(row['newssift']):>10}"
+        lines.append(f"  {PLACE_NAMES[place]:<40}{row['blocks']:>7}{_cell(row['newssift']):>10}"
                      f"{_cell(row['jusText']):>9}   {_cell(row['newssift_found'])} / "
                      f"{_cell(row['newssift_written'])} / {_cell(row['newssift_unseen'])}"
                      f" ({row['unseen_blocks']})")
@@ -216,7 +216,7 @@ def format_sandwich(report: dict) -> str:
                       ("story_long", f"  ... those of {LONG_PARAGRAPH_WORDS}+ words"),
                       ("headline", "the story's headline")):
         row = report[key]
-        lines.append(f"  {name:<36}{row['blocks']:>7}{_cell(row['newssift']):>10}{_cell(row['jusText']):>9}")
+        lines.append(f"  {name:<40}{row['blocks']:>7}{_cell(row['newssift']):>10}{_cell(row['jusText']):>9}")
     if report.get("written_let_through"):
         lines.append("  our lines most often called main (times called / shown): " + "; ".join(
             f"{text!r} {n_main}/{n}" for text, n, n_main in report["written_let_through"]))
