@@ -40,7 +40,7 @@ from newssift.classifier.markup import PageMarkup, concat_markup
 from newssift.classifier.markup_head import MarkupScorer
 from newssift.classifier.pooling import added_rows, summed_rows
 from newssift.classifier.result import SEGMENT_KEYS, Article, Result, Segment
-from newssift.classifier.role import MainScorer, TeaserScorer
+from newssift.classifier.role import MainScorer, TeaserScorer, role_probas
 from newssift.classifier.segment import Block, segment
 from newssift.classifier.topic import TopicClassifier, pool_rows
 
@@ -174,7 +174,7 @@ class NewssiftModel:
         ``markup`` (one entry a document) from the HTML head, when the model has one."""
         pages = [] if markup is None or self.html_main is None else _with_markup(batch, markup)
         if not pages:
-            return self.main.predict_proba(batch)[:, 1], self.teaser.predict_proba(batch)[:, 1]
+            return role_probas(self.main, self.teaser, batch)
         p_first = self.main.first_pass(batch)
         p_main = self.main.second_pass(p_first, batch)
         rows = np.isin(batch.doc, pages)

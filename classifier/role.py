@@ -31,9 +31,10 @@ from newssift.classifier.defaults import (
     TEASER_CONTEXT,
     TEASER_EPOCHS,
 )
-from newssift.classifier.trees import BoostedTrees
+from newssift.classifier.trees import BoostedTrees, proba_of, raw_together
 
-__all__ = ["Params", "LinearHead", "TwoPassHead", "MainScorer", "TeaserScorer", "linear_input"]
+__all__ = ["Params", "LinearHead", "TwoPassHead", "MainScorer", "TeaserScorer", "linear_input",
+           "role_probas"]
 
 
 def shift_rows(x: sp.csr_matrix, k: int, doc: np.ndarray) -> sp.csr_matrix:
@@ -303,3 +304,19 @@ class TeaserScorer(TwoPassHead):
         if self.second_ is not None:
             p = np.maximum(p, self.second_.predict_proba(_context_input(p, batch)))
         return p
+
+
+def role_probas(main: MainScorer, teaser: TeaserScorer, batch: BlockBatch,
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """``main.predict_proba(batch)[:, 1]`` and ``teaser.predict_proba(batch)[:, 1]``, the
+    same to the bit, with both second passes' trees walked at once where the numpy walker
+    takes them (:func:`~newssift.classifier.trees.raw_together`): on one page, a walk
+    costs more by the call than by the block."""
+    if len(batch) == 0 or teaser.second_ is None:
+        return main.predict_proba(batch)[:, 1], teaser.predict_proba(batch)[:, 1]
+    p_first = main.first_pass(batch)
+    p_teaser = teaser.first_.proba(batch).astype(np.float32)
+    raw_main, raw_teaser = raw_together(
+        [main.second_, teaser.second_],
+        [main._second_input(p_first, batch), _context_input(p_teaser, batch)])
+    return proba_of(raw_main), np.maximum(p_teaser, proba_of(raw_teaser))

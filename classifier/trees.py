@@ -11,11 +11,14 @@ Two walkers give the same leaves, so the same numbers, summed in the same order:
 - a numpy one, which walks every tree at once level by level, dropping each (row, tree)
   pair from the walk once it reaches its leaf (a leaf lies 7 levels down on average in
   the shipped model, the deepest 16): about a millisecond for one article, no import
-  beyond numpy;
+  beyond numpy.  It compares the values themselves with each split's bin edge (a value
+  is in a bin at most ``b`` exactly when it is at most the ``b``-th edge), so it bins
+  nothing: on one article, binning cost as much as the walk;
 - scikit-learn's compiled one (``TreePredictor.predict_binned``), built from the same
-  arrays: about 1 ns a node, for large batches.  It is used once scikit-learn is
-  imported anyway, or for a batch large enough that importing it pays (a corpus
-  chunk).
+  arrays: about 1 ns a node, for large batches, but some 7 us a tree a call, which
+  makes it slower than the numpy walker below COMPILED_FROM_ROWS rows.  It is used for
+  batches from that size once scikit-learn is imported anyway, or for a batch large
+  enough that importing it pays (a corpus chunk).
 
 Both read scikit-learn's private parts (a fitted model's ``_predictors`` and
 ``_bin_mapper`` at training, ``TreePredictor`` and its node record when labelling),
@@ -28,18 +31,24 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from newssift.classifier.errors import TrainingError
 
-__all__ = ["BoostedTrees", "COMPILED_MIN_ROWS", "MISSING_BIN"]
+__all__ = ["BoostedTrees", "COMPILED_FROM_ROWS", "COMPILED_MIN_ROWS", "MISSING_BIN", "proba_of",
+           "raw_together"]
 
 log = logging.getLogger("newssift.model")
 
 # From this many rows the compiled walker is imported if it is not already.
 COMPILED_MIN_ROWS = 4096
+# Fewer rows than this are walked by the numpy walker even where the compiled one is
+# loaded: the compiled one's cost a tree a call is more than the numpy walk of the rows
+# (the shipped main head's 100 trees: equal at about 110 rows, 0.1 against 0.7 ms on one).
+COMPILED_FROM_ROWS = 128
 # Rows the numpy walker takes at a time: its (rows, trees) index arrays stay small.
 _NUMPY_CHUNK = 2048
 # Levels the numpy walker takes before it starts dropping pairs that reached a leaf: the
@@ -65,6 +74,7 @@ class BoostedTrees:
         self.nodes_ = {k: np.asarray(nodes[k]) for k in _NODE_FIELDS}
         self.tree_starts_ = np.asarray(tree_starts, dtype=np.int64)
         self._compiled: list | None = None
+        self._joins: dict[tuple[int, ...], tuple] = {}  # _joined's ensembles, by the others' ids
         self._plan()
 
     @property
@@ -131,14 +141,11 @@ class BoostedTrees:
 
     def raw(self, x: np.ndarray) -> np.ndarray:
         """Summed leaf values plus the baseline (the log-odds of class 1)."""
-        x = np.asarray(x)
-        if x.ndim != 2 or x.shape[1] != self.n_features_in_:
-            raise ValueError(f"expected {self.n_features_in_} features, got shape {x.shape}")
-        binned = self.bin(x)
-        compiled = self._compiled_trees(len(x))
+        x = self._check_width(x)
+        compiled = self._compiled_trees(len(x)) if len(x) >= COMPILED_FROM_ROWS else None
         if compiled:
-            return self._compiled_raw(compiled, binned)
-        return self._numpy_raw(binned)
+            return self._compiled_raw(compiled, self.bin(x))
+        return self._numpy_raw(x)
 
     def _compiled_raw(self, compiled: list, binned: np.ndarray) -> np.ndarray:
         raw = np.full(len(binned), self.baseline_)
@@ -149,8 +156,30 @@ class BoostedTrees:
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """``P(class 1)`` per row (a 1-d array)."""
-        with np.errstate(over="ignore"):  # exp(800) is inf, and 1 / inf the right 0
-            return 1.0 / (1.0 + np.exp(-self.raw(x)))
+        return proba_of(self.raw(x))
+
+    def _check_width(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        if x.ndim != 2 or x.shape[1] != self.n_features_in_:
+            raise ValueError(f"expected {self.n_features_in_} features, got shape {x.shape}")
+        return x
+
+    def _joined(self, others: tuple[BoostedTrees, ...]) -> BoostedTrees:
+        """These trees and ``others``' as one ensemble (baseline 0) over their inputs side
+        by side: its leaf values are theirs, tree for tree.  Built once per set."""
+        key = tuple(id(o) for o in others)
+        held = self._joins.get(key)
+        if held is None:
+            parts = (self, *others)
+            node_at = np.cumsum([0] + [len(p.nodes_["value"]) for p in parts])
+            column_at = np.cumsum([0] + [p.n_features_in_ for p in parts])
+            nodes = {k: np.concatenate([p.nodes_[k] for p in parts]) for k in _NODE_FIELDS}
+            nodes["feature_idx"] = np.concatenate(
+                [p.nodes_["feature_idx"].astype(np.int64) + c for p, c in zip(parts, column_at)])
+            held = self._joins[key] = (others, BoostedTrees(
+                baseline=0.0, thresholds=[t for p in parts for t in p.thresholds_], nodes=nodes,
+                tree_starts=np.concatenate([p.tree_starts_ + a for p, a in zip(parts, node_at)])))
+        return held[1]
 
     def _plan(self) -> None:
         """Node arrays for the numpy walker: children indexed by (node, goes right), leaves
@@ -163,8 +192,7 @@ class BoostedTrees:
         right = np.where(leaf, here, n["right"].astype(np.int64) + starts)
         self._children = np.stack([left, right], axis=1).ravel()  # node*2 + goes_right
         self._feature = np.where(leaf, 0, n["feature_idx"]).astype(np.int64)
-        # A leaf compares bin <= 255 (always true) and stays where it is either way.
-        self._threshold = np.where(leaf, 255, n["bin_threshold"]).astype(np.uint8)
+        self._edge = self._split_edges(leaf)
         self._missing_left = n["missing_go_to_left"].astype(bool)
         self._is_leaf = leaf
         depth = np.zeros(len(leaf), dtype=np.int64)
@@ -175,28 +203,49 @@ class BoostedTrees:
                     depth[left[i]] = depth[right[i]] = depth[i] + 1
         self._steps = int(depth.max()) if len(depth) else 0
 
-    def _numpy_raw(self, binned: np.ndarray) -> np.ndarray:
-        raw = np.empty(len(binned))
-        rows = np.ascontiguousarray(binned)  # row i's column j at i * n_features + j
-        for a in range(0, len(rows), _NUMPY_CHUNK):
-            raw[a:a + _NUMPY_CHUNK] = self._walk(rows[a:a + _NUMPY_CHUNK])
-        return raw
+    def _split_edges(self, leaf: np.ndarray) -> np.ndarray:
+        """The value each split compares with: its bin threshold's edge, so that ``value >
+        edge`` exactly when the value's bin is above the threshold (the search ``bin``
+        makes); +inf where the threshold is the last bin, whose split only parts the
+        missing values (and at leaves, which stay where they are either way)."""
+        sizes = np.array([len(t) for t in self.thresholds_], dtype=np.int64)
+        edges = np.concatenate([np.append(t, np.inf) for t in self.thresholds_] or [[]])
+        feature = self._feature
+        bin_threshold = np.minimum(self.nodes_["bin_threshold"].astype(np.int64), sizes[feature])
+        starts = np.cumsum(sizes + 1) - (sizes + 1)
+        return np.where(leaf, np.inf, edges[starts[feature] + bin_threshold])
 
-    def _walk(self, binned: np.ndarray) -> np.ndarray:
-        """Summed leaf values of C-ordered ``binned`` rows: every (row, tree) pair steps
-        down a level at a time, and leaves the walk at its leaf."""
-        n, n_trees = len(binned), self.n_trees
-        flat = binned.ravel()
-        missing = bool((flat == MISSING_BIN).any())  # rare: one comparison fewer a level
+    def _numpy_raw(self, x: np.ndarray) -> np.ndarray:
+        return self._numpy_sums(x, [(0, self.n_trees, self.baseline_)])[0]
+
+    def _numpy_sums(self, x: np.ndarray, groups: list[tuple[int, int, float]]) -> list[np.ndarray]:
+        """For each ``(first tree, end, baseline)`` of ``groups``, the baseline plus the
+        leaf values of those trees, summed tree by tree, as the compiled walker adds them
+        (a running sum: cumsum adds in order, where sum would pair them up)."""
+        sums = [np.empty(len(x)) for _ in groups]
+        rows = np.ascontiguousarray(x, dtype=np.float64)  # row i's column j at i * n_features + j
+        for a in range(0, len(rows), _NUMPY_CHUNK):
+            values = self._leaf_values(rows[a:a + _NUMPY_CHUNK])
+            for out, (first, end, baseline) in zip(sums, groups):
+                out[a:a + _NUMPY_CHUNK] = np.cumsum(np.column_stack(
+                    [np.full(len(values), baseline), values[:, first:end]]), axis=1)[:, -1]
+        return sums
+
+    def _leaf_values(self, x: np.ndarray) -> np.ndarray:
+        """(rows, trees): the leaf value each tree gives each of the C-ordered rows ``x``:
+        every (row, tree) pair steps down a level at a time, and leaves the walk at its leaf."""
+        n, n_trees = len(x), self.n_trees
+        flat = x.ravel()
+        nan = np.isnan(flat) if np.isnan(flat.sum()) else None  # rare: one test fewer a level
         node = np.tile(self.tree_starts_, n)  # pair p = row * n_trees + tree
         offset = np.repeat(np.arange(n, dtype=np.intp) * self.n_features_in_, n_trees)
         leaf = np.empty_like(node)
         walking: np.ndarray | None = None  # the pairs still walking, once dropping starts
         for step in range(self._steps):
-            b = flat[offset + self._feature[node]]
-            right = b > self._threshold[node]
-            if missing:
-                right &= ~((b == MISSING_BIN) & self._missing_left[node])
+            at = offset + self._feature[node]
+            right = flat[at] > self._edge[node]  # a missing value compares False: left
+            if nan is not None:
+                right |= nan[at] & ~self._missing_left[node]
             node = self._children[node * 2 + right]
             if step + 1 < _WALK_BEFORE_DROP:
                 continue
@@ -214,11 +263,7 @@ class BoostedTrees:
             leaf = node
         elif len(walking):
             leaf[walking] = node
-        leaf_values = self.nodes_["value"][leaf].reshape(n, n_trees)
-        # Tree by tree, as the compiled walker adds them (a running sum: cumsum adds in
-        # order, where sum would pair them up): the same sums to the last bit.
-        total = np.cumsum(np.column_stack([np.full(n, self.baseline_), leaf_values]), axis=1)
-        return total[:, -1]
+        return self.nodes_["value"][leaf].reshape(n, n_trees)
 
     def _compiled_trees(self, n_rows: int) -> list | None:
         if self._compiled is None:
@@ -251,7 +296,8 @@ class BoostedTrees:
                     nodes[k] = self.nodes_[k][s:e]
                 trees.append(predictor(nodes, empty, empty))
             probe = self._probe()
-            same = np.array_equal(self._compiled_raw(trees, probe), self._numpy_raw(probe))
+            same = np.array_equal(self._compiled_raw(trees, self.bin(probe)),
+                                  self._numpy_raw(probe))
         except (TypeError, ValueError, AttributeError) as exc:  # another node layout
             _fall_back(f"it does not take our trees ({type(exc).__name__}: {exc})")
             return None
@@ -261,17 +307,45 @@ class BoostedTrees:
         return trees
 
     def _probe(self) -> np.ndarray:
-        """Binned rows that take every split both ways somewhere: each feature at its
-        lowest bin, its highest, in between, and missing."""
-        highest = np.array([len(t) for t in self.thresholds_], dtype=np.int64)
-        rows = [np.zeros_like(highest), highest, highest // 2, (highest + 1) // 3,
-                np.full_like(highest, MISSING_BIN)]
-        return np.ascontiguousarray(np.stack(rows).astype(np.uint8))
+        """Rows that take every split both ways somewhere: each feature below its lowest
+        bin edge, above its highest, on one edge, between two, and missing."""
+        def values(edges: np.ndarray) -> list[float]:
+            if not len(edges):
+                return [0.0] * 4
+            k = len(edges)
+            between = (edges[k // 3] + edges[min(k // 3 + 1, k - 1)]) / 2
+            return [edges[0] - 1.0, edges[-1] + 1.0, edges[k // 2], between]
+
+        rows = np.array([values(t) for t in self.thresholds_], dtype=np.float64).T
+        return np.ascontiguousarray(np.vstack([rows, np.full(self.n_features_in_, np.nan)]))
 
     def __getstate__(self) -> dict:  # for multiprocessing; never a model file
         state = self.__dict__.copy()
         state["_compiled"] = None
+        state["_joins"] = {}
         return state
+
+
+def proba_of(raw: np.ndarray) -> np.ndarray:
+    """``P(class 1)`` from the summed log-odds."""
+    with np.errstate(over="ignore"):  # exp(800) is inf, and 1 / inf the right 0
+        return 1.0 / (1.0 + np.exp(-raw))
+
+
+def raw_together(ensembles: Sequence[BoostedTrees], xs: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """``[e.raw(x) for e, x in zip(ensembles, xs)]`` for inputs of the same rows, the same
+    sums to the bit.  Where the numpy walker takes them (below COMPILED_FROM_ROWS rows, or
+    without the compiled walker), one walk takes every ensemble's trees at once: on one
+    page the walk's cost is mostly by the level, not by the (row, tree) pair."""
+    xs = [e._check_width(x) for e, x in zip(ensembles, xs)]
+    n = len(xs[0])
+    if len(ensembles) < 2 or any(len(x) != n for x in xs) or (
+            n >= COMPILED_FROM_ROWS and any(e._compiled_trees(n) for e in ensembles)):
+        return [e.raw(x) for e, x in zip(ensembles, xs)]
+    first, *others = ensembles
+    tree_at = np.cumsum([0] + [e.n_trees for e in ensembles]).tolist()
+    groups = [(a, b, e.baseline_) for a, b, e in zip(tree_at, tree_at[1:], ensembles)]
+    return first._joined(tuple(others))._numpy_sums(np.hstack(xs), groups)
 
 
 def _omp_threads() -> int:

@@ -33,9 +33,10 @@ def test_numpy_walker_equals_predict_proba(with_missing, monkeypatch):
 def test_compiled_walker_gives_the_numpy_walkers_sums_to_the_bit():
     model, unseen = fitted(1)
     trees = BoostedTrees.from_sklearn(model)
-    numpy_raw = trees._numpy_raw(trees.bin(unseen))
+    numpy_raw = trees._numpy_raw(unseen)
     trees.warm()
     assert trees._compiled, "scikit-learn's compiled walker should build from the arrays"
+    assert len(unseen) >= trees_module.COMPILED_FROM_ROWS
     assert np.array_equal(trees.raw(unseen), numpy_raw)
 
 
@@ -70,7 +71,8 @@ def test_the_numpy_walker_gives_the_compiled_walkers_sums_on_any_batch_size(rows
     x = np.random.default_rng(rows).normal(scale=2.0, size=(rows, 7))
     x[::3, 1] = np.nan
     trees.warm()
-    assert np.array_equal(trees._numpy_raw(trees.bin(x)), trees.raw(x))
+    assert np.array_equal(trees._numpy_raw(x), trees._compiled_raw(trees._compiled, trees.bin(x)))
+    assert np.array_equal(trees.raw(x), trees._numpy_raw(x))
 
 
 # scikit-learn's private parts, checked before use: without them the numpy walker labels.
@@ -113,7 +115,7 @@ def test_without_the_compiled_walkers_parts_the_numpy_walker_labels_alike(
         monkeypatch, warnings_once, break_it, reason):
     model, unseen = fitted(6, with_missing=True)
     trees, again = BoostedTrees.from_sklearn(model), BoostedTrees.from_sklearn(model)
-    expected = trees._numpy_raw(trees.bin(unseen))
+    expected = trees._numpy_raw(unseen)
     break_it(monkeypatch)
     trees.warm()
     again.warm()
@@ -130,3 +132,36 @@ def test_a_fitted_model_without_the_parts_training_reads_is_a_clear_error(monkey
     monkeypatch.delattr(model._bin_mapper, "bin_thresholds_")
     with pytest.raises(TrainingError, match=r"lack _bin_mapper\.bin_thresholds_.*scikit-learn"):
         BoostedTrees.from_sklearn(model)
+
+
+# The numpy walker compares values with bin edges: the same leaves as binning first.
+
+def test_values_on_and_beyond_the_bin_edges_take_the_binned_walks_leaves():
+    model, _ = fitted(8, with_missing=True)
+    trees = BoostedTrees.from_sklearn(model)
+    edges = [t for t in trees.thresholds_ if len(t)]
+    on_edges = np.array([[t[i % len(t)] for t in trees.thresholds_] for i in range(40)])
+    x = np.vstack([on_edges, np.nextafter(on_edges, np.inf), np.nextafter(on_edges, -np.inf),
+                   np.full((1, 7), np.inf), np.full((1, 7), -np.inf), np.full((1, 7), np.nan)])
+    assert edges
+    trees.warm()
+    assert np.array_equal(trees._numpy_raw(x), trees._compiled_raw(trees._compiled, trees.bin(x)))
+    assert np.array_equal(trees._numpy_raw(x), model._raw_predict(x).ravel())
+
+
+@pytest.mark.parametrize("rows", [0, 1, 5, 127, 128, 3000])  # no row, one, a page, both sides
+def test_ensembles_walked_together_give_each_ones_sums(rows):  # of COMPILED_FROM_ROWS, chunks
+    first = BoostedTrees.from_sklearn(fitted(9, width=7, with_missing=True)[0])
+    second = BoostedTrees.from_sklearn(fitted(10, width=4)[0])
+    rng = np.random.default_rng(rows)
+    x1, x2 = rng.normal(scale=2.0, size=(rows, 7)), rng.normal(scale=2.0, size=(rows, 4))
+    x1[::4, 2] = np.nan
+    alone = [first._numpy_raw(x1), second._numpy_raw(x2)]
+    together = trees_module.raw_together([first, second], [x1, x2])
+    assert all(np.array_equal(a, b) for a, b in zip(alone, together))
+    first.warm()
+    second.warm()
+    assert all(np.array_equal(a, b) for a, b in
+               zip(alone, trees_module.raw_together([first, second], [x1, x2])))
+    with pytest.raises(ValueError, match="features"):
+        trees_module.raw_together([first, second], [x2, x1])
