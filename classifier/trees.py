@@ -38,8 +38,8 @@ import numpy as np
 
 from newssift.classifier.errors import TrainingError
 
-__all__ = ["BoostedTrees", "COMPILED_FROM_ROWS", "COMPILED_MIN_ROWS", "MISSING_BIN", "proba_of",
-           "raw_together"]
+__all__ = ["BoostedTrees", "COMPILED_FROM_ROWS", "COMPILED_MIN_ROWS", "JOINED_COMPILED_FROM_ROWS",
+           "MISSING_BIN", "proba_of", "raw_together"]
 
 log = logging.getLogger("newssift.model")
 
@@ -49,6 +49,9 @@ COMPILED_MIN_ROWS = 4096
 # loaded: the compiled one's cost a tree a call is more than the numpy walk of the rows
 # (the shipped main head's 100 trees: equal at about 110 rows, 0.1 against 0.7 ms on one).
 COMPILED_FROM_ROWS = 128
+# ... and for the walk of several ensembles at once (raw_together), whose levels cost
+# once for all: the shipped role heads' 140 trees, equal at about 230 rows.
+JOINED_COMPILED_FROM_ROWS = 224
 # Rows the numpy walker takes at a time: its (rows, trees) index arrays stay small.
 _NUMPY_CHUNK = 2048
 # Levels the numpy walker takes before it starts dropping pairs that reached a leaf: the
@@ -334,13 +337,13 @@ def proba_of(raw: np.ndarray) -> np.ndarray:
 
 def raw_together(ensembles: Sequence[BoostedTrees], xs: Sequence[np.ndarray]) -> list[np.ndarray]:
     """``[e.raw(x) for e, x in zip(ensembles, xs)]`` for inputs of the same rows, the same
-    sums to the bit.  Where the numpy walker takes them (below COMPILED_FROM_ROWS rows, or
-    without the compiled walker), one walk takes every ensemble's trees at once: on one
-    page the walk's cost is mostly by the level, not by the (row, tree) pair."""
+    sums to the bit.  Below JOINED_COMPILED_FROM_ROWS rows, or without the compiled walker,
+    one numpy walk takes every ensemble's trees at once: on one page the walk's cost is
+    mostly by the level, not by the (row, tree) pair."""
     xs = [e._check_width(x) for e, x in zip(ensembles, xs)]
     n = len(xs[0])
     if len(ensembles) < 2 or any(len(x) != n for x in xs) or (
-            n >= COMPILED_FROM_ROWS and any(e._compiled_trees(n) for e in ensembles)):
+            n >= JOINED_COMPILED_FROM_ROWS and any(e._compiled_trees(n) for e in ensembles)):
         return [e.raw(x) for e, x in zip(ensembles, xs)]
     first, *others = ensembles
     tree_at = np.cumsum([0] + [e.n_trees for e in ensembles]).tolist()

@@ -149,8 +149,9 @@ def test_values_on_and_beyond_the_bin_edges_take_the_binned_walks_leaves():
     assert np.array_equal(trees._numpy_raw(x), model._raw_predict(x).ravel())
 
 
-@pytest.mark.parametrize("rows", [0, 1, 5, 127, 128, 3000])  # no row, one, a page, both sides
-def test_ensembles_walked_together_give_each_ones_sums(rows):  # of COMPILED_FROM_ROWS, chunks
+@pytest.mark.parametrize("rows", [0, 1, 5, 127, 128, 224, 3000])  # no row, one, a page, both
+def test_ensembles_walked_together_give_each_ones_sums(rows):  # sides of the compiled walker's
+    # thresholds, across chunks
     first = BoostedTrees.from_sklearn(fitted(9, width=7, with_missing=True)[0])
     second = BoostedTrees.from_sklearn(fitted(10, width=4)[0])
     rng = np.random.default_rng(rows)
