@@ -22,7 +22,12 @@ import numpy as np
 
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.labels import Role
-from newssift.classifier.threads import drop_comment_threads, dropped_threads, thread_blocks
+from newssift.classifier.threads import (
+    drop_comment_threads,
+    dropped_threads,
+    markup_comment_sections,
+    thread_blocks,
+)
 
 __all__ = ["Decision", "decide", "keep_main", "main_line", "check_main_threshold", "MAIN_THRESHOLD_DEFAULT",
            "MAIN_THRESHOLD_RANGE", "TEASER_THRESHOLD_DEFAULT", "SHORT_PAGE_WORDS",
@@ -47,22 +52,24 @@ SNIPPET_MIN_WORDS = 3
 
 
 def _at(p_main: np.ndarray, threshold: float | np.ndarray, framing: np.ndarray | None,
-        n_words: np.ndarray, doc: np.ndarray) -> np.ndarray:
+        n_words: np.ndarray, doc: np.ndarray, marked_comments: np.ndarray | None = None) -> np.ndarray:
     keep = p_main >= threshold
     if framing is not None:
         keep = drop_comment_threads(keep, framing, n_words, doc)
+    if marked_comments is not None:
+        keep &= ~markup_comment_sections(keep, marked_comments, n_words, doc)
     return keep
 
 
 def main_line(p_main: np.ndarray, threshold: float, framing: np.ndarray | None,
-              n_words: np.ndarray, doc: np.ndarray) -> np.ndarray:
+              n_words: np.ndarray, doc: np.ndarray, marked_comments: np.ndarray | None = None) -> np.ndarray:
     """Per block, the P(main) line its page is decided at: the threshold, or for a short
     page ``SHORT_PAGE_FACTOR`` times it."""
     p_main = np.asarray(p_main)
     line = np.full(len(p_main), float(threshold))
     if len(p_main) == 0:
         return line
-    keep = _at(p_main, threshold, framing, n_words, doc)
+    keep = _at(p_main, threshold, framing, n_words, doc, marked_comments)
     kept_words = np.bincount(doc, weights=np.where(keep, n_words, 0))
     short = ((kept_words < SHORT_PAGE_WORDS) & (np.bincount(doc) >= PAGE_MIN_BLOCKS))[doc]
     line[short] = threshold * SHORT_PAGE_FACTOR
@@ -70,13 +77,15 @@ def main_line(p_main: np.ndarray, threshold: float, framing: np.ndarray | None,
 
 
 def keep_main(p_main: np.ndarray, threshold: float, framing: np.ndarray | None,
-              n_words: np.ndarray, doc: np.ndarray) -> np.ndarray:
+              n_words: np.ndarray, doc: np.ndarray, marked_comments: np.ndarray | None = None) -> np.ndarray:
     """Which blocks are main.
 
     ``framing`` holds the blocks' comment-framing kinds, or None to keep comment
-    threads; ``doc`` numbers the blocks' documents (ascending runs)."""
+    threads; ``marked_comments`` marks the blocks a page's markup puts in its comment section (None:
+    no markup, or comments kept); ``doc`` numbers the blocks' documents (ascending runs)."""
     p_main = np.asarray(p_main)
-    return _at(p_main, main_line(p_main, threshold, framing, n_words, doc), framing, n_words, doc)
+    return _at(p_main, main_line(p_main, threshold, framing, n_words, doc, marked_comments), framing,
+               n_words, doc, marked_comments)
 
 
 def check_main_threshold(threshold: float) -> float:
@@ -135,27 +144,35 @@ class Decision:
 
 def decide(p_main: np.ndarray, p_teaser: np.ndarray, framing: np.ndarray | None,
            n_words: np.ndarray, doc: np.ndarray, decision: Decision,
-           ) -> tuple[np.ndarray, np.ndarray]:
+           marked_comments: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each block's role code (:class:`Role`) and that role's probability.
 
     ``role_score`` is ``P(main)``, ``(1 - P(main)) P(teaser)`` or
     ``(1 - P(main)) (1 - P(teaser))``; a comment (a block of a dropped comment thread, up to
     the block after its last framing line, or one the main head would keep) is boilerplate
     scored by ``1 - P(main)``: a comment is no teaser, however much a thread's run of short
-    paragraphs looks like a list of them."""
+    paragraphs looks like a list of them.  So is a block of the comment section a page's
+    markup names (``marked_comments``, see :func:`newssift.classifier.threads.markup_comment_sections`)."""
     drop = framing if decision.drop_comment_threads else None
-    line = main_line(p_main, decision.main_threshold, drop, n_words, doc)
+    sections = marked_comments if decision.drop_comment_threads else None
+    line = main_line(p_main, decision.main_threshold, drop, n_words, doc, sections)
     is_main = p_main >= line
     # The thread the rule drops, at the line its page is decided at (what _at takes out).
     dropped = dropped_threads(is_main, drop, n_words, doc) if drop is not None else None
     if dropped is not None:
         is_main &= ~dropped
+    in_section = (markup_comment_sections(is_main, sections, n_words, doc) if sections is not None
+                  else None)
+    if in_section is not None:
+        is_main &= ~in_section
     if len(doc):
         snippet = (np.bincount(doc)[doc] <= SNIPPET_MAX_BLOCKS) & (n_words >= SNIPPET_MIN_WORDS)
         is_main = is_main | snippet
     comment = ~is_main & (p_main >= decision.main_threshold)
     if dropped is not None:
         comment |= ~is_main & thread_blocks(dropped, drop, doc)
+    if in_section is not None:
+        comment |= ~is_main & in_section
     is_teaser = ~is_main & ~comment & (p_teaser >= decision.teaser_threshold)
     role = np.where(is_main, Role.MAIN, np.where(is_teaser, Role.TEASER, Role.BOILERPLATE)
                     ).astype(np.int8)

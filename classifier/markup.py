@@ -16,7 +16,13 @@ walk of :func:`newssift.classifier.html.raw_blocks`:
   words, its parent's, and every ancestor's class and id words, for a linear model to
   learn any site's naming (``td.storybody``, ``div#bbccom_sponsor``) from the labels;
 - **container numbers**: which blocks share a parent and a grandparent element, so the
-  head can ask how story-like the rest of the container is.
+  head can ask how story-like the rest of the container is;
+- **the comment section**: whether the block sits in an element whose class or id names
+  a comment section (``id="comments"``, ``class="comment-body"``, ``#disqus_thread``,
+  ``#respond``).  Not a feature: the main decision's rule
+  (:func:`newssift.classifier.threads.markup_comment_sections`) reads it, as it reads a
+  text's comment framing, since the gold standards disagree on comments and the user
+  chooses (``--keep-comments``).
 
 Pure functions over lxml elements; a fixed hash (CRC-32), so a saved model needs no
 vocabulary and a page's features never depend on other pages.
@@ -70,6 +76,11 @@ CLASS_GROUPS = (
     ("title", r"title|headline|heading|hed|kicker|dek|summary|lede|intro|standfirst"),
 )
 _GROUP_RES = [(name, re.compile(pattern)) for name, pattern in CLASS_GROUPS]
+# Class and id words that name a comment section and little else: the "comment" group above
+# also holds "respon(sive)", "thread" and "forum", which name layout and forum posts.
+# "commentary" is an opinion piece, not a comment.
+_COMMENT_SECTION_RE = re.compile(r"comments?|comment(?!ar)[a-z]*|disqus[a-z]*|respond|repl(?:y|ies)|"
+                                 r"usercomments?|discussion")
 _WORD_RE = re.compile(r"[a-z]+|[0-9]+")
 _CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _HEADINGS = {f"h{k}": k for k in range(1, 7)}
@@ -91,11 +102,16 @@ class PageMarkup:
     """The markup features of the blocks of one or more pages, row for row with the blocks.
 
     ``container`` numbers each block's parent (column 0) and grandparent (column 1) element,
-    unique across the pages of a batch (:func:`concat_markup` renumbers)."""
+    unique across the pages of a batch (:func:`concat_markup` renumbers); ``comment`` says
+    which blocks sit in a comment section."""
 
     dense: np.ndarray
     hashed: sp.csr_matrix
     container: np.ndarray
+    comment: np.ndarray | None = None  # None: not known (all False)
+
+    def comments(self) -> np.ndarray:
+        return np.zeros(len(self), bool) if self.comment is None else self.comment
 
     def __len__(self) -> int:
         return self.dense.shape[0]
@@ -130,6 +146,11 @@ def _groups_of(words: tuple[str, ...]) -> frozenset[str]:
 
 
 @lru_cache(maxsize=1 << 16)
+def _names_comments(word: str) -> bool:
+    return _COMMENT_SECTION_RE.fullmatch(word) is not None
+
+
+@lru_cache(maxsize=1 << 16)
 def _hash(token: str) -> int:
     return zlib.crc32(token.encode("utf-8")) & (HASH_COLUMNS - 1)
 
@@ -155,9 +176,10 @@ class _Element(NamedTuple):
     level: int
     inherited_hashes: frozenset[int]
     depth: int
+    in_comments: bool         # it or an ancestor names a comment section
 
 
-_NO_ELEMENT = _Element(None, "", (), frozenset(), frozenset(), frozenset(), 0, frozenset(), 0)
+_NO_ELEMENT = _Element(None, "", (), frozenset(), frozenset(), frozenset(), 0, frozenset(), 0, False)
 _LANDMARK_OF = {tag: name for name, tags in _LANDMARKS for tag in tags}
 _TAG_GROUP_OF = {tag: name for name, tags in _TAG_GROUPS for tag in tags}
 
@@ -199,7 +221,8 @@ class _Elements:
             parent.landmarks | {landmark} if landmark else parent.landmarks,
             _HEADINGS.get(tag, 0) or parent.level,
             parent.inherited_hashes | {_hash(t) for t in (f"a:{tag}", *(f"ac:{w}" for w in words))},
-            parent.depth + 1)
+            parent.depth + 1,
+            parent.in_comments or any(map(_names_comments, words)))
 
 
 def page_markup(blocks: Sequence) -> PageMarkup:
@@ -213,6 +236,7 @@ def page_markup(blocks: Sequence) -> PageMarkup:
     words = np.array([len(b.text.split()) for b in blocks], dtype=np.float64)
     total_words = max(words.sum(), 1.0)
     elements = _Elements()
+    comment = np.zeros(n, dtype=bool)
 
     containers = np.zeros((n, 2), dtype=np.int64)
     for level in (1, 2):
@@ -230,6 +254,7 @@ def page_markup(blocks: Sequence) -> PageMarkup:
         row[column["links"]] = math.log1p(b.links)
         own = elements.of(b.element)
         parent = elements.of(b.element.getparent())
+        comment[i] = own.in_comments
         group = _TAG_GROUP_OF.get(own.tag)
         if group:
             row[column[f"tag:{group}"]] = 1.0
@@ -258,7 +283,7 @@ def page_markup(blocks: Sequence) -> PageMarkup:
             dense[:, column[words_col]] = (np.bincount(key, weights=words)[key] / total_words)
     hashed = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
                            shape=(n, HASH_COLUMNS))
-    return PageMarkup(dense, hashed, containers)
+    return PageMarkup(dense, hashed, containers, comment)
 
 
 def concat_markup(pages: Sequence[PageMarkup]) -> PageMarkup:
@@ -272,4 +297,5 @@ def concat_markup(pages: Sequence[PageMarkup]) -> PageMarkup:
         np.vstack([m.dense for m in pages]) if pages else np.zeros((0, len(MARKUP_NAMES)), np.float32),
         sp.vstack([m.hashed for m in pages], format="csr") if pages
         else sp.csr_matrix((0, HASH_COLUMNS), dtype=np.float32),
-        np.vstack(containers) if containers else np.zeros((0, 2), np.int64))
+        np.vstack(containers) if containers else np.zeros((0, 2), np.int64),
+        np.concatenate([m.comments() for m in pages]) if pages else np.zeros(0, bool))

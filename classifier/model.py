@@ -99,7 +99,7 @@ def label_blocks(model: NewssiftModel, docs: Sequence[Sequence[str]],
     if adapter:
         p_main, p_teaser = adapter.adjust(batch, p_main, p_teaser, sites)
     role, role_score = decide(p_main, p_teaser, batch.framing, batch.n_words, batch.doc,
-                              decision or model.decision)
+                              decision or model.decision, marked_comments(batch, markup))
     table = adapter.table_roles([t for d in docs for t in d], batch, sites) if adapter else None
     role, role_score, topics = apply_corrections(role, role_score, table, fixes)
     scores = model.score_topics(batch, len(docs), p_main, p_teaser, role, role_score)
@@ -114,6 +114,20 @@ def _with_markup(batch: BlockBatch, markup: Sequence[PageMarkup | None]) -> list
     """The documents whose markup has a row for each of their blocks."""
     counts = np.bincount(batch.doc, minlength=len(markup))
     return [d for d, m in enumerate(markup) if m is not None and len(m) == counts[d] > 0]
+
+
+def marked_comments(batch: BlockBatch, markup: Sequence[PageMarkup | None] | None) -> np.ndarray | None:
+    """Per block: whether its page's markup puts it in a comment section (None: no page of
+    the batch was read as HTML)."""
+    if markup is None:
+        return None
+    pages = _with_markup(batch, markup)
+    if not pages:
+        return None
+    out = np.zeros(len(batch), dtype=bool)
+    rows = np.isin(batch.doc, pages)
+    out[rows] = np.concatenate([markup[d].comments() for d in pages])
+    return out
 
 
 def _check_texts(texts: Iterable[str]) -> list[str]:

@@ -63,9 +63,10 @@ def _kept_f1(docs: Sequence[RoleDoc], keeps: Sequence[np.ndarray]) -> list[float
 
 
 def _keeps(p: np.ndarray, rows: SourceRows, decision: Decision, docs: Sequence[RoleDoc],
-           with_markup: Sequence[bool]) -> list[np.ndarray]:
+           with_markup: Sequence[bool], read_markup: bool = True) -> list[np.ndarray]:
     """The main decision on every page of a source (the model's threshold and comment-thread
-    rule); a page without markup keeps nothing of ``p`` (it has no rows): all False."""
+    rule, and for a page read as HTML, ``read_markup``, its marked-up comment section's); a page
+    without markup keeps nothing of ``p`` (it has no rows): all False."""
     batch = rows.batch
     bounds = np.flatnonzero(np.diff(batch.doc)) + 1
     starts = np.concatenate([[0], bounds]) if len(batch) else np.zeros(0, int)
@@ -77,9 +78,11 @@ def _keeps(p: np.ndarray, rows: SourceRows, decision: Decision, docs: Sequence[R
             continue
         a, b = starts[k], ends[k]
         k += 1
-        framing = None if batch.framing is None or not decision.drop_comment_threads else batch.framing[a:b]
+        drop = decision.drop_comment_threads
+        framing = None if batch.framing is None or not drop else batch.framing[a:b]
+        marked = rows.markup.comments()[a:b] if drop and read_markup else None
         out.append(keep_main(p[a:b], decision.main_threshold, framing, batch.n_words[a:b],
-                             np.zeros(b - a, np.int64)))
+                             np.zeros(b - a, np.int64), marked))
     return out
 
 
@@ -174,7 +177,8 @@ def html_lodo_eval(cfg: TrainConfig, progress: bool = True, log: Callable[[str],
                   else np.zeros(0))
         docs = by_source[held]
         f1[held] = {"newssift html": _kept_f1(docs, _keeps(p_html, r, decision, docs, has)),
-                    "newssift text": _kept_f1(docs, _keeps(scores.text[held], r, decision, docs, has))}
+                    "newssift text": _kept_f1(docs, _keeps(scores.text[held], r, decision, docs, has,
+                                                                 read_markup=False))}
         f1[held].update(extractor_scores(cfg, held, docs, available, cache_dir, progress))
         row = {name: _mean(v) for name, v in f1[held].items()}
         row["pages"] = sum(v is not None for v in f1[held]["newssift html"])
