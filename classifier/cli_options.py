@@ -47,8 +47,8 @@ labelling_options = _compose(
                  help="P(main) from which a block is main story, 0.05 to 0.95 (default 0.5; "
                       "lower keeps more)."),
     click.option("--keep-comments", is_flag=True,
-                 help="Keep user-comment threads that P(main) calls main (default: they are "
-                      "boilerplate)."),
+                 help="Keep user-comment threads, and an HTML page's comment section, that "
+                      "P(main) calls main (default: they are boilerplate)."),
     click.option("--corrections", "corrections_path", type=click.Path(dir_okay=False), default=None,
                  help="Apply stored corrections (JSONL, the GET /v1/labels export)."),
 )
