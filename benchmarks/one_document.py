@@ -1,7 +1,7 @@
 """Labelling one document at a time against one batch, beside the bare TF-IDF transform of
 the same texts, on one thread.
 
-    python benchmarks/one_document.py [--docs 300] [--repeat 3] [--model DIR]
+    python benchmarks/one_document.py [--docs 300] [--repeat 3] [--model DIR] [--old DIR]
 
 What a service request or a one-article ``classify`` pays is one ``segment()`` call; a
 corpus pays ``segment_many``.  Both are timed on the same held-out pages (Dragnet's, which
@@ -14,6 +14,12 @@ moves less than wall time).  Each newssift run
 is timed with both tree walkers: the numpy one (what a command or a script that has not
 imported scikit-learn gets) and scikit-learn's compiled one (what a service worker gets
 after ``warm()``, and what the pickled models before the array format used).
+
+``--old DIR``: also time the pickled model of the package before the array format (issue
+21, item 15: one document at a time must not be slower than with it), from a checkout of
+commit 164dd94, the last with it (``git archive 164dd94 | tar -x -C DIR``: its
+``classifier`` package and ``models/default/model.joblib``), in the same runs, and report
+newssift's times as ratios to its.
 """
 
 from __future__ import annotations
@@ -67,6 +73,7 @@ def main() -> int:
     parser.add_argument("--docs", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--model", default=None)
+    parser.add_argument("--old", default=None, help="a checkout of commit 164dd94 (the pickled model)")
     args = parser.parse_args()
 
     texts = held_out_pages(args.docs)
@@ -82,6 +89,7 @@ def main() -> int:
     from newssift import load_model, segment
 
     model = load_model(args.model).warm()
+    old = pickled_model(Path(args.old)) if args.old else None
     heads = [h for h in (model.main.second_, model.teaser.second_) if h is not None]
     compiled = [h._compiled for h in heads]
 
@@ -112,9 +120,14 @@ def main() -> int:
         "one page x50": (page_alone(lambda: tfidf.transform(docs[page])),
                          page_alone(lambda: model.segment(texts[page]))),
     }
+    theirs = {"one at a time": lambda: [old.segment(t) for t in texts],
+              "batched": lambda: old.segment_many(texts),
+              "one page x50": page_alone(lambda: old.segment(texts[page]))}
     runs: dict[str, Callable[[], object]] = {}
     for kind, (base, ours) in kinds.items():
         runs[f"tfidf {kind}"] = base
+        if old is not None:
+            runs[f"pickled model {kind}"] = theirs[kind]
         for walk in ("numpy", "compiled"):
             runs[f"newssift {kind}, {walk} walker"] = walker(walk, ours)
     with threadpool_limits(1):
@@ -137,7 +150,26 @@ def main() -> int:
         one, batched = (f"newssift {k}, {walk} walker" for k in ("one at a time", "batched"))
         print(f"one at a time / batched, {walk} walker: wall {wall[one] / wall[batched]:.2f}, "
               f"CPU {cpu[one] / cpu[batched]:.2f}")
+    if old is not None:
+        print(f"{'x the pickled model (CPU)':42} {'numpy':>8} {'compiled':>8} {'its CPU s':>10}")
+        for kind in kinds:
+            theirs_cpu = cpu[f"pickled model {kind}"]
+            print(f"{kind:42} " + " ".join(
+                f"{cpu[f'newssift {kind}, {walk} walker'] / theirs_cpu:8.2f}"
+                for walk in ("numpy", "compiled")) + f" {theirs_cpu:10.3f}")
     return 0
+
+
+def pickled_model(checkout: Path) -> object:
+    """The pickled default model of the package before the array format, with that
+    package's code (its top-level ``classifier``), from a checkout of commit 164dd94."""
+    if not (checkout / "models" / "default" / "model.joblib").is_file():
+        sys.exit(f"one_document: {checkout} holds no models/default/model.joblib; make it with "
+                 f"git archive 164dd94 | tar -x -C {checkout}")
+    sys.path.insert(0, str(checkout))
+    from classifier.persist import load_model as load_pickled  # the old package's
+
+    return load_pickled(checkout / "models" / "default")
 
 
 if __name__ == "__main__":
