@@ -118,13 +118,10 @@ def evaluate_html(model_dir: Path, config_path: str | None, log: Callable[[str],
     """The raw-page evaluation (:mod:`newssift.training.eval_html`) with the model's training
     config (or ``config_path``'s)."""
     from newssift.training.cache import default_cache_dir
-    from newssift.training.config import config_from_manifest, load_config
     from newssift.training.eval_html import format_html_lodo, html_lodo_eval
     from newssift.training.html_corpus import html_available
 
-    cfg = load_config(config_path) if config_path else config_from_manifest(model_dir)
-    if data:
-        cfg = cfg.replace(data_root=data)
+    cfg = _config(model_dir, config_path, data)
     if not html_available(cfg, cfg.eval_sources):
         raise TrainingError(f"no raw pages to evaluate on: {cfg.data / 'html'} must hold "
                             f"<source>.jsonl.gz for every evaluation source")
@@ -138,10 +135,7 @@ def record_html_evaluation(model_dir: Path, report: dict) -> None:
     and card."""
     from newssift.training.eval_html import format_html_lodo
 
-    manifest = read_manifest(model_dir)
-    manifest.setdefault("evaluation", {})["html_lodo"] = report
-    update_model_files(model_dir, manifest, {"EVALUATION_HTML.txt": format_html_lodo(report) + "\n",
-                                             "MODEL_CARD.md": model_card(manifest)})
+    _record_part(model_dir, "html_lodo", report, "EVALUATION_HTML.txt", format_html_lodo(report))
 
 
 def record_evaluation(model_dir: Path, report: dict) -> None:
@@ -160,12 +154,9 @@ def evaluate_sandwich(model: NewssiftModel, model_dir: Path, config_path: str | 
                       log: Callable[[str], None] = print, data: str | None = None) -> dict:
     """The sandwich benchmark (:mod:`newssift.training.eval_sandwich`) with the model's
     training config (or ``config_path``'s): its sources say what the model never saw."""
-    from newssift.training.config import config_from_manifest, load_config
     from newssift.training.eval_sandwich import format_sandwich, sandwich_eval
 
-    cfg = load_config(config_path) if config_path else config_from_manifest(model_dir)
-    if data:
-        cfg = cfg.replace(data_root=data)
+    cfg = _config(model_dir, config_path, data)
     report = sandwich_eval(model, cfg, log=log)
     log(format_sandwich(report))
     return report
@@ -176,7 +167,20 @@ def record_sandwich_evaluation(model_dir: Path, report: dict) -> None:
     and card."""
     from newssift.training.eval_sandwich import format_sandwich
 
+    _record_part(model_dir, "sandwich", report, "EVALUATION_SANDWICH.txt", format_sandwich(report))
+
+
+def _config(model_dir: Path, config_path: str | None, data: str | None):
+    """The model's training config (or ``config_path``'s), reading data from ``data`` if given."""
+    from newssift.training.config import config_from_manifest, load_config
+
+    cfg = load_config(config_path) if config_path else config_from_manifest(model_dir)
+    return cfg.replace(data_root=data) if data else cfg
+
+
+def _record_part(model_dir: Path, key: str, report: dict, filename: str, text: str) -> None:
+    """One evaluation's report under ``key`` in the manifest, its table in ``filename``, and
+    the card again."""
     manifest = read_manifest(model_dir)
-    manifest.setdefault("evaluation", {})["sandwich"] = report
-    update_model_files(model_dir, manifest, {"EVALUATION_SANDWICH.txt": format_sandwich(report) + "\n",
-                                             "MODEL_CARD.md": model_card(manifest)})
+    manifest.setdefault("evaluation", {})[key] = report
+    update_model_files(model_dir, manifest, {filename: text + "\n", "MODEL_CARD.md": model_card(manifest)})
