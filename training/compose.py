@@ -9,13 +9,14 @@ arrangement is ours, so the labels are exact.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from newssift.classifier.labels import BOILERPLATE, MAIN, TEASER
 
-__all__ = ["ComposedDocument", "compose_document", "truncate_teaser", "ComposeOptions", "Teaser"]
+__all__ = ["ComposedDocument", "compose_document", "truncate_teaser", "ComposeOptions", "Teaser",
+           "inline_lines"]
 
 ELLIPSES = ("…", "…", "...", " …")
 
@@ -32,6 +33,16 @@ class ComposeOptions:
     p_truncate: float = 0.6
     p_comments: float = 0.35
     max_comments: int = 12
+    # Short boilerplate lines inside the story, as pages have them (a byline, a date or a
+    # share bar under the headline; "Advertisement", a sign-up prompt or a "Read more" link
+    # between paragraphs): the chance that a shown headline gets some under it, and that
+    # each gap between two paragraphs does; 1 to ``max_inline`` lines a time, drawn from
+    # the pool's lines of at most ``inline_max_words`` words.  Without them every block
+    # between two main blocks is main, and the main head learns that it always is.
+    p_under_headline: float = 0.4
+    p_between_paragraphs: float = 0.15
+    max_inline: int = 2
+    inline_max_words: int = 8
 
 
 class Teaser(NamedTuple):
@@ -93,14 +104,25 @@ def comment_section(rng: random.Random, comments: Sequence[str], max_comments: i
     return lines
 
 
+def inline_lines(boilerplate: Sequence[str], max_words: int,
+                 avoid: Collection[str] = frozenset(),
+                 normalise: Callable[[str], str] = lambda text: text) -> list[str]:
+    """The pool's lines that may sit inside a story: those of at most ``max_words`` words
+    whose wording (``normalise``) is not in ``avoid``."""
+    return [line for line in boilerplate
+            if len(line.split()) <= max_words and normalise(line) not in avoid]
+
+
 def compose_document(rng: random.Random, headline: str | None, paragraphs: Sequence[str],
                      teasers: Sequence[tuple], boilerplate: Sequence[str],
                      options: ComposeOptions = ComposeOptions(),
-                     comments: Sequence[str] = ()) -> ComposedDocument:
+                     comments: Sequence[str] = (),
+                     inline: Sequence[str] | None = None) -> ComposedDocument:
     """One page: optional header boilerplate, the story, teasers of other stories, comments, footer.
 
     ``teasers`` are :class:`Teaser` entries or (text, topic) pairs; ``boilerplate`` and
-    ``comments`` pools to draw from.
+    ``comments`` pools to draw from; ``inline`` the lines that may sit inside the story
+    (default: :func:`inline_lines` of ``boilerplate``).
     User comments are boilerplate: they are not the story.
     """
     texts: list[str] = []
@@ -119,6 +141,16 @@ def compose_document(rng: random.Random, headline: str | None, paragraphs: Seque
     def add_boilerplate(k: int) -> None:
         for line in rng.sample(list(boilerplate), min(k, len(boilerplate))):
             add(line, BOILERPLATE, None)
+
+    if inline is None:
+        inline = inline_lines(boilerplate, options.inline_max_words)
+
+    def add_inline(chance: float) -> None:
+        # No draw at all when the option is off, so that pages composed without it stay
+        # the same page for page.
+        if chance and inline and rng.random() < chance:
+            for line in rng.sample(inline, min(rng.randint(1, options.max_inline), len(inline))):
+                add(line, BOILERPLATE, None)
 
     def add_teasers(pool: list[tuple]) -> None:
         for entry in pool:
@@ -140,7 +172,10 @@ def compose_document(rng: random.Random, headline: str | None, paragraphs: Seque
     add_teasers(top_teasers)
     if headline and rng.random() < options.p_headline:
         add(headline, MAIN, None)
-    for paragraph in list(paragraphs)[: options.max_paragraphs]:
+        add_inline(options.p_under_headline)
+    for n, paragraph in enumerate(list(paragraphs)[: options.max_paragraphs]):
+        if n:
+            add_inline(options.p_between_paragraphs)
         add(paragraph, MAIN, None)
     if teasers and rng.random() < 0.3:
         add_boilerplate(1)

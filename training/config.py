@@ -15,6 +15,7 @@ else:  # pragma: no cover
 from newssift.classifier import defaults as d
 from newssift.classifier.errors import TrainingError
 from newssift.classifier.resources import resolve, shared_data_dir
+from newssift.training.compose import ComposeOptions
 
 __all__ = ["TrainConfig", "load_config", "config_from_manifest"]
 
@@ -65,6 +66,11 @@ class TrainConfig:
     # 4 it also raised a copyright line among teasers (docs/experiments.md).
     main_composed_factor: float = 4.0
     p_comments: float = 0.0  # composed comment threads: tried, lowered the figures
+    # Composed pages' short boilerplate lines under the headline and between paragraphs
+    # (training/compose.py ComposeOptions; 0 leaves them out): a line sandwiched between
+    # story paragraphs is otherwise always main in training (docs/experiments.md).
+    composed_under_headline: float = ComposeOptions.p_under_headline
+    composed_between_paragraphs: float = ComposeOptions.p_between_paragraphs
     handwritten_weight: float = 5.0
     labels_weight: float = 10.0
     holdout_fraction: float = 0.2

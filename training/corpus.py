@@ -18,8 +18,9 @@ from newssift.classifier.errors import TrainingError
 from newssift.classifier.labels import DEFAULT_TOPICS, ROLES
 from newssift.classifier.segment import segment
 from newssift.classifier.shallow import shallow_features
-from newssift.training.compose import ComposeOptions, Teaser, compose_document
+from newssift.training.compose import ComposeOptions, Teaser, compose_document, inline_lines
 from newssift.training.config import TrainConfig
+from newssift.training.sandwich import normalise_line, written_lines
 from newssift.training.sources import (
     BlockPage,
     LabelMap,
@@ -32,7 +33,8 @@ from newssift.training.sources import (
 )
 
 __all__ = ["RoleDoc", "TopicExample", "block_docs", "composed_docs", "labelled_docs",
-           "topic_examples", "short_text_examples", "is_holdout", "NOT_MAIN", "ROLE_CODES"]
+           "topic_examples", "short_text_examples", "is_holdout", "story_inline_lines", "NOT_MAIN",
+           "ROLE_CODES"]
 
 ROLE_CODES = {r: i for i, r in enumerate(ROLES)}
 NOT_MAIN = 3
@@ -149,6 +151,14 @@ def comment_pool(cfg: TrainConfig, size: int = 30000) -> list[str]:
     return out[:size]
 
 
+def story_inline_lines(boilerplate: Iterable[str], max_words: int) -> list[str]:
+    """The pool's lines that composed pages may put inside a story, never one whose wording
+    is a line of the sandwich benchmark's own (``training/data/sandwich_lines.jsonl``): the
+    benchmark scores those lines in these very places."""
+    benchmark = {normalise_line(line.text) for line in written_lines()}
+    return inline_lines(list(boilerplate), max_words, benchmark, normalise_line)
+
+
 def composed_docs(cfg: TrainConfig, boilerplate: list[str], teasers: list[Teaser],
                   n: int | None = None, split: str = "train", comments: list[str] | None = None,
                   ) -> list[RoleDoc]:
@@ -169,10 +179,13 @@ def composed_docs(cfg: TrainConfig, boilerplate: list[str], teasers: list[Teaser
     n = cfg.composed_documents if n is None else n
     docs = []
     comments = comment_pool(cfg) if comments is None else comments
-    options = ComposeOptions(p_comments=cfg.p_comments)
+    options = ComposeOptions(p_comments=cfg.p_comments,
+                             p_under_headline=cfg.composed_under_headline,
+                             p_between_paragraphs=cfg.composed_between_paragraphs)
+    inline = story_inline_lines(boilerplate, options.inline_max_words)
     for headline, paragraphs in stories[:n]:
         doc = compose_document(rng, headline, paragraphs, rng.sample(teasers, 10), boilerplate,
-                               options, comments=comments)
+                               options, comments=comments, inline=inline)
         docs.append(RoleDoc(doc.texts, np.array([ROLE_CODES[r] for r in doc.roles], np.int8),
                             "composed", cfg.composed_weight, doc.topics,
                             origins=doc.origins))

@@ -1,0 +1,106 @@
+"""Composed pages' boilerplate inside the story: under the headline and between paragraphs,
+and never a line the sandwich benchmark scores there."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from conftest import needs_shared
+
+from newssift.training.compose import ComposeOptions, compose_document, inline_lines
+from newssift.training.corpus import story_inline_lines
+from newssift.training.sandwich import normalise_line, written_lines
+
+HEADLINE = "Ferry service to the outer islands resumes after storm repairs"
+PARAGRAPHS = [
+    "The ferry between Port Calder and the outer islands sailed again on Monday.",
+    "Engineers worked through the night to finish the temporary pier.",
+    "Islanders had relied on a single fishing boat for medicine and post since the storm.",
+    "The operator said timetables would return to normal by the end of the month.",
+]
+SHORT = ["Advert", "Story goes on below", "By Ines Carvalho", "Share | Post | Mail", "Local news"]
+LONG = ["Get the daily digest from the harbour office by email every morning before eight"]
+ALWAYS = ComposeOptions(p_headline=1.0, p_top_boilerplate=0.0, p_bottom_boilerplate=0.0,
+                        p_under_headline=1.0, p_between_paragraphs=1.0, max_inline=2)
+
+
+def story_span(doc) -> list[tuple[str, str]]:
+    """The blocks from the headline to the last story paragraph, with their roles."""
+    first = doc.texts.index(HEADLINE)
+    last = doc.texts.index(PARAGRAPHS[-1])
+    return list(zip(doc.texts[first:last + 1], doc.roles[first:last + 1]))
+
+
+def test_every_gap_of_the_story_gets_one_or_two_short_boilerplate_lines():
+    doc = compose_document(random.Random(3), HEADLINE, PARAGRAPHS, [], SHORT + LONG, ALWAYS)
+    span = story_span(doc)
+    mains = [i for i, (_, role) in enumerate(span) if role == "main"]
+    assert [span[i][0] for i in mains] == [HEADLINE] + PARAGRAPHS
+    for a, b in zip(mains, mains[1:]):
+        between = span[a + 1:b]
+        assert 1 <= len(between) <= 2
+        assert all(role == "boilerplate" and text in SHORT for text, role in between)
+
+
+def test_without_the_options_the_story_is_unbroken():
+    off = ComposeOptions(p_headline=1.0, p_under_headline=0.0, p_between_paragraphs=0.0)
+    for seed in range(20):
+        doc = compose_document(random.Random(seed), HEADLINE, PARAGRAPHS, [], SHORT, off)
+        assert [text for text, _ in story_span(doc)] == [HEADLINE] + PARAGRAPHS
+
+
+def test_lines_go_under_a_headline_only_when_one_is_shown():
+    options = ComposeOptions(p_headline=0.0, p_top_boilerplate=0.0, p_bottom_boilerplate=0.0,
+                             p_under_headline=1.0, p_between_paragraphs=0.0)
+    doc = compose_document(random.Random(0), HEADLINE, PARAGRAPHS, [], SHORT, options)
+    assert doc.texts == PARAGRAPHS
+
+
+def test_an_explicit_inline_pool_is_the_only_one_used_inside_the_story():
+    doc = compose_document(random.Random(5), HEADLINE, PARAGRAPHS, [], SHORT, ALWAYS,
+                           inline=["Advertisement feature"])
+    inside = {text for text, role in story_span(doc) if role == "boilerplate"}
+    assert inside == {"Advertisement feature"}
+
+
+def test_inline_lines_keep_short_lines_whose_wording_is_not_avoided():
+    pool = ["Advert", "ADVERT!", "Story goes on below", "Read more about the harbour wall repairs"]
+    kept = inline_lines(pool, max_words=4, avoid={"advert"}, normalise=normalise_line)
+    assert kept == ["Story goes on below"]
+
+
+@pytest.mark.parametrize("variant", [str.upper, lambda t: t + " ", lambda t: t.replace(" ", "  ")])
+def test_no_line_of_the_sandwich_benchmark_goes_inside_a_composed_story(variant):
+    written = [line.text for line in written_lines()]
+    short = [text for text in written if len(text.split()) <= 8]
+    ours = ["Harbour Office photo desk", "Listen to this piece"]
+    assert story_inline_lines([variant(t) for t in short] + ours, 8) == ours
+
+
+@needs_shared
+def test_composed_training_pages_hold_no_benchmark_line_inside_their_stories():
+    from newssift.training.config import TrainConfig
+    from newssift.training.corpus import (
+        ROLE_CODES,
+        block_docs,
+        boilerplate_pool,
+        composed_docs,
+        load_label_map,
+        teaser_pool,
+    )
+
+    cfg = TrainConfig(max_pages_per_source=100)
+    pool = boilerplate_pool(block_docs(cfg, cfg.block_sources), random.Random(cfg.seed))
+    benchmark = {normalise_line(line.text) for line in written_lines()}
+    # The benchmark's lines offered outright: none may come out inside a story.
+    docs = composed_docs(cfg, pool + [line.text for line in written_lines()],
+                         teaser_pool(cfg, load_label_map(cfg)), n=200, comments=[])
+    inside = 0
+    for doc in docs:
+        mains = [i for i, role in enumerate(doc.roles) if role == ROLE_CODES["main"]]
+        for i in range(mains[0], mains[-1]):
+            if doc.roles[i] != ROLE_CODES["main"]:
+                inside += 1
+                assert normalise_line(doc.texts[i]) not in benchmark
+    assert inside > 0
