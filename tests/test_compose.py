@@ -104,3 +104,21 @@ def test_composed_training_pages_hold_no_benchmark_line_inside_their_stories():
                 inside += 1
                 assert normalise_line(doc.texts[i]) not in benchmark
     assert inside > 0
+
+
+def test_a_manifest_from_before_the_inline_lines_reads_as_trained_without_them(tmp_path):
+    """A model trained before composed pages had lines inside the story is retrained and
+    evaluated as it was trained, not with today's default turned on."""
+    import json
+
+    from newssift.training.config import TrainConfig, config_from_manifest
+
+    (tmp_path / "manifest.json").write_text(json.dumps(
+        {"config": {"composed_documents": 12}, "files": {}}), encoding="utf-8")
+    old = config_from_manifest(tmp_path)
+    assert old.composed_documents == 12
+    assert old.composed_under_headline == 0.0 and old.composed_between_paragraphs == 0.0
+    assert TrainConfig().composed_between_paragraphs > 0  # what a new training run uses
+    (tmp_path / "manifest.json").write_text(json.dumps(
+        {"config": {"composed_between_paragraphs": 0.25}, "files": {}}), encoding="utf-8")
+    assert config_from_manifest(tmp_path).composed_between_paragraphs == 0.25

@@ -148,6 +148,11 @@ def load_config(path: Path | str | None) -> TrainConfig:
 
 
 
+# Settings added after models were trained without them: the value a manifest that does not
+# name one was trained with (not today's default, which may have turned the option on).
+ABSENT_FROM_OLDER_MANIFESTS = {"composed_under_headline": 0.0, "composed_between_paragraphs": 0.0}
+
+
 def config_from_manifest(model_dir: Path | str) -> TrainConfig:
     """The config a model was trained with, as its manifest records it."""
     from newssift.classifier.persist import read_manifest
@@ -156,5 +161,7 @@ def config_from_manifest(model_dir: Path | str) -> TrainConfig:
     if not stored:
         raise TrainingError(f"{model_dir}: manifest has no training config; pass --config")
     known = {f.name for f in fields(TrainConfig)}
-    return TrainConfig().replace(**{k: tuple(v) if isinstance(v, list) else v
-                                    for k, v in stored.items() if k in known})
+    values = {k: v for k, v in ABSENT_FROM_OLDER_MANIFESTS.items() if k not in stored}
+    values.update({k: tuple(v) if isinstance(v, list) else v
+                   for k, v in stored.items() if k in known})
+    return TrainConfig().replace(**values)
