@@ -39,9 +39,11 @@ from newssift.classifier.labels import ROLES, Role
 from newssift.classifier.markup import PageMarkup, concat_markup
 from newssift.classifier.markup_head import MarkupScorer
 from newssift.classifier.pooling import added_rows, summed_rows
+from newssift.classifier.repeats import RepeatHead
 from newssift.classifier.result import SEGMENT_KEYS, Article, Result, Segment
 from newssift.classifier.role import MainScorer, TeaserScorer, role_probas
 from newssift.classifier.segment import Block, segment
+from newssift.classifier.site_lines import SiteLines
 from newssift.classifier.topic import TopicClassifier, pool_rows
 
 __all__ = ["NewssiftModel", "Scores", "label", "label_blocks", "MAIN_THRESHOLD_DEFAULT",
@@ -77,24 +79,30 @@ TOPIC_FROM = ("main", "teasers", "all")
 def label(model: NewssiftModel, texts: Sequence[str], decision: Decision | None = None,
           memory: CorrectionMemory | None = None, sites: Sequence[str | None] | None = None,
           markup: Sequence[PageMarkup | None] | None = None,
+          site_lines: SiteLines | None = None,
           ) -> tuple[list[list[Block]], Scores]:
     """The pipeline: blocks and every score for each text (``memory``: stored
     corrections to apply, looked up with each text's ``sites`` entry; ``markup``: for a
-    page read as HTML, its blocks' markup, None for a text)."""
+    page read as HTML, its blocks' markup, None for a text; ``site_lines``: the corpus's
+    repeated lines per site, read with each text's ``sites`` entry)."""
     blocks = [segment(t) for t in texts]
     docs = [[b.text for b in bl] for bl in blocks]
     fixes = recall(memory, texts, docs, sites) if memory else None
-    return blocks, label_blocks(model, docs, decision, fixes, sites, markup)
+    return blocks, label_blocks(model, docs, decision, fixes, sites, markup, site_lines)
 
 
 def label_blocks(model: NewssiftModel, docs: Sequence[Sequence[str]],
                  decision: Decision | None = None, fixes: list[Fix | None] | None = None,
                  sites: Sequence[str | None] | None = None,
-                 markup: Sequence[PageMarkup | None] | None = None) -> Scores:
-    """featurize -> score roles (-> adapt) -> decide (-> corrections) -> score topics, for
-    documents already split into block texts."""
+                 markup: Sequence[PageMarkup | None] | None = None,
+                 site_lines: SiteLines | None = None) -> Scores:
+    """featurize -> score roles (-> site repeats) (-> adapt) -> decide (-> corrections) ->
+    score topics, for documents already split into block texts."""
     batch = model.featurizer.transform(docs)
     p_main, p_teaser = model.score_roles(batch, markup)
+    if site_lines is not None and sites is not None and model.repeats is not None:
+        n_other, other = site_lines.evidence(sites, docs)
+        p_main = model.repeats.adjust(p_main, n_other[batch.doc], other)
     adapter = model.adapter
     if adapter:
         p_main, p_teaser = adapter.adjust(batch, p_main, p_teaser, sites)
@@ -147,7 +155,7 @@ class NewssiftModel:
     def __init__(self, featurizer: Featurizer, main: MainScorer, teaser: TeaserScorer,
                  topic: TopicClassifier, *, version: str = "unversioned",
                  decision: Decision | None = None, adapter: Adapter | None = None,
-                 html_main: MarkupScorer | None = None) -> None:
+                 html_main: MarkupScorer | None = None, repeats: RepeatHead | None = None) -> None:
         self.featurizer = featurizer
         self.main = main
         self.teaser = teaser
@@ -156,12 +164,13 @@ class NewssiftModel:
         self.decision = decision or Decision()
         self.adapter = adapter  # what corrections taught it (newssift.classifier.adapt)
         self.html_main = html_main  # P(main) of a page read as HTML (None: the text head's)
+        self.repeats = repeats  # what a line's recurrence on its site says (None: no such head)
 
     def adapted(self, adapter: Adapter | None) -> NewssiftModel:
         """The same fitted parts with ``adapter`` on top (None: the base model alone)."""
         return NewssiftModel(self.featurizer, self.main, self.teaser, self.topic,
                              version=self.version, decision=self.decision, adapter=adapter,
-                             html_main=self.html_main)
+                             html_main=self.html_main, repeats=self.repeats)
 
     def decision_for(self, main_threshold: float | None = None,
                      keep_comments: bool | None = None) -> Decision:
@@ -262,15 +271,19 @@ class NewssiftModel:
     def segment_many(self, texts: Iterable[str], decision: Decision | None = None,
                      memory: CorrectionMemory | None = None,
                      sites: Sequence[str | None] | None = None,
-                     markup: Sequence[PageMarkup | None] | None = None) -> list[Result]:
+                     markup: Sequence[PageMarkup | None] | None = None,
+                     site_lines: SiteLines | None = None) -> list[Result]:
         """Label many documents in one batch (much faster than one at a time).
 
         ``decision``: see :meth:`decision_for`; ``memory``: stored corrections to apply
         (:class:`~newssift.classifier.corrections.CorrectionMemory`), matched within each
         text's ``sites`` entry; ``markup``: for a page read as HTML (its text
         :func:`~newssift.classifier.html.flatten`'s), the markup of its blocks
-        (:class:`~newssift.classifier.html.HtmlPage`), None for a text."""
-        blocks, scores = label(self, _check_texts(texts), decision, memory, sites, markup)
+        (:class:`~newssift.classifier.html.HtmlPage`), None for a text; ``site_lines``: a
+        corpus's repeated lines per site (:mod:`~newssift.classifier.site_lines`), which the
+        model's site-repeats head reads for each text's ``sites`` entry."""
+        blocks, scores = label(self, _check_texts(texts), decision, memory, sites, markup,
+                               site_lines)
         return list(self._results(blocks, scores))
 
     def segment(self, text: str, decision: Decision | None = None,
@@ -295,18 +308,20 @@ class NewssiftModel:
                            decision: Decision | None = None,
                            memory: CorrectionMemory | None = None,
                            sites: Sequence[str | None] | None = None,
-                           markup: Sequence[PageMarkup | None] | None = None) -> list[dict]:
+                           markup: Sequence[PageMarkup | None] | None = None,
+                           site_lines: SiteLines | None = None) -> list[dict]:
         """Like :meth:`segment_many`, as JSON-ready dicts (``Result.to_dict()``), built directly:
         the bulk path, where creating records only to convert them would cost a third of the time.
         With ``segments=False`` the per-block list is left empty (the article is still complete)."""
-        blocks, scores = label(self, _check_texts(texts), decision, memory, sites, markup)
+        blocks, scores = label(self, _check_texts(texts), decision, memory, sites, markup,
+                               site_lines)
         return list(self._results(blocks, scores, as_dicts=True, with_segments=segments))
 
     def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
         """The model as one JSON-ready document and named arrays (see ``persist``)."""
         config: dict = {"decision": self.decision.to_dict()}
         arrays: dict[str, np.ndarray] = {}
-        for name in ("featurizer", "main", "teaser", "topic", "adapter", "html_main"):
+        for name in ("featurizer", "main", "teaser", "topic", "adapter", "html_main", "repeats"):
             if getattr(self, name) is None:
                 continue
             part_cfg, part_arrays = getattr(self, name).to_arrays()
@@ -320,9 +335,9 @@ class NewssiftModel:
         parts = {}
         for name, kind in (("featurizer", Featurizer), ("main", MainScorer),
                            ("teaser", TeaserScorer), ("topic", TopicClassifier),
-                           ("adapter", Adapter), ("html_main", MarkupScorer)):
+                           ("adapter", Adapter), ("html_main", MarkupScorer), ("repeats", RepeatHead)):
             if name not in config:
-                continue  # a model without an adapter or an HTML head
+                continue  # a model without an adapter, an HTML head or a site-repeats head
             parts[name] = kind.from_arrays(config[name], part(arrays, name))
         return cls(**parts, version=version, decision=Decision(**config["decision"]))
 
