@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from newssift.classifier.html import with_paths
 from newssift.classifier.records import NOT_LABELLED, BadRecord, Doc
 
-__all__ = ["label_docs", "limit_threads", "THREAD_VARS"]
+__all__ = ["Labeller", "label_docs", "limit_threads", "THREAD_VARS"]
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -33,14 +34,25 @@ def limit_threads() -> None:
     threadpool_limits(1)
 
 
-def label_docs(labeller, docs: Sequence[Doc], segments: bool = True) -> list[dict | BadRecord]:
-    """``segment_many_dicts``'s results for ``docs``, in order, from ``labeller`` (a model, its
-    decision and its correction memory or None); a document the model failed on gets an
-    error record instead."""
-    model, decision, memory = labeller
+class Labeller(NamedTuple):
+    """What labels a run's documents: a model, its decision, and what a run may add: stored
+    corrections (a CorrectionMemory) and the corpus's repeated lines per site (SiteLines)."""
+
+    model: Any
+    decision: Any
+    memory: Any = None
+    site_lines: Any = None
+
+
+def label_docs(labeller: Labeller | tuple, docs: Sequence[Doc], segments: bool = True,
+               ) -> list[dict | BadRecord]:
+    """``segment_many_dicts``'s results for ``docs``, in order, from ``labeller`` (a
+    :class:`Labeller`, or a tuple of its first fields); a document the model failed on gets
+    an error record instead."""
+    labeller = Labeller(*labeller)
     if not docs:
         return []
-    results = _label_docs(model, decision, memory, docs, segments)
+    results = _label_docs(labeller, docs, segments)
     if segments:
         for doc, result in zip(docs, results):
             if doc.paths is not None and not isinstance(result, BadRecord):
@@ -53,18 +65,19 @@ def _markup(docs: Sequence[Doc]) -> list | None:
     return [d.markup for d in docs] if any(d.markup is not None for d in docs) else None
 
 
-def _label_docs(model, decision, memory, docs: Sequence[Doc], segments: bool) -> list[dict | BadRecord]:
+def _label_docs(labeller: Labeller, docs: Sequence[Doc], segments: bool) -> list[dict | BadRecord]:
+    model, decision, memory, site_lines = labeller
     try:
         return model.segment_many_dicts([d.text for d in docs], segments=segments, decision=decision,
                                         memory=memory, sites=[d.site for d in docs],
-                                        markup=_markup(docs))
+                                        markup=_markup(docs), site_lines=site_lines)
     except Exception:  # noqa: BLE001 - isolate the document, report it, keep going
         out = []
         for d in docs:
             try:
                 out.append(model.segment_many_dicts([d.text], segments=segments, decision=decision,
                                                     memory=memory, sites=[d.site],
-                                                    markup=_markup([d]))[0])
+                                                    markup=_markup([d]), site_lines=site_lines)[0])
             except Exception as exc:  # noqa: BLE001
                 out.append(BadRecord(d.source, d.line, f"could not be labelled ({exc}); please report "
                                      "this document", d.id, NOT_LABELLED))

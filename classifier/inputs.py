@@ -52,6 +52,7 @@ from newssift.classifier.records import (
     parse_jsonl_line,
     too_large,
 )
+from newssift.classifier.site_lines import site_of_url
 from newssift.classifier.textio import utf8_problem
 
 __all__ = ["Source", "InputFormat", "FORMATS", "resolve_inputs", "iter_records",
@@ -325,7 +326,7 @@ def _warc_items(source: Source, options: ReadOptions,
                 return
             if isinstance(item, tuple):  # an HTML page: (payload, id, charset)
                 payload, doc_id, charset = item
-                item = (page_document(payload, doc_id, name, number, offset=tell(), charset=charset)
+                item = (page_document(payload, doc_id, name, number, _uri_site(doc_id), tell(), charset)
                         if parse else Doc(doc_id, "", name, number))
             yield item
         while raw.read(_DRAIN_BYTES):  # what warcio left unread, if anything
@@ -376,6 +377,11 @@ def _warc_record(record, name: str, number: int, limit: int,
         return BadRecord(name, number, too_large(limit), doc_id, TOO_LARGE)
     charset = params.partition("charset=")[2].split(";")[0].strip() or None
     return payload, doc_id, charset
+
+
+def _uri_site(doc_id: str) -> str | None:
+    """A WARC page's site: its target URI's host (None for a record without a URI)."""
+    return site_of_url(doc_id) if "://" in doc_id else None
 
 
 def _check_whole(record) -> None:

@@ -26,6 +26,7 @@ import orjson
 from newssift.classifier.defaults import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_ENV
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.html import looks_like_html
+from newssift.classifier.site_lines import site_of_url
 from newssift.classifier.textio import utf8_problem
 
 __all__ = ["ReadOptions", "Doc", "BadRecord", "Skipped", "parse_jsonl_line", "decode_document", "check_size",
@@ -62,6 +63,7 @@ class ReadOptions:
     text_field: str = "text"
     id_field: str = "id"
     site_field: str = "site"       # the record field naming a document's site, if any
+    url_field: str = "url"         # ... else the field of its address, whose host is its site
     input_format: str = "auto"     # auto, or a name of classifier.inputs.FORMATS
     max_document_bytes: int = MAX_DOCUMENT_BYTES  # a larger text is an error record
     html_field: str | None = None  # the JSONL field holding a page's HTML (instead of text_field)
@@ -76,7 +78,7 @@ class Doc:
     text: str
     source: str
     line: int
-    site: str | None = None  # for site-scoped corrections (--site-field)
+    site: str | None = None  # --site-field, else the host of its url: scopes corrections, counts lines
     # Bytes of its input read once this record was (of the compressed file for .gz; 0 for
     # stdin): what the progress bar counts against the inputs' size.
     offset: int = field(default=0, compare=False, repr=False)
@@ -161,6 +163,8 @@ def parse_jsonl_line(raw: bytes, line: int, name: str, options: ReadOptions,
     if site is not None and not isinstance(site, str):
         return BadRecord(name, line, f"field {options.site_field!r} is not a string; set --site-field",
                          doc_id)
+    if site is None and isinstance(rec.get(options.url_field), str):
+        site = site_of_url(rec[options.url_field])  # a page's site is its address's host
     if not check_size(text, options.max_document_bytes):
         return BadRecord(name, line, too_large(options.max_document_bytes), doc_id, TOO_LARGE)
     if options.html_field:

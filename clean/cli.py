@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -19,7 +20,9 @@ from newssift.classifier.cli import EXIT_SOME_FAILED
 from newssift.classifier.cli_options import MAX_BATCH_DOCS, labelling_options, model_option, record_options
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.inputs import FORMATS
+from newssift.classifier.site_lines import SiteLines
 from newssift.clean.options import CHUNK_DOCS_DEFAULT, PARTITION_DOCS_DEFAULT, CleanOptions
+from newssift.clean.site_counts import NO_HEAD, NO_SITES, OFF_FLAG, SiteRepeats
 from newssift.clean.summary import build_summary, format_summary, write_summary
 
 __all__ = ["clean", "default_workers", "side_paths"]
@@ -77,6 +80,10 @@ def side_paths(output: Path, fmt: str, engine: str) -> tuple[Path, Path]:
               help="With --engine dask: tcp://HOST:8786, or local to start a LocalCluster.")
 @click.option("--partition-size", type=click.IntRange(1, 10_000_000), default=PARTITION_DOCS_DEFAULT,
               show_default=True, help="With --engine dask: documents per partition (one output part each).")
+@click.option("--site-repeats/--no-site-repeats", default=True, show_default=True,
+              help="Count each site's lines over the corpus first, and let the model weigh how "
+                   "often a line recurs on its site (a page's site: --site-field, else its url's "
+                   "host; needs a model with a site-repeats head).")
 @labelling_options
 @model_option
 def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, text_field: str,
@@ -86,7 +93,7 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
           errors_path: str | None, summary_path: str | None,
           progress: bool | None, engine: str, scheduler: str, partition_size: int,
           main_threshold: float | None, keep_comments: bool, corrections_path: str | None,
-          model_path: str | None) -> None:
+          model_path: str | None, site_repeats: bool) -> None:
     """Clean INPUT... (JSONL[.gz], CSV, .txt or .html files, WARC, folders, globs, or -: stdin) into OUTPUT.
 
     A WARC file (.warc, .warc.gz; needs warcio) gives one document per response whose HTTP
@@ -139,18 +146,23 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
                            main_threshold=main_threshold, keep_comments=keep_comments,
                            corrections=corrections, corrections_sha256=corrections_sha256,
                            site_field=site_field, max_document_bytes=max_document_bytes,
-                           html_field=html_field, html_check=html_check)
+                           html_field=html_field, html_check=html_check, site_repeats=site_repeats)
     out = Path(output)
     default_errors, default_summary = side_paths(out, fmt, engine)
     errors_file = Path(errors_path) if errors_path else default_errors
     summary_file = Path(summary_path) if summary_path else default_summary
     sources = resolve_inputs(inputs, options)
-    own_threshold, threshold = _thresholds(options)
+    own_threshold, threshold, has_head = _thresholds(options)
+    status = None if site_repeats and has_head else (NO_HEAD if site_repeats else OFF_FLAG)
+    if status is None and any(source.path == "-" for source in sources):
+        status = "off: stdin is read once (save it to a file to count its sites' lines)"
+    options = replace(options, site_repeats=status is None)
     labelling = {"model": options.model_path, "main_threshold": threshold,
                  "keep_comments": options.keep_comments, "corrections": corrections_sha256,
-                 # The site field changes labels only through site-scoped corrections.
-                 "site_field": site_field if corrections_sha256 else None,
-                 "html_field": html_field}
+                 # The site field changes labels only through site-scoped corrections and
+                 # site repeats.
+                 "site_field": site_field if corrections_sha256 or options.site_repeats else None,
+                 "html_field": html_field, "site_repeats": options.site_repeats}
     if resume and engine == "local":
         _check_same_labelling(summary_file, labelling, own_threshold)
     start = time.perf_counter()
@@ -168,6 +180,7 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
                             workers=options.workers, output=str(out),
                             error_report=str(errors_file) if counts.this_run.errors else None)
     summary["labelling"] = labelling
+    summary["site_repeats"] = _site_repeats_summary(status, counts.site_lines)
     write_summary(summary, summary_file)
     for line in format_summary(summary):
         click.echo(line)
@@ -182,9 +195,19 @@ def _thresholds(options: CleanOptions) -> tuple[float, float]:
     the model's).  Loads the model once in this process, as the run needs it here anyway."""
     from newssift.clean.work import cached_model
 
-    model, decision, _ = cached_model(options.model_path, options.main_threshold,
-                                      options.keep_comments, options.corrections)
-    return model.decision_for().main_threshold, decision.main_threshold
+    model, decision, _, _ = cached_model(options.model_path, options.main_threshold,
+                                         options.keep_comments, options.corrections)
+    return model.decision_for().main_threshold, decision.main_threshold, model.repeats is not None
+
+
+def _site_repeats_summary(status: str | None, path: str | None) -> dict:
+    """What the run learned of its sites' repeated lines, for the summary."""
+    if status is not None:
+        return SiteRepeats(status=status).to_dict()
+    if path is None:
+        return SiteRepeats(status=NO_SITES).to_dict()
+    lines = SiteLines.load(path)
+    return SiteRepeats(path, len(lines.sites), int(lines.pages.sum()), lines.n_lines).to_dict()
 
 
 def _check_same_labelling(summary_file: Path, labelling: dict, own_threshold: float) -> None:
@@ -196,7 +219,7 @@ def _check_same_labelling(summary_file: Path, labelling: dict, own_threshold: fl
     except (OSError, ValueError, AttributeError):
         return
     if isinstance(earlier, dict):  # settings added since: the earlier run ran without them
-        earlier = {"corrections": None, "site_field": None, **earlier}
+        earlier = {"corrections": None, "site_field": None, "site_repeats": False, **earlier}
         if earlier.get("main_threshold") is None:  # recorded so before the effective one was
             earlier["main_threshold"] = own_threshold
     if earlier is not None and earlier != labelling:
@@ -220,9 +243,29 @@ def _run_local(sources, out: Path, fmt: str, options: CleanOptions, resume: bool
     sizes = [source_size(s) for s in sources] if progress_wanted(progress_flag) else None
     if sizes is not None and None in sizes:  # a bar by bytes needs every input's size
         sizes = None
+    if options.site_repeats:
+        options = _count_site_lines(sources, out, fmt, options, resume, progress_flag)
     progress = Progress(progress_flag, sum(sizes) if sizes is not None else None)
     try:
-        return clean_corpus(sources, output, ErrorReport(errors_file), options, resume=resume,
-                            progress=progress, source_bytes=sizes)
+        counts = clean_corpus(sources, output, ErrorReport(errors_file), options, resume=resume,
+                              progress=progress, source_bytes=sizes)
     finally:
         progress.close()
+    counts.site_lines = options.site_lines
+    return counts
+
+
+def _count_site_lines(sources, out: Path, fmt: str, options: CleanOptions, resume: bool,
+                      progress_flag: bool | None) -> CleanOptions:
+    """The run's first pass (or, resuming, the counts the first run saved): the options
+    that point the labelling at them (none when no record named a site)."""
+    from tqdm import tqdm
+
+    from newssift.clean.progress import progress_wanted
+    from newssift.clean.site_counts import count_sources, load_or_count, site_lines_path
+
+    path = site_lines_path(out, fmt, "local")
+    with tqdm(desc="counting site lines", unit=" docs", disable=not progress_wanted(progress_flag),
+              leave=False) as bar:
+        lines, _ = load_or_count(path, lambda: count_sources(sources, options, bar), resume)
+    return replace(options, site_lines=str(path) if lines.sites else None)

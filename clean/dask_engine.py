@@ -13,18 +13,21 @@ a resumed run cuts them the same way.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from itertools import islice
 from pathlib import Path
 
 from newssift.classifier.bulk import limit_threads
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.inputs import Source, count_records, iter_records
-from newssift.classifier.records import BadRecord, Skipped
+from newssift.classifier.records import BadRecord, Doc, Skipped
+from newssift.classifier.site_lines import LineCounter
 from newssift.clean.options import CleanOptions
 from newssift.clean.pipeline import RunCounts, chunked
+from newssift.clean.site_counts import count_docs, load_or_count, site_lines_path
 from newssift.clean.summary import Stats
 from newssift.clean.work import cached_model, clean_docs, encode_line
 from newssift.clean.writers import JsonlOutput
@@ -74,7 +77,7 @@ def clean_partition(part: Partition, options: CleanOptions, out: str) -> dict:
     """The task: clean one partition into its part file; returns its counts and bad records."""
     limit_threads()
     model = cached_model(options.model_path, options.main_threshold, options.keep_comments,
-                         options.corrections)
+                         options.corrections, options.site_lines)
     target = part_path(Path(out), part.index)
     tmp = target.with_name(f".{target.name}.tmp")
     stats, bad = Stats(), []
@@ -116,13 +119,14 @@ def _plan_record(parts: list[Partition], options: CleanOptions) -> dict:
                         "main_threshold": options.main_threshold,
                         "keep_comments": options.keep_comments,
                         "corrections": options.corrections_sha256,
-                        "html_field": options.html_field},
+                        "html_field": options.html_field,
+                        "site_repeats": options.site_repeats},
             "partitions": [asdict(p) for p in parts]}
 
 
 # Options added to the plan later: a plan written before them ran with these values.
 _PLAN_OPTION_DEFAULTS = {"main_threshold": None, "keep_comments": False, "corrections": None,
-                         "html_field": None}
+                         "html_field": None, "site_repeats": False}
 
 
 def _with_defaults(stored: dict) -> dict:
@@ -198,14 +202,39 @@ def run_dask(sources: list[Source], out: Path, options: CleanOptions, *, schedul
         import dask.bag as db
 
         with _client(scheduler, options.workers) as client:
+            if options.site_repeats:
+                options = _with_site_lines(client, parts, options, out, resume)
             bag = db.from_sequence(todo, npartitions=len(todo)).map(clean_partition, options, str(out))
             fresh = dict(zip((p.index for p in todo), _compute(client, bag)))
-    return _collect(parts, fresh, out, errors_path)
+    return _collect(parts, fresh, out, errors_path, options)
 
 
-def _collect(parts: list[Partition], fresh: dict[int, dict], out: Path, errors_path: Path) -> RunCounts:
+def count_partition(part: Partition, options: CleanOptions) -> LineCounter:
+    """The map of the site line counts: one partition's documents counted."""
+    records = islice(iter_records(part.source, options), part.start, part.stop)
+    return count_docs(item for item in records if isinstance(item, Doc))
+
+
+def _with_site_lines(client, parts: list[Partition], options: CleanOptions, out: Path,
+                     resume: bool) -> CleanOptions:
+    """The counts over every partition (a map-reduce; those of the first run when resuming),
+    saved where the workers read them, and the options that point there."""
+    import dask.bag as db
+
+    def count() -> LineCounter:
+        bag = db.from_sequence(parts, npartitions=len(parts)).map(count_partition, options)
+        return functools.reduce(LineCounter.merge, _compute(client, bag), LineCounter())
+
+    path = site_lines_path(out, "jsonl", "dask")
+    lines, _ = load_or_count(path, count, resume)
+    return replace(options, site_lines=str(path) if lines.sites else None)
+
+
+def _collect(parts: list[Partition], fresh: dict[int, dict], out: Path, errors_path: Path,
+             options: CleanOptions) -> RunCounts:
     """Counts over every part (fresh ones from the tasks, done ones from their summaries)."""
     counts = RunCounts()
+    counts.site_lines = options.site_lines
     errors_path.unlink(missing_ok=True)
     with open(errors_path, "w", encoding="utf-8") as report:
         for p in parts:

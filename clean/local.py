@@ -35,10 +35,10 @@ REPARENT_WAIT_SECONDS = 2.0
 
 
 def _init_worker(model_path: str | None, main_threshold: float | None, keep_comments: bool,
-                 corrections: str | None) -> None:
+                 corrections: str | None, site_lines: str | None) -> None:
     global _worker_model
     limit_threads()
-    _worker_model = cached_model(model_path, main_threshold, keep_comments, corrections)
+    _worker_model = cached_model(model_path, main_threshold, keep_comments, corrections, site_lines)
 
 
 def _clean_in_worker(docs: list[Doc], segments: bool, want_texts: bool) -> ChunkResult:
@@ -90,17 +90,18 @@ class _Pool(multiprocessing.pool.Pool):
 def map_chunks(chunks: Iterable[list[Doc]], *, workers: int, model_path: str | None,
                segments: bool = False, want_texts: bool = False,
                main_threshold: float | None = None, keep_comments: bool = False,
-               corrections: str | None = None) -> Iterator[ChunkResult]:
+               corrections: str | None = None, site_lines: str | None = None,
+               ) -> Iterator[ChunkResult]:
     """Clean every chunk; yields one result per chunk, in the order the chunks came."""
     limit_threads()
     # Fails here, once and clearly, if the model (or threshold) is unusable.
-    model = cached_model(model_path, main_threshold, keep_comments, corrections)
+    model = cached_model(model_path, main_threshold, keep_comments, corrections, site_lines)
     if workers <= 1:
         for docs in chunks:
             yield clean_docs(model, docs, segments=segments, want_texts=want_texts)
         return
     pool = _Pool(workers, initializer=_init_worker, context=multiprocessing.get_context(),
-                 initargs=(model_path, main_threshold, keep_comments, corrections))
+                 initargs=(model_path, main_threshold, keep_comments, corrections, site_lines))
     try:
         pending: deque = deque()
         for docs in chunks:

@@ -35,3 +35,5 @@ class CleanOptions(ReadOptions):
     keep_comments: bool = False          # keep user-comment threads as main when P(main) says so
     corrections: str | None = None       # a labels JSONL file: stored corrections to apply
     corrections_sha256: str | None = None  # its content, which a resumed run must share
+    site_repeats: bool = True            # count each site's lines over the corpus first
+    site_lines: str | None = None        # the counts' file the labelling reads (set by the run)

@@ -30,6 +30,7 @@ class RunCounts:
         self.total = Stats()
         self.this_run = Stats()
         self.resumed = 0
+        self.site_lines: str | None = None  # the site line counts the run labelled with
 
 
 class _Reach:
@@ -108,7 +109,8 @@ def clean_corpus(sources: list[Source], output, errors: ErrorReport, options: Cl
                                        segments=options.segments, want_texts=output.wants_texts,
                                        main_threshold=options.main_threshold,
                                        keep_comments=options.keep_comments,
-                                       corrections=options.corrections):
+                                       corrections=options.corrections,
+                                       site_lines=options.site_lines):
             output.write(result)
             errors.add(result.bad)
             counts.this_run.merge(result.stats)

@@ -107,7 +107,15 @@ def format_summary(summary: dict) -> list[str]:
         f"errors: {summary['errors']}" + (f" (see {summary['error_report']})" if summary["errors"] else ""),
         *([f"skipped: {sum(skipped.values())} input records without a document ("
            + ", ".join(f"{reason} {n}" for reason, n in skipped.items()) + ")"] if skipped else []),
+        *([_site_repeats_line(summary["site_repeats"])] if summary.get("site_repeats") else []),
         f"this run: {run['documents']} documents in {run['seconds']:.1f} s, "
         f"{run['docs_per_second'] or 0:.0f} docs/s, {run['mb_per_second'] or 0:.2f} MB/s",
     ]
     return lines
+
+
+def _site_repeats_line(repeats: dict) -> str:
+    if repeats["status"] != "on":
+        return f"site repeats: {repeats['status']}"
+    return (f"site repeats: {repeats['repeated_lines']} repeated lines of {repeats['sites']} sites, "
+            f"counted over {repeats['pages']} pages")

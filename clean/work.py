@@ -12,7 +12,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from newssift.classifier.bulk import label_docs
+from newssift.classifier.bulk import Labeller, label_docs
 from newssift.classifier.records import BadRecord, Doc, one_line
 from newssift.clean.summary import Stats
 
@@ -20,6 +20,7 @@ __all__ = ["ChunkResult", "clean_docs", "output_record", "encode_line", "cached_
 
 _MODELS: dict[str, object] = {}     # model path -> loaded model
 _MEMORIES: dict[str, object] = {}   # corrections path -> its CorrectionMemory
+_SITE_LINES: dict[str, object] = {}  # site lines path -> its SiteLines
 _LOCK = threading.Lock()
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -40,13 +41,22 @@ class ChunkResult:
 
 
 def cached_model(model_path: str | None, main_threshold: float | None = None,
-                 keep_comments: bool = False, corrections: str | None = None):
+                 keep_comments: bool = False, corrections: str | None = None,
+                 site_lines: str | None = None) -> Labeller:
     """The labeller of a run: the model at ``model_path``, loaded once per process (None:
     the shipped default), the decision the run's options make of its own
-    (``NewssiftModel.decision_for``), and the correction memory read from
-    ``corrections`` (also once per process), or None."""
+    (``NewssiftModel.decision_for``), the correction memory read from ``corrections``
+    and the corpus's repeated lines per site read from ``site_lines`` (an ``.npz`` file;
+    each also once per process), or None."""
     key = model_path or ""
     with _LOCK:
+        lines = None
+        if site_lines:
+            if site_lines not in _SITE_LINES:
+                from newssift.classifier.site_lines import SiteLines
+
+                _SITE_LINES[site_lines] = SiteLines.load(site_lines)
+            lines = _SITE_LINES[site_lines]
         if key not in _MODELS:
             from newssift.classifier.persist import load_model
 
@@ -59,7 +69,7 @@ def cached_model(model_path: str | None, main_threshold: float | None = None,
 
                 _MEMORIES[corrections] = read_corrections(corrections)
             memory = _MEMORIES[corrections]
-        return model, model.decision_for(main_threshold, keep_comments), memory
+        return Labeller(model, model.decision_for(main_threshold, keep_comments), memory, lines)
 
 
 def output_record(doc_id: object, result: dict, segments: bool) -> dict:

@@ -130,4 +130,5 @@ def test_a_plan_written_before_the_decision_options_still_resumes():
     old = {"options": {"text_field": "text", "segments": False}, "partitions": []}
     assert _with_defaults(old)["options"] == {"text_field": "text", "segments": False,
                                               "main_threshold": None, "keep_comments": False,
-                                              "corrections": None, "html_field": None}
+                                              "corrections": None, "html_field": None,
+                                              "site_repeats": False}

@@ -1,0 +1,98 @@
+"""The first pass of a cleaning run: each site's repeated lines, counted over the corpus.
+
+A site's template is what recurs on its pages; the model's site-repeats head
+(:mod:`newssift.classifier.repeats`) reads how often each line recurs, so the run reads
+its inputs once to count (:class:`~newssift.classifier.site_lines.LineCounter`: a page's
+site is its record's site field, else the host of its ``url`` or WARC target URI), then
+once to label.  The counts are saved beside the output (``NAME.site-lines.npz``, or
+``_site_lines.npz`` in a folder output) before the labelling starts, so a resumed run
+labels its remaining documents with the counts the first run used, and so the Dask
+engine's workers read them from the shared filesystem.  On Dask the counting is a
+map-reduce: a task counts each partition, the client merges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from newssift.classifier.errors import InvalidInput
+from newssift.classifier.inputs import Source, iter_records
+from newssift.classifier.records import Doc, ReadOptions
+from newssift.classifier.segment import segment
+from newssift.classifier.site_lines import LineCounter, SiteLines
+
+__all__ = ["SiteRepeats", "count_docs", "count_sources", "site_lines_path", "load_or_count",
+           "OFF_FLAG", "NO_HEAD", "NO_SITES"]
+
+OFF_FLAG = "off (--no-site-repeats)"
+NO_HEAD = "off: the model has no site-repeats head"
+NO_SITES = "no record named its site (--site-field, or a url)"
+
+
+@dataclass
+class SiteRepeats:
+    """What a run learned from its corpus, for the summary (and the counts' file, if any)."""
+
+    path: str | None = None
+    sites: int = 0
+    pages: int = 0
+    lines: int = 0
+    status: str = "on"
+
+    def to_dict(self) -> dict:
+        return {"status": self.status, "sites": self.sites, "pages": self.pages,
+                "repeated_lines": self.lines, "file": self.path}
+
+
+def site_lines_path(output: Path, fmt: str, engine: str) -> Path:
+    """Where a run's counts go: beside the output file, or inside its folder."""
+    if fmt == "txt-dir" or engine == "dask":
+        folder = output.parent if "*" in output.name else output
+        return folder / "_site_lines.npz"
+    base = output.name
+    for suffix in (".gz", ".jsonl", ".ndjson", ".json"):
+        if base.lower().endswith(suffix):
+            base = base[: -len(suffix)]
+    return output.with_name(base + ".site-lines.npz")
+
+
+def count_docs(docs: Iterable[Doc], counter: LineCounter | None = None) -> LineCounter:
+    """Count the blocks of every document that names its site (as the model splits them)."""
+    counter = counter or LineCounter()
+    for doc in docs:
+        if doc.site:
+            counter.add(doc.site, [b.text for b in segment(doc.text)])
+    return counter
+
+
+def count_sources(sources: list[Source], options: ReadOptions, progress=None) -> LineCounter:
+    """Count every input's documents (bad records and skipped ones are not counted: the
+    labelling pass reports them); ``progress`` (a tqdm-like bar) is told of each document."""
+    def docs():
+        for source in sources:
+            for item in iter_records(source, options):
+                if isinstance(item, Doc):
+                    if progress is not None:
+                        progress.update(1)
+                    yield item
+    return count_docs(docs())
+
+
+def load_or_count(path: Path, count, resume: bool) -> tuple[SiteLines, bool]:
+    """The run's counts: those ``path`` holds when resuming a run that saved them, else
+    ``count()``'s (a LineCounter), frozen and saved to ``path`` first.  Returns them and
+    whether they were counted now."""
+    if resume and path.exists():
+        try:
+            return SiteLines.load(path), False
+        except (OSError, ValueError, KeyError) as exc:
+            raise InvalidInput(f"{path}: unreadable site line counts ({exc}); start over with "
+                               f"--overwrite") from None
+    lines = count().freeze()
+    try:
+        lines.save(path)
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot write the site line counts ({exc.strerror or exc})") from None
+    return lines, True
