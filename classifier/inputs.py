@@ -52,7 +52,7 @@ from newssift.classifier.records import (
     parse_jsonl_line,
     too_large,
 )
-from newssift.classifier.site_lines import site_of_url
+from newssift.classifier.sites import site_of_url
 from newssift.classifier.textio import utf8_problem
 
 __all__ = ["Source", "InputFormat", "FORMATS", "resolve_inputs", "iter_records",

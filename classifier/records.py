@@ -26,7 +26,7 @@ import orjson
 from newssift.classifier.defaults import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_ENV
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.html import looks_like_html
-from newssift.classifier.site_lines import site_of_url
+from newssift.classifier.sites import site_of_url
 from newssift.classifier.textio import utf8_problem
 
 __all__ = ["ReadOptions", "Doc", "BadRecord", "Skipped", "parse_jsonl_line", "decode_document", "check_size",

@@ -21,20 +21,16 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from urllib.parse import urlsplit
 
 import numpy as np
 
-__all__ = ["LineCounter", "SiteLines", "line_key", "line_hashes", "site_of_url", "MIN_PAGES"]
+__all__ = ["LineCounter", "SiteLines", "line_key", "line_hashes", "MIN_PAGES"]
 
 # Lines seen on fewer pages than this give no evidence and are not kept.
 MIN_PAGES = 2
 
 _NON_WORD = re.compile(r"[^\w]+")
 _DIGITS = re.compile(r"\d+")
-_ARCHIVED = re.compile(r"^https?://(?:web|web-beta|wayback)\.archive\.org/web/[^/]+/(.+)$", re.I)
-_WWW = re.compile(r"^www\d*\.")
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 
 
 def line_key(text: str) -> str:
@@ -51,24 +47,6 @@ def _hash(key: str) -> int:
 def line_hashes(texts: Iterable[str]) -> np.ndarray:
     """Each line's 64-bit hash of its :func:`line_key` (stable across processes and runs)."""
     return np.fromiter((_hash(line_key(t)) for t in texts), dtype=np.uint64)
-
-
-def site_of_url(url: str) -> str | None:
-    """The site of a page address: its host, lower case, without ``www.``; an archived
-    copy's (web.archive.org) original host.  None when the address has no host."""
-    if not isinstance(url, str) or not url.strip():
-        return None
-    url = url.strip()
-    archived = _ARCHIVED.match(url)
-    if archived:
-        url = archived.group(1)
-    if not _SCHEME.match(url):
-        url = "http://" + url
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
-    return _WWW.sub("", host.lower()) if host else None
 
 
 class LineCounter:

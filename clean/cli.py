@@ -20,9 +20,7 @@ from newssift.classifier.cli import EXIT_SOME_FAILED
 from newssift.classifier.cli_options import MAX_BATCH_DOCS, labelling_options, model_option, record_options
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.inputs import FORMATS
-from newssift.classifier.site_lines import SiteLines
 from newssift.clean.options import CHUNK_DOCS_DEFAULT, PARTITION_DOCS_DEFAULT, CleanOptions
-from newssift.clean.site_counts import NO_HEAD, NO_SITES, OFF_FLAG, SiteRepeats
 from newssift.clean.summary import build_summary, format_summary, write_summary
 
 __all__ = ["clean", "default_workers", "side_paths"]
@@ -152,6 +150,8 @@ def clean(inputs: tuple[str, ...], output: str, fmt: str, input_format: str, tex
     errors_file = Path(errors_path) if errors_path else default_errors
     summary_file = Path(summary_path) if summary_path else default_summary
     sources = resolve_inputs(inputs, options)
+    from newssift.clean.site_counts import NO_HEAD, OFF_FLAG
+
     own_threshold, threshold, has_head = _thresholds(options)
     status = None if site_repeats and has_head else (NO_HEAD if site_repeats else OFF_FLAG)
     if status is None and any(source.path == "-" for source in sources):
@@ -202,6 +202,9 @@ def _thresholds(options: CleanOptions) -> tuple[float, float]:
 
 def _site_repeats_summary(status: str | None, path: str | None) -> dict:
     """What the run learned of its sites' repeated lines, for the summary."""
+    from newssift.classifier.site_lines import SiteLines
+    from newssift.clean.site_counts import NO_SITES, SiteRepeats
+
     if status is not None:
         return SiteRepeats(status=status).to_dict()
     if path is None:

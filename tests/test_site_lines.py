@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from newssift.classifier.repeats import FEATURES, RepeatHead, repeat_features
-from newssift.classifier.site_lines import LineCounter, SiteLines, line_key, site_of_url
+from newssift.classifier.site_lines import LineCounter, SiteLines, line_key
+from newssift.classifier.sites import site_of_url
 
 
 def _counted(pages):
