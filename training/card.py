@@ -28,7 +28,8 @@ from newssift.training.model_card import model_card
 from newssift.training.train import train
 
 __all__ = ["write_trained_model", "evaluate_model", "record_evaluation", "build_manifest",
-           "evaluate_sandwich", "record_sandwich_evaluation",
+           "evaluate_sandwich", "record_sandwich_evaluation", "evaluate_repeats",
+           "record_repeats_evaluation",
            "quick_evaluation", "format_quick", "model_card", "SOURCES"]
 
 
@@ -168,6 +169,26 @@ def record_sandwich_evaluation(model_dir: Path, report: dict) -> None:
     from newssift.training.eval_sandwich import format_sandwich
 
     _record_part(model_dir, "sandwich", report, "EVALUATION_SANDWICH.txt", format_sandwich(report))
+
+
+def evaluate_repeats(model: NewssiftModel, model_dir: Path, config_path: str | None,
+                     log: Callable[[str], None] = print, data: str | None = None) -> dict:
+    """The site-repeats head on held-out sites (:mod:`newssift.training.repeats`), for the
+    model's training config (or ``config_path``'s)."""
+    from newssift.training.repeats import format_repeats, repeats_eval
+
+    report, _ = repeats_eval(_config(model_dir, config_path, data), model, log=log)
+    log(format_repeats(report))
+    return report
+
+
+def record_repeats_evaluation(model_dir: Path, report: dict) -> None:
+    """Store the site-repeats evaluation in an existing model's manifest,
+    EVALUATION_SITE_REPEATS.txt and card."""
+    from newssift.training.repeats import format_repeats
+
+    _record_part(model_dir, "site_repeats", report, "EVALUATION_SITE_REPEATS.txt",
+                 format_repeats(report))
 
 
 def _config(model_dir: Path, config_path: str | None, data: str | None):

@@ -81,26 +81,40 @@ def train(config_path: str, out_dir: str, labels_files: tuple[str, ...], evaluat
                    "bars, \"Advertisement\", sign-up prompts, cookie notices put where news pages "
                    "put them; the share called main in each place, beside jusText (a minute; "
                    "--record stores it in EVALUATION_SANDWICH.txt).")
+@click.option("--site-repeats", is_flag=True,
+              help="Only the site-repeats head: on pages of sites with 5+ pages, each site's lines "
+                   "counted as `clean` counts a corpus, token F1 with the model alone, the bare "
+                   "repeated-line rule and the head fitted without the source scored (several "
+                   "minutes; --record stores it in EVALUATION_SITE_REPEATS.txt).")
 def evaluate(model_path: str | None, config_path: str | None, lodo: bool, json_out: str | None,
-             record: bool, data: str | None, input_kind: str, sandwich: bool) -> None:
+             record: bool, data: str | None, input_kind: str, sandwich: bool,
+             site_repeats: bool) -> None:
     """Print per-class precision/recall/F1 for role and topic, and leave-one-dataset-out figures."""
     from newssift.classifier.persist import default_model_dir
     from newssift.training.card import (
         evaluate_html,
         evaluate_model,
+        evaluate_repeats,
         evaluate_sandwich,
         record_evaluation,
         record_html_evaluation,
+        record_repeats_evaluation,
         record_sandwich_evaluation,
     )
 
     if sandwich and input_kind == "html":
         fail("--sandwich labels text blocks: drop --input html")
-    if record and not lodo and not sandwich:
+    if site_repeats and (sandwich or input_kind == "html"):
+        fail("--site-repeats is an evaluation of its own: drop --sandwich and --input html")
+    if record and not lodo and not sandwich and not site_repeats:
         fail("--record stores a full evaluation: it needs the leave-one-dataset-out run (drop --no-lodo)")
     model = _load(model_path)
     model_dir = Path(model_path) if model_path else default_model_dir()
-    if sandwich:
+    if site_repeats:
+        report = evaluate_repeats(model, model_dir, config_path, log=click.echo, data=data)
+        if record:
+            record_repeats_evaluation(model_dir, report)
+    elif sandwich:
         report = evaluate_sandwich(model, model_dir, config_path, log=click.echo, data=data)
         if record:
             record_sandwich_evaluation(model_dir, report)

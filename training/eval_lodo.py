@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from tqdm import tqdm
@@ -37,7 +38,8 @@ from newssift.training.train import (
     join_role_data,
 )
 
-__all__ = ["lodo_role_eval", "baseline_scores", "LENGTH_RULE_RANGE", "THRESHOLD_SWEEP"]
+__all__ = ["lodo_role_eval", "lodo_data", "fold_model", "LodoData", "baseline_scores",
+           "LENGTH_RULE_RANGE", "THRESHOLD_SWEEP"]
 
 LENGTH_RULE_RANGE = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 18, 20, 25, 30, 40, 50)
 THRESHOLD_SWEEP = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
@@ -55,31 +57,61 @@ def baseline_scores(docs: Sequence[RoleDoc], progress: bool) -> dict[str, list[P
     return out
 
 
-def lodo_role_eval(cfg: TrainConfig, progress: bool = True,
-                   log: Callable[[str], None] = print) -> dict:
-    """Leave-one-dataset-out over ``cfg.eval_sources``; returns figures per source and overall."""
+@dataclass
+class LodoData:
+    """What every leave-one-dataset-out fold shares: the inputs, one featurizer fitted on
+    them, each source's pages and their features, the teaser pool and the labelled documents."""
+
+    cfg: TrainConfig
+    inputs: object
+    featurizer: object
+    by_source: dict[str, list[RoleDoc]]
+    data: dict[str, object]
+    teasers: object
+    shared: object
+
+    @property
+    def folds(self) -> list[str]:
+        return [s for s in self.cfg.eval_sources if s in self.data]
+
+
+def lodo_data(cfg: TrainConfig) -> LodoData:
+    """Read and featurize everything the folds of ``cfg.eval_sources`` need, once."""
     inputs = gather_inputs(cfg, block_sources=cfg.eval_sources)
     featurizer = fit_featurizer(cfg, inputs)
     by_source = {s: [d for d in inputs.block if d.source == s] for s in cfg.eval_sources}
     data = {s: featurize_docs(featurizer, docs) for s, docs in by_source.items() if docs}
-    label_map = load_label_map(cfg)
-    teasers = teaser_pool(cfg, label_map)
+    teasers = teaser_pool(cfg, load_label_map(cfg))
     shared = featurize_docs(featurizer, inputs.labelled) if inputs.labelled else None
+    return LodoData(cfg, inputs, featurizer, by_source, data, teasers, shared)
+
+
+def fold_model(ld: LodoData, held: str) -> NewssiftModel:
+    """Role heads trained on every block source but ``held`` (plus composed and labelled
+    documents), as a model without a topic head."""
+    cfg = ld.cfg
+    train_sources = [s for s in cfg.block_sources if s != held and s in ld.data]
+    pool = boilerplate_pool([d for s in train_sources for d in ld.by_source[s]],
+                            random.Random(cfg.seed))
+    pool += sorted({t for d in ld.inputs.labelled for t, r in zip(d.texts, d.roles) if r == 2})
+    composed = featurize_docs(ld.featurizer, composed_docs(cfg, pool, ld.teasers))
+    parts = [ld.data[s] for s in train_sources] + [composed] + ([ld.shared] if ld.shared else [])
+    main, teaser = fit_role_heads(cfg, join_role_data(parts))
+    return NewssiftModel(ld.featurizer, main, teaser, topic=None,
+                         decision=Decision(drop_comment_threads=cfg.drop_comment_threads))
+
+
+def lodo_role_eval(cfg: TrainConfig, progress: bool = True,
+                   log: Callable[[str], None] = print) -> dict:
+    """Leave-one-dataset-out over ``cfg.eval_sources``; returns figures per source and overall."""
+    ld = lodo_data(cfg)
+    by_source, featurizer, folds = ld.by_source, ld.featurizer, ld.folds
     model_scores: dict[str, list[PageScore]] = {}
     probs: dict[str, list[PageMain]] = {}
-    folds = [s for s in cfg.eval_sources if s in data]
     for held in tqdm(folds, desc="leave-one-dataset-out", disable=not progress):
-        train_sources = [s for s in cfg.block_sources if s != held and s in data]
-        pool = boilerplate_pool([d for s in train_sources for d in by_source[s]],
-                                random.Random(cfg.seed))
-        pool += sorted({t for d in inputs.labelled for t, r in zip(d.texts, d.roles) if r == 2})
-        composed = featurize_docs(featurizer, composed_docs(cfg, pool, teasers))
-        parts = [data[s] for s in train_sources] + [composed] + ([shared] if shared else [])
-        main, teaser = fit_role_heads(cfg, join_role_data(parts))
-        fold_model = NewssiftModel(featurizer, main, teaser, topic=None,
-                                   decision=Decision(drop_comment_threads=cfg.drop_comment_threads))
-        probs[held] = main_probabilities(fold_model, by_source[held])
-        model_scores[held] = _page_scores(by_source[held], main_keeps(fold_model, probs[held]))
+        fold = fold_model(ld, held)
+        probs[held] = main_probabilities(fold, by_source[held])
+        model_scores[held] = _page_scores(by_source[held], main_keeps(fold, probs[held]))
         log(f"  {held}: token F1 {summarize(model_scores[held])['token_f1']:.3f}")
     all_docs = [d for s in folds for d in by_source[s]]
     base = baseline_scores(all_docs, progress)

@@ -132,6 +132,22 @@ def _sandwich_table(report: dict) -> list[str]:
             "", *_table(["where the lines sit", "blocks", "newssift", "jusText"], rows), ""]
 
 
+def _repeats_table(report: dict) -> list[str]:
+    """The site-repeats head on held-out sites (``newssift evaluate --site-repeats``)."""
+    rows = [[name, f.get("pages", "–"), f.get("sites", "–"), _f3(f.get("model")), _f3(f.get("rule")),
+             _f3(f.get("site repeats")), f.get("sites worse", "–")]
+            for name, f in [*report.get("sources", {}).items(), ("**all**", report.get("all", {}))]]
+    return ["### Site repeats: held-out sites of a corpus", "",
+            f"Pages of sites with {report.get('site_min_pages', '?')}+ pages in a source, each "
+            "site's lines counted over its pages there (as `clean` counts a corpus); token F1 of "
+            "the kept text with the model alone, with the bare rule (a kept line on 3+ of the "
+            "site's pages dropped) and with the site-repeats head fitted without the source "
+            "scored (Dragnet, never trained on: the model's own scores). Sites worse: token F1 "
+            f"down by more than {report.get('worse_by', '?')} (EVALUATION_SITE_REPEATS.txt).",
+            "", *_table(["source", "pages", "sites", "model", "rule", "site repeats",
+                         "sites worse"], rows), ""]
+
+
 def _evaluation(ev: dict) -> list[str]:
     lines: list[str] = []
     if ev.get("html_lodo"):
@@ -140,6 +156,8 @@ def _evaluation(ev: dict) -> list[str]:
         lines += _lodo_tables(ev["lodo"])
     if ev.get("sandwich"):
         lines += _sandwich_table(ev["sandwich"])
+    if ev.get("site_repeats"):
+        lines += _repeats_table(ev["site_repeats"])
     for s, m in ev.get("unseen_sources", {}).items():
         lines += [f"### Never trained on: {s}", "",
                   f"The shipped model on all {m.get('pages', '?')} pages of {s}, a source it never "
