@@ -90,21 +90,49 @@ def extractor_scores(cfg: TrainConfig, source: str, docs: Sequence[RoleDoc], nam
                      cache_dir: Path | None, progress: bool) -> dict[str, list[float | None]]:
     """Each installed extractor's token F1 on every page of ``source`` (None: empty gold); the
     extracted texts are cached in ``cache_dir`` (extracting 4,000 pages takes minutes)."""
-    from newssift.training.cache import memory
-
-    run = memory(cache_dir).cache(_extract_all, ignore=["progress"])
     out = {}
     for name in names:
-        texts = run(name, _version(name), str(html_path(cfg, source)), _stamp(html_path(cfg, source)),
-                    len(docs), progress)
+        texts = extracted_texts(cache_dir, name, html_path(cfg, source), len(docs), progress)
         out[name] = [None if not d.page.gold.strip() else
                      counter_f1(Counter(tokens(t)), Counter(tokens(d.page.gold)))
                      for d, t in zip(docs, texts)]
     return out
 
 
-def _extract_all(name: str, version: str, path: str, stamp: list, limit: int, progress: bool,
-                 ) -> list[str]:
+def extracted_texts(cache_dir: Path | None, name: str, path: Path, limit: int,
+                    progress: bool = False) -> list[str]:
+    """The texts extractor ``name`` gives for the first ``limit`` pages of ``path``, from a
+    file in ``cache_dir`` when one was written for the same extractor release and the same
+    data file (size and modification time), else extracted now and written there.  A file
+    of our own, keyed by what the texts depend on, rather than ``joblib.Memory``'s cache of
+    a function, which starts over whenever the function's module is edited."""
+    import gzip
+    import hashlib
+    import json
+    import os
+    import tempfile
+
+    key = json.dumps([name, _version(name), Path(path).name, _stamp(Path(path)), limit])
+    if cache_dir is None:
+        return _extract_all(name, str(path), limit, progress)
+    folder = Path(cache_dir) / "extracted"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    file = folder / f"{name}-{Path(path).name.split('.')[0]}-{digest}.json.gz"
+    try:
+        with gzip.open(file, "rt", encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        pass  # not there yet, or unreadable: extract again
+    texts = _extract_all(name, str(path), limit, progress)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    with os.fdopen(fd, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as handle:
+        json.dump(texts, handle)
+    os.replace(tmp, file)
+    return texts
+
+
+def _extract_all(name: str, path: str, limit: int, progress: bool) -> list[str]:
     import gzip
 
     import orjson
