@@ -117,5 +117,6 @@ def format_summary(summary: dict) -> list[str]:
 def _site_repeats_line(repeats: dict) -> str:
     if repeats["status"] != "on":
         return f"site repeats: {repeats['status']}"
-    return (f"site repeats: {repeats['repeated_lines']} repeated lines of {repeats['sites']} sites, "
-            f"counted over {repeats['pages']} pages")
+    sites = repeats["sites"]
+    return (f"site repeats: {repeats['repeated_lines']} repeated lines of {sites} "
+            f"site{'' if sites == 1 else 's'}, counted over {repeats['pages']} pages")

@@ -77,7 +77,7 @@ def test_template_lines_go_and_stories_stay(head_model_dir, tmp_path):
     src = _corpus(tmp_path, _pages(8))
     out = tmp_path / "out.jsonl"
     result = _run(src, "-o", str(out), "--model", str(head_model_dir))
-    assert "site repeats: " in result.output and "of 1 sites, counted over 8 pages" in result.output
+    assert "site repeats: " in result.output and "of 1 site, counted over 8 pages" in result.output
     summary = json.loads((tmp_path / "out.summary.json").read_text())
     assert summary["site_repeats"]["status"] == "on"
     assert summary["site_repeats"]["sites"] == 1 and summary["site_repeats"]["pages"] == 8

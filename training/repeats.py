@@ -40,7 +40,7 @@ __all__ = ["RepeatPage", "repeat_pages", "fit_repeat_head", "repeats_eval", "for
            "page_sites", "SITE_MIN_PAGES", "L2_DEFAULT"]
 
 SITE_MIN_PAGES = 5     # sites scored: those with this many pages
-L2_DEFAULT = 1.0       # pull of the head's weights towards no shift (per block of the rows / 100)
+L2_DEFAULT = 10.0      # pull of the head's weights towards no shift (docs/experiments.md: 1, 10, 100 tried)
 WORSE_SITE = 0.01      # a site whose token F1 falls by more than this is counted as worse
 
 _CANONICAL = re.compile(r"<link[^>]+rel=[\"']?canonical[\"']?[^>]*>|"
