@@ -20,16 +20,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["LineCounter", "SiteLines", "line_key", "line_hashes", "MIN_PAGES"]
+__all__ = ["LineCounter", "SiteLines", "line_key", "line_keys", "line_hashes", "MIN_PAGES"]
 
 # Lines seen on fewer pages than this give no evidence and are not kept.
 MIN_PAGES = 2
 
 _NON_WORD = re.compile(r"[^\w]+")
+_NON_WORD_OR_BREAK = re.compile(r"[^\w\n]+")
 _DIGITS = re.compile(r"\d+")
 
 
@@ -44,9 +45,19 @@ def _hash(key: str) -> int:
                                           digest_size=8).digest(), "little")
 
 
-def line_hashes(texts: Iterable[str]) -> np.ndarray:
+def line_keys(texts: Sequence[str]) -> list[str]:
+    """:func:`line_key` of each of ``texts``, the page's lines rewritten together: one pass of
+    each rule over the joined text costs a fifth of one a line."""
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1:  # a line with a line break in it: one at a time
+        return [line_key(t) for t in texts]
+    joined = _NON_WORD_OR_BREAK.sub(" ", _DIGITS.sub("0", joined.lower()))
+    return [line.strip() for line in joined.split("\n")] if texts else []
+
+
+def line_hashes(texts: Sequence[str]) -> np.ndarray:
     """Each line's 64-bit hash of its :func:`line_key` (stable across processes and runs)."""
-    return np.fromiter((_hash(line_key(t)) for t in texts), dtype=np.uint64)
+    return np.fromiter((_hash(k) for k in line_keys(list(texts))), dtype=np.uint64)
 
 
 class LineCounter:

@@ -114,3 +114,46 @@ def map_chunks(chunks: Iterable[list[Doc]], *, workers: int, model_path: str | N
     finally:
         pool.terminate()
         pool.join()  # reaps the workers, so their peak memory shows in RUSAGE_CHILDREN
+
+
+def _count_in_worker(docs: list[Doc]):
+    from newssift.clean.site_counts import count_docs
+
+    return count_docs(docs)
+
+
+def count_chunks(chunks: Iterable[list[Doc]], *, workers: int,
+                 on_chunk: Callable[[int], None] | None = None):
+    """Count every chunk's site lines (the run's first pass) on ``workers`` processes; the
+    counts merged into one LineCounter.  ``on_chunk`` is told each chunk's size as it is done."""
+    from newssift.classifier.site_lines import LineCounter
+    from newssift.clean.site_counts import count_docs
+
+    total = LineCounter()
+    if workers <= 1:
+        for docs in chunks:
+            count_docs(docs, total)
+            if on_chunk:
+                on_chunk(len(docs))
+        return total
+    pool = _Pool(workers, context=multiprocessing.get_context())
+    try:
+        pending: deque = deque()
+
+        def take() -> None:
+            size, result = pending.popleft()
+            total.merge(result.get())
+            if on_chunk:
+                on_chunk(size)
+
+        for docs in chunks:
+            pending.append((len(docs), pool.apply_async(_count_in_worker, (docs,))))
+            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                take()
+        while pending:
+            take()
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+    return total

@@ -19,9 +19,10 @@ from pathlib import Path
 
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.inputs import Source, iter_records
-from newssift.classifier.records import Doc, ReadOptions
+from newssift.classifier.records import Doc
 from newssift.classifier.segment import segment
 from newssift.classifier.site_lines import LineCounter, SiteLines
+from newssift.clean.options import CleanOptions
 
 __all__ = ["SiteRepeats", "count_docs", "count_sources", "site_lines_path", "load_or_count",
            "OFF_FLAG", "NO_HEAD", "NO_SITES"]
@@ -67,17 +68,22 @@ def count_docs(docs: Iterable[Doc], counter: LineCounter | None = None) -> LineC
     return counter
 
 
-def count_sources(sources: list[Source], options: ReadOptions, progress=None) -> LineCounter:
-    """Count every input's documents (bad records and skipped ones are not counted: the
-    labelling pass reports them); ``progress`` (a tqdm-like bar) is told of each document."""
+def count_sources(sources: list[Source], options: CleanOptions, progress=None) -> LineCounter:
+    """Count every input's documents, in chunks on ``options.workers`` processes (bad and
+    skipped records are not counted: the labelling pass reports them); ``progress`` (a
+    tqdm-like bar) is told of each chunk's documents."""
+    from newssift.clean.local import count_chunks
+    from newssift.clean.pipeline import chunked
+
     def docs():
         for source in sources:
             for item in iter_records(source, options):
                 if isinstance(item, Doc):
-                    if progress is not None:
-                        progress.update(1)
                     yield item
-    return count_docs(docs())
+
+    chunks = chunked(docs(), options.chunk_docs, options.chunk_bytes)
+    return count_chunks(chunks, workers=options.workers,
+                        on_chunk=progress.update if progress is not None else None)
 
 
 def load_or_count(path: Path, count, resume: bool) -> tuple[SiteLines, bool]:

@@ -112,3 +112,13 @@ def test_head_round_trips_and_refuses_other_features():
         RepeatHead.from_arrays({**config, "repeated_on": 5}, arrays)
     with pytest.raises(ValueError):
         RepeatHead(np.zeros(3))
+
+
+def test_a_pages_keys_together_equal_each_lines_own():
+    from newssift.classifier.site_lines import line_keys
+
+    lines = ["Posted 12 Dec | 3 Comments", "  Ünïcode — Straße 2026!! ", "", "日本語のテキスト 123",
+             "tab\tseparated", "a line\nwith a break"]
+    assert line_keys(lines) == [line_key(t) for t in lines]
+    assert line_keys(lines[:-1]) == [line_key(t) for t in lines[:-1]]
+    assert line_keys([]) == []
