@@ -24,7 +24,7 @@ from newssift.classifier.batch import BlockBatch, doc_index
 from newssift.classifier.comments import SECTION_NAMES, comment_lines, section_features
 from newssift.classifier.counting import NgramCounter, decode_terms, encode_terms
 from newssift.classifier.defaults import COMMENT_FEATURES, MAX_FEATURES, MIN_DF, NGRAM_MAX
-from newssift.classifier.pooling import Rows
+from newssift.classifier.pooling import normalize_data
 from newssift.classifier.shallow import (
     NEIGHBOUR_COLUMNS,
     NEIGHBOUR_OFFSETS,
@@ -68,16 +68,6 @@ def normalize_rows(x: sp.csr_matrix) -> sp.csr_matrix:
     on one short document, and importing it costs more than labelling one."""
     normalize_data(x.data, x.indptr)
     return x
-
-
-def normalize_data(data: np.ndarray, indptr: np.ndarray) -> None:
-    """:func:`normalize_rows` on a CSR matrix's arrays, in place."""
-    if len(data):
-        sums = np.add.reduceat(data * data, indptr[:-1][np.diff(indptr) > 0])
-        norms = np.ones(len(indptr) - 1, dtype=data.dtype)
-        norms[np.diff(indptr) > 0] = np.sqrt(sums)
-        norms[norms == 0] = 1
-        data /= np.repeat(norms, np.diff(indptr))
 
 
 class Featurizer:
@@ -209,16 +199,11 @@ class Featurizer:
     def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         """Sublinear tf times idf, rows to unit length (``TfidfTransformer(sublinear_tf=True)``)."""
         out = counts.astype(np.float32, copy=True)
-        self._weigh_in_place(out.data, out.indices, out.indptr)
+        self.weigh_arrays(out.data, out.indices, out.indptr)
         return out
 
-    def weigh_rows(self, rows: Rows) -> Rows:
-        """:meth:`weigh` on a matrix's arrays (:mod:`~newssift.classifier.pooling`)."""
-        data = rows.data.astype(np.float32, copy=True)
-        self._weigh_in_place(data, rows.indices, rows.indptr)
-        return rows._replace(data=data)
-
-    def _weigh_in_place(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> None:
+    def weigh_arrays(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> None:
+        """:meth:`weigh` on a CSR matrix's arrays of counts, in place."""
         np.log(data, out=data)
         data += 1
         data *= self.idf_[indices]

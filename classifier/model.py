@@ -34,11 +34,11 @@ from newssift.classifier.decision import (
 )
 from newssift.classifier.defaults import ARTICLE_CONTEXT_WEIGHT
 from newssift.classifier.errors import InvalidInput
-from newssift.classifier.features import Featurizer, normalize_data, normalize_rows, shape_of
+from newssift.classifier.features import Featurizer, normalize_rows, shape_of
 from newssift.classifier.labels import ROLES, Role
 from newssift.classifier.markup import PageMarkup, concat_markup
 from newssift.classifier.markup_head import MarkupScorer
-from newssift.classifier.pooling import added_rows, summed_rows
+from newssift.classifier.pooling import article_rows
 from newssift.classifier.repeats import RepeatHead
 from newssift.classifier.result import SEGMENT_KEYS, Article, Result, Segment
 from newssift.classifier.role import MainScorer, TeaserScorer, role_probas
@@ -251,13 +251,8 @@ class NewssiftModel:
         why), a corpus chunk by scipy: the same rows to the bit."""
         weigh = self.featurizer.weigh
         if 0 < counts.nnz * SMALL_BATCH_BELOW < counts.shape[1]:
-            pooled = self.featurizer.weigh_rows(summed_rows(counts, doc, n_docs, use))
-            if around.any():
-                other = self.featurizer.weigh_rows(summed_rows(counts, doc, n_docs, around))
-                both = added_rows(pooled, other._replace(data=other.data * ARTICLE_CONTEXT_WEIGHT))
-                normalize_data(both.data, both.indptr)
-                pooled = both
-            return pooled.to_csr()
+            return article_rows(counts, doc, n_docs, use, around, self.featurizer.weigh_arrays,
+                                ARTICLE_CONTEXT_WEIGHT).to_csr()
         pooled = weigh(pool_rows(counts, doc, n_docs, use, normalize=False))
         if around.any():
             other = weigh(pool_rows(counts, doc, n_docs, around, normalize=False))

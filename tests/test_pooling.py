@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newssift.classifier.features import normalize_rows
-from newssift.classifier.pooling import Rows, added_rows, summed_rows
+from newssift.classifier.pooling import Rows, article_rows, normalize_data
 from newssift.classifier.topic import pool_rows
 
 N_COLS = 50
@@ -38,26 +38,33 @@ def count_batches(draw):
     return counts, doc, len(lengths), masks
 
 
-@settings(max_examples=300, deadline=None)
+def _weigh(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> None:
+    """Sublinear tf times an idf, rows to unit length (``Featurizer.weigh_arrays``'s steps)."""
+    np.log(data, out=data)
+    data += 1
+    data *= (1 + np.arange(N_COLS, dtype=np.float32) / 7)[indices]
+    normalize_data(data, indptr)
+
+
+def _scipy_article_rows(counts, doc, n_docs, use, around) -> sp.csr_matrix:
+    """The article rows by scipy's sums (``NewssiftModel._article_rows`` on a corpus chunk)."""
+    def weighed(mask):
+        x = pool_rows(counts, doc, n_docs, mask, normalize=False).astype(np.float32)
+        _weigh(x.data, x.indices, x.indptr)
+        return x
+
+    pooled = weighed(use)
+    if around.any():
+        pooled = normalize_rows((pooled + 0.2 * weighed(around)).tocsr())
+    return pooled
+
+
+@settings(max_examples=400, deadline=None)
 @given(count_batches())
-def test_summed_rows_are_scipys_product(batch):
-    counts, doc, n_docs, (mask, _) = batch
-    assert same(summed_rows(counts, doc, n_docs, mask),
-                pool_rows(counts, doc, n_docs, mask, normalize=False))
-
-
-@settings(max_examples=300, deadline=None)
-@given(count_batches(), st.booleans())
-def test_added_rows_are_scipys_sum_sorted_or_not(batch, weigh):
-    """Rows as a product leaves them (first seen last) take scipy's general sum; rows in
-    column order its merge."""
+def test_article_rows_are_scipys_sums_weighed(batch):
+    """One sort for both sums, weighed together: scipy's rows to the bit, entries in its
+    order, with and without the page around the story, sorted or not."""
     counts, doc, n_docs, (use, around) = batch
-    a = pool_rows(counts, doc, n_docs, use, normalize=False)
-    b = pool_rows(counts, doc, n_docs, around, normalize=False)
-    if weigh:
-        a, b = normalize_rows(a.astype(np.float32)), normalize_rows(b.astype(np.float32))
-    for x, y in ((a, b), (a.sorted_indices(), b.sorted_indices())):
-        ours = added_rows(Rows(x.data, x.indices, x.indptr, N_COLS),
-                          Rows(y.data * 0.2, y.indices, y.indptr, N_COLS))
-        assert same(ours, (x + 0.2 * y).tocsr())
-
+    for a, b in ((use, around), (use, np.zeros_like(around)), (use & ~around, around)):
+        assert same(article_rows(counts, doc, n_docs, a, b, _weigh, 0.2),
+                    _scipy_article_rows(counts, doc, n_docs, a, b))
