@@ -25,6 +25,7 @@ from newssift.classifier.labels import Role
 from newssift.classifier.threads import (
     drop_comment_threads,
     dropped_threads,
+    in_comment_thread,
     markup_comment_sections,
     thread_blocks,
 )
@@ -52,24 +53,27 @@ SNIPPET_MIN_WORDS = 3
 
 
 def _at(p_main: np.ndarray, threshold: float | np.ndarray, framing: np.ndarray | None,
-        n_words: np.ndarray, doc: np.ndarray, marked_comments: np.ndarray | None = None) -> np.ndarray:
+        n_words: np.ndarray, doc: np.ndarray, marked_comments: np.ndarray | None = None,
+        thread: np.ndarray | None = None) -> np.ndarray:
     keep = p_main >= threshold
     if framing is not None:
-        keep = drop_comment_threads(keep, framing, n_words, doc)
+        keep = drop_comment_threads(keep, framing, n_words, doc, thread=thread)
     if marked_comments is not None:
         keep &= ~markup_comment_sections(keep, marked_comments, n_words, doc)
     return keep
 
 
 def main_line(p_main: np.ndarray, threshold: float, framing: np.ndarray | None,
-              n_words: np.ndarray, doc: np.ndarray, marked_comments: np.ndarray | None = None) -> np.ndarray:
+              n_words: np.ndarray, doc: np.ndarray, marked_comments: np.ndarray | None = None,
+              thread: np.ndarray | None = None) -> np.ndarray:
     """Per block, the P(main) line its page is decided at: the threshold, or for a short
-    page ``SHORT_PAGE_FACTOR`` times it."""
+    page ``SHORT_PAGE_FACTOR`` times it (``thread``: ``in_comment_thread(framing, doc)``,
+    when the caller has it)."""
     p_main = np.asarray(p_main)
     line = np.full(len(p_main), float(threshold))
     if len(p_main) == 0:
         return line
-    keep = _at(p_main, threshold, framing, n_words, doc, marked_comments)
+    keep = _at(p_main, threshold, framing, n_words, doc, marked_comments, thread)
     kept_words = np.bincount(doc, weights=np.where(keep, n_words, 0))
     short = ((kept_words < SHORT_PAGE_WORDS) & (np.bincount(doc) >= PAGE_MIN_BLOCKS))[doc]
     line[short] = threshold * SHORT_PAGE_FACTOR
@@ -84,8 +88,9 @@ def keep_main(p_main: np.ndarray, threshold: float, framing: np.ndarray | None,
     threads; ``marked_comments`` marks the blocks a page's markup puts in its comment section (None:
     no markup, or comments kept); ``doc`` numbers the blocks' documents (ascending runs)."""
     p_main = np.asarray(p_main)
-    return _at(p_main, main_line(p_main, threshold, framing, n_words, doc, marked_comments), framing,
-               n_words, doc, marked_comments)
+    thread = in_comment_thread(framing, doc) if framing is not None else None
+    return _at(p_main, main_line(p_main, threshold, framing, n_words, doc, marked_comments, thread),
+               framing, n_words, doc, marked_comments, thread)
 
 
 def check_main_threshold(threshold: float) -> float:
@@ -155,10 +160,13 @@ def decide(p_main: np.ndarray, p_teaser: np.ndarray, framing: np.ndarray | None,
     markup names (``marked_comments``, see :func:`newssift.classifier.threads.markup_comment_sections`)."""
     drop = framing if decision.drop_comment_threads else None
     sections = marked_comments if decision.drop_comment_threads else None
-    line = main_line(p_main, decision.main_threshold, drop, n_words, doc, sections)
+    # Where each page's comment thread starts depends on its framing lines alone: found once.
+    thread = in_comment_thread(drop, doc) if drop is not None else None
+    line = main_line(p_main, decision.main_threshold, drop, n_words, doc, sections, thread)
     is_main = p_main >= line
     # The thread the rule drops, at the line its page is decided at (what _at takes out).
-    dropped = dropped_threads(is_main, drop, n_words, doc) if drop is not None else None
+    dropped = (dropped_threads(is_main, drop, n_words, doc, thread=thread) if drop is not None
+               else None)
     if dropped is not None:
         is_main &= ~dropped
     in_section = (markup_comment_sections(is_main, sections, n_words, doc) if sections is not None

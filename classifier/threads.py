@@ -67,14 +67,17 @@ def in_comment_thread(framing: np.ndarray, doc: np.ndarray) -> np.ndarray:
 
 
 def dropped_threads(keep: np.ndarray, framing: np.ndarray, n_words: np.ndarray,
-                    doc: np.ndarray, min_body_words: int = MIN_BODY_WORDS) -> np.ndarray:
+                    doc: np.ndarray, min_body_words: int = MIN_BODY_WORDS,
+                    thread: np.ndarray | None = None) -> np.ndarray:
     """Per block: whether it lies in the comment thread of a page that kept a story body
     (``keep``) before it, from the thread's opener to the end of the page: what the rule
-    takes out of the story."""
+    takes out of the story.  ``thread``: :func:`in_comment_thread` of ``framing``, when the
+    caller has it (it depends on the framing alone, not on ``keep``)."""
     keep = np.asarray(keep, dtype=bool)
     if len(keep) == 0:
         return keep
-    thread = in_comment_thread(framing, doc)
+    if thread is None:
+        thread = in_comment_thread(framing, doc)
     body = np.bincount(doc, weights=np.where(keep & ~thread, n_words, 0), minlength=int(doc.max()) + 1)
     return thread & (body[doc] >= min_body_words)
 
@@ -94,10 +97,12 @@ def thread_blocks(dropped: np.ndarray, framing: np.ndarray, doc: np.ndarray) -> 
 
 
 def drop_comment_threads(keep: np.ndarray, framing: np.ndarray, n_words: np.ndarray,
-                         doc: np.ndarray, min_body_words: int = MIN_BODY_WORDS) -> np.ndarray:
-    """``keep`` without the comment thread of every page that kept a story body before it."""
+                         doc: np.ndarray, min_body_words: int = MIN_BODY_WORDS,
+                         thread: np.ndarray | None = None) -> np.ndarray:
+    """``keep`` without the comment thread of every page that kept a story body before it
+    (``thread`` as for :func:`dropped_threads`)."""
     keep = np.asarray(keep, dtype=bool)
-    return keep & ~dropped_threads(keep, framing, n_words, doc, min_body_words)
+    return keep & ~dropped_threads(keep, framing, n_words, doc, min_body_words, thread)
 
 
 def markup_comment_sections(keep: np.ndarray, comment: np.ndarray, n_words: np.ndarray,

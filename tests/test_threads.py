@@ -35,6 +35,18 @@ def test_a_thread_after_a_story_is_dropped_and_the_story_kept():
     assert kept.tolist() == [True] * len(STORY) + [False] * len(THREAD)
 
 
+def test_the_thread_found_once_is_the_thread_found_again():
+    """``decide`` finds where a page's thread starts once and hands it to both passes."""
+    texts = STORY + THREAD + STORY[:1]
+    doc = np.zeros(len(texts), dtype=np.int64)
+    thread = in_comment_thread(framing(texts), doc)
+    for keep in ([True] * len(texts), [False] * len(STORY) + [True] * (len(texts) - len(STORY))):
+        keep = np.asarray(keep)
+        assert np.array_equal(
+            drop_comment_threads(keep, framing(texts), words(texts), doc, thread=thread),
+            drop_comment_threads(keep, framing(texts), words(texts), doc))
+
+
 def test_one_framing_line_is_not_a_thread():
     texts = STORY + ["Posted by Jane Doe at 9:15 am", "Filed under: local news"]
     assert decide(texts, [True] * len(texts)).all()
