@@ -46,12 +46,13 @@ log = logging.getLogger("newssift.model")
 # From this many rows the compiled walker is imported if it is not already.
 COMPILED_MIN_ROWS = 4096
 # Fewer rows than this are walked by the numpy walker even where the compiled one is
-# loaded: the compiled one's cost a tree a call is more than the numpy walk of the rows
-# (the shipped main head's 100 trees: equal at about 110 rows, 0.1 against 0.7 ms on one).
-COMPILED_FROM_ROWS = 128
+# loaded: the compiled one's cost a tree a call (and binning's a column) is more than the
+# numpy walk of the rows (the shipped main head's 100 trees on held-out pages: equal at
+# about 320 rows, 0.4 against 1.0 ms at 64).
+COMPILED_FROM_ROWS = 320
 # ... and for the walk of several ensembles at once (raw_together), whose levels cost
-# once for all: the shipped role heads' 140 trees, equal at about 230 rows.
-JOINED_COMPILED_FROM_ROWS = 224
+# once for all: the shipped role heads' 140 trees, equal at 384 to 640 rows.
+JOINED_COMPILED_FROM_ROWS = 384
 # Rows the numpy walker takes at a time: its (rows, trees) index arrays stay small.
 _NUMPY_CHUNK = 2048
 # Levels the numpy walker takes before it starts dropping pairs that reached a leaf: the
@@ -197,7 +198,7 @@ class BoostedTrees:
         self._feature = np.where(leaf, 0, n["feature_idx"]).astype(np.int64)
         self._edge = self._split_edges(leaf)
         self._missing_left = n["missing_go_to_left"].astype(bool)
-        self._is_leaf = leaf
+        self._is_split = ~leaf
         depth = np.zeros(len(leaf), dtype=np.int64)
         for t, s in enumerate(self.tree_starts_):  # nodes are stored parents first
             e = self.tree_starts_[t + 1] if t + 1 < len(self.tree_starts_) else len(leaf)
@@ -236,37 +237,41 @@ class BoostedTrees:
 
     def _leaf_values(self, x: np.ndarray) -> np.ndarray:
         """(rows, trees): the leaf value each tree gives each of the C-ordered rows ``x``:
-        every (row, tree) pair steps down a level at a time, and leaves the walk at its leaf."""
+        every (row, tree) pair steps down a level at a time, and leaves the walk at its leaf.
+
+        Gathers are ``take`` and drops ``compress``: on a page's few ten thousand pairs
+        they cost 0.6 and 0.4 times indexing with an array and with a mask."""
         n, n_trees = len(x), self.n_trees
         flat = x.ravel()
         nan = np.isnan(flat) if np.isnan(flat.sum()) else None  # rare: one test fewer a level
+        feature, edge, children = self._feature, self._edge, self._children
         node = np.tile(self.tree_starts_, n)  # pair p = row * n_trees + tree
         offset = np.repeat(np.arange(n, dtype=np.intp) * self.n_features_in_, n_trees)
         leaf = np.empty_like(node)
         walking: np.ndarray | None = None  # the pairs still walking, once dropping starts
         for step in range(self._steps):
-            at = offset + self._feature[node]
-            right = flat[at] > self._edge[node]  # a missing value compares False: left
+            at = offset + feature.take(node)
+            right = flat.take(at) > edge.take(node)  # a missing value compares False: left
             if nan is not None:
-                right |= nan[at] & ~self._missing_left[node]
-            node = self._children[node * 2 + right]
+                right |= nan.take(at) & ~self._missing_left.take(node)
+            node = children.take(node * 2 + right)
             if step + 1 < _WALK_BEFORE_DROP:
                 continue
-            on = ~self._is_leaf[node]
+            on = self._is_split.take(node)
             if walking is None:
                 leaf[:] = node
                 walking = np.flatnonzero(on)
             else:
                 leaf[walking] = node
-                walking = walking[on]
+                walking = walking.compress(on)
             if not len(walking):
                 break
-            node, offset = node[on], offset[on]
+            node, offset = node.compress(on), offset.compress(on)
         if walking is None:
             leaf = node
         elif len(walking):
             leaf[walking] = node
-        return self.nodes_["value"][leaf].reshape(n, n_trees)
+        return self.nodes_["value"].take(leaf).reshape(n, n_trees)
 
     def _compiled_trees(self, n_rows: int) -> list | None:
         if self._compiled is None:
