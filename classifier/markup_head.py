@@ -29,7 +29,7 @@ import scipy.sparse as sp
 
 from newssift.classifier.arrays import part, prefixed
 from newssift.classifier.batch import BlockBatch
-from newssift.classifier.context import context_features
+from newssift.classifier.context import context_features_of
 from newssift.classifier.defaults import (
     BOOST_ITER,
     BOOST_LEARNING_RATE,
@@ -78,10 +78,10 @@ def stack_input(p_first: np.ndarray, p_text: np.ndarray, p_markup: np.ndarray,
     """The trees' input: the text head's second-pass input (the context of its first pass
     ``p_first``, the block's form), the context of the text head's answer ``p_text``, the
     markup columns, the markup pass's context, and the three scores' container means."""
-    n_words = batch.n_words.astype(np.float32)
-    parts = [context_features(p_first, n_words, batch.doc, batch.pos), batch.dense,
-             context_features(p_text, n_words, batch.doc, batch.pos), markup.dense,
-             context_features(p_markup, n_words, batch.doc, batch.pos)]
+    first, text, marked = context_features_of([p_first, p_text, p_markup],
+                                              batch.n_words.astype(np.float32), batch.doc,
+                                              batch.pos)
+    parts = [first, batch.dense, text, markup.dense, marked]
     parts += [container_means(p, batch.n_words, markup.container, batch.doc)
               for p in (p_first, p_text, p_markup)]
     return np.hstack(parts).astype(np.float32)

@@ -16,7 +16,7 @@ import scipy.sparse as sp
 
 from newssift.classifier.arrays import part, prefixed
 from newssift.classifier.batch import BlockBatch
-from newssift.classifier.context import context_features
+from newssift.classifier.context import context_features_of
 from newssift.classifier.defaults import (
     BOOST_ITER,
     BOOST_LEARNING_RATE,
@@ -127,8 +127,13 @@ def _out_of_fold(x: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | No
 
 def _context_input(p: np.ndarray, batch: BlockBatch) -> np.ndarray:
     """The second pass's input: the first-pass scores around each block, and its shape."""
-    ctx = context_features(p, batch.n_words.astype(np.float32), batch.doc, batch.pos)
-    return np.hstack([ctx, batch.dense])
+    return _context_inputs([p], batch)[0]
+
+
+def _context_inputs(ps: list[np.ndarray], batch: BlockBatch) -> list[np.ndarray]:
+    """``[_context_input(p, batch) for p in ps]``, the contexts computed side by side."""
+    return [np.hstack([ctx, batch.dense]) for ctx in context_features_of(
+        ps, batch.n_words.astype(np.float32), batch.doc, batch.pos)]
 
 
 def _fit_trees(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, *, boost_iter: int,
@@ -316,7 +321,7 @@ def role_probas(main: MainScorer, teaser: TeaserScorer, batch: BlockBatch,
         return main.predict_proba(batch)[:, 1], teaser.predict_proba(batch)[:, 1]
     p_first = main.first_pass(batch)
     p_teaser = teaser.first_.proba(batch).astype(np.float32)
-    raw_main, raw_teaser = raw_together(
-        [main.second_, teaser.second_],
-        [main._second_input(p_first, batch), _context_input(p_teaser, batch)])
+    # Both heads' second-pass input is _context_input's (MainScorer._second_input).
+    raw_main, raw_teaser = raw_together([main.second_, teaser.second_],
+                                        _context_inputs([p_first, p_teaser], batch))
     return proba_of(raw_main), np.maximum(p_teaser, proba_of(raw_teaser))
