@@ -64,10 +64,13 @@ def article_rows(x: sp.csr_matrix, groups: np.ndarray, n_groups: int, use: np.nd
     both sums come from one sort and are weighed together (a row at a time, as apart)."""
     n_cols = x.shape[1]
     both = bool(around.any())
-    parts = [_entries(x, groups, use, 0)] + ([_entries(x, groups, around, n_groups)] if both
-                                             else [])
-    row_of, cols, values = (np.concatenate(p) for p in zip(*parts))
-    n_rows, n = n_groups * len(parts), len(cols)
+    if both and not (use & around).any():  # one pass over the entries (each row in one sum)
+        row_of, cols, values = _entries(x, groups, use | around, 0, around, n_groups)
+    else:
+        parts = [_entries(x, groups, use, 0)] + ([_entries(x, groups, around, n_groups)] if both
+                                                 else [])
+        row_of, cols, values = (np.concatenate(p) for p in zip(*parts))
+    n_rows, n = n_groups * (1 + both), len(cols)
     if not n:
         return Rows(np.zeros(0, x.dtype), np.zeros(0, np.int32), np.zeros(n_groups + 1, np.int32),
                     n_cols)
@@ -108,17 +111,21 @@ def article_rows(x: sp.csr_matrix, groups: np.ndarray, n_groups: int, use: np.nd
 
 
 def _entries(x: sp.csr_matrix, groups: np.ndarray, mask: np.ndarray, row_offset: int,
+             second: np.ndarray | None = None, second_offset: int = 0,
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The entries of the rows of ``x`` where ``mask`` holds, in order: each one's output
-    row (its group plus ``row_offset``), column and value."""
+    row (its group plus ``row_offset``, plus ``second_offset`` more where ``second`` holds
+    for its row), column and value."""
     rows = np.flatnonzero(mask)
     starts = x.indptr[rows].astype(np.int64)
     lengths = x.indptr[rows + 1].astype(np.int64) - starts
     ends = np.cumsum(lengths)
     at = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(starts - (ends - lengths),
                                                                   lengths)
-    return (np.repeat(groups[rows].astype(np.int64) + row_offset, lengths),
-            x.indices[at].astype(np.int64), x.data[at])
+    out_row = groups.take(rows).astype(np.int64) + row_offset
+    if second is not None:
+        out_row += second.take(rows) * second_offset
+    return np.repeat(out_row, lengths), x.indices.take(at).astype(np.int64), x.data.take(at)
 
 
 def _runs(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
