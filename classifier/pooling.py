@@ -59,8 +59,8 @@ def article_rows(x: sp.csr_matrix, groups: np.ndarray, n_groups: int, use: np.nd
     """One row per group: its ``use`` rows summed and weighed, plus ``weight`` times its
     ``around`` rows summed and weighed, to unit length; only the first when no row is
     ``around``.  ``weigh(data, indices, indptr)`` weighs a matrix's arrays in place, row by
-    row.  The same entries in the same order to the bit as ``summed_rows``, ``weigh``,
-    ``added_rows`` and ``normalize_data`` one after the other, in a third of the calls:
+    row.  The same entries in the same order to the bit as scipy's sums (each mask's rows
+    summed by a product, weighed, ``a + weight * b``, rows to unit length), in a few calls:
     both sums come from one sort and are weighed together (a row at a time, as apart)."""
     n_cols = x.shape[1]
     both = bool(around.any())
