@@ -27,9 +27,9 @@ from newssift.classifier.records import BadRecord, Doc, Skipped
 from newssift.classifier.site_lines import LineCounter
 from newssift.clean.options import CleanOptions
 from newssift.clean.pipeline import RunCounts, chunked
-from newssift.clean.site_counts import count_docs, load_or_count, site_lines_path
+from newssift.clean.site_counts import load_or_count, site_lines_path
 from newssift.clean.summary import Stats
-from newssift.clean.work import cached_model, clean_docs, encode_line
+from newssift.clean.work import cached_model, clean_docs, count_docs, encode_line
 from newssift.clean.writers import JsonlOutput
 
 __all__ = ["Partition", "plan_partitions", "clean_partition", "run_dask", "part_path", "PLAN_NAME"]

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from newssift.classifier.bulk import limit_threads
 from newssift.classifier.records import Doc
 from newssift.clean.options import IN_FLIGHT_PER_WORKER
-from newssift.clean.work import ChunkResult, cached_model, clean_docs
+from newssift.clean.work import ChunkResult, cached_model, clean_docs, count_docs
 
 __all__ = ["map_chunks"]
 
@@ -117,8 +117,6 @@ def map_chunks(chunks: Iterable[list[Doc]], *, workers: int, model_path: str | N
 
 
 def _count_in_worker(docs: list[Doc]):
-    from newssift.clean.site_counts import count_docs
-
     return count_docs(docs)
 
 
@@ -127,7 +125,6 @@ def count_chunks(chunks: Iterable[list[Doc]], *, workers: int,
     """Count every chunk's site lines (the run's first pass) on ``workers`` processes; the
     counts merged into one LineCounter.  ``on_chunk`` is told each chunk's size as it is done."""
     from newssift.classifier.site_lines import LineCounter
-    from newssift.clean.site_counts import count_docs
 
     total = LineCounter()
     if workers <= 1:

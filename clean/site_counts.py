@@ -13,18 +13,16 @@ map-reduce: a task counts each partition, the client merges.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.inputs import Source, iter_records
 from newssift.classifier.records import Doc
-from newssift.classifier.segment import segment
 from newssift.classifier.site_lines import LineCounter, SiteLines
 from newssift.clean.options import CleanOptions
 
-__all__ = ["SiteRepeats", "count_docs", "count_sources", "site_lines_path", "load_or_count",
+__all__ = ["SiteRepeats", "count_sources", "site_lines_path", "load_or_count",
            "OFF_FLAG", "NO_HEAD", "NO_SITES"]
 
 OFF_FLAG = "off (--no-site-repeats)"
@@ -57,15 +55,6 @@ def site_lines_path(output: Path, fmt: str, engine: str) -> Path:
         if base.lower().endswith(suffix):
             base = base[: -len(suffix)]
     return output.with_name(base + ".site-lines.npz")
-
-
-def count_docs(docs: Iterable[Doc], counter: LineCounter | None = None) -> LineCounter:
-    """Count the blocks of every document that names its site (as the model splits them)."""
-    counter = counter or LineCounter()
-    for doc in docs:
-        if doc.site:
-            counter.add(doc.site, [b.text for b in segment(doc.text)])
-    return counter
 
 
 def count_sources(sources: list[Source], options: CleanOptions, progress=None) -> LineCounter:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from newssift.classifier.bulk import Labeller, label_docs
 from newssift.classifier.records import BadRecord, Doc, one_line
 from newssift.clean.summary import Stats
 
-__all__ = ["ChunkResult", "clean_docs", "output_record", "encode_line", "cached_model"]
+__all__ = ["ChunkResult", "clean_docs", "count_docs", "output_record", "encode_line", "cached_model"]
 
 _MODELS: dict[str, object] = {}     # model path -> loaded model
 _MEMORIES: dict[str, object] = {}   # corrections path -> its CorrectionMemory
@@ -106,3 +106,15 @@ def clean_docs(labeller, docs: Sequence[Doc], *, segments: bool = False,
         stats.text_bytes += len(doc.text.encode("utf-8"))
     blob = ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
     return ChunkResult(blob, stats, bad, texts)
+
+
+def count_docs(docs: Iterable[Doc], counter=None):
+    """Count the blocks of every document that names its site (as the model splits them)."""
+    from newssift.classifier.segment import segment
+    from newssift.classifier.site_lines import LineCounter
+
+    counter = counter if counter is not None else LineCounter()
+    for doc in docs:
+        if doc.site:
+            counter.add(doc.site, [b.text for b in segment(doc.text)])
+    return counter

@@ -49,7 +49,8 @@ def test_a_sites_template_lines_lose_main(shipped_model):
     alone = shipped_model.score([p for p in pages[:3]])
     batch_sites = ["a.example"] * 3
     n_other, other = lines.evidence(batch_sites, pages[:3])
-    adjusted = shipped_model.repeats.adjust(alone.p_main, np.repeat(n_other, [len(p) for p in pages[:3]]), other)
+    sizes = [len(p) for p in pages[:3]]
+    adjusted = shipped_model.repeats.adjust(alone.p_main, np.repeat(n_other, sizes), other)
     signup = [i for i, t in enumerate(t for p in pages[:3] for t in p) if t.startswith("Sign up")]
     assert (adjusted[signup] < alone.p_main[signup]).all()
     results = shipped_model.segment_many(texts, sites=batch_sites, site_lines=lines)
