@@ -142,8 +142,11 @@ def _echo_listing(result, colour: bool | None, width: int | None) -> None:
     """The article line, then one line per block; with a ``width``, no line is wider."""
     art = result.article
     topic = f"{art.topic} ({art.topic_score:.2f})" if art.topic else "none"
-    head = [f"article: topic {topic};", f"{art.n_main} main, {art.n_teaser} teaser, "
-                                        f"{art.n_boilerplate} boilerplate blocks"]
+    if art.topic and art.topic_trained_for_lang is False:  # an English model's guess
+        topic = f"{art.topic} ({art.topic_score:.2f}, not trained for {art.lang or 'this language'})"
+    lang = f"{art.lang} ({art.lang_score:.2f})" if art.lang else "unknown"
+    head = [f"article: topic {topic};", f"language {lang};",
+            f"{art.n_main} main, {art.n_teaser} teaser, {art.n_boilerplate} boilerplate blocks"]
     if width is None or len(" ".join(head)) <= width:
         head = [" ".join(head)]
     for line in head:  # two lines rather than one the terminal wraps

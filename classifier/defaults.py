@@ -14,7 +14,7 @@ __all__ = [
     "NEIGHBOUR_WORDS", "MARKUP_ALPHA", "MARKUP_HASHED", "TEASER_ALPHA", "TEASER_CONTEXT", "TEASER_BOOST_ITER",
     "TEASER_EPOCHS", "TOPIC_C",
     "TOPIC_GENERAL_WEIGHT", "TOPIC_GATE_SHAPE", "ARTICLE_CONTEXT_WEIGHT", "MAX_DOCUMENT_BYTES",
-    "MAX_DOCUMENT_BYTES_ENV",
+    "MAX_DOCUMENT_BYTES_ENV", "TOPIC_LANGUAGES", "LANG_ID_MAX_CHARS",
 ]
 
 SEED = 13
@@ -45,6 +45,10 @@ TEASER_BOOST_ITER = 40       # its trees: as good as 100 on held-out composed pa
 TOPIC_C = 0.5
 TOPIC_GENERAL_WEIGHT = 0.4   # share of the all-sources expert in the mixture
 TOPIC_GATE_SHAPE = 0.1       # weight of a text's form (standardised) beside its words in the gate
+# The languages (ISO 639-1) of the topic head's training data: the labelled news of
+# ../shared/data/topics and articles is English only.  A result in another language says
+# so (article.topic_trained_for_lang false): its topic is an English model's guess.
+TOPIC_LANGUAGES = frozenset({"en"})
 # Article topic: weight of a page's text around its story (neither main nor teaser), as a
 # unit row beside the story's.
 ARTICLE_CONTEXT_WEIGHT = 0.2
@@ -54,3 +58,8 @@ ARTICLE_CONTEXT_WEIGHT = 0.2
 # Labelling takes ~50 bytes of memory per byte of text (a 20 MB text took 1 GB).
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 MAX_DOCUMENT_BYTES_ENV = "NEWSSIFT_MAX_DOCUMENT_BYTES"  # and --max-document-bytes
+
+# Language identification (classifier/language.py) reads a document's first this many
+# characters of main text (else of all its text): enough for py3langid to be sure of a
+# page's language, and a huge document costs no more than a page.
+LANG_ID_MAX_CHARS = 500

@@ -10,7 +10,7 @@ saving live in :mod:`newssift.classifier.persist`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -36,6 +36,7 @@ from newssift.classifier.defaults import ARTICLE_CONTEXT_WEIGHT
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.features import Featurizer, normalize_rows, shape_of
 from newssift.classifier.labels import ROLES, Role
+from newssift.classifier.language import identify, sample, topic_trained_for
 from newssift.classifier.markup import PageMarkup, concat_markup
 from newssift.classifier.markup_head import MarkupScorer
 from newssift.classifier.pooling import article_rows
@@ -352,6 +353,7 @@ class NewssiftModel:
         overrides = s.topic_override
         article_overrides = s.article_override
         i = 0
+        done = []
         for d, doc_blocks in enumerate(blocks):
             a_topic = topics[art_topic[d]] if s.article_has_topic[d] else None
             a_score = round(float(art_score[d]), 4) if a_topic else None
@@ -383,7 +385,15 @@ class NewssiftModel:
                                         round(role_score[i], 4), topic, t_score, ref))
                 i += 1
             t_from = None if a_topic is None or s.topic_from is None else TOPIC_FROM[s.topic_from[d]]
-            article = Article(a_topic, a_score, "\n".join(main_texts), len(doc_blocks), *counts,
+            counted = Article(a_topic, a_score, "\n".join(main_texts), len(doc_blocks), *counts,
                               topic_from=t_from)
+            done.append((counted, segs, main_texts or [b.text for b in doc_blocks]))
+        # A document's language, from its main text, else all its text: all at once, since
+        # the identifier reads a batch much faster than its documents one by one.
+        langs = identify([sample(texts) for _, _, texts in done])
+        for (counted, segs, _), lang in zip(done, langs):
+            trained = None if counted.topic is None else topic_trained_for(lang.lang)
+            article = replace(counted, lang=lang.lang, lang_score=lang.score,
+                              topic_trained_for_lang=trained)
             yield ({"article": article.to_dict(), "segments": segs, "model": self.version}
                    if as_dicts else Result(article, segs, self.version))

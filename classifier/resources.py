@@ -5,7 +5,9 @@ gold documents the retrain gate scores) live inside the installed ``newssift``
 package and are found with :mod:`importlib.resources`, so they work the same from a
 checkout, an editable install or a wheel.  The third-party training data is never
 packaged: it is found from an explicit directory, ``$NEWSSIFT_DATA``, or, in a
-checkout, the ``../shared/data`` beside it.
+checkout, the ``../shared/data`` beside it.  Working files newssift may rebuild at any
+time (a retrain's featurized corpus, the language identifier's unpacked model) go to the
+cache folder, :func:`cache_dir`.
 """
 
 from __future__ import annotations
@@ -16,11 +18,32 @@ from pathlib import Path
 
 from newssift.classifier.errors import TrainingError
 
-__all__ = ["PARTS", "packaged", "resolve", "checkout_root", "shared_data_dir", "DATA_ENV"]
+__all__ = ["PARTS", "packaged", "resolve", "checkout_root", "shared_data_dir", "DATA_ENV",
+           "cache_dir", "CACHE_ENV", "CACHE_OFF"]
 
 # The repository's top-level folders that are parts of the package (``newssift.<part>``).
 PARTS = ("classifier", "training", "service", "clean", "models")
 DATA_ENV = "NEWSSIFT_DATA"
+CACHE_ENV = "NEWSSIFT_CACHE_DIR"
+CACHE_OFF = "off"
+
+
+def cache_dir() -> Path | None:
+    """The cache folder: ``$NEWSSIFT_CACHE_DIR``, else ``$XDG_CACHE_HOME/newssift``, else
+    ``~/.cache/newssift``; None when ``$NEWSSIFT_CACHE_DIR`` is ``off`` (or there is no home
+    directory)."""
+    named = os.environ.get(CACHE_ENV, "").strip()
+    if named.lower() == CACHE_OFF:
+        return None
+    if named:
+        return Path(named).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    if xdg:
+        return Path(xdg) / "newssift"
+    try:
+        return Path.home() / ".cache" / "newssift"
+    except RuntimeError:  # no home directory to be found: no cache, not a failed run
+        return None
 
 
 def packaged(relative: str) -> Path:

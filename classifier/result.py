@@ -60,11 +60,19 @@ class Article:
     n_boilerplate: int
     # Which blocks the topic came from: "main", else "teasers", else "all" (None: no words).
     topic_from: str | None = None
+    # The text's language (ISO 639-1) and its probability, from its main text, else all its
+    # text (None: no language found, e.g. digits only); see newssift.classifier.language.
+    lang: str | None = None
+    lang_score: float | None = None
+    # Whether the topic head learnt from texts in ``lang`` (English only: TOPIC_LANGUAGES);
+    # false: the topic is an English model's guess.  None when there is no topic.
+    topic_trained_for_lang: bool | None = None
 
     def to_dict(self) -> dict:
         return dict(zip(ARTICLE_KEYS, (self.topic, self.topic_score, self.text, self.n_blocks,
                                        self.n_main, self.n_teaser, self.n_boilerplate,
-                                       self.topic_from)))
+                                       self.topic_from, self.lang, self.lang_score,
+                                       self.topic_trained_for_lang)))
 
 
 SEGMENT_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Segment))

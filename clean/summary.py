@@ -13,15 +13,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Stats", "build_summary", "write_summary", "format_summary", "peak_memory_mb", "NO_TOPIC"]
+__all__ = ["Stats", "build_summary", "write_summary", "format_summary", "peak_memory_mb", "NO_TOPIC",
+           "NO_LANGUAGE"]
 
 NO_TOPIC = "none"
+NO_LANGUAGE = "none"  # a document without a language found (digits only, say)
 ROLE_COUNTS = (("main", "n_main"), ("teaser", "n_teaser"), ("boilerplate", "n_boilerplate"))
 
 
 @dataclass
 class Stats:
-    """Documents, blocks by role, documents by topic, bad records, and input bytes cleaned."""
+    """Documents, blocks by role, documents by topic and by language, bad records, and input
+    bytes cleaned."""
 
     documents: int = 0
     text_bytes: int = 0
@@ -29,6 +32,7 @@ class Stats:
     blocks: Counter = field(default_factory=Counter)
     topics: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)  # input records holding no document, by reason
+    languages: Counter = field(default_factory=Counter)
 
     def add_record(self, record: dict) -> None:
         """Count one output record (fresh, or re-read from the output on --resume)."""
@@ -36,6 +40,8 @@ class Stats:
         for role, key in ROLE_COUNTS:
             self.blocks[role] += record[key]
         self.topics[record["topic"] or NO_TOPIC] += 1
+        # .get: an output written before records carried a language, resumed
+        self.languages[record.get("lang") or NO_LANGUAGE] += 1
 
     def merge(self, other: Stats) -> Stats:
         self.documents += other.documents
@@ -44,16 +50,19 @@ class Stats:
         self.blocks.update(other.blocks)
         self.topics.update(other.topics)
         self.skipped.update(other.skipped)
+        self.languages.update(other.languages)
         return self
 
     def to_dict(self) -> dict:
         return {"documents": self.documents, "text_bytes": self.text_bytes, "errors": self.errors,
-                "blocks": dict(self.blocks), "topics": dict(self.topics), "skipped": dict(self.skipped)}
+                "blocks": dict(self.blocks), "topics": dict(self.topics), "skipped": dict(self.skipped),
+                "languages": dict(self.languages)}
 
     @classmethod
     def from_dict(cls, data: dict) -> Stats:
         return cls(data["documents"], data["text_bytes"], data["errors"], Counter(data["blocks"]),
-                   Counter(data["topics"]), Counter(data.get("skipped", {})))
+                   Counter(data["topics"]), Counter(data.get("skipped", {})),
+                   Counter(data.get("languages", {})))
 
 
 def peak_memory_mb() -> dict[str, float]:
@@ -76,6 +85,7 @@ def build_summary(total: Stats, this_run: Stats, *, seconds: float, resumed: int
                    "main": main, "teaser": total.blocks["teaser"],
                    "boilerplate": total.blocks["boilerplate"]},
         "topics": dict(sorted(total.topics.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "languages": dict(sorted(total.languages.items(), key=lambda kv: (-kv[1], kv[0]))),
         "errors": this_run.errors,
         "error_report": error_report,
         # Input records that hold no document by design (WARC requests, images), by reason.
@@ -99,11 +109,13 @@ def format_summary(summary: dict) -> list[str]:
     """The few lines printed at the end of a run."""
     b, run, skipped = summary["blocks"], summary["this_run"], summary.get("skipped") or {}
     topics = ", ".join(f"{t} {n}" for t, n in summary["topics"].items()) or "-"
+    languages = ", ".join(f"{t} {n}" for t, n in (summary.get("languages") or {}).items()) or "-"
     lines = [
         f"documents: {summary['documents']} ({summary['resumed_documents']} already done before this run)",
         f"blocks: {b['kept']} kept (main), {b['dropped']} dropped ({b['teaser']} teaser, "
         f"{b['boilerplate']} boilerplate)",
         f"topics: {topics}",
+        f"languages: {languages}",
         f"errors: {summary['errors']}" + (f" (see {summary['error_report']})" if summary["errors"] else ""),
         *([f"skipped: {sum(skipped.values())} input records without a document ("
            + ", ".join(f"{reason} {n}" for reason, n in skipped.items()) + ")"] if skipped else []),

@@ -73,7 +73,8 @@ def cached_model(model_path: str | None, main_threshold: float | None = None,
 
 
 def output_record(doc_id: object, result: dict, segments: bool) -> dict:
-    """One output line: id, cleaned text, article topic, block counts (and every block).
+    """One output line: id, cleaned text, article topic, block counts, language (and every
+    block).
 
     ``result`` is one of ``NewssiftModel.segment_many_dicts``'s results.
     """
@@ -81,7 +82,8 @@ def output_record(doc_id: object, result: dict, segments: bool) -> dict:
     rec = {"id": doc_id, "text": art["text"], "topic": art["topic"],
            "topic_score": art["topic_score"], "n_blocks": art["n_blocks"],
            "n_main": art["n_main"], "n_teaser": art["n_teaser"],
-           "n_boilerplate": art["n_boilerplate"]}
+           "n_boilerplate": art["n_boilerplate"], "lang": art["lang"], "lang_score": art["lang_score"],
+           "topic_trained_for_lang": art["topic_trained_for_lang"]}
     if segments:
         rec["segments"] = result["segments"]
     return rec

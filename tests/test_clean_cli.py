@@ -69,6 +69,10 @@ def test_jsonl_corpus_gives_clean_text_topic_and_a_summary(run, tmp_path, tiny_m
     assert summary["blocks"]["kept"] == sum(r["n_main"] for r in records)
     assert sum(summary["topics"].values()) == 12
     assert "documents: 12" in result.stdout and "kept (main)" in result.stdout
+    assert records[3]["lang"] == expected.lang
+    assert records[3]["topic_trained_for_lang"] == expected.topic_trained_for_lang
+    assert records[3]["lang"] == "en" and records[3]["lang_score"] > 0.5
+    assert summary["languages"] == {"en": 12} and "languages: en 12" in result.stdout
 
 
 def test_two_workers_small_chunks_and_gzip_give_the_same_records(run, tmp_path):

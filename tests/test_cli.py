@@ -52,6 +52,19 @@ def test_listing_names_roles_and_topics(run):
     assert "main" in result.output and "teaser" in result.output
 
 
+def test_json_and_listing_say_the_language_and_that_the_topic_is_untrained_for_it(run):
+    german = ("Der Mieterbund fordert eine Reform des Mietrechts\n"
+              "Die Mieten in den großen Städten sind im vergangenen Jahr erneut deutlich gestiegen, "
+              "besonders für Familien mit Kindern und Menschen mit geringem Einkommen.\n")
+    art = json.loads(run("--format", "json", "-", input=german).output)["article"]
+    assert art["lang"] == "de" and 0.5 < art["lang_score"] <= 1
+    assert art["topic_trained_for_lang"] is False
+    listing = run("--format", "text", "-", input=german).output  # its head may take three lines
+    assert "language de (" in listing and "not trained for de" in listing
+    english = run("--format", "text", str(EXAMPLE)).output
+    assert "language en (" in english and "not trained" not in english
+
+
 def test_stdin_and_empty_input_give_an_empty_result(run):
     result = run("--format", "json", "-", input="")
     assert result.exit_code == 0

@@ -108,8 +108,8 @@ def test_the_readme_sample_is_what_classify_prints_now():
 def test_the_readme_sample_has_the_article_line_and_one_line_a_block():
     _, shown = sample_block()
     blocks = [line for line in read(ROOT / "examples" / "article.txt").splitlines() if line.strip()]
-    assert re.fullmatch(r"article: topic [\w-]+ \(\d\.\d\d\); \d+ main, \d+ teaser, \d+ boilerplate "
-                        r"blocks", shown[0]), shown[0]
+    assert re.fullmatch(r"article: topic [\w-]+ \(\d\.\d\d\); language [a-z]{2} \(\d\.\d\d\); \d+ main, "
+                        r"\d+ teaser, \d+ boilerplate blocks", shown[0]), shown[0]
     assert len(shown) == 1 + len(blocks)
     for i, (line, block) in enumerate(zip(shown[1:], blocks)):
         assert re.match(rf" *{i} (main|teaser|boilerplate) +\d\.\d\d ", line), line

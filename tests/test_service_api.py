@@ -14,7 +14,9 @@ def test_segment_json_returns_cli_shape_plus_model(client):
     body = r.get_json()
     assert body["model"] == "tiny1" and body["id"] == "a-1"
     assert set(body["article"]) == {"topic", "topic_score", "text", "n_blocks", "n_main",
-                                    "n_teaser", "n_boilerplate", "topic_from"}
+                                    "n_teaser", "n_boilerplate", "topic_from", "lang", "lang_score",
+                                    "topic_trained_for_lang"}
+    assert body["article"]["lang"] == "en" and body["article"]["topic_trained_for_lang"] is True
     seg = body["segments"][0]
     assert set(seg) == {"index", "start", "end", "text", "role", "role_score", "topic", "topic_score",
                         "correction"}
@@ -112,6 +114,8 @@ def test_openapi_describes_every_route(app, client):
     schemas = doc["components"]["schemas"]
     assert schemas["LabelItem"]["properties"]["role"]["anyOf"][0]["enum"] == ["main", "teaser", "boilerplate"]
     assert doc["paths"]["/v1/retrain"]["post"]["security"] == [{"bearer": []}]
+    article = schemas["ArticleOut"]["properties"]
+    assert {"lang", "lang_score", "topic_trained_for_lang"} <= set(article)
 
 
 @pytest.mark.parametrize("path", ["/v1/segment", "/v1/segment/batch"])

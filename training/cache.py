@@ -9,8 +9,8 @@ newssift version and a hash of the code that builds it (:func:`code_modules`).  
 the key changes, so a stale entry is never read.
 
 The cache is a working store of the training machine, never part of a model: a model
-stays arrays and JSON (``save_model`` writes no pickle), and nothing in
-:mod:`newssift.classifier` reads the cache.  Its place is ``$NEWSSIFT_CACHE_DIR``, else
+stays arrays and JSON (``save_model`` writes no pickle), and :mod:`newssift.classifier`
+reads only the language identifier's unpacked model there.  Its place is ``$NEWSSIFT_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/newssift``, else ``~/.cache/newssift``; ``NEWSSIFT_CACHE_DIR=off``
 turns it off.
 """
@@ -18,19 +18,17 @@ turns it off.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from newssift.classifier.resources import CACHE_ENV, CACHE_OFF, cache_dir
 from newssift.training.config import TrainConfig
 
 __all__ = ["CACHE_ENV", "CACHE_OFF", "default_cache_dir", "fingerprint", "memory", "code_modules",
            "MAX_CACHED_ITEMS"]
 
-CACHE_ENV = "NEWSSIFT_CACHE_DIR"
-CACHE_OFF = "off"
 # A featurized corpus is some 330 MB for the default config, its topic head and its role
 # heads' fold models (training/first_pass.py) a few MB each: keep the newest few (three
 # corpora with theirs).
@@ -42,20 +40,8 @@ ROOT_MODULE = "newssift.training.base_corpus"
 
 
 def default_cache_dir() -> Path | None:
-    """The cache folder the environment names; None when ``$NEWSSIFT_CACHE_DIR`` is ``off``
-    (or there is no home directory)."""
-    named = os.environ.get(CACHE_ENV, "").strip()
-    if named.lower() == CACHE_OFF:
-        return None
-    if named:
-        return Path(named).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    if xdg:
-        return Path(xdg) / "newssift"
-    try:
-        return Path.home() / ".cache" / "newssift"
-    except RuntimeError:  # no home directory to be found: no cache, not a failed run
-        return None
+    """The cache folder the environment names (:func:`newssift.classifier.resources.cache_dir`)."""
+    return cache_dir()
 
 
 def _file_stamp(path: Path) -> list:
