@@ -26,19 +26,25 @@ def justext_available() -> bool:
     return True
 
 
-def justext_keep(texts: Sequence[str], language: str = "English") -> list[bool]:
+def justext_keep(texts: Sequence[str], language: str | None = "English") -> list[bool]:
     """jusText's keep/drop decision for each block, the blocks given to it as <p> elements.
 
     jusText needs HTML; wrapping each block in its own paragraph is the fairest
-    text-only input it can get (it still uses its own context revision).
+    text-only input it can get (it still uses its own context revision).  ``language``
+    names its stoplist (``justext.get_stoplists()``); None runs it without one, in the
+    language-independent mode its documentation gives (both stopword thresholds 0).
     """
     import justext
 
     if not texts:
         return []
     html = "<html><body>" + "".join(f"<p>{escape(t)}</p>" for t in texts) + "</body></html>"
-    paragraphs = justext.justext(html.encode("utf-8"), justext.get_stoplist(language),
-                                 encoding="utf-8")
+    if language is None:
+        paragraphs = justext.justext(html.encode("utf-8"), frozenset(), encoding="utf-8",
+                                     stopwords_low=0, stopwords_high=0)
+    else:
+        paragraphs = justext.justext(html.encode("utf-8"), justext.get_stoplist(language),
+                                     encoding="utf-8")
     keep = [not p.is_boilerplate for p in paragraphs]
     if len(keep) == len(texts):
         return keep

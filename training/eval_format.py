@@ -6,7 +6,7 @@ from __future__ import annotations
 from newssift.training.metrics import format_confusion, format_report
 
 __all__ = ["format_lodo", "format_topics", "format_short_topics", "format_teaser_topics",
-           "format_project_short_texts", "format_quick"]
+           "format_project_short_texts", "format_quick", "format_languages"]
 
 
 def format_lodo(report: dict) -> str:
@@ -30,6 +30,23 @@ def format_lodo(report: dict) -> str:
         best = {s: max(v.items(), key=lambda kv: kv[1]) for s, v in by_source.items()}
         lines.append("  best threshold per source (token F1): " +
                      ", ".join(f"{s} {t} ({v:.3f})" for s, (t, v) in best.items()))
+    if report.get("languages"):
+        lines.append(format_languages(report["languages"], k))
+    return "\n".join(lines)
+
+
+def format_languages(rows: dict[str, dict], best_length_rule: int | None = None) -> str:
+    """The rows as text, one a language group."""
+    length = f"length {best_length_rule}+" if best_length_rule else "length rule"
+    names = (("newssift", "newssift"), ("justext", "jusText en"), ("justext_own", "jusText own"),
+             ("length", length))
+    lines = ["Roles by page language, the same leave-one-dataset-out page scores (token F1 of kept "
+             "text; jusText with the English stoplist and with the page's own)",
+             f"  {'language':<14}{'pages':>6}" + "".join(f"{n:>14}" for _, n in names)]
+    for group, row in rows.items():
+        pages = next(iter(row.values()))["pages"]
+        cells = [f"{row[k]['token_f1']:.3f}" if k in row else "-" for k, _ in names]
+        lines.append(f"  {group:<14}{pages:>6}" + "".join(f"{c:>14}" for c in cells))
     return "\n".join(lines)
 
 

@@ -22,6 +22,7 @@ from newssift.training.corpus import (
     load_label_map,
     teaser_pool,
 )
+from newssift.training.eval_languages import language_rows, own_stoplist_scores
 from newssift.training.eval_pages import (
     PageMain,
     PageScore,
@@ -55,6 +56,16 @@ def baseline_scores(docs: Sequence[RoleDoc], progress: bool) -> dict[str, list[P
     for k in LENGTH_RULE_RANGE:
         out[f"length>={k}"] = _page_scores(docs, (length_rule_keep(d.texts, k) for d in docs))
     return out
+
+
+def _by_language(docs: Sequence[RoleDoc], model: list[PageScore], base: dict[str, list[PageScore]],
+                 best_k: int, progress: bool) -> dict[str, dict]:
+    """The same page scores by page language (:mod:`~newssift.training.eval_languages`)."""
+    systems = {"newssift": model, "length": base[f"length>={best_k}"]}
+    if "justext" in base:
+        systems["justext"] = base["justext"]
+        systems["justext_own"] = own_stoplist_scores(docs, base["justext"], progress)
+    return language_rows(systems)
 
 
 @dataclass
@@ -129,6 +140,8 @@ def lodo_role_eval(cfg: TrainConfig, progress: bool = True,
             report["threshold_sweep_by_source"][s][str(t)] = summarize(these)["token_f1"]
             pages += these
         report["threshold_sweep"][str(t)] = summarize(pages)["token_f1"]
+    report["languages"] = _by_language(all_docs, [p for s in folds for p in model_scores[s]], base,
+                                       best_k, progress)
     for s in folds:
         row = {"newssift": summarize(model_scores[s])}
         for name in ("justext", f"length>={best_k}"):

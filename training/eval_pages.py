@@ -30,6 +30,7 @@ class PageScore:
     keep: list[bool]
     gold_main: list[int]
     sure: list[bool]
+    lang: str | None = None  # the page's language (BlockPage.lang)
 
 
 _GOLD_TOKENS: dict[str, Counter] = {}
@@ -45,7 +46,7 @@ def _page_scores(docs: Sequence[RoleDoc], keeps: Iterable[Sequence[bool]]) -> li
         if gold is None:
             gold = _GOLD_TOKENS[doc.page.id] = Counter(tokens(doc.page.gold))
         out.append(PageScore(doc.source, counter_f1(Counter(tokens(kept)), gold), list(keep),
-                             list(doc.page.main), sure.tolist()))
+                             list(doc.page.main), sure.tolist(), doc.page.lang))
     return out
 
 

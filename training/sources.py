@@ -37,6 +37,7 @@ class BlockPage:
     main: list[int]
     cov: list[float]
     gold: str
+    lang: str | None = None  # ISO 639-1, as the data gives it (the gold text's language)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def read_block_pages(path: Path) -> Iterator[BlockPage]:
             main=[int(b["main"]) for b in blocks],
             cov=[float(b.get("cov", b["main"])) for b in blocks],
             gold=rec.get("gold") or "",
+            lang=rec.get("lang"),
         )
 
 
