@@ -16,10 +16,10 @@ document:
   folder (``$NEWSSIFT_CACHE_DIR``, else ``$XDG_CACHE_HOME/newssift``, else
   ``~/.cache/newssift``; ``off`` for none), and later processes map them from there, reading
   only the pages they touch.  Without a writable cache every process unpacks it.
-- **Walking.** py3langid walks the automaton one byte at a time in Python.  A batch of many
-  documents is walked here a byte position at a time for all of them at once in numpy (the
-  same states, so the same features and scores); a few documents take py3langid's own loop
-  over the same arrays, which is faster for them.
+- **Walking.** py3langid walks its automaton one byte at a time in Python.  Its automaton is
+  Aho-Corasick's, whose state after a byte depends only on the few bytes before it (6 at
+  most), so here the states of all positions of all documents are found at once, in 6 numpy
+  steps: the same states, so the same features and probabilities as py3langid's.
 
 Scores are py3langid's normalised probabilities (its ``norm_probs`` mode: the naive Bayes
 log-probabilities divided by the square root of the text's length in bytes, then a softmax),
@@ -43,95 +43,88 @@ from newssift.classifier.defaults import LANG_ID_MAX_CHARS, TOPIC_LANGUAGES
 from newssift.classifier.resources import cache_dir
 
 __all__ = ["Language", "Identifier", "identify", "sample", "identifier", "topic_trained_for",
-           "BATCH_WALK_FROM", "NO_LANGUAGE"]
+           "DENSE_PAIRS_UPTO", "NO_LANGUAGE"]
 
 log = logging.getLogger(__name__)
 
-# From this many documents at once the numpy walker (one step a byte position for all of
-# them) is faster than py3langid's Python loop over each document's bytes.
-BATCH_WALK_FROM = 24
+# Up to this many (document, feature) pairs the naive Bayes sums are taken densely; more, as
+# a sparse matrix product (whose set-up costs more than a few documents' sums).
+DENSE_PAIRS_UPTO = 1024
 # py3langid's label for text without language (digits, symbols, code).
 NO_LANGUAGE = "zxx"
-_ARRAYS = ("nextmove", "rowbase", "out_feat", "ptc", "pc", "label_of")
+_ARRAYS = ("nextmove", "rowbase", "out_feat", "ptc", "pc", "label_of", "shape")
 
 
 class Identifier:
     """py3langid's model as arrays: the byte automaton (``nextmove``; ``rowbase``, a state's
-    row offset in it; ``out_feat``, the feature a state emits, -1 none), the naive Bayes
+    row offset in it; ``out_feat``, the feature a state emits, -1 none; ``depth``, the
+    length of the longest path from the start state to any other; ``reset``, a byte that
+    takes every state to the start), the naive Bayes
     tables over the kept columns (``ptc``, features x columns; ``pc``) and each column's
     language (``label_of`` indexes ``labels``)."""
 
     def __init__(self, nextmove: np.ndarray, rowbase: np.ndarray, out_feat: np.ndarray,
                  ptc: np.ndarray, pc: np.ndarray, label_of: np.ndarray,
-                 labels: tuple[str, ...]) -> None:
+                 labels: tuple[str, ...], depth: int, reset: int) -> None:
         self.nextmove, self.rowbase, self.out_feat = nextmove, rowbase, out_feat
+        self.depth, self.reset = depth, reset
         self.ptc, self.pc, self.label_of, self.labels = ptc, pc, label_of, labels
-        self._lists: tuple[list[int], list[int]] | None = None
         # A language written in two scripts has two columns: its first, and the others'.
         self._first = np.array([list(label_of).index(i) for i in range(len(labels))])
         self._others = [(int(label_of[c]), c) for c in range(len(label_of))
                         if self._first[label_of[c]] != c]
 
-    def walk_one(self, data: bytes) -> tuple[np.ndarray, np.ndarray]:
-        """The features ``data`` visits, and how often (py3langid's loop, on these arrays)."""
-        if self._lists is None:  # indexing a list is several times faster than an array's items
-            self._lists = (self.rowbase.tolist(), self.out_feat.tolist())
-        (rowbase, out), nm = self._lists, self.nextmove
-        state, found = 0, []
-        for byte in data:
-            state = int(nm[rowbase[state] + byte])
-            f = out[state]
-            if f >= 0:
-                found.append(f)
-        return np.unique(np.asarray(found, dtype=np.int64), return_counts=True)
+    def walk(self, data: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(document, feature, count) of every feature the texts visit, documents ascending.
 
-    def walk_many(self, data: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(document, feature, count) of every feature the texts visit: the automaton run
-        one byte position at a time over all texts that long."""
-        n = len(data)
-        lengths = np.fromiter(map(len, data), dtype=np.int64, count=n)
-        order = np.argsort(-lengths, kind="stable")  # the texts still walking are a prefix
-        width = int(lengths.max()) if n else 0
-        grid = np.zeros((width, n), dtype=np.uint8)  # one row a byte position
-        for col, d in enumerate(order.tolist()):
-            grid[:lengths[d], col] = np.frombuffer(data[d], dtype=np.uint8)
-        walking = np.searchsorted(-lengths[order], -np.arange(width), side="left").tolist()
-        # Each position's states, one row a position: the automaton's steps are the loop,
-        # the features they emit are read from all of them at once afterwards.
-        states = np.zeros((width + 1, n), dtype=self.nextmove.dtype)
-        nextmove, rowbase = self.nextmove, self.rowbase
-        for pos, k in enumerate(walking):
-            np.take(nextmove, rowbase[states[pos, :k]] + grid[pos, :k], out=states[pos + 1, :k])
-        feat = self.out_feat[states[1:]]
-        feat[np.arange(width)[:, None] >= lengths[order][None, :]] = -1
-        pos_hit, col_hit = np.nonzero(feat >= 0)
-        if not len(pos_hit):
-            return (np.zeros(0, np.int64),) * 3
-        n_feat = len(self.out_feat) + 1
-        keys = order[col_hit] * n_feat + feat[pos_hit, col_hit]
-        keys, counts = np.unique(keys, return_counts=True)
+        The automaton is Aho-Corasick's: its state after a byte is the longest suffix of the
+        text so far that begins one of its n-grams, no longer than its deepest state
+        (``depth``, 6 bytes).  So the state at every position of every text is found at once,
+        walking the ``depth`` bytes that end there from the start state: ``depth`` numpy
+        steps over all bytes, instead of py3langid's Python step a byte.  Each text is put
+        after ``depth - 1`` bytes that take every state back to the start (``reset``), so
+        that no walk reads into the text before."""
+        pad = bytes([self.reset]) * (self.depth - 1)
+        text = np.frombuffer(b"".join(pad + d for d in data), dtype=np.uint8)
+        lengths = np.fromiter(map(len, data), dtype=np.int64, count=len(data)) + len(pad)
+        doc = np.repeat(np.arange(len(data)), lengths)[len(pad):]
+        size = len(text) - len(pad)
+        state = np.zeros(size, dtype=np.int64)
+        for back in range(len(pad), -1, -1):  # the byte ``back`` places before each position
+            start = len(pad) - back
+            state = self.nextmove[self.rowbase[state] + text[start:start + size]]
+        feat = self.out_feat[state]  # a padding byte's state is the start, which emits none
+        hit = feat >= 0
+        n_feat = len(self.ptc)
+        keys, counts = np.unique(doc[hit] * n_feat + feat[hit], return_counts=True)
         return keys // n_feat, keys % n_feat, counts
 
     def probabilities(self, doc: np.ndarray, feat: np.ndarray, count: np.ndarray,
                       n_bytes: np.ndarray) -> np.ndarray:
-        """Each document's probability of each of ``labels`` (a row of zeros: no feature)."""
-        import scipy.sparse as sp
+        """Each document's probability of each of ``labels`` (a row of zeros: no feature);
+        ``doc`` ascending, as :meth:`walk` gives them."""
+        out = np.zeros((len(n_bytes), len(self.labels)))
+        present, starts = np.unique(doc, return_index=True)
+        if not len(present):
+            return out
+        weight = np.log1p(count.astype(np.float32))
+        if len(doc) <= DENSE_PAIRS_UPTO:  # a few documents: no sparse matrix to build
+            raw = np.add.reduceat(weight[:, None] * self.ptc[feat], starts)
+        else:
+            import scipy.sparse as sp
 
-        n = len(n_bytes)
-        used, col = np.unique(feat, return_inverse=True)
-        weights = sp.csr_matrix((np.log1p(count.astype(np.float32)), (doc, col)),
-                                shape=(n, len(used)))
-        raw = np.asarray(weights @ self.ptc[used], dtype=np.float32)
+            used, col = np.unique(feat, return_inverse=True)
+            weights = sp.csr_matrix((weight, col, np.append(starts, len(doc))),
+                                    shape=(len(present), len(used)))
+            raw = np.asarray(weights @ self.ptc[used], dtype=np.float32)
         raw += self.pc
-        raw *= (1.0 / np.sqrt(np.maximum(n_bytes, 1))).astype(np.float32)[:, None]
-        raw = np.exp(raw - raw.max(axis=1, keepdims=True))
+        raw /= np.sqrt(n_bytes[present]).astype(np.float32)[:, None]
+        raw -= raw.max(axis=1, keepdims=True)
+        np.exp(raw, out=raw)
         raw /= raw.sum(axis=1, keepdims=True)
-        out = raw[:, self._first].astype(np.float64)  # not a matrix product: no BLAS threads
-        for lang, c in self._others:
-            out[:, lang] += raw[:, c]
-        seen = np.zeros(n, dtype=bool)
-        seen[doc] = True
-        out[~seen] = 0.0
+        out[present] = raw[:, self._first]  # not a matrix product: no BLAS threads
+        for lang, c in self._others:  # a language's second script
+            out[present, lang] += raw[:, c]
         return out
 
 
@@ -177,7 +170,7 @@ def _load() -> Identifier:
             _save(folder, arrays, labels)
         except OSError as exc:
             log.info("language model not cached in %s (%s)", folder, exc)
-    return Identifier(**arrays, labels=labels)
+    return _identifier(arrays, labels)
 
 
 def _unpack(path: Path) -> tuple[dict[str, np.ndarray], tuple[str, ...]]:
@@ -196,7 +189,36 @@ def _unpack(path: Path) -> tuple[dict[str, np.ndarray], tuple[str, ...]]:
         "pc": np.asarray(pc, dtype=np.float32)[keep],
         "label_of": np.array([labels.index(classes[i]) for i in keep], dtype=np.int64),
     }
+    arrays["shape"] = np.array([_depth(arrays["nextmove"], arrays["rowbase"]),
+                                _reset(arrays["nextmove"], arrays["rowbase"])])
     return arrays, labels
+
+
+def _reset(nextmove: np.ndarray, rowbase: np.ndarray) -> int:
+    """A byte that takes every state back to the start state (one no n-gram holds)."""
+    rows = nextmove.reshape(-1, 256)[np.unique(rowbase >> 8)]
+    resets = np.flatnonzero((rows == 0).all(axis=0))
+    if not len(resets):
+        raise ValueError("py3langid's automaton has no byte that takes it back to its start")
+    return int(resets[0])
+
+
+def _depth(nextmove: np.ndarray, rowbase: np.ndarray, chunk: int = 2048) -> int:
+    """The automaton's depth: the longest of the shortest paths from the start state to each
+    state (breadth first, a level at a time; a few seconds, once, when unpacking)."""
+    dist = np.full(len(rowbase), -1, dtype=np.int64)
+    dist[0] = 0
+    frontier, level = np.zeros(1, dtype=np.int64), 0
+    while len(frontier):
+        reached = [np.unique(nextmove[(rowbase[frontier[i:i + chunk], None] + np.arange(256)).ravel()])
+                   for i in range(0, len(frontier), chunk)]
+        frontier = np.unique(np.concatenate(reached)).astype(np.int64)
+        frontier = frontier[dist[frontier] < 0]
+        level += 1
+        dist[frontier] = level
+    if (dist < 0).any():
+        raise ValueError("py3langid's automaton has states no text reaches")
+    return int(dist.max())
 
 
 def _save(folder: Path, arrays: dict[str, np.ndarray], labels: tuple[str, ...]) -> None:
@@ -222,11 +244,15 @@ def _from_folder(folder: Path) -> Identifier:
     arrays = {k: np.asarray(np.load(folder / f"{k}.npy", mmap_mode="r", allow_pickle=False))
               for k in _ARRAYS}
     labels = tuple((folder / "labels.txt").read_text(encoding="ascii").split())
-    small = {k: np.array(arrays[k]) for k in ("rowbase", "out_feat", "pc", "label_of")}
+    small = {k: np.array(arrays[k]) for k in ("rowbase", "out_feat", "pc", "label_of", "shape")}
     if len(labels) != int(small["label_of"].max()) + 1 or len(small["pc"]) != arrays["ptc"].shape[1]:
         raise ValueError("arrays do not fit together")
-    return Identifier(arrays["nextmove"], small["rowbase"], small["out_feat"], arrays["ptc"],
-                      small["pc"], small["label_of"], labels)
+    return _identifier({**arrays, **small}, labels)
+
+
+def _identifier(arrays: dict[str, np.ndarray], labels: tuple[str, ...]) -> Identifier:
+    return Identifier(arrays["nextmove"], arrays["rowbase"], arrays["out_feat"], arrays["ptc"],
+                      arrays["pc"], arrays["label_of"], labels, *map(int, arrays["shape"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,13 +290,7 @@ def identify(texts: Sequence[str]) -> list[Language]:
         return []
     data = [_encode(t) for t in texts]
     ident = identifier()
-    if len(data) >= BATCH_WALK_FROM:
-        doc, feat, count = ident.walk_many(data)
-    else:
-        parts = [ident.walk_one(d) for d in data]
-        doc = np.repeat(np.arange(len(parts)), [len(f) for f, _ in parts])
-        feat = np.concatenate([f for f, _ in parts])
-        count = np.concatenate([c for _, c in parts])
+    doc, feat, count = ident.walk(data)
     n_bytes = np.fromiter(map(len, data), dtype=np.float64, count=len(data))
     proba = ident.probabilities(doc, feat, count, n_bytes)
     best = proba.argmax(axis=1)
