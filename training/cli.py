@@ -89,7 +89,8 @@ def train(config_path: str, out_dir: str, labels_files: tuple[str, ...], evaluat
 def evaluate(model_path: str | None, config_path: str | None, lodo: bool, json_out: str | None,
              record: bool, data: str | None, input_kind: str, sandwich: bool,
              site_repeats: bool) -> None:
-    """Print per-class precision/recall/F1 for role and topic, and leave-one-dataset-out figures."""
+    """Print per-class precision/recall/F1 for role and topic, and leave-one-dataset-out figures
+    (by source and by page language)."""
     from newssift.classifier.persist import default_model_dir
     from newssift.training.card import (
         evaluate_html,
