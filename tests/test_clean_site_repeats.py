@@ -204,3 +204,23 @@ def test_dask_counts_by_map_reduce_and_gives_the_local_output(head_model_dir, tm
                   for line in (tmp_path / "local.jsonl").read_text().splitlines())
     assert got == want
     assert json.loads((out / "_summary.json").read_text())["site_repeats"]["pages"] == 12
+
+
+def test_a_warc_pages_site_is_its_target_uris_host(head_model_dir, tmp_path):
+    pytest.importorskip("warcio", reason="reading WARC files needs warcio: pip install warcio")
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    path = tmp_path / "crawl.warc.gz"
+    with open(path, "wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for page in _pages(6):
+            body = "<html><body>" + "".join(f"<p>{line}</p>" for line in page["text"].splitlines()) \
+                + "</body></html>"
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(
+                page["url"], "response", payload=io.BytesIO(body.encode()), http_headers=headers))
+    result = _run(str(path), "-o", str(tmp_path / "out.jsonl"), "--model", str(head_model_dir))
+    assert "of 1 site, counted over 6 pages" in result.output
