@@ -141,9 +141,12 @@ def _build_full(job: Job, params: dict, cfg, labels_path: Path, records: list[di
     def on_step(done: int, total: int, step: str) -> None:  # progress follows the training
         job.update(stage=f"training: {step}", progress=round(0.1 + 0.4 * done / total, 3))
 
+    active = read_pointer(models_dir)  # its site-repeats head, if any, goes with the new model
+    base = load_model(version_path(models_dir, active)) if active else (
+        load_model(params["seed_model"]) if params.get("seed_model") else None)
     write_trained_model(cfg, candidate_path(models_dir, name), [labels_path] if records else [],
                         evaluate=False, config_path=params["train_config"], progress=True,
-                        on_step=on_step)
+                        on_step=on_step, repeats_from=base)
 
 
 def _adapt_fold(base):

@@ -52,3 +52,24 @@ def test_site_of_a_training_page():
     links = '<a href="http://a.example/1">1</a><a href="http://a.example/2">2</a><a href="http://b.example/">b</a>'
     assert _site_of_page({"html": links}) == "a.example"
     assert _site_of_page({"html": "<p>no links</p>"}) is None
+
+
+def test_a_full_train_carries_a_models_head_and_says_so(tmp_path, tiny_model):
+    from conftest import ROOT
+
+    from newssift.classifier.persist import load_model, read_manifest
+    from newssift.classifier.repeats import RepeatHead
+    from newssift.training.card import write_trained_model
+    from newssift.training.config import load_config
+
+    base = tiny_model.adapted(None)
+    base.repeats = RepeatHead(np.array([-0.1, -0.2, -0.3, -0.4]))
+    base.version = "base-v1"
+    cfg = load_config(ROOT / "training" / "configs" / "tiny.toml")
+    out = write_trained_model(cfg, tmp_path / "new", evaluate=False, progress=False, cache=False,
+                              repeats_from=base)
+    model = load_model(out)
+    assert np.allclose(model.repeats.coef, base.repeats.coef)
+    assert "carried over from base-v1" in read_manifest(out)["refitted"]["repeats"]
+    plain = write_trained_model(cfg, tmp_path / "plain", evaluate=False, progress=False, cache=False)
+    assert load_model(plain).repeats is None

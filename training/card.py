@@ -73,17 +73,24 @@ def write_trained_model(cfg: TrainConfig, out_dir: Path, labels_files: Sequence[
                         evaluate: bool = True, config_path: str | None = None,
                         progress: bool = True,
                         on_step: Callable[[int, int, str], None] | None = None,
-                        cache: bool = True, cache_dir: Path | None = None) -> Path:
+                        cache: bool = True, cache_dir: Path | None = None,
+                        repeats_from: NewssiftModel | None = None) -> Path:
     """Train with ``cfg`` (plus ``labels_files``), evaluate unless told not to, and save the
     model with its manifest, card and evaluation text in ``out_dir``.
 
     ``cache`` keeps the featurized base corpus between runs in ``cache_dir`` (default:
     :func:`newssift.training.cache.default_cache_dir`), so that the next run with the same
-    config, data and code featurizes only ``labels_files``."""
+    config, data and code featurizes only ``labels_files``.  ``repeats_from``: a model whose
+    site-repeats head the new one takes as it is (a full train does not fit one: its rows
+    are out-of-fold scores of several minutes a source, see ``add_repeats_head``); the
+    manifest says so."""
     started = time.time()
     model, summary = train(cfg, labels_files, progress=progress, on_step=on_step, cache=cache,
                            cache_dir=cache_dir)
     model.version = out_dir.name
+    carried = repeats_from.repeats if repeats_from is not None else None
+    if carried is not None:
+        model.repeats = carried
     evaluation, text = {}, ""
     if evaluate:
         evaluation = quick_evaluation(model, cfg, progress)
@@ -91,6 +98,10 @@ def write_trained_model(cfg: TrainConfig, out_dir: Path, labels_files: Sequence[
         print(text)
     manifest = build_manifest(cfg, model, summary, labels_files, evaluation, config_path, started,
                               out_dir.name)
+    if carried is not None:
+        manifest.setdefault("refitted", {})["repeats"] = (
+            f"carried over from {repeats_from.version}: the site-repeats head as it was, not "
+            f"refitted to this model's scores")
     extra = {"EVALUATION.txt": text + "\n"} if text else {}
     extra["MODEL_CARD.md"] = model_card({**manifest, "format_version": FORMAT_VERSION})
     return save_model(model, out_dir, manifest, extra_files=extra)
