@@ -59,7 +59,8 @@ record_options = _compose(
     click.option("--id-field", default="id", show_default=True,
                  help="JSONL field or CSV column of the id (default when absent: FILE:LINE)."),
     click.option("--site-field", default="site", show_default=True,
-                 help="JSONL field naming a document's site, for site-scoped corrections."),
+                 help="JSONL field naming a document's site (else the host of its \"url\"), for "
+                      "site-scoped corrections and clean's site repeats."),
     click.option("--html-field", default=None,
                  help="JSONL field holding a page's HTML, read as HTML (blocks with their element "
                       "paths) instead of --text-field."),
