@@ -95,8 +95,25 @@ def test_sigkill_during_retrain_keeps_model_and_labels(server, tmp_path):
     assert server.wait_job(again["id"])["status"] == "promoted"
 
 
+def _settled(server, rounds: int = 3) -> None:
+    """Both workers serving the active model, each having answered ``rounds`` times, and a
+    moment for the connections just closed to be counted down: an earlier test's retrain
+    leaves a worker loading the promoted model, and while it loads the other takes the
+    connections (its count is stale, not its share)."""
+    active = server.request("GET", "/v1/models")[1]["active"]
+    answers: dict[int, int] = {}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (len(answers) < 2 or min(answers.values()) < rounds):
+        ready = server.request("GET", "/readyz")[1]
+        if ready["model"] == active:
+            answers[ready["worker"]] = answers.get(ready["worker"], 0) + 1
+    assert len(answers) == 2, answers
+    time.sleep(0.5)
+
+
 def test_keep_alive_connections_are_shared_evenly_between_the_workers(server):
     # Left to gunicorn's accept race, 16 connections split 8/8 only a fifth of the time.
+    _settled(server)
     conns = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=30) for _ in range(16)]
     try:
         workers = [server.request("GET", "/readyz", conn=c)[1]["worker"] for c in conns]
