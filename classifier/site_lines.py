@@ -85,10 +85,6 @@ class LineCounter:
                 mine.setdefault(digest, lines)
         return self
 
-    @property
-    def n_pages(self) -> int:
-        return sum(len(p) for p in self._pages.values())
-
     def freeze(self) -> SiteLines:
         """The counts as :class:`SiteLines`: every site's page count and its lines seen on
         :data:`MIN_PAGES` pages or more."""
@@ -142,20 +138,18 @@ class SiteLines:
         others = np.zeros(len(docs), dtype=np.int64)
         parts = []
         for d, (site, texts) in enumerate(zip(sites, docs)):
+            counts = np.zeros(len(texts), dtype=np.int64)
             i = self._index.get(site) if site else None
-            if i is None or not len(texts):
-                parts.append(np.zeros(len(texts), dtype=np.int64))
-                continue
-            others[d] = self.pages[i] - 1
-            lo, hi = self.bounds[i], self.bounds[i + 1]
-            keys, counts = self.keys[lo:hi], self.counts[lo:hi]
-            h = line_hashes(texts)
-            at = np.minimum(np.searchsorted(keys, h), max(hi - lo - 1, 0))
-            found = (keys[at] == h) if hi > lo else np.zeros(len(h), dtype=bool)
-            parts.append(np.where(found, counts[at] - 1, 0).astype(np.int64) if hi > lo
-                         else np.zeros(len(h), dtype=np.int64))
-        other = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        return others, np.maximum(other, 0)
+            if i is not None:
+                others[d] = self.pages[i] - 1
+                keys = self.keys[self.bounds[i]:self.bounds[i + 1]]
+                if len(keys) and len(texts):
+                    h = line_hashes(texts)
+                    at = np.minimum(np.searchsorted(keys, h), len(keys) - 1)
+                    found = keys[at] == h
+                    counts[found] = self.counts[self.bounds[i] + at[found]] - 1
+            parts.append(counts)
+        return others, np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Named arrays, for ``numpy.savez`` (no pickled objects: loads with

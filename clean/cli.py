@@ -22,6 +22,7 @@ from newssift.classifier.errors import InvalidInput
 from newssift.classifier.inputs import FORMATS
 from newssift.clean.options import CHUNK_DOCS_DEFAULT, PARTITION_DOCS_DEFAULT, CleanOptions
 from newssift.clean.summary import build_summary, format_summary, write_summary
+from newssift.clean.writers import side_path
 
 __all__ = ["clean", "default_workers", "side_paths"]
 
@@ -36,14 +37,8 @@ def default_workers() -> int:
 
 def side_paths(output: Path, fmt: str, engine: str) -> tuple[Path, Path]:
     """Where the error report and the summary go, beside or inside the output."""
-    if fmt == "txt-dir" or engine == "dask":
-        folder = output.parent if "*" in output.name else output
-        return folder / "_errors.jsonl", folder / "_summary.json"
-    base = output.name
-    for suffix in (".gz", ".jsonl", ".ndjson", ".json"):
-        if base.lower().endswith(suffix):
-            base = base[: -len(suffix)]
-    return output.with_name(base + ".errors.jsonl"), output.with_name(base + ".summary.json")
+    return (side_path(output, fmt, engine, "errors", ".jsonl"),
+            side_path(output, fmt, engine, "summary", ".json"))
 
 
 @click.command()

@@ -21,6 +21,7 @@ from newssift.classifier.inputs import Source, iter_records
 from newssift.classifier.records import Doc
 from newssift.classifier.site_lines import LineCounter, SiteLines
 from newssift.clean.options import CleanOptions
+from newssift.clean.writers import side_path
 
 __all__ = ["SiteRepeats", "count_sources", "site_lines_path", "load_or_count",
            "OFF_FLAG", "NO_HEAD", "NO_SITES"]
@@ -47,14 +48,7 @@ class SiteRepeats:
 
 def site_lines_path(output: Path, fmt: str, engine: str) -> Path:
     """Where a run's counts go: beside the output file, or inside its folder."""
-    if fmt == "txt-dir" or engine == "dask":
-        folder = output.parent if "*" in output.name else output
-        return folder / "_site_lines.npz"
-    base = output.name
-    for suffix in (".gz", ".jsonl", ".ndjson", ".json"):
-        if base.lower().endswith(suffix):
-            base = base[: -len(suffix)]
-    return output.with_name(base + ".site-lines.npz")
+    return side_path(output, fmt, engine, "site-lines", ".npz")
 
 
 def count_sources(sources: list[Source], options: CleanOptions, progress=None) -> LineCounter:

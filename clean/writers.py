@@ -333,3 +333,17 @@ class ErrorReport:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
+
+
+def side_path(output: Path, fmt: str, engine: str, kind: str, suffix: str) -> Path:
+    """Where a run's ``kind`` of side file goes: ``NAME.kind.suffix`` beside an output file
+    (NAME: its name without .gz/.jsonl/.ndjson/.json), ``_kind.suffix`` inside a txt-dir or
+    Dask output folder."""
+    if fmt == "txt-dir" or engine == "dask":
+        folder = output.parent if "*" in output.name else output
+        return folder / f"_{kind.replace('-', '_')}{suffix}"
+    base = output.name
+    for ending in (".gz", ".jsonl", ".ndjson", ".json"):
+        if base.lower().endswith(ending):
+            base = base[: -len(ending)]
+    return output.with_name(f"{base}.{kind}{suffix}")
