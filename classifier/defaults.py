@@ -9,7 +9,7 @@ tried): ``docs/experiments.md``.
 from __future__ import annotations
 
 __all__ = [
-    "SEED", "NGRAM_MAX", "MIN_DF", "MAX_FEATURES", "COMMENT_FEATURES", "MAIN_ALPHA",
+    "SEED", "NGRAM_MAX", "MIN_DF", "MAX_FEATURES", "COMMENT_FEATURES", "LANGUAGE_FEATURES", "MAIN_ALPHA",
     "MAIN_EPOCHS", "MAIN_FOLDS", "BOOST_ITER", "BOOST_LEARNING_RATE", "BOOST_MAX_LEAF_NODES",
     "NEIGHBOUR_WORDS", "MARKUP_ALPHA", "MARKUP_HASHED", "TEASER_ALPHA", "TEASER_CONTEXT", "TEASER_BOOST_ITER",
     "TEASER_EPOCHS", "TOPIC_C",
@@ -23,6 +23,8 @@ NGRAM_MAX = 2
 MIN_DF = 3
 MAX_FEATURES = 200_000
 COMMENT_FEATURES = True      # where a block sits among comment-framing lines
+# Stopwords in the page's own language, lengths that hold for CJK (classifier/stoplists.py).
+LANGUAGE_FEATURES = True
 # Main head: SGD logistic first pass, boosted second pass over its context.
 MAIN_ALPHA = 2e-6
 MAIN_EPOCHS = 6

@@ -33,7 +33,9 @@ from newssift.classifier.shallow import (
     neighbour_features,
     position_features,
     shallow_features,
+    shallow_names,
 )
+from newssift.classifier.stoplists import Stoplists, page_stop_counts
 
 __all__ = ["Featurizer", "dense_names", "normalize_data", "normalize_rows", "shape_of",
            "SCALE_FLOOR", "WORD_BINS", "SHAPE_COLUMNS"]
@@ -44,16 +46,30 @@ WORD_BINS = np.array([2, 5, 10, 20, 40], dtype=np.float32)
 SHAPE_COLUMNS = len(SHALLOW_NAMES) + 1
 
 
-def dense_names(comment_features: bool = COMMENT_FEATURES) -> list[str]:
+def dense_names(comment_features: bool = COMMENT_FEATURES,
+                language_features: bool = False) -> list[str]:
     """The name of every dense column, in the order ``Featurizer`` builds them.
 
     A model's weights and trees are fitted to these columns: a saved model records them
     (:mod:`~newssift.classifier.persist`), so that one fitted to other columns is refused
     rather than read wrong.  Change a column and this list changes with it."""
+    shallow = shallow_names(language_features)
+    stop, words = ("stop_share_lang", "units") if language_features else ("stop_share", "words")
     neighbours = [f"{name}@{k:+d}" for k in NEIGHBOUR_OFFSETS
-                  for name in [*(SHALLOW_NAMES[c] for c in NEIGHBOUR_COLUMNS), "exists"]]
-    return [*SHALLOW_NAMES, "stop_share", *(f"words>{int(b)}" for b in WORD_BINS),
-            *POSITION_NAMES, *neighbours, *(SECTION_NAMES if comment_features else ())]
+                  for name in [*(shallow[c] for c in NEIGHBOUR_COLUMNS), "exists"]]
+    return [*shallow, stop, *(f"{words}>{int(b)}" for b in WORD_BINS),
+            *(("stop_share_vs_page",) if language_features else ()), *POSITION_NAMES,
+            *neighbours, *(SECTION_NAMES if comment_features else ())]
+
+
+def _against_page(stops: np.ndarray, n_words: np.ndarray, doc: np.ndarray) -> np.ndarray:
+    """Each block's stopword share less its page's (all its blocks' stopwords over all their
+    words): how story-like a block reads by the page's own measure, whatever the size of
+    its language's list."""
+    if not len(doc):
+        return np.zeros((0, 1), dtype=np.float32)
+    page = np.bincount(doc, weights=stops) / np.maximum(np.bincount(doc, weights=n_words), 1)
+    return (np.minimum(stops / n_words, 1.0) - page[doc])[:, None].astype(np.float32)
 
 
 def shape_of(batch: BlockBatch) -> np.ndarray:
@@ -75,15 +91,25 @@ class Featurizer:
 
     def __init__(self, *, ngram_range: tuple[int, int] = (1, NGRAM_MAX), min_df: int = MIN_DF,
                  max_features: int | None = MAX_FEATURES,
-                 comment_features: bool = COMMENT_FEATURES) -> None:
+                 comment_features: bool = COMMENT_FEATURES,
+                 language_features: bool = False) -> None:
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_features = max_features
         self.comment_features = comment_features
+        # Stopwords counted in each page's own language and lengths in units that hold for
+        # scripts without spaces (classifier/stoplists.py, shallow_features(units=True)).
+        # False for models saved before it, whose columns are counted the English way.
+        self.language_features = language_features
 
     def get_params(self) -> dict:
         return {"ngram_range": list(self.ngram_range), "min_df": self.min_df,
-                "max_features": self.max_features, "comment_features": self.comment_features}
+                "max_features": self.max_features, "comment_features": self.comment_features,
+                "language_features": self.language_features}
+
+    def dense_names(self) -> list[str]:
+        """The names of the dense columns this featurizer makes (:func:`dense_names`)."""
+        return dense_names(self.comment_features, self.language_features)
 
     def fit(self, docs: Sequence[Sequence[str]], y=None) -> Featurizer:
         """Learn the vocabulary, IDF weights and feature scaling from documents of blocks."""
@@ -105,6 +131,7 @@ class Featurizer:
         self.stop_columns_ = np.array(sorted(vocab[w] for w in ENGLISH_STOP_WORDS if w in vocab),
                                       dtype=np.int64)
         self._stop_mask = None
+        self.stoplists_ = Stoplists.from_justext() if self.language_features else None
         base, _, _ = self._dense(texts, counts, *doc_index([len(d) for d in docs]))
         self.mean_ = base.mean(axis=0)
         # Floored: a feature nearly constant in the fitting text (comment lines are rare
@@ -224,20 +251,48 @@ class Featurizer:
 
     def _dense(self, texts, counts, doc, pos, lowered=None,
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        base = shallow_features(texts, lowered)
+        base = shallow_features(texts, lowered, units=self.language_features)
         n_words = np.maximum(np.expm1(base[:, 1]), 1)
         stops = self._stop_counts(counts)
+        if self.language_features:
+            self._own_language_stops(texts, doc, stops)
         stop_share = np.minimum(stops / n_words, 1.0)[:, None].astype(np.float32)
         bins = (n_words[:, None] > WORD_BINS[None, :]).astype(np.float32)
         with_stop = np.hstack([base, stop_share])
-        parts = [with_stop, bins, position_features(doc, pos, base[:, 0]),
-                 neighbour_features(with_stop, doc)]
+        parts = [with_stop, bins]
+        if self.language_features:
+            parts.append(_against_page(stops, n_words, doc))
+        parts += [position_features(doc, pos, base[:, 0]), neighbour_features(with_stop, doc)]
         framing = None
         if self.comment_features:
             meta, framing = comment_lines(texts, lowered)
             parts.append(section_features(meta, doc))
         dense = np.hstack(parts).astype(np.float32)
         return dense, np.rint(np.expm1(base[:, 1])).astype(np.int32), framing
+
+    def _own_language_stops(self, texts: Sequence[str], doc: np.ndarray,
+                            stops: np.ndarray) -> None:
+        """Replace, in place, the English stopword counts of the blocks of every page in
+        another language with counts from its own list (a page in a language without one,
+        or in none identified, with its most frequent words: ``page_stop_counts``).
+
+        A page's language is identified on its longest blocks (the story's paragraphs, on
+        most pages, rather than its English-looking menus)."""
+        from newssift.classifier.language import identify, sample
+
+        if not len(texts):
+            return
+        bounds = np.flatnonzero(np.diff(doc)) + 1
+        starts = [0, *bounds.tolist()]
+        ends = [*bounds.tolist(), len(texts)]
+        samples = [sample(sorted(texts[a:b], key=len, reverse=True)) for a, b in zip(starts, ends)]
+        for (a, b), found in zip(zip(starts, ends), identify(samples)):
+            if found.lang == "en":
+                continue
+            if found.lang in self.stoplists_:
+                stops[a:b] = self.stoplists_.stop_counts(texts[a:b], found.lang)
+            else:  # no list for it, or not identified: the page's own frequent words
+                stops[a:b] = page_stop_counts(texts[a:b])
 
     # -- persistence ------------------------------------------------------------------
 
@@ -246,6 +301,8 @@ class Featurizer:
         arrays = {"terms": encode_terms(self.terms), "idf": self.idf_,
                   "stop_columns": self.stop_columns_, "mean": self.mean_, "scale": self.scale_}
         arrays.update(prefixed("counter", counter))
+        if self.stoplists_ is not None:
+            arrays.update(prefixed("stoplists", self.stoplists_.to_arrays()))
         return {"params": self.get_params(), "counter": counter_cfg}, arrays
 
     @classmethod
@@ -259,4 +316,6 @@ class Featurizer:
         model.stop_columns_ = arrays["stop_columns"]
         model.mean_ = arrays["mean"]
         model.scale_ = arrays["scale"]
+        model.stoplists_ = (Stoplists.from_arrays(part(arrays, "stoplists"))
+                            if model.language_features else None)
         return model

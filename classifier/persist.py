@@ -128,10 +128,9 @@ def model_record(model: NewssiftModel) -> dict[str, Any]:
     """What ``model.json`` says of the code a model was built with: the releases
     (``built_with``) and the dense feature columns its arrays were fitted to
     (``dense_columns``).  :func:`save_model` writes it into every model."""
-    from newssift.classifier.features import dense_names
 
     record = {"built_with": built_with(),
-              "dense_columns": dense_names(model.featurizer.comment_features)}
+              "dense_columns": model.featurizer.dense_names()}
     if model.html_main is not None:
         record["markup_columns"] = markup_columns()
     return record
@@ -158,9 +157,8 @@ def built_with() -> dict[str, str | None]:
 def check_columns(document: dict[str, Any], model: NewssiftModel, where: Path | str) -> None:
     """Refuse a model whose dense columns are not the ones this newssift makes
     (:class:`ModelError`, naming the first column that differs)."""
-    from newssift.classifier.features import dense_names
 
-    ours = dense_names(model.featurizer.comment_features)
+    ours = model.featurizer.dense_names()
     width = len(model.featurizer.mean_)
     saved = document.get("dense_columns")
     built = document.get("built_with")

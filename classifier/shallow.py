@@ -14,7 +14,8 @@ import numpy as np
 
 from newssift.classifier.batch import shifted
 
-__all__ = ["SHALLOW_NAMES", "POSITION_NAMES", "NEIGHBOUR_COLUMNS", "NEIGHBOUR_OFFSETS",
+__all__ = ["SHALLOW_NAMES", "CJK_CHARS_PER_WORD", "shallow_names",
+           "POSITION_NAMES", "NEIGHBOUR_COLUMNS", "NEIGHBOUR_OFFSETS",
            "neighbour_features", "position_features", "regex_hits", "shallow_features",
            "starts_of"]
 
@@ -53,11 +54,26 @@ def _char_table() -> np.ndarray:
     for code in range(65536):
         if chr(code).isspace():
             table[code] |= F_SPACE
+    for first, last in _CJK_RANGES:
+        table[first:last + 1] |= F_CJK
+    for chars, flag in ((_CJK_STOPS, F_CJK_STOP), (_CJK_COMMAS, F_CJK_COMMA),
+                        (_CJK_CLOSERS, F_CJK_CLOSE)):
+        for ch in chars:
+            table[ord(ch)] |= flag
     return table
 
 
-F_DIGIT, F_UPPER, F_PUNCT, F_SEPARATOR, F_STOP, F_COMMA, F_END, F_BULLET, F_QUOTE, F_SPACE = (
-    1 << i for i in range(10))
+(F_DIGIT, F_UPPER, F_PUNCT, F_SEPARATOR, F_STOP, F_COMMA, F_END, F_BULLET, F_QUOTE, F_SPACE,
+ F_CJK, F_CJK_STOP, F_CJK_COMMA, F_CJK_CLOSE) = (1 << i for i in range(14))
+# Scripts written without spaces between words: Han ideographs and the Japanese kana.
+_CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_CJK_STOPS = "。！？．"
+_CJK_COMMAS = "，、；："
+_CJK_CLOSERS = "」』）】"
+# In language-independent units (``shallow_features(..., units=True)``) a run of CJK
+# characters counts as this many characters a word: Chinese words average 1.5 to 2
+# characters; the figure makes a CJK paragraph about as long, in words, as its translation.
+CJK_CHARS_PER_WORD = 1.7
 _DIGITS = "0123456789"
 _SEPARATORS = "|»›·•/>«‹"
 _TABLE: np.ndarray | None = None
@@ -70,8 +86,26 @@ def _flags(codes: np.ndarray) -> np.ndarray:
     return _TABLE[np.minimum(codes, 65535)] * (codes < 65536)
 
 
-def shallow_features(texts: Sequence[str], lowered: Sequence[str] | None = None) -> np.ndarray:
+def shallow_names(units: bool = False) -> tuple[str, ...]:
+    """SHALLOW_NAMES, or with ``units`` the names of the columns that language-independent
+    units change (see :func:`shallow_features`)."""
+    return tuple(_UNIT_NAMES.get(n, n) for n in SHALLOW_NAMES) if units else SHALLOW_NAMES
+
+
+_UNIT_NAMES = {"log_words": "log_units", "word_len": "unit_len", "punct_share": "punct_share_cjk",
+               "cap_word_share": "cap_unit_share", "ends_sentence": "ends_sentence_cjk",
+               "commas_per_word": "commas_per_unit", "log_sentences": "log_sentences_cjk"}
+
+
+def shallow_features(texts: Sequence[str], lowered: Sequence[str] | None = None,
+                     units: bool = False) -> np.ndarray:
     """Per-block shallow features (see SHALLOW_NAMES), float32 of shape (n, 17).
+
+    With ``units``, lengths hold across scripts: a run of Chinese or Japanese characters
+    counts ``1 / CJK_CHARS_PER_WORD`` of a word a character (it is one "word" between
+    spaces otherwise), and the ideographic full stop, comma and closing brackets count as
+    their Latin counterparts.  A CJK paragraph then reads as long and as sentence-like as
+    it is, instead of as one long word (:func:`shallow_names` names the changed columns).
 
     All blocks are joined into one string and classified character by character
     with numpy (a lookup table of flags, then per-block sums from one cumulative
@@ -86,14 +120,14 @@ def shallow_features(texts: Sequence[str], lowered: Sequence[str] | None = None)
     ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
     cuts = [0, *np.searchsorted(ends, np.arange(SHALLOW_CHUNK_CHARS, ends[-1],
                                                 SHALLOW_CHUNK_CHARS)).tolist(), len(texts)]
-    parts = [_shallow(texts[a:b], lowered[a:b]) for a, b in zip(cuts, cuts[1:]) if b > a]
+    parts = [_shallow(texts[a:b], lowered[a:b], units) for a, b in zip(cuts, cuts[1:]) if b > a]
     return np.vstack(parts) if len(parts) != 1 else parts[0]
 
 
 SHALLOW_CHUNK_CHARS = 1 << 20
 
 
-def _shallow(texts: Sequence[str], lowered: Sequence[str]) -> np.ndarray:
+def _shallow(texts: Sequence[str], lowered: Sequence[str], units: bool = False) -> np.ndarray:
     n = len(texts)
     joined = "\n".join(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
@@ -109,18 +143,29 @@ def _shallow(texts: Sequence[str], lowered: Sequence[str]) -> np.ndarray:
     next2_upper = np.concatenate([upper[2:], np.zeros(min(2, len(upper)), dtype=bool)])
     next_space = np.concatenate([space[1:], [True]])
     sentence_break = ((flags & F_STOP) > 0) & next_space & next2_upper
+    stop_flag, end_flag, punct, comma = F_STOP, F_END, (flags & F_PUNCT) > 0, (flags & F_COMMA) > 0
+    if units:  # an ideographic full stop ends a sentence whatever follows it
+        sentence_break |= (flags & F_CJK_STOP) > 0
+        punct |= (flags & (F_CJK_STOP | F_CJK_COMMA)) > 0
+        comma |= (flags & F_CJK_COMMA) > 0
+        stop_flag, end_flag = F_STOP | F_CJK_STOP, F_END | F_CJK_STOP | F_CJK_CLOSE
     sentence_break[np.maximum(ends - 1, 0)] = False  # a block's last stop is counted below
 
-    # Per-block counts of eight character classes, from one cumulative sum.
-    marks = np.empty((8, len(codes) + 1), dtype=np.int32)
+    # Per-block counts of eight character classes (nine with units), from one cumulative sum.
+    rows = [word_start, (flags & F_DIGIT) > 0, upper, punct, word_start & upper,
+            (flags & F_SEPARATOR) > 0, comma, sentence_break]
+    if units:
+        rows.append((flags & F_CJK) > 0)
+    marks = np.empty((len(rows), len(codes) + 1), dtype=np.int32)
     marks[:, 0] = 0
-    for j, row in enumerate((word_start, (flags & F_DIGIT) > 0, upper, (flags & F_PUNCT) > 0,
-                             word_start & upper, (flags & F_SEPARATOR) > 0,
-                             (flags & F_COMMA) > 0, sentence_break)):
+    for j, row in enumerate(rows):
         marks[j, 1:] = row
     np.cumsum(marks, axis=1, out=marks)
-    words, digits, uppers, puncts, cap_words, separators, commas, breaks = (
-        (marks[:, ends] - marks[:, starts]).astype(np.float32))
+    counted = (marks[:, ends] - marks[:, starts]).astype(np.float32)
+    words, digits, uppers, puncts, cap_words, separators, commas, breaks = counted[:8]
+    spaced = words  # words between spaces: the spaces between them are not in a word
+    if units:
+        words = words + counted[8] / CJK_CHARS_PER_WORD
 
     n_chars = np.maximum(lengths, 1).astype(np.float32)
     n_words = np.maximum(words, 1)
@@ -138,16 +183,16 @@ def _shallow(texts: Sequence[str], lowered: Sequence[str]) -> np.ndarray:
     for i in np.flatnonzero(legal).tolist():
         legal[i] = search(texts[i]) is not None
     link = regex_hits(_LINK_RE, joined, starts, n)
-    sentences = breaks + ((last & F_STOP) > 0)
+    sentences = breaks + ((last & stop_flag) > 0)
     out = np.column_stack([
         np.log1p(lengths),
         np.log1p(words),
-        np.minimum((n_chars - words + 1) / n_words, 20.0),
+        np.minimum((n_chars - spaced + 1) / n_words, 20.0),
         digits / n_chars,
         uppers / n_chars,
         puncts / n_chars,
         cap_words / n_words,
-        (last & F_END) > 0,
+        (last & end_flag) > 0,
         ellipsis,
         last_code == ord(":"),
         separators > 0,

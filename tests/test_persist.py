@@ -162,9 +162,9 @@ def test_a_saved_model_records_its_columns_and_what_built_it(copy_of):
     from newssift.classifier.features import dense_names
 
     doc = json.loads((copy_of / CONFIG_FILE).read_text())
-    comments = doc["model"]["featurizer"]["params"]["comment_features"]
-    assert doc["dense_columns"] == dense_names(comments)
-    assert doc["dense_columns"][:3] == ["log_chars", "log_words", "word_len"]
+    params = doc["model"]["featurizer"]["params"]
+    assert doc["dense_columns"] == dense_names(params["comment_features"], params["language_features"])
+    assert doc["dense_columns"][:3] == ["log_chars", "log_units", "unit_len"]
     assert doc["built_with"] == {"newssift": importlib.metadata.version("newssift"),
                                  "scikit-learn": importlib.metadata.version("scikit-learn")}
 
@@ -176,7 +176,7 @@ def test_a_model_whose_recorded_columns_differ_is_refused(copy_of):
 
     edit_document(copy_of, swap)
     with pytest.raises(ModelError, match=r"other dense feature columns than this newssift makes "
-                                         r"\(column 1: 'word_len', here 'log_words'\); retrain it "
+                                         r"\(column 1: 'unit_len', here 'log_units'\); retrain it "
                                          r"with `newssift train`, or use the newssift it was built with"):
         load_model(copy_of)
 
@@ -185,7 +185,7 @@ def test_a_newssift_that_makes_other_columns_refuses_the_model(copy_of, monkeypa
     from newssift.classifier import features
 
     real = features.dense_names
-    monkeypatch.setattr(features, "dense_names", lambda comments=True: [*real(comments), "new_one"])
+    monkeypatch.setattr(features, "dense_names", lambda *flags: [*real(*flags), "new_one"])
     width = len(json.loads((copy_of / CONFIG_FILE).read_text())["dense_columns"])
     with pytest.raises(ModelError, match=rf"column {width}: 'none', here 'new_one'"):
         load_model(copy_of)

@@ -108,7 +108,8 @@ def fit_featurizer(cfg: TrainConfig, inputs: TrainInputs) -> Featurizer:
         raise TrainingError("no training text: check data_root and the handwritten corpus path")
     return Featurizer(ngram_range=(1, cfg.ngram_max), min_df=cfg.min_df,
                       max_features=cfg.max_features,
-                      comment_features=cfg.comment_features).fit(docs)
+                      comment_features=cfg.comment_features,
+                      language_features=cfg.language_features).fit(docs)
 
 
 def featurize_docs(featurizer: Featurizer, docs: Sequence[RoleDoc]) -> RoleData:

@@ -78,6 +78,7 @@ class TrainConfig:
     min_df: int = d.MIN_DF
     max_features: int = d.MAX_FEATURES
     comment_features: bool = d.COMMENT_FEATURES
+    language_features: bool = d.LANGUAGE_FEATURES
     main_alpha: float = d.MAIN_ALPHA
     main_epochs: int = d.MAIN_EPOCHS
     main_folds: int = d.MAIN_FOLDS
@@ -150,7 +151,8 @@ def load_config(path: Path | str | None) -> TrainConfig:
 
 # Settings added after models were trained without them: the value a manifest that does not
 # name one was trained with (not today's default, which may have turned the option on).
-ABSENT_FROM_OLDER_MANIFESTS = {"composed_under_headline": 0.0, "composed_between_paragraphs": 0.0}
+ABSENT_FROM_OLDER_MANIFESTS = {"composed_under_headline": 0.0, "composed_between_paragraphs": 0.0,
+                               "language_features": False}
 
 
 def config_from_manifest(model_dir: Path | str) -> TrainConfig:
