@@ -16,11 +16,13 @@ turned teasers of composed pages with a one-paragraph story into main.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from newssift.classifier.errors import InvalidInput
+from newssift.classifier.headline import with_headlines
 from newssift.classifier.labels import Role
 from newssift.classifier.threads import (
     drop_comment_threads,
@@ -30,7 +32,7 @@ from newssift.classifier.threads import (
     thread_blocks,
 )
 
-__all__ = ["Decision", "decide", "keep_main", "main_line", "check_main_threshold", "MAIN_THRESHOLD_DEFAULT",
+__all__ = ["Decision", "decide", "headline_roles", "keep_main", "main_line", "check_main_threshold", "MAIN_THRESHOLD_DEFAULT",
            "MAIN_THRESHOLD_RANGE", "TEASER_THRESHOLD_DEFAULT", "SHORT_PAGE_WORDS",
            "SHORT_PAGE_FACTOR", "PAGE_MIN_BLOCKS", "SNIPPET_MAX_BLOCKS", "SNIPPET_MIN_WORDS"]
 
@@ -81,16 +83,20 @@ def main_line(p_main: np.ndarray, threshold: float, framing: np.ndarray | None,
 
 
 def keep_main(p_main: np.ndarray, threshold: float, framing: np.ndarray | None,
-              n_words: np.ndarray, doc: np.ndarray, marked_comments: np.ndarray | None = None) -> np.ndarray:
+              n_words: np.ndarray, doc: np.ndarray, marked_comments: np.ndarray | None = None,
+              texts: Sequence[str] | None = None) -> np.ndarray:
     """Which blocks are main.
 
     ``framing`` holds the blocks' comment-framing kinds, or None to keep comment
     threads; ``marked_comments`` marks the blocks a page's markup puts in its comment section (None:
-    no markup, or comments kept); ``doc`` numbers the blocks' documents (ascending runs)."""
+    no markup, or comments kept); ``doc`` numbers the blocks' documents (ascending runs);
+    ``texts``, the blocks' texts, keeps each story's headline too
+    (:mod:`~newssift.classifier.headline`; None: P(main) alone)."""
     p_main = np.asarray(p_main)
     thread = in_comment_thread(framing, doc) if framing is not None else None
-    return _at(p_main, main_line(p_main, threshold, framing, n_words, doc, marked_comments, thread),
+    keep = _at(p_main, main_line(p_main, threshold, framing, n_words, doc, marked_comments, thread),
                framing, n_words, doc, marked_comments, thread)
+    return keep if texts is None else with_headlines(keep, texts, n_words, doc)[0]
 
 
 def check_main_threshold(threshold: float) -> float:
@@ -117,6 +123,8 @@ class Decision:
     main_threshold: float = MAIN_THRESHOLD_DEFAULT
     drop_comment_threads: bool = True   # comment threads after a story are boilerplate
     teaser_threshold: float = TEASER_THRESHOLD_DEFAULT
+    # The story's own headline is main (classifier/headline.py), whatever P(main) says.
+    headlines: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "main_threshold", check_main_threshold(self.main_threshold))
@@ -128,6 +136,9 @@ class Decision:
         if isinstance(t, (bool, np.bool_)) or not isinstance(t, numbers.Real) or not 0 < t < 1:
             raise InvalidInput(f"teaser threshold {t!r} is outside 0..1")
         object.__setattr__(self, "teaser_threshold", float(t))
+        if not isinstance(self.headlines, (bool, np.bool_)):
+            raise InvalidInput(f"headlines must be true or false, not {self.headlines!r}")
+        object.__setattr__(self, "headlines", bool(self.headlines))
 
     def with_options(self, main_threshold: float | None = None,
                      keep_comments: bool | None = None) -> Decision:
@@ -144,7 +155,7 @@ class Decision:
     def to_dict(self) -> dict:
         return {"main_threshold": self.main_threshold,
                 "drop_comment_threads": self.drop_comment_threads,
-                "teaser_threshold": self.teaser_threshold}
+                "teaser_threshold": self.teaser_threshold, "headlines": self.headlines}
 
 
 def decide(p_main: np.ndarray, p_teaser: np.ndarray, framing: np.ndarray | None,
@@ -157,7 +168,8 @@ def decide(p_main: np.ndarray, p_teaser: np.ndarray, framing: np.ndarray | None,
     the block after its last framing line, or one the main head would keep) is boilerplate
     scored by ``1 - P(main)``: a comment is no teaser, however much a thread's run of short
     paragraphs looks like a list of them.  So is a block of the comment section a page's
-    markup names (``marked_comments``, see :func:`newssift.classifier.threads.markup_comment_sections`)."""
+    markup names (``marked_comments``, see :func:`newssift.classifier.threads.markup_comment_sections`).
+    Each story's headline is made main after it (:func:`headline_roles`)."""
     drop = framing if decision.drop_comment_threads else None
     sections = marked_comments if decision.drop_comment_threads else None
     # Where each page's comment thread starts depends on its framing lines alone: found once.
@@ -188,3 +200,18 @@ def decide(p_main: np.ndarray, p_teaser: np.ndarray, framing: np.ndarray | None,
                           np.where(is_teaser, (1 - p_main) * p_teaser,
                                    np.where(comment, 1 - p_main, (1 - p_main) * (1 - p_teaser))))
     return role, role_score
+
+
+def headline_roles(role: np.ndarray, role_score: np.ndarray, p_main: np.ndarray,
+                   texts: Sequence[str], n_words: np.ndarray, doc: np.ndarray, n_docs: int,
+                   decision: Decision) -> np.ndarray | None:
+    """Make each story's headline main (:mod:`~newssift.classifier.headline`), in place,
+    scored by its P(main), when ``decision.headlines``; each document's headline block
+    (-1: none found), None when not looked for."""
+    if not decision.headlines:
+        return None
+    _, heads = with_headlines(role == Role.MAIN, texts, n_words, doc, n_docs)
+    found = heads[heads >= 0]
+    role[found] = Role.MAIN
+    role_score[found] = p_main[found]
+    return heads

@@ -31,6 +31,7 @@ from newssift.classifier.decision import (
     Decision,
     check_main_threshold,
     decide,
+    headline_roles,
 )
 from newssift.classifier.defaults import ARTICLE_CONTEXT_WEIGHT
 from newssift.classifier.errors import InvalidInput
@@ -67,6 +68,7 @@ class Scores:
     fixes: list[Fix | None] | None = None  # per block: the stored correction that applied
     topic_override: list[str | None] | None = None  # per block: a topic the adapter or a fix set
     article_override: list[str | None] | None = None  # per document: a topic a fix set
+    headline: np.ndarray | None = None  # per document: its story's headline block (-1: none)
 
 
 # Pool a batch's article rows in numpy when it has fewer count entries than the vocabulary
@@ -107,12 +109,15 @@ def label_blocks(model: NewssiftModel, docs: Sequence[Sequence[str]],
     adapter = model.adapter
     if adapter:
         p_main, p_teaser = adapter.adjust(batch, p_main, p_teaser, sites)
+    decision = decision or model.decision
     role, role_score = decide(p_main, p_teaser, batch.framing, batch.n_words, batch.doc,
-                              decision or model.decision, marked_comments(batch, markup))
+                              decision, marked_comments(batch, markup))
+    heads = headline_roles(role, role_score, p_main, [t for d in docs for t in d], batch.n_words,
+                           batch.doc, len(docs), decision)
     table = adapter.table_roles([t for d in docs for t in d], batch, sites) if adapter else None
     role, role_score, topics = apply_corrections(role, role_score, table, fixes)
     scores = model.score_topics(batch, len(docs), p_main, p_teaser, role, role_score)
-    scores.fixes, scores.topic_override = fixes, topics
+    scores.fixes, scores.topic_override, scores.headline = fixes, topics, heads
     if topics:
         scores.article_override = article_topics(role.tolist(), batch.doc.tolist(), len(docs),
                                                  topics)
@@ -354,7 +359,10 @@ class NewssiftModel:
         article_overrides = s.article_override
         i = 0
         done = []
+        heads = s.headline.tolist() if s.headline is not None else None
         for d, doc_blocks in enumerate(blocks):
+            head = heads[d] if heads is not None and heads[d] >= 0 else None
+            headline = doc_blocks[head - i].text if head is not None and role_list[head] == main else None
             a_topic = topics[art_topic[d]] if s.article_has_topic[d] else None
             a_score = round(float(art_score[d]), 4) if a_topic else None
             if article_overrides and article_overrides[d] is not None:
@@ -386,7 +394,7 @@ class NewssiftModel:
                 i += 1
             t_from = None if a_topic is None or s.topic_from is None else TOPIC_FROM[s.topic_from[d]]
             counted = Article(a_topic, a_score, "\n".join(main_texts), len(doc_blocks), *counts,
-                              topic_from=t_from)
+                              topic_from=t_from, headline=headline)
             done.append((counted, segs, main_texts or [b.text for b in doc_blocks]))
         # A document's language, from its main text, else all its text: all at once, since
         # the identifier reads a batch much faster than its documents one by one.

@@ -67,12 +67,15 @@ class Article:
     # Whether the topic head learnt from texts in ``lang`` (English only: TOPIC_LANGUAGES);
     # false: the topic is an English model's guess.  None when there is no topic.
     topic_trained_for_lang: bool | None = None
+    # The story's own headline (a main block; the first line of ``text``), None where no
+    # line above the story names it; see newssift.classifier.headline.
+    headline: str | None = None
 
     def to_dict(self) -> dict:
         return dict(zip(ARTICLE_KEYS, (self.topic, self.topic_score, self.text, self.n_blocks,
                                        self.n_main, self.n_teaser, self.n_boilerplate,
                                        self.topic_from, self.lang, self.lang_score,
-                                       self.topic_trained_for_lang)))
+                                       self.topic_trained_for_lang, self.headline)))
 
 
 SEGMENT_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Segment))

@@ -73,8 +73,8 @@ def cached_model(model_path: str | None, main_threshold: float | None = None,
 
 
 def output_record(doc_id: object, result: dict, segments: bool) -> dict:
-    """One output line: id, cleaned text, article topic, block counts, language (and every
-    block).
+    """One output line: id, cleaned text, article topic, block counts, language, headline
+    (and every block).
 
     ``result`` is one of ``NewssiftModel.segment_many_dicts``'s results.
     """
@@ -83,7 +83,7 @@ def output_record(doc_id: object, result: dict, segments: bool) -> dict:
            "topic_score": art["topic_score"], "n_blocks": art["n_blocks"],
            "n_main": art["n_main"], "n_teaser": art["n_teaser"],
            "n_boilerplate": art["n_boilerplate"], "lang": art["lang"], "lang_score": art["lang_score"],
-           "topic_trained_for_lang": art["topic_trained_for_lang"]}
+           "topic_trained_for_lang": art["topic_trained_for_lang"], "headline": art["headline"]}
     if segments:
         rec["segments"] = result["segments"]
     return rec

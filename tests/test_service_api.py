@@ -14,7 +14,7 @@ def test_segment_json_returns_cli_shape_plus_model(client):
     body = r.get_json()
     assert body["model"] == "tiny1" and body["id"] == "a-1"
     assert set(body["article"]) == {"topic", "topic_score", "text", "n_blocks", "n_main",
-                                    "n_teaser", "n_boilerplate", "topic_from", "lang", "lang_score",
+                                    "n_teaser", "n_boilerplate", "topic_from", "lang", "lang_score", "headline",
                                     "topic_trained_for_lang"}
     assert body["article"]["lang"] == "en" and body["article"]["topic_trained_for_lang"] is True
     seg = body["segments"][0]

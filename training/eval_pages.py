@@ -69,6 +69,7 @@ class PageMain:
     p: np.ndarray
     framing: np.ndarray | None
     n_words: np.ndarray
+    texts: Sequence[str] | None = None  # the blocks' texts: for the headline rule
 
 
 def main_probabilities(model: NewssiftModel, docs: Sequence[RoleDoc], batch_size: int = 200,
@@ -81,7 +82,8 @@ def main_probabilities(model: NewssiftModel, docs: Sequence[RoleDoc], batch_size
         p = model.main.predict_proba(batch)[:, 1]
         bounds = np.cumsum([0] + [len(d.texts) for d in part])
         out += [PageMain(p[a:b], None if batch.framing is None else batch.framing[a:b],
-                         batch.n_words[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+                         batch.n_words[a:b], d.texts)
+                for d, a, b in zip(part, bounds[:-1], bounds[1:])]
     return out
 
 
@@ -91,7 +93,8 @@ def main_keeps(model: NewssiftModel, pages: Sequence[PageMain], threshold: float
     d = model.decision
     line = d.main_threshold if threshold is None else threshold
     return [keep_main(pm.p, line, pm.framing if d.drop_comment_threads else None, pm.n_words,
-                      np.zeros(len(pm.p), np.int64)).tolist() for pm in pages]
+                      np.zeros(len(pm.p), np.int64), texts=pm.texts if d.headlines else None
+                      ).tolist() for pm in pages]
 
 
 def score_pages(model: NewssiftModel, docs: Sequence[RoleDoc], batch_size: int = 200,

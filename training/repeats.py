@@ -164,7 +164,8 @@ def _keeps(pages: Sequence[RepeatPage], threshold: float, head: RepeatHead | Non
         p = m.p
         if head is not None:
             p = head.adjust(p, np.full(len(p), page.n_other), page.other)
-        keep = keep_main(p, threshold, m.framing, m.n_words, np.zeros(len(p), np.int64))
+        keep = keep_main(p, threshold, m.framing, m.n_words, np.zeros(len(p), np.int64),
+                         texts=getattr(m, "texts", None))
         if rule and page.n_other > 0:
             keep = keep & (page.other < REPEATED_ON)
         out.append(keep.tolist())
