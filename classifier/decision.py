@@ -32,7 +32,8 @@ from newssift.classifier.threads import (
     thread_blocks,
 )
 
-__all__ = ["Decision", "decide", "headline_roles", "keep_main", "main_line", "check_main_threshold", "MAIN_THRESHOLD_DEFAULT",
+__all__ = ["Decision", "decide", "headline_roles",
+           "keep_main", "main_line", "check_main_threshold", "MAIN_THRESHOLD_DEFAULT",
            "MAIN_THRESHOLD_RANGE", "TEASER_THRESHOLD_DEFAULT", "SHORT_PAGE_WORDS",
            "SHORT_PAGE_FACTOR", "PAGE_MIN_BLOCKS", "SNIPPET_MAX_BLOCKS", "SNIPPET_MIN_WORDS"]
 

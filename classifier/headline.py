@@ -23,7 +23,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["find_headlines", "with_headlines", "HEADLINE_WINDOW", "HEADLINE_STORY_BLOCKS", "HEADLINE_MIN_SHARED",
+__all__ = ["find_headlines", "with_headlines",
+           "HEADLINE_WINDOW", "HEADLINE_STORY_BLOCKS", "HEADLINE_MIN_SHARED",
            "HEADLINE_MAX_WORDS", "HEADLINE_MIN_WORDS", "STORY_MIN_WORDS"]
 
 HEADLINE_WINDOW = 6          # blocks above the story's first paragraph a headline may sit

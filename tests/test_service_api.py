@@ -14,8 +14,8 @@ def test_segment_json_returns_cli_shape_plus_model(client):
     body = r.get_json()
     assert body["model"] == "tiny1" and body["id"] == "a-1"
     assert set(body["article"]) == {"topic", "topic_score", "text", "n_blocks", "n_main",
-                                    "n_teaser", "n_boilerplate", "topic_from", "lang", "lang_score", "headline",
-                                    "topic_trained_for_lang"}
+                                    "n_teaser", "n_boilerplate", "topic_from", "lang", "lang_score",
+                                    "topic_trained_for_lang", "headline"}
     assert body["article"]["lang"] == "en" and body["article"]["topic_trained_for_lang"] is True
     seg = body["segments"][0]
     assert set(seg) == {"index", "start", "end", "text", "role", "role_score", "topic", "topic_score",
