@@ -31,6 +31,7 @@ taken over the ISO 639-1 languages only, so that an answer is always a two-lette
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import unicodedata
 from collections.abc import Sequence
@@ -161,16 +162,50 @@ def _load() -> Identifier:
     folder = where / name if where is not None else None
     if folder is not None and (folder / "labels.txt").is_file():
         try:
-            return _from_folder(folder)
+            found = _from_folder(folder)
+            _touch(folder)
+            return found
         except (OSError, ValueError) as exc:  # a damaged cache: unpack again
             log.warning("language model cache %s unreadable (%s); unpacking py3langid's model", folder, exc)
     arrays, labels = _unpack(path)
     if folder is not None:
         try:
             _save(folder, arrays, labels)
+            _prune(folder)
         except OSError as exc:
             log.info("language model not cached in %s (%s)", folder, exc)
     return _identifier(arrays, labels)
+
+
+# An unpacked model no process has read for this long belongs to a py3langid since replaced
+# (each install has its own, 84 MB): the next unpacking removes it.
+STALE_CACHE_DAYS = 30
+
+
+def _touch(folder: Path) -> None:
+    """Mark the cache as read now (what ``_prune`` goes by); a read-only cache stays as it is."""
+    try:
+        os.utime(folder / "labels.txt")
+    except OSError:
+        pass
+
+
+def _prune(folder: Path) -> None:
+    """Remove the other unpacked models beside ``folder`` that no process has read for
+    STALE_CACHE_DAYS."""
+    import shutil
+    import time
+
+    cutoff = time.time() - STALE_CACHE_DAYS * 86400
+    for other in folder.parent.glob("langid-*"):
+        if other == folder or not other.is_dir():
+            continue
+        try:
+            stale = (other / "labels.txt").stat().st_mtime < cutoff
+        except OSError:  # half written by another process, or not ours: leave it
+            continue
+        if stale:
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def _unpack(path: Path) -> tuple[dict[str, np.ndarray], tuple[str, ...]]:

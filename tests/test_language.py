@@ -107,6 +107,28 @@ def test_the_unpacked_model_is_cached_and_read_back(tmp_path, monkeypatch):
     assert language._load().labels == first.labels
 
 
+def test_an_unpacked_model_unread_for_a_month_is_removed_and_one_in_use_is_not(tmp_path, monkeypatch):
+    import os
+    import shutil
+    import time
+
+    monkeypatch.setenv("NEWSSIFT_CACHE_DIR", str(tmp_path))
+    language._load()
+    (ours,) = tmp_path.iterdir()
+    old, recent = tmp_path / "langid-0.3.0-1-1", tmp_path / "langid-0.3.9-2-2"
+    for other in (old, recent):
+        shutil.copytree(ours, other)
+    month = time.time() - (language.STALE_CACHE_DAYS + 1) * 86400
+    os.utime(old / "labels.txt", (month, month))
+    os.utime(ours / "labels.txt", (month, month))
+    language._load()  # read from the cache: ours is in use again, and nothing is removed
+    assert {p.name for p in tmp_path.iterdir()} == {ours.name, old.name, recent.name}
+    assert (ours / "labels.txt").stat().st_mtime > month + 86400
+    shutil.rmtree(ours)
+    language._load()  # unpacked again: the one unread for a month goes
+    assert {p.name for p in tmp_path.iterdir()} == {ours.name, recent.name}
+
+
 def test_no_cache_when_it_is_off(tmp_path, monkeypatch):
     monkeypatch.setenv("NEWSSIFT_CACHE_DIR", "off")
     monkeypatch.chdir(tmp_path)
