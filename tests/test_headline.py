@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newssift.classifier.decision import Decision
 from newssift.classifier.errors import InvalidInput
@@ -83,3 +85,31 @@ def test_a_decision_without_headlines_leaves_them_to_p_main(shipped_model):
 def test_empty_documents_anywhere_in_a_batch_have_no_headline(shipped_model):
     results = shipped_model.segment_many(["", "\n".join(STORY), "", "   "])
     assert [r.article.headline for r in results] == [None, STORY[1], None, None]
+
+
+_LINES = st.lists(st.sampled_from([
+    "", "Menu", "Flood barriers hold on the river Severn", "By Sam Reed",
+    "Flood barriers along the river Severn held overnight as the water reached a record height "
+    "the agency said on Wednesday sparing hundreds of homes in the valley.",
+    "洪水 屏障 在 河流 上 守住了",
+    "洪水屏障在塞文河上守住了，水位创下纪录，数百户家庭免于受灾。这是官员周三说的。",
+    "Share | Email", "  ", "Severn Severn Severn river river",
+]), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_LINES, max_size=4), st.integers(0, 2 ** 32 - 1))
+def test_any_batch_gets_at_most_one_headline_a_document_above_its_story(docs, seed):
+    rng = np.random.default_rng(seed)
+    texts = [t for d in docs for t in d]
+    doc = np.repeat(np.arange(len(docs)), [len(d) for d in docs]).astype(np.int64)
+    n_words = np.array([len(t.split()) for t in texts], dtype=np.int64)
+    keep = rng.random(len(texts)) < 0.5
+    heads = find_headlines(texts, keep, n_words, doc, len(docs))
+    assert heads.shape == (len(docs),)
+    for d, h in enumerate(heads.tolist()):
+        if h < 0:
+            continue
+        assert doc[h] == d and 3 <= n_words[h] <= 30
+        story = [i for i in np.flatnonzero(doc == d) if keep[i] and n_words[i] >= 15]
+        assert story and story[0] - 6 <= h < story[0]
