@@ -154,8 +154,9 @@ def _shallow(texts: Sequence[str], lowered: Sequence[str], units: bool = False) 
     # Per-block counts of eight character classes (nine with units), from one cumulative sum.
     rows = [word_start, (flags & F_DIGIT) > 0, upper, punct, word_start & upper,
             (flags & F_SEPARATOR) > 0, comma, sentence_break]
-    if units:
-        rows.append((flags & F_CJK) > 0)
+    cjk = (flags & F_CJK) > 0 if units else None
+    if cjk is not None and cjk.any():  # most batches have none: no ninth count
+        rows.append(cjk)
     marks = np.empty((len(rows), len(codes) + 1), dtype=np.int32)
     marks[:, 0] = 0
     for j, row in enumerate(rows):
@@ -164,7 +165,7 @@ def _shallow(texts: Sequence[str], lowered: Sequence[str], units: bool = False) 
     counted = (marks[:, ends] - marks[:, starts]).astype(np.float32)
     words, digits, uppers, puncts, cap_words, separators, commas, breaks = counted[:8]
     spaced = words  # words between spaces: the spaces between them are not in a word
-    if units:
+    if len(counted) > 8:
         words = words + counted[8] / CJK_CHARS_PER_WORD
 
     n_chars = np.maximum(lengths, 1).astype(np.float32)
