@@ -42,7 +42,7 @@ from newssift.classifier.markup import PageMarkup, concat_markup
 from newssift.classifier.markup_head import MarkupScorer
 from newssift.classifier.pooling import article_rows
 from newssift.classifier.repeats import RepeatHead
-from newssift.classifier.result import SEGMENT_KEYS, Article, Result, Segment
+from newssift.classifier.result import SEGMENT_KEYS, Article, Result, new_segment, rounded
 from newssift.classifier.role import MainScorer, TeaserScorer, role_probas
 from newssift.classifier.segment import Block, segment
 from newssift.classifier.site_lines import SiteLines
@@ -346,15 +346,16 @@ class NewssiftModel:
                  with_segments: bool = True) -> Iterable[Result | dict]:
         topics = self.topics
         roles = ROLES
-        main, teaser = Role.MAIN, Role.TEASER
+        main, teaser = int(Role.MAIN), int(Role.TEASER)
         block_topic = s.topic_proba.argmax(axis=1) if len(s.doc) else np.zeros(0, int)
         block_topic_score = s.topic_proba.max(axis=1) if len(s.doc) else np.zeros(0)
         art_topic = s.article_proba.argmax(axis=1) if len(blocks) else np.zeros(0, int)
         art_score = s.article_proba.max(axis=1) if len(blocks) else np.zeros(0)
         role_list = s.role.tolist()
-        role_score = s.role_score.tolist()
-        bt, bts = block_topic.tolist(), block_topic_score.tolist()
-        fixes = s.fixes
+        role_score = rounded(s.role_score, 4)
+        bt, bts = block_topic.tolist(), rounded(block_topic_score, 4)
+        refs = ([None if f is None else {"id": f.id, "match": f.match} for f in s.fixes]
+                if s.fixes else None)
         overrides = s.topic_override
         article_overrides = s.article_override
         i = 0
@@ -373,24 +374,22 @@ class NewssiftModel:
             for b in doc_blocks:
                 r = role_list[i]
                 counts[r] += 1
-                fix = fixes[i] if fixes else None
                 if r == main:
                     main_texts.append(b.text)
                     topic, t_score = a_topic, a_score
                 elif r == teaser:
-                    topic, t_score = topics[bt[i]], round(bts[i], 4)
+                    topic, t_score = topics[bt[i]], bts[i]
                     if overrides and overrides[i] is not None:
                         topic, t_score = overrides[i], 1.0
                 else:
                     topic, t_score = None, None
-                ref = None if fix is None else {"id": fix.id, "match": fix.match}
+                ref = refs[i] if refs else None
                 if with_segments and as_dicts:
                     segs.append(dict(zip(SEGMENT_KEYS, (b.index, b.start, b.end, b.text, roles[r],
-                                                        round(role_score[i], 4), topic, t_score,
-                                                        ref))))
+                                                        role_score[i], topic, t_score, ref))))
                 elif with_segments:
-                    segs.append(Segment(b.index, b.start, b.end, b.text, roles[r],
-                                        round(role_score[i], 4), topic, t_score, ref))
+                    segs.append(new_segment(b.index, b.start, b.end, b.text, roles[r],
+                                            role_score[i], topic, t_score, ref))
                 i += 1
             t_from = None if a_topic is None or s.topic_from is None else TOPIC_FROM[s.topic_from[d]]
             counted = Article(a_topic, a_score, "\n".join(main_texts), len(doc_blocks), *counts,
