@@ -66,7 +66,9 @@ _COMMENT_INLINE_RE = re.compile(_COMMENT_INLINE, re.IGNORECASE | re.MULTILINE)
 # Scanning all text for them is fast; the slow case-insensitive search then runs
 # only on the few blocks that hold one.
 # (One pattern each: the regex engine finds a lone literal far faster than an alternation.)
-_COMMENT_HINTS = ("ays", "rote", "ſ", "ago", r"\d:\d")
+# The time of day's hint is a digit, a colon and a digit (as ``\d:\d``), written to start
+# with the colon: a pattern that starts with a literal is searched for 15 times as fast.
+_COMMENT_HINTS = ("ays", "rote", "ſ", "ago", r":(?=\d)(?<=\d:)")
 _THREAD_HINTS = ("rites", "score:", "reply", "ſ", "ı", "\u0307")
 _HINT_RES = {p: re.compile(p) for p in dict.fromkeys(_COMMENT_HINTS + _THREAD_HINTS)}
 SECTION_WINDOW = 5
@@ -81,22 +83,25 @@ def comment_lines(texts: Sequence[str], lowered: Sequence[str] | None = None,
     framing line, FRAMING_TIME a time stamp only ("March 4, 2021 at 9:15 am", "3 hours
     ago"), FRAMING_VOICE a commenter, a reply or the comment form (``_COMMENT_VOICE_RE``,
     ``_THREAD_START``, ``_THREAD_INLINE``).  Equal to searching every block with those
-    patterns, three times as fast: the line-start branches run once over the joined
-    blocks, the in-line ones only on blocks holding one of their hints.  ``lowered`` is
+    patterns, three times as fast: the line-start branches are matched once at each
+    line's start, the in-line ones searched for only in blocks holding one of their hints.  ``lowered`` is
     ``[t.lower() for t in texts]``, when the caller already has it.
     """
     n = len(texts)
     meta, thread = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     if n == 0:
         return meta, np.zeros(0, dtype=np.int8)
-    joined = "\n".join(texts)
-    at = [m.start() for m in _LINE_START_RE.finditer(joined)]
-    if at:
-        block = np.searchsorted(starts_of(texts), at, side="right") - 1
-        # A line of the first set is a voice line, whichever else it matches.
-        first = np.array([_COMMENT_START_RE.match(joined, i) is not None for i in at])
-        meta[block[first]] = True
-        thread[block[~first]] = True
+    # The line-start forms are matched at each line's start, not searched for over the
+    # joined text (0.7 times the time); a block is one line but for a caller's own blocks.
+    line_start, comment_start = _LINE_START_RE.match, _COMMENT_START_RE.match
+    for i, text in enumerate(texts):
+        for line in text.split("\n") if "\n" in text else (text,):
+            if line_start(line) is not None:
+                # A line of the first set is a voice line, whichever else it matches.
+                if comment_start(line) is not None:
+                    meta[i] = True
+                else:
+                    thread[i] = True
     lowered = list(map(str.lower, texts)) if lowered is None else lowered
     joined, lower_starts = "\n".join(lowered), starts_of(lowered)
     hint_hits = {p: regex_hits(r, joined, lower_starts, n) for p, r in _HINT_RES.items()}

@@ -107,6 +107,15 @@ def test_fast_framing_scan_equals_searching_each_block(texts):
     assert framing(texts) == _slow_framing(texts)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.one_of(_PIECES, _FRAMING_PIECES, st.just("\n"), st.text(max_size=4)),
+                         max_size=10).map("".join), max_size=6))
+def test_a_block_holding_line_breaks_is_scanned_line_by_line(texts):
+    # Blocks of a text never hold one (a line is a block); a caller's own blocks may.
+    assert comment_meta(texts).tolist() == _slow(texts).tolist()
+    assert framing(texts) == _slow_framing(texts)
+
+
 def test_section_features_count_comment_lines_before_and_after_within_a_document():
     meta = np.array([1, 0, 1, 0, 0, 1], dtype=bool)
     doc = np.array([0, 0, 0, 1, 1, 1])
