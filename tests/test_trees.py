@@ -149,6 +149,24 @@ def test_values_on_and_beyond_the_bin_edges_take_the_binned_walks_leaves():
     assert np.array_equal(trees._numpy_raw(x), model._raw_predict(x).ravel())
 
 
+def test_float32_rows_are_walked_to_the_leaves_of_the_same_rows_in_float64():
+    model, unseen = fitted(8, with_missing=True)
+    trees = BoostedTrees.from_sklearn(model)
+    on_edges = np.array([[t[i % len(t)] for t in trees.thresholds_] for i in range(40)])
+    # float32 values on, just below and just above each edge's float32 neighbours
+    near = on_edges.astype(np.float32)
+    x = np.vstack([near, np.nextafter(near, np.float32(np.inf)), np.nextafter(near, np.float32(-np.inf)),
+                   unseen.astype(np.float32), np.full((1, 7), np.inf, np.float32),
+                   np.full((1, 7), -np.inf, np.float32), np.full((1, 7), np.float32(3e38))])
+    assert x.dtype == np.float32
+    assert np.array_equal(trees._numpy_raw(x), trees._numpy_raw(x.astype(np.float64)))
+    edges = np.array([-np.inf, -1e300, -1.0, 0.1, 1.0 / 3, 3.5e38, 1e300, np.inf])
+    below = trees_module._float32_below(edges)
+    assert below.dtype == np.float32 and np.all(below.astype(np.float64) <= edges)
+    above = np.nextafter(below, np.float32(np.inf)).astype(np.float64)
+    assert np.all((above > edges)[edges < np.inf])  # the next float32 up is above the edge
+
+
 @pytest.mark.parametrize("rows", [0, 1, 5, 127, 128, 224, 3000])  # no row, one, a page, both
 def test_ensembles_walked_together_give_each_ones_sums(rows):  # sides of the compiled walker's
     # thresholds, across chunks
