@@ -90,6 +90,10 @@ def article_rows(x: sp.csr_matrix, groups: np.ndarray, n_groups: int, use: np.nd
     data[cut:] *= weight
     sorted_rows = (_canonical(Rows(data[:cut], indices[:cut], indptr[:n_groups + 1], n_cols))
                    and _canonical(Rows(data[cut:], indices[cut:], indptr[n_groups:] - cut, n_cols)))
+    if n_groups == 1 and not sorted_rows:  # one document: its sum's order is known
+        stored_at = np.empty(len(order), dtype=np.int64)
+        stored_at[order] = np.arange(len(order))
+        return _one_sum(data, indices, cut, key[:cut], key[cut:] - n_cols, stored_at, n_cols)
     # Their sum as scipy gives it: a (row, column) of both is the first's entry plus
     # the second's (one sort keeps the first's before), one of either its entry alone.
     rows = np.repeat(np.arange(n_rows, dtype=np.int64) % n_groups, np.diff(indptr))
@@ -108,6 +112,32 @@ def article_rows(x: sp.csr_matrix, groups: np.ndarray, n_groups: int, use: np.nd
     indptr = np.concatenate([[0], np.cumsum(np.bincount(out_rows[keep], minlength=n_groups))])
     normalize_data(data, indptr)
     return Rows(data, out_cols[keep].astype(np.int32), indptr.astype(np.int32), n_cols)
+
+
+def _one_sum(data: np.ndarray, indices: np.ndarray, cut: int, a_cols: np.ndarray,
+             b_cols: np.ndarray, stored_at: np.ndarray, n_cols: int) -> Rows:
+    """One story row (``data[:cut]``) plus its page row (``data[cut:]``), neither with its
+    columns in ascending order, as scipy sums them: a column of both is the first's entry
+    plus the second's, and the columns come in reverse order of their first appearance in
+    the first row's entries then the second's, that is: the second's own columns in reverse
+    of their order there, then the first's in reverse.  Both rows' distinct columns come
+    ascending (``a_cols``, ``b_cols``) with where each is stored (``stored_at``, the
+    first's then the second's): the columns of both are found by a search, not a sort."""
+    at = np.minimum(np.searchsorted(a_cols, b_cols), max(len(a_cols) - 1, 0))
+    shared = (a_cols[at] == b_cols) if len(a_cols) else np.zeros(len(b_cols), dtype=bool)
+    a_at = stored_at[:cut].take(at.compress(shared))
+    b_at = stored_at[cut:].compress(shared)
+    story, page = data[:cut].copy(), data[cut:]
+    story[a_at] += data[b_at]
+    own = np.ones(len(page), dtype=bool)
+    own[b_at - cut] = False
+    summed = np.concatenate([page.compress(own)[::-1], story[::-1]])
+    cols = np.concatenate([indices[cut:].compress(own)[::-1], indices[:cut][::-1]])
+    keep = summed != 0  # scipy leaves out a zero result
+    summed, cols = summed.compress(keep), cols.compress(keep)
+    indptr = np.array([0, len(summed)])
+    normalize_data(summed, indptr)
+    return Rows(summed, cols.astype(np.int32), indptr.astype(np.int32), n_cols)
 
 
 def _entries(x: sp.csr_matrix, groups: np.ndarray, mask: np.ndarray, row_offset: int,
