@@ -126,6 +126,8 @@ def label_blocks(model: NewssiftModel, docs: Sequence[Sequence[str]],
 
 def _with_markup(batch: BlockBatch, markup: Sequence[PageMarkup | None]) -> list[int]:
     """The documents whose markup has a row for each of their blocks."""
+    if all(m is None for m in markup):  # texts alone (one at a time: the usual call)
+        return []
     counts = np.bincount(batch.doc, minlength=len(markup))
     return [d for d, m in enumerate(markup) if m is not None and len(m) == counts[d] > 0]
 
@@ -217,8 +219,8 @@ class NewssiftModel:
         """Topics of the teasers, and of each article from what the text has: its main
         blocks; with none, its teasers; with neither, every block with words (a menu-only
         page still says what it is about).  ``topic_from`` records which (TOPIC_FROM)."""
-        is_main = role == Role.MAIN
-        is_teaser = role == Role.TEASER
+        is_main = role == int(Role.MAIN)  # an int: numpy takes an IntEnum member slowly
+        is_teaser = role == int(Role.TEASER)
         teasers = np.flatnonzero(is_teaser)
         topic_proba = np.zeros((len(role), len(self.topic.classes_)))
         if len(teasers):
