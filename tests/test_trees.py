@@ -149,6 +149,26 @@ def test_values_on_and_beyond_the_bin_edges_take_the_binned_walks_leaves():
     assert np.array_equal(trees._numpy_raw(x), model._raw_predict(x).ravel())
 
 
+def test_the_numpy_walker_adds_each_rows_leaf_values_in_tree_order(monkeypatch):
+    # Values whose sum depends on the order of the additions: 1e16 swallows a 1 added
+    # after it, not two 1s added together before it.
+    trees = BoostedTrees.from_sklearn(fitted(3)[0])
+    rng = np.random.default_rng(3)
+    leaves = rng.choice([1e16, -1e16, 1.0, 0.5, 3e-8], size=(3000, trees.n_trees))
+    monkeypatch.setattr(trees, "_leaf_values", lambda x: leaves[x[:, 0].astype(int)])
+    rows = np.zeros((3000, 7))
+    rows[:, 0] = np.arange(3000)  # which leaves the fake walk gives each row (across chunks)
+    sums = trees._numpy_sums(rows, [(0, trees.n_trees, 0.25), (2, 9, -1.0)])
+    for out, (first, end, baseline) in zip(sums, [(0, trees.n_trees, 0.25), (2, 9, -1.0)]):
+        in_order = []
+        for row in leaves[:, first:end]:
+            total = baseline
+            for value in row.tolist():
+                total += value
+            in_order.append(total)
+        assert out.tolist() == in_order
+
+
 def test_float32_rows_are_walked_to_the_leaves_of_the_same_rows_in_float64():
     model, unseen = fitted(8, with_missing=True)
     trees = BoostedTrees.from_sklearn(model)
