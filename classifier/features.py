@@ -182,7 +182,9 @@ class Featurizer:
         doc = batch.doc[rows]
         raw = raw[rows]
         chars = np.expm1(raw[:, cols["log_chars"]])
-        words = np.rint(np.expm1(raw[:, cols["log_words"]]))
+        words = np.expm1(raw[:, cols["log_words"]])
+        if not self.language_features:  # whole words: exact; units of CJK text are not whole
+            words = np.rint(words)
         n_chars, n_words = np.maximum(chars, 1), np.maximum(words, 1)
 
         def total(values: np.ndarray) -> np.ndarray:

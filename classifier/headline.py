@@ -23,6 +23,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from newssift.classifier.shallow import CJK_PATTERN
+
 __all__ = ["find_headlines", "with_headlines",
            "HEADLINE_WINDOW", "HEADLINE_STORY_BLOCKS", "HEADLINE_MIN_SHARED",
            "HEADLINE_MAX_WORDS", "HEADLINE_MIN_WORDS", "STORY_MIN_WORDS"]
@@ -36,7 +38,7 @@ STORY_MIN_WORDS = 15         # the story's first paragraph: its first main block
 # Words that say what a text is about: four letters or more (short words are mostly
 # function words in the languages with spaces), and each Han or kana character pair.
 _WORD_RE = re.compile(r"[^\W\d_]{4,}")
-_CJK_RE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]{2,}")
+_CJK_RE = re.compile(CJK_PATTERN + "{2,}")
 _SENTENCE_END = (".", "!", "?", "。")
 
 

@@ -200,9 +200,10 @@ def _prune(folder: Path) -> None:
     for other in folder.parent.glob("langid-*"):
         if other == folder or not other.is_dir():
             continue
-        try:
-            stale = (other / "labels.txt").stat().st_mtime < cutoff
-        except OSError:  # half written by another process, or not ours: leave it
+        try:  # last read; a folder a crashed unpacking left without labels: its own age
+            marker = other / "labels.txt"
+            stale = (marker if marker.exists() else other).stat().st_mtime < cutoff
+        except OSError:  # removed meanwhile by another process
             continue
         if stale:
             shutil.rmtree(other, ignore_errors=True)

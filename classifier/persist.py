@@ -47,7 +47,9 @@ FORMAT = "newssift-model"
 FORMAT_VERSION = 2  # 1 was a joblib pickle, no longer loaded
 _CHUNK = 1 << 20
 # The distributions whose releases a model.json records (what built it).
-BUILT_WITH = ("newssift", "scikit-learn")
+# py3langid: a model with language features counts each page's stopwords with the list of
+# the language it identifies, so its release is part of what the columns mean.
+BUILT_WITH = ("newssift", "scikit-learn", "py3langid")
 _MISMATCH_FIX = "retrain it with `newssift train`, or use the newssift it was built with"
 
 

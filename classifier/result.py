@@ -70,8 +70,8 @@ class Article:
     # Whether the topic head learnt from texts in ``lang`` (English only: TOPIC_LANGUAGES);
     # false: the topic is an English model's guess.  None when there is no topic.
     topic_trained_for_lang: bool | None = None
-    # The story's own headline (a main block; the first line of ``text``), None where no
-    # line above the story names it; see newssift.classifier.headline.
+    # The story's own headline (a main block, in ``text``), None where no line above the
+    # story names it; see newssift.classifier.headline.
     headline: str | None = None
 
     def to_dict(self) -> dict:

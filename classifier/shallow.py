@@ -14,7 +14,7 @@ import numpy as np
 
 from newssift.classifier.batch import shifted
 
-__all__ = ["SHALLOW_NAMES", "CJK_CHARS_PER_WORD", "shallow_names",
+__all__ = ["SHALLOW_NAMES", "CJK_CHARS_PER_WORD", "CJK_PATTERN", "shallow_names",
            "POSITION_NAMES", "NEIGHBOUR_COLUMNS", "NEIGHBOUR_OFFSETS",
            "neighbour_features", "position_features", "regex_hits", "shallow_features",
            "starts_of"]
@@ -65,8 +65,10 @@ def _char_table() -> np.ndarray:
 
 (F_DIGIT, F_UPPER, F_PUNCT, F_SEPARATOR, F_STOP, F_COMMA, F_END, F_BULLET, F_QUOTE, F_SPACE,
  F_CJK, F_CJK_STOP, F_CJK_COMMA, F_CJK_CLOSE) = (1 << i for i in range(14))
-# Scripts written without spaces between words: Han ideographs and the Japanese kana.
+# Scripts written without spaces between words: Han ideographs and the Japanese kana (one
+# definition for every module that counts them).
 _CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+CJK_PATTERN = "[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _CJK_RANGES) + "]"
 _CJK_STOPS = "。！？．"
 _CJK_COMMAS = "，、；："
 _CJK_CLOSERS = "」』）】"
@@ -155,8 +157,8 @@ def _shallow(texts: Sequence[str], lowered: Sequence[str], units: bool = False) 
     rows = [word_start, (flags & F_DIGIT) > 0, upper, punct, word_start & upper,
             (flags & F_SEPARATOR) > 0, comma, sentence_break]
     cjk = (flags & F_CJK) > 0 if units else None
-    if cjk is not None and cjk.any():  # most batches have none: no ninth count
-        rows.append(cjk)
+    if cjk is not None and cjk.any():  # most batches have none: no ninth and tenth count
+        rows += [cjk, word_start & cjk]
     marks = np.empty((len(rows), len(codes) + 1), dtype=np.int32)
     marks[:, 0] = 0
     for j, row in enumerate(rows):
@@ -164,9 +166,8 @@ def _shallow(texts: Sequence[str], lowered: Sequence[str], units: bool = False) 
     np.cumsum(marks, axis=1, out=marks)
     counted = (marks[:, ends] - marks[:, starts]).astype(np.float32)
     words, digits, uppers, puncts, cap_words, separators, commas, breaks = counted[:8]
-    spaced = words  # words between spaces: the spaces between them are not in a word
-    if len(counted) > 8:
-        words = words + counted[8] / CJK_CHARS_PER_WORD
+    if len(counted) > 8:  # a run of CJK characters is k / CJK_CHARS_PER_WORD words, not one
+        words = words - counted[9] + counted[8] / CJK_CHARS_PER_WORD
 
     n_chars = np.maximum(lengths, 1).astype(np.float32)
     n_words = np.maximum(words, 1)
@@ -188,7 +189,7 @@ def _shallow(texts: Sequence[str], lowered: Sequence[str], units: bool = False) 
     out = np.column_stack([
         np.log1p(lengths),
         np.log1p(words),
-        np.minimum((n_chars - spaced + 1) / n_words, 20.0),
+        np.minimum((n_chars - words + 1) / n_words, 20.0),
         digits / n_chars,
         uppers / n_chars,
         puncts / n_chars,

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from newssift.classifier.counting import decode_terms, encode_terms
+from newssift.classifier.shallow import CJK_CHARS_PER_WORD, CJK_PATTERN
 
 __all__ = ["Stoplists", "JUSTEXT_STOPLISTS", "CJK_FUNCTION_CHARS", "CJK_LANGUAGES",
            "PAGE_STOPWORDS", "PAGE_STOPWORD_MIN", "page_stop_counts"]
@@ -62,8 +63,7 @@ CJK_FUNCTION_CHARS = {
     "ja": "のにはをたがでてとしもなかられるいうことあるからまでよりへやなどするいたすだです",
 }
 CJK_LANGUAGES = frozenset(CJK_FUNCTION_CHARS)
-# Han ideographs and the Japanese kana: scripts written without spaces between words.
-_CJK_RE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_RE = re.compile(CJK_PATTERN)
 
 
 def page_stop_counts(texts: Sequence[str]) -> np.ndarray:
@@ -101,10 +101,11 @@ class Stoplists:
 
     def stop_counts(self, texts: Sequence[str], lang: str) -> np.ndarray:
         """Function-word tokens in each block (for Chinese and Japanese, function characters
-        among the block's CJK characters), float32."""
+        among the block's CJK characters, in words of CJK_CHARS_PER_WORD characters), float32."""
         stop = self.words[lang]
-        if lang in CJK_LANGUAGES:
-            counts = [sum(1 for ch in _CJK_RE.findall(t) if ch in stop) for t in texts]
+        if lang in CJK_LANGUAGES:  # in the units a CJK block's length is counted in
+            counts = [sum(1 for ch in _CJK_RE.findall(t) if ch in stop) / CJK_CHARS_PER_WORD
+                      for t in texts]
         else:
             counts = [sum(1 for w in t.lower().split() if w in stop) for t in texts]
         return np.asarray(counts, dtype=np.float32)

@@ -11,8 +11,6 @@ from newssift.classifier.features import Featurizer, dense_names
 from newssift.classifier.shallow import SHALLOW_NAMES, shallow_features, shallow_names
 from newssift.classifier.stoplists import CJK_FUNCTION_CHARS, Stoplists, page_stop_counts
 
-pytest.importorskip("justext", reason="the stoplists come from jusText (pip install jusText)")
-
 # Our own text.
 FRENCH = [
     "Le conseil municipal a voté mardi soir la rénovation de la piscine, qui était fermée "
@@ -65,7 +63,8 @@ def test_a_chinese_paragraph_is_as_long_and_as_sentence_like_as_it_is():
     assert 20 <= np.expm1(units[0, col["log_units"]]) <= 40  # 44 characters
     assert units[0, col["log_sentences_cjk"]] == pytest.approx(np.log1p(2))
     assert units[0, col["ends_sentence_cjk"]] == 1 and plain[0, col["ends_sentence_cjk"]] == 0
-    assert 1 < units[0, col["unit_len"]] < 3
+    n_units = np.expm1(units[0, col["log_units"]])
+    assert units[0, col["unit_len"]] == pytest.approx((len(CHINESE) - n_units + 1) / n_units, rel=1e-4)
 
 
 def test_without_units_latin_text_is_featurized_the_same():
@@ -139,3 +138,20 @@ def test_an_unidentified_page_reads_stopwords_from_its_own_words(featurizers, mo
     batch = own_way.transform([FRENCH])
     share = _column(own_way, batch, "stop_share_lang")
     assert share[0] > 0.05 and share[1] > 0.05 and share[2] == pytest.approx(0, abs=1e-6)
+
+
+def test_a_cjk_documents_pooled_form_is_the_form_of_its_blocks_joined():
+    blocks = [CHINESE, "首页 新闻", "记者 李明", CHINESE[:20]]
+    featurizer = Featurizer(min_df=1, language_features=True).fit([blocks, FRENCH, ENGLISH])
+    batch = featurizer.transform([blocks])
+    pooled = featurizer.pooled_shape(batch, np.ones(len(blocks), bool), 1)
+    joined = featurizer.transform([["\n".join(blocks)]]).dense[:, :pooled.shape[1]]
+    names = featurizer.dense_names()
+    for col in ("log_units", "unit_len", "punct_share_cjk", "commas_per_unit", "stop_share_lang"):
+        i = names.index(col)
+        assert pooled[0, i] == pytest.approx(joined[0, i], abs=0.02), col
+
+
+def test_a_run_of_cjk_characters_is_counted_in_units_not_as_one_more_word():
+    units = np.expm1(shallow_features(["首页", "记者 李明", "Apple 公司"], units=True)[:, 1])
+    np.testing.assert_allclose(units, [2 / 1.7, 4 / 1.7, 1 + 2 / 1.7], rtol=1e-5)

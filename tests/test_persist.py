@@ -166,7 +166,8 @@ def test_a_saved_model_records_its_columns_and_what_built_it(copy_of):
     assert doc["dense_columns"] == dense_names(params["comment_features"], params["language_features"])
     assert doc["dense_columns"][:3] == ["log_chars", "log_units", "unit_len"]
     assert doc["built_with"] == {"newssift": importlib.metadata.version("newssift"),
-                                 "scikit-learn": importlib.metadata.version("scikit-learn")}
+                                 "scikit-learn": importlib.metadata.version("scikit-learn"),
+                                 "py3langid": importlib.metadata.version("py3langid")}
 
 
 def test_a_model_whose_recorded_columns_differ_is_refused(copy_of):
