@@ -21,6 +21,7 @@ jusText and a model always counts with the lists it was trained with.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -70,8 +71,6 @@ def page_stop_counts(texts: Sequence[str]) -> np.ndarray:
     """Each block's tokens among its page's ``PAGE_STOPWORDS`` most frequent words (those
     seen ``PAGE_STOPWORD_MIN`` times or more; letters only), float32: the stopword count of
     a page in a language without a list."""
-    from collections import Counter
-
     tokens = [[w for w in t.lower().split() if w.isalpha()] for t in texts]
     frequent = Counter(w for ws in tokens for w in ws).most_common(PAGE_STOPWORDS)
     stop = {w for w, n in frequent if n >= PAGE_STOPWORD_MIN}
@@ -114,10 +113,9 @@ class Stoplists:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         langs = sorted(self.words)
-        words = [w for lang in langs for w in sorted(self.words[lang]) if "\n" not in w]
-        sizes = [sum(1 for w in self.words[lang] if "\n" not in w) for lang in langs]
-        return {"langs": encode_terms(langs), "words": encode_terms(words),
-                "sizes": np.asarray(sizes, dtype=np.int64)}
+        lists = [sorted(w for w in self.words[lang] if "\n" not in w) for lang in langs]
+        return {"langs": encode_terms(langs), "words": encode_terms([w for ws in lists for w in ws]),
+                "sizes": np.asarray([len(ws) for ws in lists], dtype=np.int64)}
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Stoplists:
