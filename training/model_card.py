@@ -237,7 +237,12 @@ def model_card(manifest: dict) -> str:
            "lines; `--keep-comments` turns it off)."
            if manifest.get("config", {}).get("drop_comment_threads") else "")
         + f" A page of {PAGE_MIN_BLOCKS}+ blocks that would keep under {SHORT_PAGE_WORDS} words at "
-          f"the P(main) threshold keeps its blocks from {SHORT_PAGE_FACTOR} times it.",
+          f"the P(main) threshold keeps its blocks from {SHORT_PAGE_FACTOR} times it."
+        + (" A block's stopwords are counted with its page's language's list (the page's language "
+           "identified on its longest blocks), and its length in units that hold for Chinese and "
+           "Japanese text."
+           if manifest.get("config", {}).get("language_features") else "")
+        + " The story's own headline (the short line above it that shares its words) is main.",
         "", *created,
         f"- roles: {', '.join(manifest.get('roles', []))}",
         f"- topics: {', '.join(manifest.get('topics', []))}",
