@@ -210,6 +210,10 @@ def test_a_model_saved_before_the_record_loads_when_its_columns_fit(copy_of):
 def test_the_shipped_model_says_what_its_columns_are(shipped_model):
     from newssift.classifier.features import dense_names
 
+    from newssift.classifier.defaults import LANGUAGE_FEATURES
+
     doc = json.loads((SHIPPED / CONFIG_FILE).read_text())
-    assert doc["dense_columns"] == dense_names()
-    assert set(doc["built_with"]) == {"newssift", "scikit-learn"}
+    params = doc["model"]["featurizer"]["params"]
+    assert params["language_features"] is LANGUAGE_FEATURES  # trained with today's defaults
+    assert doc["dense_columns"] == dense_names(params["comment_features"], params["language_features"])
+    assert set(doc["built_with"]) == {"newssift", "scikit-learn", "py3langid"}
