@@ -121,31 +121,32 @@ class Stoplists:
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Stoplists:
         langs = decode_terms(arrays["langs"])
         blob = np.asarray(arrays["words"], dtype=np.uint8)
-        n_words = int(np.count_nonzero(blob == ord("\n"))) + 1 if len(blob) else 0
+        cuts = np.flatnonzero(blob == ord("\n"))  # word k ends at cuts[k], the last at the end
         bounds = np.concatenate([[0], np.cumsum(arrays["sizes"])]).tolist()
-        if len(bounds) != len(langs) + 1 or bounds[-1] != n_words:
+        if len(bounds) != len(langs) + 1 or bounds[-1] != (len(cuts) + 1 if len(blob) else 0):
             raise ValueError("stoplist arrays do not fit together")
-        return cls(_EncodedLists(langs, bounds, blob))
+        ends = np.append(cuts, len(blob))  # where each word's bytes end; the next starts after
+        spans = {lang: (int(ends[a - 1]) + 1 if a else 0, int(ends[b - 1])) if b > a else (0, 0)
+                 for lang, a, b in zip(langs, bounds, bounds[1:])}
+        return cls(_EncodedLists(spans, blob))
 
 
 class _EncodedLists(Mapping):
-    """A saved model's stoplists, decoded when a page first needs one: a model loads without
-    the 180,000 words (50 ms, a tenth of a one-article ``classify``), which a corpus in
-    English never reads."""
+    """A saved model's stoplists, each decoded when a page first needs it: a model loads
+    without the 180,000 words (50 ms, a tenth of a one-article ``classify``), and a corpus
+    reads only its own languages' lists."""
 
-    def __init__(self, langs: list[str], bounds: list[int], blob: np.ndarray) -> None:
-        self._span = {lang: (a, b) for lang, a, b in zip(langs, bounds, bounds[1:])}
+    def __init__(self, spans: dict[str, tuple[int, int]], blob: np.ndarray) -> None:
+        self._span = spans  # each language's words in ``blob``, as a byte range
         self._blob = blob
-        self._words: list[str] | None = None
         self._sets: dict[str, frozenset[str]] = {}
 
     def __getitem__(self, lang: str) -> frozenset[str]:
         found = self._sets.get(lang)
         if found is None:
             a, b = self._span[lang]  # KeyError for a language without a list, as a dict
-            if self._words is None:
-                self._words = decode_terms(self._blob)
-            found = self._sets[lang] = frozenset(self._words[a:b])
+            words = decode_terms(self._blob[a:b]) if b > a else []
+            found = self._sets[lang] = frozenset(words)
         return found
 
     def __contains__(self, lang: object) -> bool:

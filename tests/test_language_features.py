@@ -92,9 +92,9 @@ def test_stoplists_survive_their_arrays():
 def test_a_loaded_models_stoplists_are_read_when_a_page_needs_one():
     saved = Stoplists({"de": frozenset({"der", "die", "und"}), "fr": frozenset({"le", "la"})})
     lists = Stoplists.from_arrays(saved.to_arrays())
-    assert lists.words._words is None  # loading decodes no word
+    assert lists.words._sets == {}  # loading decodes no word
     assert "de" in lists and "xx" not in lists and len(lists.words) == 2
-    assert lists.words._words is None
+    assert lists.words._sets == {}
     assert lists.stop_counts(["Der Hund und die Katze", "Katze"], "de").tolist() == [3.0, 0.0]
     assert lists.words["fr"] == saved.words["fr"] and dict(lists.words) == saved.words
     with pytest.raises(KeyError):
