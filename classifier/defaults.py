@@ -11,7 +11,8 @@ from __future__ import annotations
 __all__ = [
     "SEED", "NGRAM_MAX", "MIN_DF", "MAX_FEATURES", "COMMENT_FEATURES", "LANGUAGE_FEATURES", "MAIN_ALPHA",
     "MAIN_EPOCHS", "MAIN_FOLDS", "BOOST_ITER", "BOOST_LEARNING_RATE", "BOOST_MAX_LEAF_NODES",
-    "NEIGHBOUR_WORDS", "MARKUP_ALPHA", "MARKUP_HASHED", "TEASER_ALPHA", "TEASER_CONTEXT", "TEASER_BOOST_ITER",
+    "NEIGHBOUR_WORDS", "OWN_WORDS", "OWN_WORDS_BELOW", "MARKUP_ALPHA", "MARKUP_HASHED", "TEASER_ALPHA",
+    "TEASER_CONTEXT", "TEASER_BOOST_ITER",
     "TEASER_EPOCHS", "TOPIC_C",
     "TOPIC_GENERAL_WEIGHT", "TOPIC_GATE_SHAPE", "ARTICLE_CONTEXT_WEIGHT", "MAX_DOCUMENT_BYTES",
     "MAX_DOCUMENT_BYTES_ENV", "TOPIC_LANGUAGES", "LANG_ID_MAX_CHARS",
@@ -33,6 +34,12 @@ BOOST_ITER = 100
 BOOST_LEARNING_RATE = 0.2
 BOOST_MAX_LEAF_NODES = 31
 NEIGHBOUR_WORDS = 0.0        # weight of the neighbouring blocks' words in the first pass
+# The second pass also reads the log-odds a block's own words add in the first pass, which its
+# form and place outvote there: a sign-up prompt between two story paragraphs reads as
+# boilerplate by its words while its length and place say story.  Only for blocks of fewer
+# than OWN_WORDS_BELOW words: a longer one is story by its length, whatever its wording.
+OWN_WORDS = False
+OWN_WORDS_BELOW = 20
 # HTML main head: its markup pass (hashed tag, class and id words plus markup columns).
 MARKUP_ALPHA = 1e-5
 # ... and whether it also reads the hashed tag/class/id tokens (site naming).  Without them the

@@ -25,6 +25,8 @@ from newssift.classifier.defaults import (
     MAIN_EPOCHS,
     MAIN_FOLDS,
     NEIGHBOUR_WORDS,
+    OWN_WORDS,
+    OWN_WORDS_BELOW,
     SEED,
     TEASER_ALPHA,
     TEASER_BOOST_ITER,
@@ -92,6 +94,10 @@ class LinearHead:
         z = batch.tfidf @ self.coef_[:n_words] + batch.dense @ self.coef_[n_words:] + self.intercept_
         return _expit(z)
 
+    def words(self, batch: BlockBatch) -> np.ndarray:
+        """The log-odds a block's own words add (its form and neighbours left out)."""
+        return np.asarray(batch.tfidf @ self.coef_[:batch.tfidf.shape[1]], dtype=np.float32)
+
     def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
         return ({"intercept": self.intercept_, "neighbour_words": self.neighbour_words},
                 {"coef": self.coef_})
@@ -109,12 +115,16 @@ def _sgd(alpha: float, epochs: int, seed: int) -> Any:
 
 
 def _out_of_fold(x: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | None,
-                 groups: np.ndarray, folds: int, alpha: float, epochs: int, seed: int) -> np.ndarray:
+                 groups: np.ndarray, folds: int, alpha: float, epochs: int, seed: int,
+                 n_words: int = 0) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """First-pass probabilities of every row from a model that never saw its document:
-    the second pass learns from scores as they look on unseen pages, not from fitted ones."""
+    the second pass learns from scores as they look on unseen pages, not from fitted ones.
+    ``n_words`` > 0: also the log-odds the first ``n_words`` columns (a block's own words)
+    add, from the same fold models (:meth:`LinearHead.words`)."""
     from sklearn.model_selection import GroupKFold
 
     oof = np.zeros(len(y), dtype=np.float32)
+    words = np.zeros(len(y), dtype=np.float32)
     for train, test in GroupKFold(n_splits=folds).split(x, y, groups=groups):
         sw = None if sample_weight is None else sample_weight[train]
         if len(np.unique(y[train])) < 2:  # a few labelled documents: a fold of one class
@@ -122,7 +132,19 @@ def _out_of_fold(x: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | No
             continue
         first = _sgd(alpha, epochs, seed).fit(x[train], y[train], sample_weight=sw)
         oof[test] = first.predict_proba(x[test])[:, 1]
-    return oof
+        if n_words:
+            words[test] = x[test][:, :n_words] @ first.coef_[0, :n_words]
+    return (oof, words) if n_words else oof
+
+
+def own_words_column(words: np.ndarray, n_words: np.ndarray, below: int) -> np.ndarray:
+    """A block's own-words log-odds, as the second pass reads them: missing (NaN, which the
+    trees send down a branch of its own) for blocks of ``below`` words or more, where a
+    paragraph's length is evidence enough and its wording alone, a call to act or a
+    question to the reader, would drop a real story paragraph; 0: every block's."""
+    if below:
+        words = np.where(n_words >= below, np.nan, words)
+    return np.asarray(words, dtype=np.float32)[:, None]
 
 
 def _context_input(p: np.ndarray, batch: BlockBatch) -> np.ndarray:
@@ -235,29 +257,46 @@ class MainScorer(TwoPassHead):
         "alpha": MAIN_ALPHA, "epochs": MAIN_EPOCHS, "folds": MAIN_FOLDS,
         "boost_iter": BOOST_ITER, "learning_rate": BOOST_LEARNING_RATE,
         "max_leaf_nodes": BOOST_MAX_LEAF_NODES, "neighbour_words": NEIGHBOUR_WORDS,
-        "random_state": SEED}
+        "random_state": SEED, "own_words": OWN_WORDS, "own_words_below": OWN_WORDS_BELOW}
     FIRST_KEY: ClassVar[str] = "first"
+    SAVED_BEFORE: ClassVar[dict[str, Any]] = {"own_words": False, "own_words_below": 0}  # before them
 
     second_: BoostedTrees
 
     def fit(self, batch: BlockBatch, y: np.ndarray, sample_weight: np.ndarray | None = None,
-            oof: np.ndarray | None = None) -> MainScorer:
+            oof: np.ndarray | tuple[np.ndarray, np.ndarray] | None = None) -> MainScorer:
         """``oof``: the first pass's out-of-fold scores of every block, when the caller has
-        them (a full retrain caches those of its base corpus); None: computed here."""
+        them (a full retrain caches those of its base corpus), with ``own_words`` their
+        own-words log-odds beside them, ``(scores, log_odds)``; None: computed here."""
         y = np.asarray(y, dtype=np.int8)
         x = linear_input(batch, self.neighbour_words)
-        if oof is None:
-            oof = self._out_of_fold(x, y, sample_weight, batch.doc)
+        if oof is None or (self.own_words and not isinstance(oof, tuple)):
+            oof = self._own_out_of_fold(x, y, sample_weight, batch)
+        p_oof, words = (oof if isinstance(oof, tuple) else (oof, None))
         self.first_ = self._first_fit(x, y, sample_weight, self.neighbour_words)
-        self.second_ = self._second_fit(self._second_input(oof, batch), y, sample_weight)
+        self.second_ = self._second_fit(self._second_input(p_oof, batch, words), y, sample_weight)
         self.classes_ = np.array([0, 1])
         return self
+
+    def _own_out_of_fold(self, x: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray | None,
+                         batch: BlockBatch) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        """Out-of-fold scores, with ``own_words`` their own-words log-odds beside them."""
+        return _out_of_fold(x, y, sample_weight, batch.doc, self.folds, self.alpha, self.epochs,
+                            self.random_state, n_words=batch.tfidf.shape[1] if self.own_words else 0)
 
     def first_pass(self, batch: BlockBatch) -> np.ndarray:
         return self.first_.proba(batch).astype(np.float32)
 
-    def _second_input(self, p: np.ndarray, batch: BlockBatch) -> np.ndarray:
-        return _context_input(p, batch)
+    def _second_input(self, p: np.ndarray, batch: BlockBatch, words: np.ndarray | None = None,
+                      context: np.ndarray | None = None) -> np.ndarray:
+        """The trees' input: ``context`` (:func:`_context_input` of ``p``, computed here when
+        None) and with ``own_words`` the own-words column of ``words`` (the first pass's,
+        when None)."""
+        x = _context_input(p, batch) if context is None else context
+        if not self.own_words:
+            return x
+        words = self.first_.words(batch) if words is None else words
+        return np.hstack([x, own_words_column(words, batch.n_words, self.own_words_below)])
 
     def second_pass(self, p_first: np.ndarray, batch: BlockBatch) -> np.ndarray:
         """P(main) from the first pass's scores ``p_first`` of the same blocks."""
@@ -322,6 +361,7 @@ def role_probas(main: MainScorer, teaser: TeaserScorer, batch: BlockBatch,
     p_first = main.first_pass(batch)
     p_teaser = teaser.first_.proba(batch).astype(np.float32)
     # Both heads' second-pass input is _context_input's (MainScorer._second_input).
+    main_in, teaser_in = _context_inputs([p_first, p_teaser], batch)
     raw_main, raw_teaser = raw_together([main.second_, teaser.second_],
-                                        _context_inputs([p_first, p_teaser], batch))
+                                        [main._second_input(p_first, batch, context=main_in), teaser_in])
     return proba_of(raw_main), np.maximum(p_teaser, proba_of(raw_teaser))

@@ -38,10 +38,12 @@ def tiny(tmp_path) -> TrainConfig:
     return load_config(TrainConfig().path("training/configs/tiny.toml")).replace(handwritten=str(handwritten))
 
 
-def test_a_warm_retrain_fits_no_fold_model_and_equals_a_cold_one(tiny, tmp_path, monkeypatch):
+@pytest.mark.parametrize("own_words", [False, True])
+def test_a_warm_retrain_fits_no_fold_model_and_equals_a_cold_one(tiny, tmp_path, monkeypatch, own_words):
     import newssift.training.first_pass as first_pass
     from newssift.training.train import train
 
+    tiny = tiny.replace(main_own_words=own_words)
     fits = []
     real = first_pass._fit_base
     monkeypatch.setattr(first_pass, "_fit_base", lambda *a: fits.append(1) or real(*a))
@@ -78,15 +80,20 @@ def test_labels_still_change_the_heads_when_their_folds_are_cached(tiny, tmp_pat
     assert not all(np.array_equal(first[k], second[k]) for k in first if k.startswith("second."))
 
 
-def test_without_labels_the_cached_scores_are_the_heads_own(tiny):
+@pytest.mark.parametrize("own_words", [False, True])
+def test_without_labels_the_cached_scores_are_the_heads_own(tiny, own_words):
     """The fold models fitted apart give each head exactly the out-of-fold scores it
-    computes itself: a run without labels is the model it always was."""
+    computes itself (with ``main_own_words``, the own-words log-odds too): a run without
+    labels is the model it always was."""
     from newssift.training.base_corpus import build_base_corpus
     from newssift.training.first_pass import base_first_pass, first_pass_scores
     from newssift.training.train import fit_role_heads
 
+    tiny = tiny.replace(main_own_words=own_words)
     base = build_base_corpus(tiny)
     folds = base_first_pass(tiny, base, None)
+    assert (folds.main.words is not None) == own_words
     main, teaser = fit_role_heads(tiny, base.roles, first_pass_scores(tiny, folds, None))
+    assert main.own_words == own_words
     own_main, own_teaser = fit_role_heads(tiny, base.roles)
     assert _same_model(main, own_main) and _same_model(teaser, own_teaser)

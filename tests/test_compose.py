@@ -122,3 +122,29 @@ def test_a_manifest_from_before_the_inline_lines_reads_as_trained_without_them(t
     (tmp_path / "manifest.json").write_text(json.dumps(
         {"config": {"composed_between_paragraphs": 0.25}, "files": {}}), encoding="utf-8")
     assert config_from_manifest(tmp_path).composed_between_paragraphs == 0.25
+
+
+def test_the_pool_takes_long_lines_a_template_repeats_and_no_other():
+    """``inline_recurring_words``: a long not-main line on 3+ pages joins the pool (a sign-up
+    prompt of a site's template); one on two pages, one mostly main (a quoted sentence), one
+    longer than the limit and one of 6 words (already in the short pool) do not."""
+    import numpy as np
+
+    from newssift.training.corpus import NOT_MAIN, RoleDoc, boilerplate_pool, recurring_boilerplate
+
+    prompt = "Get the harbour office's daily digest in your inbox every morning"
+    twice = "Follow the island council on every channel it posts to"
+    quoted = "The council said the pier would stay open through the winter"
+    too_long = " ".join(["word"] * 15)
+
+    def page(n: int) -> RoleDoc:
+        texts = [PARAGRAPHS[0], prompt.replace("daily", "daily" if n % 2 else "Daily"), quoted,
+                 too_long, "Share this story"] + ([twice] if n < 2 else [])
+        roles = [0, NOT_MAIN, 0 if n else NOT_MAIN, NOT_MAIN, NOT_MAIN] + ([NOT_MAIN] if n < 2 else [])
+        return RoleDoc(texts, np.array(roles, np.int8), "test")
+
+    docs = [page(n) for n in range(4)]
+    assert recurring_boilerplate(docs, 14) == [prompt.replace("daily", "Daily")]
+    pool = boilerplate_pool(docs, random.Random(0), recurring_words=14)
+    assert prompt.replace("daily", "Daily") in pool and "Share this story" in pool
+    assert boilerplate_pool(docs, random.Random(0)) == ["Share this story"]

@@ -208,9 +208,8 @@ def test_a_model_saved_before_the_record_loads_when_its_columns_fit(copy_of):
 
 
 def test_the_shipped_model_says_what_its_columns_are(shipped_model):
-    from newssift.classifier.features import dense_names
-
     from newssift.classifier.defaults import LANGUAGE_FEATURES
+    from newssift.classifier.features import dense_names
 
     doc = json.loads((SHIPPED / CONFIG_FILE).read_text())
     params = doc["model"]["featurizer"]["params"]

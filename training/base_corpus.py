@@ -78,7 +78,7 @@ def gather_inputs(cfg: TrainConfig, labels_files: Sequence[Path] = (),
         labelled += labelled_docs(cfg.path(str(path)), "labels", cfg.labels_weight)
     step("composing documents")
     rng = random.Random(cfg.seed)
-    pool = boilerplate_pool(block, rng)
+    pool = boilerplate_pool(block, rng, recurring_words=cfg.inline_recurring_words)
     pool += sorted({t for d in labelled for t, r in zip(d.texts, d.roles) if r == 2})
     composed = []
     if cfg.composed_documents and cfg.article_files:

@@ -71,6 +71,10 @@ class TrainConfig:
     # story paragraphs is otherwise always main in training (docs/experiments.md).
     composed_under_headline: float = ComposeOptions.p_under_headline
     composed_between_paragraphs: float = ComposeOptions.p_between_paragraphs
+    # Longer lines (7 to this many words) that recur on 3+ training pages and are almost never
+    # main join the pool, inside the story too: sign-up prompts, consent notices, related
+    # links, which the pool's one-off lines of 6 words or fewer do not teach.  0: none.
+    inline_recurring_words: int = 0
     handwritten_weight: float = 5.0
     labels_weight: float = 10.0
     holdout_fraction: float = 0.2
@@ -85,6 +89,8 @@ class TrainConfig:
     boost_iter: int = d.BOOST_ITER
     boost_learning_rate: float = d.BOOST_LEARNING_RATE
     neighbour_words: float = d.NEIGHBOUR_WORDS
+    main_own_words: bool = d.OWN_WORDS
+    main_own_words_below: int = d.OWN_WORDS_BELOW
     teaser_alpha: float = d.TEASER_ALPHA
     teaser_context: bool = d.TEASER_CONTEXT
     teaser_boost_iter: int = d.TEASER_BOOST_ITER
@@ -152,7 +158,8 @@ def load_config(path: Path | str | None) -> TrainConfig:
 # Settings added after models were trained without them: the value a manifest that does not
 # name one was trained with (not today's default, which may have turned the option on).
 ABSENT_FROM_OLDER_MANIFESTS = {"composed_under_headline": 0.0, "composed_between_paragraphs": 0.0,
-                               "language_features": False}
+                               "language_features": False, "main_own_words": False, "main_own_words_below": 0,
+                               "inline_recurring_words": 0}
 
 
 def config_from_manifest(model_dir: Path | str) -> TrainConfig:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -105,8 +106,12 @@ def block_docs(cfg: TrainConfig, sources: Iterable[str]) -> Iterator[RoleDoc]:
             yield RoleDoc(page.texts, roles, source, weight, page=page, keep=keep)
 
 
-def boilerplate_pool(docs: Iterable[RoleDoc], rng: random.Random, size: int = 20000) -> list[str]:
-    """Short non-main lines of real pages: menus, buttons, footers."""
+def boilerplate_pool(docs: Iterable[RoleDoc], rng: random.Random, size: int = 20000,
+                     recurring_words: int = 0) -> list[str]:
+    """Short non-main lines of real pages: menus, buttons, footers; with ``recurring_words``
+    also the longer lines (up to that many words) that recur on pages as a template does
+    (:func:`recurring_boilerplate`): sign-up prompts, consent notices, "related" links."""
+    docs = list(docs)
     pool: set[str] = set()
     for doc in docs:
         for text, role in zip(doc.texts, doc.roles):
@@ -114,7 +119,35 @@ def boilerplate_pool(docs: Iterable[RoleDoc], rng: random.Random, size: int = 20
                 pool.add(text)
     pool_list = sorted(pool)
     rng.shuffle(pool_list)
-    return pool_list[:size]
+    return pool_list[:size] + (recurring_boilerplate(docs, recurring_words) if recurring_words else [])
+
+
+RECURRING_MIN_PAGES = 3       # a line on this many pages of the training sources is a template's
+RECURRING_MAX_MAIN_SHARE = 0.1  # ... and it is boilerplate when at most this share of its copies is main
+
+
+def recurring_boilerplate(docs: Iterable[RoleDoc], max_words: int) -> list[str]:
+    """Not-main lines of 7 to ``max_words`` words whose wording (:func:`normalise_line`)
+    recurs on :data:`RECURRING_MIN_PAGES`+ pages and is almost never main, one wording each
+    (its first copy), sorted.  Shorter lines are in the pool already; a long line seen once
+    may be anything (a subhead, a teaser, a caption), one a site repeats is its template."""
+    pages: Counter[str] = Counter()
+    copies: Counter[str] = Counter()
+    main: Counter[str] = Counter()
+    first: dict[str, str] = {}
+    for doc in docs:
+        seen = set()
+        for text, role in zip(doc.texts, doc.roles):
+            if role not in (0, NOT_MAIN) or not 7 <= len(text.split()) <= max_words:
+                continue
+            key = normalise_line(text)
+            copies[key] += 1
+            main[key] += role == 0
+            first.setdefault(key, text)
+            seen.add(key)
+        pages.update(seen)
+    return sorted(first[k] for k, n in pages.items()
+                  if n >= RECURRING_MIN_PAGES and main[k] <= RECURRING_MAX_MAIN_SHARE * copies[k])
 
 
 def teaser_pool(cfg: TrainConfig, label_map: LabelMap, split: str = "train") -> list[Teaser]:
@@ -181,7 +214,9 @@ def composed_docs(cfg: TrainConfig, boilerplate: list[str], teasers: list[Teaser
     comments = comment_pool(cfg) if comments is None else comments
     options = ComposeOptions(p_comments=cfg.p_comments,
                              p_under_headline=cfg.composed_under_headline,
-                             p_between_paragraphs=cfg.composed_between_paragraphs)
+                             p_between_paragraphs=cfg.composed_between_paragraphs,
+                             inline_max_words=max(ComposeOptions.inline_max_words,
+                                                  cfg.inline_recurring_words))
     inline = story_inline_lines(boilerplate, options.inline_max_words)
     for headline, paragraphs in stories[:n]:
         doc = compose_document(rng, headline, paragraphs, rng.sample(teasers, 10), boilerplate,

@@ -184,7 +184,8 @@ def html_lodo_eval(cfg: TrainConfig, progress: bool = True, log: Callable[[str],
         # As the text model's own leave-one-source-out: composed pages from the other
         # sources' boilerplate, the labelled documents, the other train sources' pages.
         train_sources = [s for s in cfg.block_sources if s != held and s in by_source]
-        pool = boilerplate_pool([d for s in train_sources for d in by_source[s]], random.Random(cfg.seed))
+        pool = boilerplate_pool([d for s in train_sources for d in by_source[s]], random.Random(cfg.seed),
+                                recurring_words=cfg.inline_recurring_words)
         pool += sorted({t for d in inputs.labelled for t, r in zip(d.texts, d.roles) if r == 2})
         composed = featurize_docs(featurizer, composed_docs(cfg, pool, teasers))
         fold = join_role_data([data, composed] + ([shared] if shared else []))

@@ -103,7 +103,7 @@ def fold_model(ld: LodoData, held: str) -> NewssiftModel:
     cfg = ld.cfg
     train_sources = [s for s in cfg.block_sources if s != held and s in ld.data]
     pool = boilerplate_pool([d for s in train_sources for d in ld.by_source[s]],
-                            random.Random(cfg.seed))
+                            random.Random(cfg.seed), recurring_words=cfg.inline_recurring_words)
     pool += sorted({t for d in ld.inputs.labelled for t, r in zip(d.texts, d.roles) if r == 2})
     composed = featurize_docs(ld.featurizer, composed_docs(cfg, pool, ld.teasers))
     parts = [ld.data[s] for s in train_sources] + [composed] + ([ld.shared] if ld.shared else [])

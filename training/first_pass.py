@@ -58,6 +58,10 @@ class Folds:
     coef: np.ndarray
     intercept: np.ndarray
     constant: np.ndarray
+    # The log-odds a row's own words add (the first ``n_words`` columns), out of fold, for a
+    # main head with ``own_words``; None when not asked for.
+    words: np.ndarray | None = None
+    n_words: int = 0
 
     def score(self, x: sp.csr_matrix) -> np.ndarray:
         """The mean of the fold models' P(class 1) for the rows of ``x``."""
@@ -65,14 +69,25 @@ class Folds:
         p = np.where(np.isnan(self.constant), _expit(z), self.constant)
         return p.mean(axis=1).astype(np.float32)
 
+    def score_words(self, x: sp.csr_matrix) -> np.ndarray:
+        """The mean of the fitted fold models' own-words log-odds for the rows of ``x``."""
+        fitted = np.isnan(self.constant)
+        z = np.asarray(x[:, :self.n_words] @ self.coef[fitted, :self.n_words].T, dtype=np.float64)
+        return (z.mean(axis=1) if fitted.any() else np.zeros(x.shape[0])).astype(np.float32)
+
+    def scores(self) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        """The out-of-fold scores as a head's ``fit(oof=)`` takes them."""
+        return self.oof if self.words is None else (self.oof, self.words)
+
 
 def fit_folds(x: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray, groups: np.ndarray,
-              folds: int, alpha: float, epochs: int, seed: int) -> Folds:
+              folds: int, alpha: float, epochs: int, seed: int, n_words: int = 0) -> Folds:
     """:func:`newssift.classifier.role._out_of_fold` (the same splits, models and scores),
     keeping the fold models."""
     from sklearn.model_selection import GroupKFold
 
     oof = np.zeros(len(y), dtype=np.float32)
+    words = np.zeros(len(y), dtype=np.float32)
     coef = np.zeros((folds, x.shape[1]))
     intercept, constant = np.zeros(folds), np.full(folds, np.nan)
     for k, (train, test) in enumerate(GroupKFold(n_splits=folds).split(x, y, groups=groups)):
@@ -82,7 +97,9 @@ def fit_folds(x: sp.csr_matrix, y: np.ndarray, sample_weight: np.ndarray, groups
         first = _sgd(alpha, epochs, seed).fit(x[train], y[train], sample_weight=sample_weight[train])
         oof[test] = first.predict_proba(x[test])[:, 1]
         coef[k], intercept[k] = first.coef_.ravel(), first.intercept_[0]
-    return Folds(oof, coef, intercept, constant)
+        if n_words:
+            words[test] = x[test][:, :n_words] @ first.coef_[0, :n_words]
+    return Folds(oof, coef, intercept, constant, words if n_words else None, n_words)
 
 
 @dataclass
@@ -98,7 +115,8 @@ def _fit_base(cfg: TrainConfig, data: RoleData) -> FirstPassScores:
     t = role_targets(cfg, data)
     x = linear_input(data.batch, cfg.neighbour_words)
     main = fit_folds(x, t.y_main, t.w_main, data.batch.doc, cfg.main_folds, cfg.main_alpha,
-                     cfg.main_epochs, cfg.seed)
+                     cfg.main_epochs, cfg.seed,
+                     n_words=data.batch.tfidf.shape[1] if cfg.main_own_words else 0)
     teaser = None
     if cfg.teaser_context:
         epochs = TeaserScorer.PARAMS["epochs"]  # the teaser head's, as fit_role_heads builds it
@@ -129,13 +147,15 @@ def base_first_pass(cfg: TrainConfig, base: BaseCorpus, cache_dir: Path | None) 
 
 
 def first_pass_scores(cfg: TrainConfig, base: FirstPassScores, extra: RoleData | None,
-                      ) -> tuple[np.ndarray, np.ndarray | None]:
+                      ) -> tuple[np.ndarray | tuple[np.ndarray, np.ndarray], np.ndarray | None]:
     """Out-of-fold scores of the base rows then the label rows, for the main head and the
     teaser head (rows in the order of :func:`newssift.training.base_corpus.join_role_data`)."""
     if extra is None:
-        return base.main.oof, None if base.teaser is None else base.teaser.oof
+        return base.main.scores(), None if base.teaser is None else base.teaser.oof
     x = linear_input(extra.batch, cfg.neighbour_words)
     main = np.concatenate([base.main.oof, base.main.score(x)])
+    if base.main.words is not None:
+        main = (main, np.concatenate([base.main.words, base.main.score_words(x)]))
     if base.teaser is None:
         return main, None
     x = x if not cfg.neighbour_words else linear_input(extra.batch)

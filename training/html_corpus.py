@@ -147,7 +147,9 @@ def out_of_source(cfg: TrainConfig, data: RoleData, doc_source: np.ndarray,
         train = np.flatnonzero((src == "") | np.isin(src, [s for s in train_sources if s != held.source]))
         text = MainScorer(alpha=cfg.main_alpha, epochs=cfg.main_epochs, folds=cfg.main_folds,
                           boost_iter=cfg.boost_iter, learning_rate=cfg.boost_learning_rate,
-                          neighbour_words=cfg.neighbour_words, random_state=cfg.seed)
+                          neighbour_words=cfg.neighbour_words, random_state=cfg.seed,
+                          own_words=cfg.main_own_words,
+                          own_words_below=cfg.main_own_words_below)
         text.fit(take_blocks(data.batch, train), t.y_main[train], sample_weight=t.w_main[train])
         first = text.first_pass(held.batch)
         scores.first[held.source] = first

@@ -51,7 +51,7 @@ WORLD_NEWS_ALTERNATIVES = ("conflict", "politics")
 
 
 def fit_role_heads(cfg: TrainConfig, data: RoleData,
-                   oof: tuple[np.ndarray, np.ndarray | None] | None = None,
+                   oof: tuple[np.ndarray | tuple[np.ndarray, np.ndarray], np.ndarray | None] | None = None,
                    ) -> tuple[MainScorer, TeaserScorer]:
     """Both role heads on ``data``; ``oof``: their first passes' out-of-fold scores of its
     rows, main and teaser, when known (:mod:`newssift.training.first_pass`), else each head
@@ -62,7 +62,9 @@ def fit_role_heads(cfg: TrainConfig, data: RoleData,
     oof_main, oof_teaser = (None, None) if oof is None else oof
     main = MainScorer(alpha=cfg.main_alpha, epochs=cfg.main_epochs, folds=cfg.main_folds,
                       boost_iter=cfg.boost_iter, learning_rate=cfg.boost_learning_rate,
-                      neighbour_words=cfg.neighbour_words, random_state=cfg.seed)
+                      neighbour_words=cfg.neighbour_words, random_state=cfg.seed,
+                      own_words=cfg.main_own_words,
+                      own_words_below=cfg.main_own_words_below)
     main.fit(data.batch, t.y_main, sample_weight=t.w_main, oof=oof_main)
     # Teaser head: blocks known to be teasers or boilerplate (not the unknown "not main" ones).
     if len(np.unique(t.y_teaser[t.w_teaser > 0])) < 2:
