@@ -186,6 +186,13 @@ def check_columns(document: dict[str, Any], model: NewssiftModel, where: Path | 
     if model.html_main is not None and document.get("markup_columns") != markup_columns():
         raise ModelError(f"{where}: its HTML head was fitted to other markup columns than this "
                          f"newssift makes; {fix}")
+    from newssift.classifier.context import n_context_features
+
+    trees = model.main.second_.n_features_in_
+    wants = n_context_features() + len(ours) + int(bool(model.main.own_words))
+    if trees != wants:  # the main head's parameters say what its trees read
+        raise ModelError(f"{where}: the main head's trees read {trees} columns, its parameters "
+                         f"make {wants}; the model is damaged: {fix}")
 
 
 def check_output_dir(out_dir: Path) -> None:

@@ -182,6 +182,20 @@ def test_a_model_whose_recorded_columns_differ_is_refused(copy_of):
         load_model(copy_of)
 
 
+def test_a_main_head_whose_parameters_do_not_fit_its_trees_is_refused(copy_of):
+    """``own_words`` says whether the main head's trees read one column more: flipped in
+    ``model.json`` (a hand edit, a damaged file), the model is refused at load, not at the
+    first page it labels."""
+    def flip(doc):
+        params = doc["model"]["main"]["params"]
+        params["own_words"] = not params.get("own_words", False)
+
+    edit_document(copy_of, flip)
+    with pytest.raises(ModelError, match=r"the main head's trees read \d+ columns, its parameters "
+                                         r"make \d+; the model is damaged"):
+        load_model(copy_of)
+
+
 def test_a_newssift_that_makes_other_columns_refuses_the_model(copy_of, monkeypatch):
     from newssift.classifier import features
 
