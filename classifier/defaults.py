@@ -38,7 +38,7 @@ NEIGHBOUR_WORDS = 0.0        # weight of the neighbouring blocks' words in the f
 # form and place outvote there: a sign-up prompt between two story paragraphs reads as
 # boilerplate by its words while its length and place say story.  Only for blocks of fewer
 # than OWN_WORDS_BELOW words: a longer one is story by its length, whatever its wording.
-OWN_WORDS = False
+OWN_WORDS = True
 OWN_WORDS_BELOW = 20
 # HTML main head: its markup pass (hashed tag, class and id words plus markup columns).
 MARKUP_ALPHA = 1e-5

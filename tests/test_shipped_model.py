@@ -92,8 +92,9 @@ def test_a_lower_main_threshold_keeps_more_and_leaves_the_model_alone(shipped_mo
     text = "\n".join(story[:1] + ["By Maria Lopez, staff reporter", "Updated 14:32 GMT, 3 March"]
                      + story[1:])
     n_main = {t: shipped_model.segment(text, shipped_model.decision_for(t)).article.n_main
-              for t in (0.2, 0.5, 0.95)}
-    assert n_main[0.2] >= n_main[0.5] >= n_main[0.95] and n_main[0.2] > n_main[0.95]
+              for t in (0.05, 0.2, 0.5, 0.95)}
+    assert n_main[0.05] >= n_main[0.2] >= n_main[0.5] >= n_main[0.95]
+    assert n_main[0.05] > n_main[0.95]  # at the lowest threshold a byline or dateline is kept too
     assert shipped_model.decision.main_threshold == 0.5
     assert shipped_model.decision_for() is shipped_model.decision
     with pytest.raises(InvalidInput, match="main threshold"):
@@ -149,3 +150,30 @@ def test_the_shipped_model_reads_a_saved_page_by_its_markup(shipped_model):
     assert result.article.topic == "conflict"
     assert story[0] in result.article.text and teasers[0] not in result.article.text
     assert len(paths) == len(result.segments) and all(p.startswith("/html/body/") for p in paths)
+
+
+NIGHT_BUSES = [
+    "Home | News | Sport | Culture",
+    "Night buses to reach outer districts from March",
+    "By Jane Smith, Transport Correspondent",
+    "Share on Facebook | Share on X | Email",
+    "The city council voted on Tuesday to extend the night bus network to three outer districts, "
+    "a move campaigners have sought for nearly a decade.",
+    "Officials said the new routes would start in March and run every twenty minutes between "
+    "midnight and five in the morning, at a cost of about 4 million a year.",
+    "Residents of the districts, many of whom work late shifts in hospitals and warehouses, said "
+    "the change would save them long walks or expensive taxi rides.",
+    "The council's transport committee will review the routes after a year and publish figures "
+    "on how many people use them.",
+]
+
+
+def test_a_byline_and_a_share_bar_under_the_headline_are_boilerplate(shipped_model):
+    """Issue 24's example: between the headline and the story, the byline and the share bar
+    are boilerplate and stay out of the article text, and the headline above them is main
+    (when the share bar was called main, the headline became a teaser)."""
+    result = shipped_model.segment("\n\n".join(NIGHT_BUSES))
+    roles = [s.role for s in result.segments]
+    assert roles[2:4] == ["boilerplate", "boilerplate"]
+    assert roles[1] == "main" and roles[4:] == ["main"] * 4
+    assert "Share on" not in result.article.text and "Jane Smith" not in result.article.text

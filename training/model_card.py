@@ -231,8 +231,11 @@ def model_card(manifest: dict) -> str:
         f"# newssift model `{manifest.get('version')}`", "",
         "Labels each block of scraped news text with a role (main / teaser / boilerplate) and a "
         "topic. TF-IDF word 1-2-grams with shallow and position features; a two-pass main head "
-        "(SGD logistic regression, then gradient boosting over the context of first-pass scores), "
-        f"{teaser_head}, and a topic head mixing a general linear SVM with per-source experts."
+        "(SGD logistic regression, then gradient boosting over the context of first-pass scores"
+        + (f", and over what a block of under {manifest['config'].get('main_own_words_below')} words "
+           "says by its own words alone"
+           if manifest.get("config", {}).get("main_own_words") else "")
+        + f"), {teaser_head}, and a topic head mixing a general linear SVM with per-source experts."
         + (" User-comment threads that follow a story are boilerplate (a rule over comment-framing "
            "lines; `--keep-comments` turns it off)."
            if manifest.get("config", {}).get("drop_comment_threads") else "")
