@@ -206,8 +206,8 @@ class NewssiftModel:
         pages = [] if markup is None or self.html_main is None else _with_markup(batch, markup)
         if not pages:
             return role_probas(self.main, self.teaser, batch)
-        p_first = self.main.first_pass(batch)
-        p_main = self.main.second_pass(p_first, batch)
+        p_first, words = self.main.first_pass_and_words(batch)
+        p_main = self.main.second_pass(p_first, batch, words)
         rows = np.isin(batch.doc, pages)
         p_main[rows] = self.html_main.proba(take_blocks(batch, rows),
                                             concat_markup([markup[d] for d in pages]), p_first[rows],

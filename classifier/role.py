@@ -88,11 +88,15 @@ class LinearHead:
     def proba(self, batch: BlockBatch) -> np.ndarray:
         """P(class 1): words @ w + dense @ w' without stacking the two (turning the dense
         block into a sparse one for ``hstack`` costs more than the whole product)."""
+        return self.proba_and_words(batch)[0]
+
+    def proba_and_words(self, batch: BlockBatch) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`proba` and :meth:`words` of the same blocks, the words' product made once."""
+        words = self.words(batch)
         if self.neighbour_words:
-            return _expit(linear_input(batch, self.neighbour_words) @ self.coef_ + self.intercept_)
+            return _expit(linear_input(batch, self.neighbour_words) @ self.coef_ + self.intercept_), words
         n_words = batch.tfidf.shape[1]
-        z = batch.tfidf @ self.coef_[:n_words] + batch.dense @ self.coef_[n_words:] + self.intercept_
-        return _expit(z)
+        return _expit(words + batch.dense @ self.coef_[n_words:] + self.intercept_), words
 
     def words(self, batch: BlockBatch) -> np.ndarray:
         """The log-odds a block's own words add (its form and neighbours left out)."""
@@ -287,6 +291,11 @@ class MainScorer(TwoPassHead):
     def first_pass(self, batch: BlockBatch) -> np.ndarray:
         return self.first_.proba(batch).astype(np.float32)
 
+    def first_pass_and_words(self, batch: BlockBatch) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`first_pass` and the own-words log-odds :meth:`second_pass` reads."""
+        p, words = self.first_.proba_and_words(batch)
+        return p.astype(np.float32), words
+
     def _second_input(self, p: np.ndarray, batch: BlockBatch, words: np.ndarray | None = None,
                       context: np.ndarray | None = None) -> np.ndarray:
         """The trees' input: ``context`` (:func:`_context_input` of ``p``, computed here when
@@ -298,12 +307,15 @@ class MainScorer(TwoPassHead):
         words = self.first_.words(batch) if words is None else words
         return np.hstack([x, own_words_column(words, batch.n_words, self.own_words_below)])
 
-    def second_pass(self, p_first: np.ndarray, batch: BlockBatch) -> np.ndarray:
-        """P(main) from the first pass's scores ``p_first`` of the same blocks."""
-        return self.second_.predict_proba(self._second_input(p_first, batch))
+    def second_pass(self, p_first: np.ndarray, batch: BlockBatch,
+                    words: np.ndarray | None = None) -> np.ndarray:
+        """P(main) from the first pass's scores ``p_first`` of the same blocks (and their
+        own-words log-odds, computed here when None)."""
+        return self.second_.predict_proba(self._second_input(p_first, batch, words))
 
     def _proba(self, batch: BlockBatch) -> np.ndarray:
-        return self.second_pass(self.first_pass(batch), batch)
+        p_first, words = self.first_pass_and_words(batch)
+        return self.second_pass(p_first, batch, words)
 
 
 class TeaserScorer(TwoPassHead):
@@ -358,10 +370,10 @@ def role_probas(main: MainScorer, teaser: TeaserScorer, batch: BlockBatch,
     costs more by the call than by the block."""
     if len(batch) == 0 or teaser.second_ is None:
         return main.predict_proba(batch)[:, 1], teaser.predict_proba(batch)[:, 1]
-    p_first = main.first_pass(batch)
+    p_first, words = main.first_pass_and_words(batch)
     p_teaser = teaser.first_.proba(batch).astype(np.float32)
     # Both heads' second-pass input is _context_input's (MainScorer._second_input).
     main_in, teaser_in = _context_inputs([p_first, p_teaser], batch)
-    raw_main, raw_teaser = raw_together([main.second_, teaser.second_],
-                                        [main._second_input(p_first, batch, context=main_in), teaser_in])
+    raw_main, raw_teaser = raw_together(
+        [main.second_, teaser.second_], [main._second_input(p_first, batch, words, main_in), teaser_in])
     return proba_of(raw_main), np.maximum(p_teaser, proba_of(raw_teaser))
