@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    from newssift.classifier.language import Language
 
 __all__ = ["BlockBatch", "concat_batches", "doc_bounds", "doc_index", "shifted", "take_blocks"]
 
@@ -34,6 +38,9 @@ class BlockBatch:
     # The n-gram counts behind ``tfidf``: an article's topic row is the TF-IDF of its
     # blocks' summed counts, the text as one document (None: pool the rows instead).
     counts: sp.csr_matrix | None = None
+    # Each page's language as the featurizer identified it, by the text it read (its
+    # longest blocks): the result's language reuses it where it reads the same text.
+    languages: dict[str, Language] | None = None
 
     def __len__(self) -> int:
         return self.dense.shape[0]

@@ -68,8 +68,8 @@ ARTICLE_CONTEXT_WEIGHT = 0.2
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 MAX_DOCUMENT_BYTES_ENV = "NEWSSIFT_MAX_DOCUMENT_BYTES"  # and --max-document-bytes
 
-# Language identification (classifier/language.py) reads a document's first this many
-# characters of main text (else of all its text), so that a huge document costs no more than
-# a page.  On the block pages' main text, 300 characters agree with the pages' languages as
+# Language identification (classifier/language.py) reads this many characters of a
+# document's main text (else of all its text), its longest blocks first, so that a huge
+# document costs no more than a page.  On the block pages' main text, 300 characters agree with the pages' languages as
 # often as 1,000 (all of 1,000 English pages; 30 of 33 others, docs/experiments.md).
 LANG_ID_MAX_CHARS = 300

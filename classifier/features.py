@@ -15,6 +15,7 @@ A fitted featurizer is arrays only (vocabulary, IDF, scaling); scikit-learn's
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -36,6 +37,9 @@ from newssift.classifier.shallow import (
     shallow_names,
 )
 from newssift.classifier.stoplists import Stoplists, page_stop_counts
+
+if TYPE_CHECKING:
+    from newssift.classifier.language import Language
 
 __all__ = ["Featurizer", "dense_names", "normalize_data", "normalize_rows", "shape_of",
            "SCALE_FLOOR", "WORD_BINS", "SHAPE_COLUMNS"]
@@ -132,7 +136,7 @@ class Featurizer:
                                       dtype=np.int64)
         self._stop_mask = None
         self.stoplists_ = Stoplists.from_justext() if self.language_features else None
-        base, _, _ = self._dense(texts, counts, *doc_index([len(d) for d in docs]))
+        base, *_ = self._dense(texts, counts, *doc_index([len(d) for d in docs]))
         self.mean_ = base.mean(axis=0)
         # Floored: a feature nearly constant in the fitting text (comment lines are rare
         # in news) would otherwise turn its first nonzero value into a z-score of 1e6.
@@ -161,10 +165,11 @@ class Featurizer:
         lowered = [t.lower() for t in texts]  # shared by the counter and the comment scan
         counts = self.count(texts, lowered)
         tfidf = self.weigh(counts) if texts else counts
-        dense, n_words, framing = self._dense(texts, counts, doc, pos, lowered)
+        dense, n_words, framing, languages = self._dense(texts, counts, doc, pos, lowered)
         dense = (dense - self.mean_) / self.scale_
         return BlockBatch(tfidf=tfidf.tocsr(), dense=dense.astype(np.float32), doc=doc, pos=pos,
-                          n_words=n_words, framing=framing, counts=counts.tocsr())
+                          n_words=n_words, framing=framing, counts=counts.tocsr(),
+                          languages=languages)
 
     def pooled_shape(self, batch: BlockBatch, mask: np.ndarray, n_docs: int) -> np.ndarray:
         """The form (``SHAPE_COLUMNS``, standardised) of each document's ``mask`` blocks read
@@ -252,12 +257,11 @@ class Featurizer:
         return (running[counts.indptr[1:]] - running[counts.indptr[:-1]]).astype(counts.dtype)
 
     def _dense(self, texts, counts, doc, pos, lowered=None,
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, dict[str, Language] | None]:
         base = shallow_features(texts, lowered, units=self.language_features)
         n_words = np.maximum(np.expm1(base[:, 1]), 1)
         stops = self._stop_counts(counts)
-        if self.language_features:
-            self._own_language_stops(texts, doc, stops)
+        languages = self._own_language_stops(texts, doc, stops) if self.language_features else None
         stop_share = np.minimum(stops / n_words, 1.0)[:, None].astype(np.float32)
         bins = (n_words[:, None] > WORD_BINS[None, :]).astype(np.float32)
         with_stop = np.hstack([base, stop_share])
@@ -270,31 +274,34 @@ class Featurizer:
             meta, framing = comment_lines(texts, lowered)
             parts.append(section_features(meta, doc))
         dense = np.hstack(parts).astype(np.float32)
-        return dense, np.rint(np.expm1(base[:, 1])).astype(np.int32), framing
+        return dense, np.rint(np.expm1(base[:, 1])).astype(np.int32), framing, languages
 
     def _own_language_stops(self, texts: Sequence[str], doc: np.ndarray,
-                            stops: np.ndarray) -> None:
+                            stops: np.ndarray) -> dict[str, Language]:
         """Replace, in place, the English stopword counts of the blocks of every page in
         another language with counts from its own list (a page in a language without one,
         or in none identified, with its most frequent words: ``page_stop_counts``).
 
         A page's language is identified on its longest blocks (the story's paragraphs, on
-        most pages, rather than its English-looking menus)."""
-        from newssift.classifier.language import identify, sample
+        most pages, rather than its English-looking menus).  Returns what was identified,
+        by the text read, for the result's language to reuse."""
+        from newssift.classifier.language import identify, longest_sample
 
         if not len(texts):
-            return
+            return {}
         bounds = np.flatnonzero(np.diff(doc)) + 1
         starts = [0, *bounds.tolist()]
         ends = [*bounds.tolist(), len(texts)]
-        samples = [sample(sorted(texts[a:b], key=len, reverse=True)) for a, b in zip(starts, ends)]
-        for (a, b), found in zip(zip(starts, ends), identify(samples)):
+        samples = [longest_sample(texts[a:b]) for a, b in zip(starts, ends)]
+        languages = identify(samples)
+        for (a, b), found in zip(zip(starts, ends), languages):
             if found.lang == "en":
                 continue
             if found.lang in self.stoplists_:
                 stops[a:b] = self.stoplists_.stop_counts(texts[a:b], found.lang)
             else:  # no list for it, or not identified: the page's own frequent words
                 stops[a:b] = page_stop_counts(texts[a:b])
+        return dict(zip(samples, languages))
 
     # -- persistence ------------------------------------------------------------------
 

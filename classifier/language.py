@@ -2,8 +2,8 @@
 
 Every result says its text's language (``article.lang``, an ISO 639-1 code, with
 ``article.lang_score``, its probability), identified on the main text when there is any,
-else on all the text, from its first :data:`LANG_ID_MAX_CHARS` characters (so that a huge
-document costs no more than a page).  The topic head learnt from English news only
+else on all the text, its longest blocks first, up to :data:`LANG_ID_MAX_CHARS` characters
+(so that a huge document costs no more than a page).  The topic head learnt from English news only
 (:data:`~newssift.classifier.defaults.TOPIC_LANGUAGES`): ``article.topic_trained_for_lang``
 says whether the article's language is among those it learnt.
 
@@ -34,7 +34,7 @@ import logging
 import os
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +43,8 @@ import numpy as np
 from newssift.classifier.defaults import LANG_ID_MAX_CHARS, TOPIC_LANGUAGES
 from newssift.classifier.resources import cache_dir
 
-__all__ = ["Language", "Identifier", "identify", "sample", "identifier", "topic_trained_for",
+__all__ = ["Language", "Identifier", "identify", "sample", "longest_sample", "identifier",
+           "topic_trained_for",
            "DENSE_PAIRS_UPTO", "NO_LANGUAGE"]
 
 log = logging.getLogger(__name__)
@@ -311,6 +312,14 @@ def sample(texts: Sequence[str]) -> str:
     return "\n".join(out)
 
 
+def longest_sample(texts: Sequence[str]) -> str:
+    """:func:`sample` of ``texts`` longest first: a page's paragraphs rather than its
+    menus, bylines and headline.  The featurizer reads a page's blocks this way and the
+    result its main blocks, so that where the longest blocks are main (most pages) the two
+    samples are one text, identified once (``identify``'s ``known``)."""
+    return sample(sorted(texts, key=len, reverse=True))
+
+
 def _encode(text: str) -> bytes:
     """The bytes py3langid reads: its first LANG_ID_MAX_CHARS characters, an all-capitals
     text lowered, NFC."""
@@ -320,8 +329,13 @@ def _encode(text: str) -> bytes:
     return unicodedata.normalize("NFC", text).encode("utf-8", errors="surrogatepass")
 
 
-def identify(texts: Sequence[str]) -> list[Language]:
-    """The language of each text (see the module's docstring)."""
+def identify(texts: Sequence[str], known: Mapping[str, Language] | None = None) -> list[Language]:
+    """The language of each text (see the module's docstring); ``known``: texts already
+    identified (in the same call's pipeline), not read again."""
+    if known:
+        todo = [t for t in texts if t not in known]
+        found = dict(zip(todo, identify(todo))) if todo else {}
+        return [known[t] if t in known else found[t] for t in texts]
     if not texts:
         return []
     data = [_encode(t) for t in texts]

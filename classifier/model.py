@@ -37,7 +37,7 @@ from newssift.classifier.defaults import ARTICLE_CONTEXT_WEIGHT
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.features import Featurizer, normalize_rows, shape_of
 from newssift.classifier.labels import ROLES, Role
-from newssift.classifier.language import identify, sample, topic_trained_for
+from newssift.classifier.language import Language, identify, longest_sample, topic_trained_for
 from newssift.classifier.markup import PageMarkup, concat_markup
 from newssift.classifier.markup_head import MarkupScorer
 from newssift.classifier.pooling import article_rows
@@ -69,6 +69,7 @@ class Scores:
     topic_override: list[str | None] | None = None  # per block: a topic the adapter or a fix set
     article_override: list[str | None] | None = None  # per document: a topic a fix set
     headline: np.ndarray | None = None  # per document: its story's headline block (-1: none)
+    languages: dict[str, Language] | None = None  # identified in featurizing (BlockBatch's)
 
 
 # Pool a batch's article rows in numpy when it has fewer count entries than the vocabulary
@@ -118,6 +119,7 @@ def label_blocks(model: NewssiftModel, docs: Sequence[Sequence[str]],
     role, role_score, topics = apply_corrections(role, role_score, table, fixes)
     scores = model.score_topics(batch, len(docs), p_main, p_teaser, role, role_score)
     scores.fixes, scores.topic_override, scores.headline = fixes, topics, heads
+    scores.languages = batch.languages
     if topics:
         scores.article_override = article_topics(role.tolist(), batch.doc.tolist(), len(docs),
                                                  topics)
@@ -398,8 +400,9 @@ class NewssiftModel:
                               topic_from=t_from, headline=headline)
             done.append((counted, segs, main_texts or [b.text for b in doc_blocks]))
         # A document's language, from its main text, else all its text: all at once, since
-        # the identifier reads a batch much faster than its documents one by one.
-        langs = identify([sample(texts) for _, _, texts in done])
+        # the identifier reads a batch much faster than its documents one by one; longest
+        # blocks first, as the featurizer read the page (what it found is not found again).
+        langs = identify([longest_sample(texts) for _, _, texts in done], s.languages)
         for (counted, segs, _), lang in zip(done, langs):
             trained = None if counted.topic is None else topic_trained_for(lang.lang)
             article = replace(counted, lang=lang.lang, lang_score=lang.score,

@@ -93,6 +93,37 @@ def test_sample_joins_lines_up_to_the_cap():
     assert language.sample(["one", "two"]) == "one\ntwo"
 
 
+def test_longest_sample_reads_the_longest_lines_first():
+    assert language.longest_sample(["short", "the longest line", "middle"]) == \
+        "the longest line\nmiddle\nshort"
+
+
+def test_known_texts_are_not_identified_again(monkeypatch):
+    walked: list[int] = []
+    walk = language.Identifier.walk
+    monkeypatch.setattr(language.Identifier, "walk",
+                        lambda self, data: walked.append(len(data)) or walk(self, data))
+    known = {TEXTS["de"]: language.Language("xx", 0.5)}  # a stand-in answer: it is not read
+    got = language.identify([TEXTS["de"], TEXTS["en"], TEXTS["de"]], known)
+    assert [g.lang for g in got] == ["xx", "en", "xx"] and walked == [1]
+    assert [g.lang for g in language.identify([TEXTS["de"]], known)] == ["xx"] and walked == [1]
+
+
+def test_a_page_whose_longest_lines_are_its_story_is_identified_once(shipped_model, monkeypatch):
+    """The featurizer identifies a page on its longest blocks; the result on its main
+    blocks, longest first: the same text where the longest are main, read once."""
+    walked: list[int] = []
+    walk = language.Identifier.walk
+    monkeypatch.setattr(language.Identifier, "walk",
+                        lambda self, data: walked.append(len(data)) or walk(self, data))
+    art = shipped_model.segment(GERMAN_STORY).article
+    assert art.lang == "de" and walked == [1]
+    walked.clear()
+    teasers = "\n".join(["Mehr zum Thema: Die Mieten steigen in allen Städten weiter …"] * 3)
+    shipped_model.segment(teasers + "\n" + GERMAN_STORY)
+    assert walked == [1]
+
+
 def test_the_unpacked_model_is_cached_and_read_back(tmp_path, monkeypatch):
     monkeypatch.setenv("NEWSSIFT_CACHE_DIR", str(tmp_path))
     first = language._load()
