@@ -3,6 +3,8 @@
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
+from conftest import needs_shared
 
 from newssift.training.repeats import RepeatPage, _keeps, _site_of_page, fit_repeat_head
 
@@ -73,3 +75,66 @@ def test_a_full_train_carries_a_models_head_and_says_so(tmp_path, tiny_model):
     assert "carried over from base-v1" in read_manifest(out)["refitted"]["repeats"]
     plain = write_trained_model(cfg, tmp_path / "plain", evaluate=False, progress=False, cache=False)
     assert load_model(plain).repeats is None
+
+
+def test_train_site_repeats_needs_block_sources_and_is_not_for_an_adapted_model(tmp_path, tiny_model_dir):
+    """Refused in one line before any training: a config without block sources, or --base."""
+    from click.testing import CliRunner
+    from conftest import ROOT
+
+    from newssift.cli import cli as main
+
+    tiny = str(ROOT / "training" / "configs" / "tiny.toml")
+    result = CliRunner().invoke(main, ["train", "--config", tiny, "--site-repeats", "--out",
+                                       str(tmp_path / "m")])
+    assert result.exit_code == 2 and "names none" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "m").exists()
+    labels = tmp_path / "fixes.jsonl"
+    labels.write_text("")
+    result = CliRunner().invoke(main, ["train", "--base", str(tiny_model_dir), "--labels", str(labels),
+                                       "--site-repeats", "--out", str(tmp_path / "a")])
+    assert result.exit_code == 2 and "keeps its --base model's head" in result.output
+    assert not (tmp_path / "a").exists()
+
+
+@pytest.mark.slow
+@needs_shared
+def test_train_site_repeats_gives_clean_a_head_to_read_sites_with(tmp_path):
+    """``newssift train --site-repeats``: the model has the head, its figures and card, and
+    ``clean`` reads each site's repeated lines with it (a model without says it has none)."""
+    import gzip
+    import json
+
+    from click.testing import CliRunner
+    from conftest import SHARED
+
+    from newssift.classifier.persist import load_model, read_manifest
+    from newssift.cli import cli as main
+
+    config = tmp_path / "small.toml"
+    config.write_text('[data]\nblock_sources = ["utomo-big9", "utomo-chaos"]\n'
+                      'eval_sources = ["utomo-big9", "utomo-chaos"]\ntopic_files = ["bbc"]\n'
+                      'article_files = ["bbc2025"]\nmax_pages_per_source = 30\n'
+                      '[compose]\ncomposed_documents = 30\n[heads]\nmain_folds = 2\nboost_iter = 10\n')
+    out = tmp_path / "model"
+    result = CliRunner().invoke(main, ["train", "--config", str(config), "--data", str(SHARED / "data"),
+                                       "--no-evaluate", "--site-repeats", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    model = load_model(out)
+    assert model.repeats is not None
+    report = read_manifest(out)["evaluation"]["site_repeats"]
+    assert "utomo-big9" in report["sources"] or "utomo-big9" in report.get("not_scored", [])
+    assert (out / "EVALUATION_SITE_REPEATS.txt").is_file()
+    assert "Site repeats" in (out / "MODEL_CARD.md").read_text()
+
+    corpus = tmp_path / "pages.jsonl"
+    with gzip.open(SHARED / "data" / "html" / "utomo-big9.jsonl.gz", "rt", encoding="utf-8") as lines, \
+            corpus.open("w", encoding="utf-8") as handle:
+        for n, line in zip(range(12), lines):
+            page = json.loads(line)
+            handle.write(json.dumps({"id": page["id"], "html": page["html"], "site": "one.example"}) + "\n")
+    result = CliRunner().invoke(main, ["clean", str(corpus), "-o", str(tmp_path / "out.jsonl"),
+                                       "--html-field", "html", "--model", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert summary["site_repeats"]["status"] == "on" and summary["site_repeats"]["pages"] == 12

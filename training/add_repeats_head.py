@@ -17,7 +17,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from newssift.classifier.errors import NewssiftError
+from newssift.classifier.errors import NewssiftError, TrainingError
 from newssift.classifier.persist import FORMAT_VERSION, read_manifest, save_model
 from newssift.training.config import TrainConfig, config_from_manifest
 from newssift.training.model_card import model_card
@@ -36,7 +36,11 @@ def add_repeats_head(model_dir: Path, out_dir: Path, cfg: TrainConfig | None = N
 
     model = load_model(model_dir)
     cfg = cfg or config_from_manifest(model_dir)
-    report, head = repeats_eval(cfg, model, log=log, pages=pages)
+    try:
+        report, head = repeats_eval(cfg, model, log=log, pages=pages)
+    except ValueError as exc:  # no site with two pages among the block sources
+        raise TrainingError(f"{exc} (the config's block sources: "
+                            f"{', '.join(cfg.block_sources) or 'none'})") from exc
     log(format_repeats(report))
     model.repeats = head
     manifest = read_manifest(model_dir)

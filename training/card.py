@@ -81,9 +81,9 @@ def write_trained_model(cfg: TrainConfig, out_dir: Path, labels_files: Sequence[
     ``cache`` keeps the featurized base corpus between runs in ``cache_dir`` (default:
     :func:`newssift.training.cache.default_cache_dir`), so that the next run with the same
     config, data and code featurizes only ``labels_files``.  ``repeats_from``: a model whose
-    site-repeats head the new one takes as it is (a full train does not fit one: its rows
-    are out-of-fold scores of several minutes a source, see ``add_repeats_head``); the
-    manifest says so."""
+    site-repeats head the new one takes as it is (a full train fits one only when asked,
+    ``newssift train --site-repeats``: its rows are out-of-fold scores of several minutes a
+    source, see ``add_repeats_head``); the manifest says so."""
     started = time.time()
     model, summary = train(cfg, labels_files, progress=progress, on_step=on_step, cache=cache,
                            cache_dir=cache_dir)

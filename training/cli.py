@@ -26,8 +26,12 @@ DATA_HELP = "Shared training data [$NEWSSIFT_DATA, else the checkout's ../shared
 @click.option("--data", type=click.Path(file_okay=False), default=None, help=DATA_HELP)
 @click.option("--base", "base_dir", type=click.Path(file_okay=False), default=None,
               help="Adapt this trained model to --labels (seconds) instead of training from scratch.")
+@click.option("--site-repeats", is_flag=True,
+              help="Also fit the site-repeats head `clean` reads a corpus's repeated lines with, "
+                   "on out-of-fold scores of the block sources' sites (a model trained without "
+                   "each source with sites: about as long again as the training).")
 def train(config_path: str, out_dir: str, labels_files: tuple[str, ...], evaluate: bool,
-          data: str | None, base_dir: str | None) -> None:
+          data: str | None, base_dir: str | None, site_repeats: bool) -> None:
     """Train a model and write it, with its manifest and model card, to --out.
 
     With --base, adapt an existing model to the corrections in --labels instead: its fitted
@@ -38,6 +42,9 @@ def train(config_path: str, out_dir: str, labels_files: tuple[str, ...], evaluat
     missing = [p for p in labels_files if not Path(p).is_file()]
     if missing:
         raise InvalidInput(f"{missing[0]}: no such labels file")
+    if base_dir is not None and site_repeats:
+        raise InvalidInput("--site-repeats fits the head for a model trained from data; an adapted "
+                           "model keeps its --base model's head")
     if base_dir is not None:
         from newssift.training.adapt import write_adapted_model
 
@@ -55,8 +62,19 @@ def train(config_path: str, out_dir: str, labels_files: tuple[str, ...], evaluat
         cfg = cfg.replace(data_root=data)
         shared_data_dir(data)  # named, it must be there, whatever the config reads from it
     cfg.data  # noqa: B018 - missing data is one line now, not after the progress bar is drawn
+    if site_repeats and not cfg.block_sources:
+        raise InvalidInput(f"--site-repeats learns from the block sources' sites: {config_path} "
+                           f"names none")
     path = write_trained_model(cfg, Path(out_dir), [Path(p) for p in labels_files],
                                evaluate=evaluate, config_path=config_path)
+    if site_repeats:
+        from newssift.classifier.errors import TrainingError
+        from newssift.training.add_repeats_head import add_repeats_head
+
+        try:
+            add_repeats_head(path, path, cfg, log=click.echo)
+        except TrainingError as exc:
+            raise TrainingError(f"model written to {path} without a site-repeats head: {exc}") from exc
     click.echo(f"model written to {path}")
 
 

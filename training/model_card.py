@@ -164,7 +164,9 @@ def _repeats_table(report: dict) -> list[str]:
             "scored (Dragnet, never trained on: the model's own scores). Sites worse: token F1 "
             f"down by more than {report.get('worse_by', '?')} (EVALUATION_SITE_REPEATS.txt).",
             "", *_table(["source", "pages", "sites", "model", "rule", "site repeats",
-                         "sites worse"], rows), ""]
+                         "sites worse"], rows), "",
+            *([f"Not scored (no other block source has sites to fit the head without it): "
+               f"{', '.join(report['not_scored'])}.", ""] if report.get("not_scored") else [])]
 
 
 def _evaluation(ev: dict) -> list[str]:

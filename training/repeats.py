@@ -191,9 +191,13 @@ def repeats_eval(cfg: TrainConfig, model: NewssiftModel, progress: bool = True,
     for source, rows in pages.items():
         sizes = Counter(p.site for p in rows if p.site)
         scored = [p for p in rows if p.site and sizes[p.site] >= SITE_MIN_PAGES]
-        if not scored:
+        others = [p for s in training if s != source for p in pages[s]]
+        if not scored or not any(p.n_other > 0 for p in others):
+            if scored:  # nothing else to fit the head on: it would have seen what it scores
+                log(f"  {source}: not scored (no other block source has a site with two pages)")
+                report.setdefault("not_scored", []).append(source)
             continue
-        head = fit_repeat_head([p for s in training if s != source for p in pages[s]])
+        head = fit_repeat_head(others)
         figures = {"pages": len(scored), "sites": len({p.site for p in scored}),
                    "model": _token_f1(scored, _keeps(scored, threshold)),
                    "rule": _token_f1(scored, _keeps(scored, threshold, rule=True)),
@@ -211,7 +215,8 @@ def repeats_eval(cfg: TrainConfig, model: NewssiftModel, progress: bool = True,
             totals[name] += [figures[name]] * figures["pages"]
         log(f"  {source}: model {figures['model']:.3f}, rule {figures['rule']:.3f}, "
             f"site repeats {figures['site repeats']:.3f}")
-    report["all"] = {name: float(np.mean(v)) for name, v in totals.items()}
+    report["all"] = {name: float(np.mean(totals[name])) if totals[name] else float("nan")
+                     for name in ("model", "rule", "site repeats")}
     report["all"]["pages"] = len(totals["model"])
     report["all"]["sites"] = scored_sites
     report["all"]["sites worse"] = worse
@@ -233,4 +238,7 @@ def format_repeats(report: dict) -> str:
                      f"{f['rule']:7.3f} {f['site repeats']:12.3f} {f['sites worse']:11d}")
     lines.append(f"  (rule: a kept line on {REPEATED_ON + 1}+ pages of its site dropped; sites "
                  f"worse: token F1 down by more than {report['worse_by']})")
+    if report.get("not_scored"):
+        lines.append(f"  not scored, no other source with sites to fit the head without it: "
+                     f"{', '.join(report['not_scored'])}")
     return "\n".join(lines)
