@@ -37,7 +37,7 @@ from newssift.classifier.defaults import ARTICLE_CONTEXT_WEIGHT
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.features import Featurizer, normalize_rows, shape_of
 from newssift.classifier.labels import ROLES, Role
-from newssift.classifier.language import Language, identify, longest_sample, topic_trained_for
+from newssift.classifier.language import Language, identify, longest_sample, sample, topic_trained_for
 from newssift.classifier.markup import PageMarkup, concat_markup
 from newssift.classifier.markup_head import MarkupScorer
 from newssift.classifier.pooling import article_rows
@@ -403,6 +403,11 @@ class NewssiftModel:
         # the identifier reads a batch much faster than its documents one by one; longest
         # blocks first, as the featurizer read the page (what it found is not found again).
         langs = identify([longest_sample(texts) for _, _, texts in done], s.languages)
+        # A longest block that is no prose (a list of numbers, code, a table) names no
+        # language: read the text in page order then, as it was read before.
+        unnamed = [d for d, lang in enumerate(langs) if lang.lang is None and done[d][2]]
+        for d, lang in zip(unnamed, identify([sample(done[d][2]) for d in unnamed])):
+            langs[d] = lang
         for (counted, segs, _), lang in zip(done, langs):
             trained = None if counted.topic is None else topic_trained_for(lang.lang)
             article = replace(counted, lang=lang.lang, lang_score=lang.score,

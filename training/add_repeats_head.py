@@ -21,7 +21,7 @@ from newssift.classifier.errors import NewssiftError, TrainingError
 from newssift.classifier.persist import FORMAT_VERSION, read_manifest, save_model
 from newssift.training.config import TrainConfig, config_from_manifest
 from newssift.training.model_card import model_card
-from newssift.training.repeats import format_repeats, repeats_eval
+from newssift.training.repeats import NoRepeatRows, format_repeats, repeats_eval
 
 __all__ = ["add_repeats_head", "EVALUATION_FILE"]
 
@@ -38,7 +38,7 @@ def add_repeats_head(model_dir: Path, out_dir: Path, cfg: TrainConfig | None = N
     cfg = cfg or config_from_manifest(model_dir)
     try:
         report, head = repeats_eval(cfg, model, log=log, pages=pages)
-    except ValueError as exc:  # no site with two pages among the block sources
+    except NoRepeatRows as exc:
         raise TrainingError(f"{exc} (the config's block sources: "
                             f"{', '.join(cfg.block_sources) or 'none'})") from exc
     log(format_repeats(report))

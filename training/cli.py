@@ -68,12 +68,12 @@ def train(config_path: str, out_dir: str, labels_files: tuple[str, ...], evaluat
     path = write_trained_model(cfg, Path(out_dir), [Path(p) for p in labels_files],
                                evaluate=evaluate, config_path=config_path)
     if site_repeats:
-        from newssift.classifier.errors import TrainingError
+        from newssift.classifier.errors import NewssiftError, TrainingError
         from newssift.training.add_repeats_head import add_repeats_head
 
         try:
             add_repeats_head(path, path, cfg, log=click.echo)
-        except TrainingError as exc:
+        except NewssiftError as exc:
             raise TrainingError(f"model written to {path} without a site-repeats head: {exc}") from exc
     click.echo(f"model written to {path}")
 

@@ -36,7 +36,7 @@ from newssift.training.config import TrainConfig
 from newssift.training.corpus import RoleDoc
 from newssift.training.eval_pages import PageMain, _page_scores, main_probabilities, summarize
 
-__all__ = ["RepeatPage", "repeat_pages", "fit_repeat_head", "repeats_eval", "format_repeats",
+__all__ = ["RepeatPage", "NoRepeatRows", "repeat_pages", "fit_repeat_head", "repeats_eval", "format_repeats",
            "page_sites", "SITE_MIN_PAGES", "L2_DEFAULT"]
 
 SITE_MIN_PAGES = 5     # sites scored: those with this many pages
@@ -123,6 +123,10 @@ def repeat_pages(cfg: TrainConfig, model: NewssiftModel, progress: bool = True,
     return out
 
 
+class NoRepeatRows(ValueError):
+    """No page has another page of its site: nothing to fit the site-repeats head on."""
+
+
 def fit_repeat_head(pages: Sequence[RepeatPage], l2: float = L2_DEFAULT) -> RepeatHead:
     """The head's weights: log-loss of the shifted P(main) against the blocks' labels,
     blocks weighed by their words (token F1 is what it is for), half-aligned blocks left out."""
@@ -140,7 +144,7 @@ def fit_repeat_head(pages: Sequence[RepeatPage], l2: float = L2_DEFAULT) -> Repe
         ws.append(page.main.n_words[sure].astype(np.float64) + 1)
         offsets.append(np.log(np.clip(p, 1e-7, 1 - 1e-7) / np.clip(1 - p, 1e-7, 1))[sure])
     if not xs:
-        raise ValueError("no page of a site with another page to fit the site-repeats head on")
+        raise NoRepeatRows("no page of a site with another page to fit the site-repeats head on")
     x, y, w, off = (np.concatenate(a) for a in (xs, ys, ws, offsets))
     w = w / w.mean()
     n = len(y)
@@ -215,8 +219,11 @@ def repeats_eval(cfg: TrainConfig, model: NewssiftModel, progress: bool = True,
             totals[name] += [figures[name]] * figures["pages"]
         log(f"  {source}: model {figures['model']:.3f}, rule {figures['rule']:.3f}, "
             f"site repeats {figures['site repeats']:.3f}")
-    report["all"] = {name: float(np.mean(totals[name])) if totals[name] else float("nan")
+    # None, not NaN, where no source was scored: the manifest is strict JSON.
+    report["all"] = {name: float(np.mean(totals[name])) if totals[name] else None
                      for name in ("model", "rule", "site repeats")}
+    if not totals["model"]:
+        log("  site repeats: no source scored; the head is fitted but not evaluated")
     report["all"]["pages"] = len(totals["model"])
     report["all"]["sites"] = scored_sites
     report["all"]["sites worse"] = worse
@@ -233,9 +240,12 @@ def format_repeats(report: dict) -> str:
              f"  {'source':16s} {'pages':>5s} {'sites':>5s} {'model':>7s} {'rule':>7s} "
              f"{'site repeats':>12s} {'sites worse':>11s}"]
     rows = list(report["sources"].items()) + [("all pages", report["all"])]
+    def cell(value: float | None, width: int) -> str:
+        return f"{value:{width}.3f}" if value is not None else f"{'-':>{width}s}"
+
     for name, f in rows:
-        lines.append(f"  {name:16s} {f['pages']:5d} {f['sites']:5d} {f['model']:7.3f} "
-                     f"{f['rule']:7.3f} {f['site repeats']:12.3f} {f['sites worse']:11d}")
+        lines.append(f"  {name:16s} {f['pages']:5d} {f['sites']:5d} {cell(f['model'], 7)} "
+                     f"{cell(f['rule'], 7)} {cell(f['site repeats'], 12)} {f['sites worse']:11d}")
     lines.append(f"  (rule: a kept line on {REPEATED_ON + 1}+ pages of its site dropped; sites "
                  f"worse: token F1 down by more than {report['worse_by']})")
     if report.get("not_scored"):
