@@ -70,6 +70,7 @@ MAX_DOCUMENT_BYTES_ENV = "NEWSSIFT_MAX_DOCUMENT_BYTES"  # and --max-document-byt
 
 # Language identification (classifier/language.py) reads this many characters of a
 # document's main text (else of all its text), its longest blocks first, so that a huge
-# document costs no more than a page.  On the block pages' main text, 300 characters agree with the pages' languages as
-# often as 1,000 (all of 1,000 English pages; 30 of 33 others, docs/experiments.md).
+# document costs no more than a page.  On the block pages' main text, 300 characters agree
+# with the pages' languages as often as 1,000 (all of 1,000 English pages; 30 of 33 others,
+# docs/experiments.md).
 LANG_ID_MAX_CHARS = 300

@@ -16,7 +16,7 @@ from newssift.service.holder import ModelHolder
 from newssift.service.jobs import clean_up
 from newssift.service.memory import MemoryHolder
 from newssift.service.settings import load_settings
-from newssift.service.versions import bootstrap, record_seed
+from newssift.service.versions import bootstrap, follow_seed, record_seed
 
 __all__ = ["create_app", "prepare"]
 
@@ -39,6 +39,7 @@ def prepare(settings: dict[str, Any]) -> None:
     conn = db.connect(settings["db"], settings["db_timeout"])
     try:
         record_seed(conn, settings["model_dir"], settings["seed_model"])
+        follow_seed(conn, settings["model_dir"], settings["seed_model"])
         failed = clean_up(conn, settings, always=True)
     except sqlite3.Error as exc:
         log.error("cannot mark interrupted retrain jobs: %s", db.store_problem(exc).message)

@@ -63,7 +63,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Directory of model versions (one sub-directory each) and the `ACTIVE` pointer file.",
             Path, "`<data dir>/models`"),
     Setting("seed_model", "NEWSSIFT_SEED_MODEL", None,
-            "Model directory copied in as the first version when the model directory has none.",
+            "Model directory copied in as the first version, and again when it changes (a package "
+            "upgrade): then served unless a retrain is active.",
             Path, "the shipped `models/default`"),
     Setting("api_token", "NEWSSIFT_API_TOKEN", None,
             "Bearer token for labels, retrain and activate. Unset: those endpoints are refused "

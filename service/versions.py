@@ -14,7 +14,9 @@ learnt in those versions until a retrain (:func:`versions_with_labels`).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -27,10 +29,13 @@ from newssift.classifier.errors import InvalidInput, ModelError
 from newssift.classifier.persist import MANIFEST_FILE, load_model, read_manifest
 from newssift.service.db import now
 
+log = logging.getLogger("newssift.service")
+
 __all__ = ["VERSION_RE", "POINTER_FILE", "check_name", "version_path", "list_versions",
            "read_pointer", "write_pointer", "bootstrap", "new_version_name", "record_version",
            "version_records", "version_labels", "versions_with_labels", "withdrawn_labels",
            "discard_version", "GATED_STATUSES", "SEED_STATUS", "seed_version_name", "record_seed",
+           "follow_seed",
            "gate_problem", "candidate_path", "publish_candidate"]
 
 VERSION_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -92,21 +97,24 @@ def new_version_name(models_dir: Path, job_id: int) -> str:
 
 
 def bootstrap(models_dir: Path, seed_model: Path | None) -> str | None:
-    """On first start, copy the seed model in as the first version and point at it.
+    """On first start, copy the seed model in as the first version and point at it; after
+    a package upgrade that ships another model, copy that in beside the others
+    (:func:`seed_version_name`; :func:`follow_seed` decides whether it is served).
 
     Returns the active version name, or None when there is none and no seed model.
-    The seed's manifest hashes are checked (by loading it) before it is switched on.
+    The seed's manifest hashes are checked (by loading it) before it is switched on; a seed
+    that does not load stops a first start, and is only logged when a version is active.
     """
     models_dir = Path(models_dir)
     models_dir.mkdir(parents=True, exist_ok=True)
     active = read_pointer(models_dir)
-    if active is not None or seed_model is None or not Path(seed_model).is_dir():
+    if seed_model is None or not Path(seed_model).is_dir():
         return active
     versions = list_versions(models_dir)
-    if versions:
+    name = seed_version_name(seed_model, models_dir)
+    if active is None and versions:
         name = versions[-1]
-    else:
-        name = seed_version_name(seed_model)
+    elif name not in versions:  # a first start, or a package upgrade that ships another model
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=models_dir))
         try:
             shutil.copytree(seed_model, tmp, dirs_exist_ok=True)
@@ -115,18 +123,50 @@ def bootstrap(models_dir: Path, seed_model: Path | None) -> str | None:
                 os.rename(tmp, models_dir / name)
             except OSError:  # another worker won the race
                 shutil.rmtree(tmp, ignore_errors=True)
-        except ModelError:
+        except ModelError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            if active is None:
+                raise
+            log.error("the installed package's model %s was not copied in: %s", seed_model, exc)
     if read_pointer(models_dir) is None:
         write_pointer(models_dir, name)
     return read_pointer(models_dir)
 
 
-def seed_version_name(seed_model: Path) -> str:
-    """The name the seed model is copied in under: its manifest's version, or ``seed``."""
-    name = str(read_manifest(seed_model).get("version") or "seed")
-    return name if VERSION_RE.fullmatch(name) else "seed"
+def seed_version_name(seed_model: Path, models_dir: Path | None = None) -> str:
+    """The name the seed model is copied in under: its manifest's version, or ``seed``; when
+    ``models_dir`` holds another model of that name (the one an earlier release of the
+    package shipped), that name and the first 8 hex digits of the seed's files' hash."""
+    seed = read_manifest(seed_model)
+    name = str(seed.get("version") or "seed")
+    name = name if VERSION_RE.fullmatch(name) else "seed"
+    if models_dir is None or not (Path(models_dir) / name / MANIFEST_FILE).is_file():
+        return name
+    if read_manifest(Path(models_dir) / name).get("files") == seed.get("files"):
+        return name
+    digest = hashlib.sha256(json.dumps(seed.get("files"), sort_keys=True).encode()).hexdigest()[:8]
+    return f"{name[:55]}-{digest}"
+
+
+def follow_seed(conn: sqlite3.Connection, models_dir: Path, seed_model: Path | None) -> str | None:
+    """After a package upgrade that ships another model: serve it when the active version is
+    an earlier seed (the shipped model, never replaced by a retrain), else leave the active
+    version and say in the log how to switch.  Returns the version switched to, if any."""
+    if seed_model is None or not (Path(seed_model) / MANIFEST_FILE).is_file():
+        return None
+    name = seed_version_name(seed_model, models_dir)
+    active = read_pointer(models_dir)
+    records = version_records(conn)
+    if active is None or active == name or name not in records:
+        return None
+    if records.get(active) is not None and records[active]["status"] == SEED_STATUS:
+        write_pointer(models_dir, name)
+        log.warning("the installed package ships another model: now serving version %r "
+                    "(was %r; POST /v1/models/%s/activate goes back)", name, active, active)
+        return name
+    log.warning("the installed package ships another model, version %r; still serving %r "
+                "(a retrain): POST /v1/models/%s/activate serves it", name, active, name)
+    return None
 
 
 def record_seed(conn: sqlite3.Connection, models_dir: Path, seed_model: Path | None) -> str | None:
@@ -136,7 +176,7 @@ def record_seed(conn: sqlite3.Connection, models_dir: Path, seed_model: Path | N
     returns its name when it was recorded now."""
     if seed_model is None or not (Path(seed_model) / MANIFEST_FILE).is_file():
         return None
-    name = seed_version_name(seed_model)
+    name = seed_version_name(seed_model, models_dir)
     path = Path(models_dir) / name
     if name in version_records(conn) or not (path / MANIFEST_FILE).is_file():
         return None

@@ -128,7 +128,8 @@ def test_a_longest_block_without_language_leaves_the_text_in_page_order_to_name_
     """A forum post whose longest block is a list of post numbers: read longest first the
     sample is numbers alone, so the result reads the main text in page order instead."""
     numbers = ", ".join(f"#{17000 + i}" for i in range(80))
-    assert language.identify([language.longest_sample(["Prices will go up again next week.", numbers])])[0].lang is None
+    longest = language.longest_sample(["Prices will go up again next week.", numbers])
+    assert language.identify([longest])[0].lang is None
     text = f"I think the price will go up again next week, the miners are holding.\n{numbers}\n" \
            "Anyone else see the same thing?"
     art = shipped_model.segment(text).article

@@ -130,7 +130,7 @@ def test_train_site_repeats_gives_clean_a_head_to_read_sites_with(tmp_path):
     corpus = tmp_path / "pages.jsonl"
     with gzip.open(SHARED / "data" / "html" / "utomo-big9.jsonl.gz", "rt", encoding="utf-8") as lines, \
             corpus.open("w", encoding="utf-8") as handle:
-        for n, line in zip(range(12), lines):
+        for _, line in zip(range(12), lines):
             page = json.loads(line)
             handle.write(json.dumps({"id": page["id"], "html": page["html"], "site": "one.example"}) + "\n")
     result = CliRunner().invoke(main, ["clean", str(corpus), "-o", str(tmp_path / "out.jsonl"),

@@ -3,7 +3,7 @@
 import shutil
 
 import pytest
-from service_fixtures import AUTH, assert_error, make_app, wait_for_job
+from service_fixtures import ARTICLE, AUTH, assert_error, make_app, wait_for_job
 
 from newssift.classifier.errors import InvalidInput
 from newssift.service.holder import ModelHolder
@@ -142,3 +142,52 @@ def test_a_withdrawn_correction_stays_in_the_versions_trained_with_it(tmp_path, 
     models = {m["version"]: m for m in client.get("/v1/models").get_json()["models"]}
     assert (models[second["version"]]["labels"], models[second["version"]]["withdrawn_labels"]) == (1, [])
     assert own_role(client, 3) == seed_role  # retrained without it, the model's own label is back
+
+
+
+def _another_release(tmp_path, seed_model_dir):
+    """The model a later release of the package might ship: same version name, other files."""
+    from dataclasses import replace as changed
+
+    from newssift.classifier.persist import load_model as load
+    from newssift.classifier.persist import read_manifest, save_model
+
+    model = load(seed_model_dir)
+    model.decision = changed(model.decision, main_threshold=0.61)
+    manifest = {k: v for k, v in read_manifest(seed_model_dir).items() if k != "files"}
+    return save_model(model, tmp_path / "release2" / "tiny1", manifest)
+
+
+def _served(client) -> tuple[str, dict]:
+    body = client.get("/v1/models").get_json()
+    return body["active"], {m["version"]: m["status"] for m in body["models"]}
+
+
+def test_an_upgrade_that_ships_another_model_serves_it_in_place_of_the_old_seed(tmp_path, seed_model_dir):
+    """A data directory from an earlier release, serving that release's shipped model: after
+    the upgrade the new shipped model is copied in beside it and served (the old one stays,
+    for going back); a restart changes nothing more."""
+    make_app(tmp_path, seed_model_dir)
+    release2 = _another_release(tmp_path, seed_model_dir)
+    client = make_app(tmp_path, release2).test_client()
+    active, versions = _served(client)
+    assert active.startswith("tiny1-") and versions == {"tiny1": "seed", active: "seed"}
+    assert client.post("/v1/segment", json={"text": ARTICLE}).get_json()["model"] == active
+    again = make_app(tmp_path, release2).test_client()
+    assert _served(again) == (active, versions)
+    # Going back to the earlier release serves its model again: a seed follows the package.
+    assert _served(make_app(tmp_path, seed_model_dir).test_client()) == ("tiny1", versions)
+
+
+def test_an_upgrade_leaves_a_retrained_model_active_and_lists_the_new_one(tmp_path, seed_model_dir, caplog):
+    app = make_app(tmp_path, seed_model_dir)
+    _add_version(app, "v2")
+    write_pointer(app.extensions["newssift"]["model_dir"], "v2")
+    release2 = _another_release(tmp_path, seed_model_dir)
+    with caplog.at_level("WARNING", logger="newssift.service"):
+        client = make_app(tmp_path, release2).test_client()
+    active, versions = _served(client)
+    (new,) = set(versions) - {"tiny1", "v2"}
+    assert active == "v2" and versions[new] == "seed"
+    assert f"/v1/models/{new}/activate" in caplog.text
+    assert client.post(f"/v1/models/{new}/activate", headers=AUTH).get_json()["active"] == new
