@@ -259,6 +259,8 @@ def classify(source: str, model_path: str | None, fmt: str | None, input_format:
         text = page.text
     else:
         text = read_text(source, max_document_bytes, html_check)
+    if not (data if page is not None else text).strip():  # an empty file, a wrong pipe
+        raise InvalidInput(f"{'stdin' if source == '-' else source}: empty input: no text to label")
     model = _load(model_path)
     result = model.segment(text, model.decision_for(main_threshold, keep_comments), memory, site,
                            None if page is None else page.markup)

@@ -263,6 +263,7 @@ def _count_site_lines(sources, out: Path, fmt: str, options: CleanOptions, resum
     from newssift.clean.site_counts import count_sources, load_or_count, site_lines_path
 
     path = site_lines_path(out, fmt, "local")
+    path.parent.mkdir(parents=True, exist_ok=True)  # a new output folder, or the file's folder
     with tqdm(desc="counting site lines", unit=" docs", disable=not progress_wanted(progress_flag),
               leave=False) as bar:
         lines, _ = load_or_count(path, lambda: count_sources(sources, options, bar), resume)

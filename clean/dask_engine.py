@@ -226,6 +226,7 @@ def _with_site_lines(client, parts: list[Partition], options: CleanOptions, out:
         return functools.reduce(LineCounter.merge, _compute(client, bag), LineCounter())
 
     path = site_lines_path(out, "jsonl", "dask")
+    path.parent.mkdir(parents=True, exist_ok=True)
     lines, _ = load_or_count(path, count, resume)
     return replace(options, site_lines=str(path) if lines.sites else None)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import orjson
@@ -108,14 +108,17 @@ def _is_json() -> bool:
     return request.mimetype == "application/json" or request.mimetype.endswith("+json")
 
 
-def parse_json(model: type[M], allow_empty: bool = False) -> M:
-    """The request body as ``model``; 415 for another content type, 400 for bad JSON, 422 invalid."""
+def parse_json(model: type[M], allow_empty: bool = False, also: Sequence[str] = ()) -> M:
+    """The request body as ``model``; 415 for another content type (``also``: the others the
+    endpoint takes, for the message), 400 for bad JSON, 422 invalid."""
     data = request.get_data(cache=True)
     if allow_empty and not data:
         return model()
     if not _is_json():
+        expected = " or ".join(["application/json", *also]) if len(also) < 2 else \
+            ", ".join(["application/json", *also[:-1]]) + f" or {also[-1]}"
         raise ApiError(415, "unsupported_media_type",
-                       f"expected Content-Type application/json, got {request.mimetype or 'none'!r}")
+                       f"expected Content-Type {expected}, got {request.mimetype or 'none'!r}")
     try:
         raw = orjson.loads(decode_body(data))  # strict: also refuses lone surrogates
     except json.JSONDecodeError as exc:

@@ -105,6 +105,20 @@ def test_folder_of_txt_to_txt_dir_mirrors_the_tree(run, tmp_path):
     assert json.loads((tmp_path / "clean" / "_summary.json").read_text())["documents"] == 2
 
 
+def test_outputs_in_folders_not_made_yet_with_the_site_counts_beside_them(tmp_path):
+    """The shipped model has a site-repeats head, so the run first writes its site counts in
+    the output folder (or beside the output file): a folder that does not exist yet is made."""
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "a.txt").write_text(ARTICLES[0])
+    for out, fmt in ((tmp_path / "clean", "txt-dir"), (tmp_path / "sub" / "dir" / "out.jsonl", "jsonl")):
+        result = CliRunner().invoke(group, ["clean", str(tmp_path / "pages"), "-o", str(out),
+                                            "--format", fmt, "--workers", "1"])
+        assert result.exit_code == 0, result.output
+        summary = out / "_summary.json" if fmt == "txt-dir" else out.with_name("out.summary.json")
+        status = json.loads(summary.read_text())["site_repeats"]["status"]
+        assert status != "off: the model has no site-repeats head"
+
+
 def test_stdin_and_csv(run, tmp_path):
     lines = "".join(json.dumps(r) + "\n" for r in corpus(3))
     result = run("-", "-o", str(tmp_path / "stdin.jsonl"), input=lines)

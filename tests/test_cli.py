@@ -65,11 +65,14 @@ def test_json_and_listing_say_the_language_and_that_the_topic_is_untrained_for_i
     assert "language en (" in english and "not trained" not in english
 
 
-def test_stdin_and_empty_input_give_an_empty_result(run):
-    result = run("--format", "json", "-", input="")
-    assert result.exit_code == 0
-    out = json.loads(result.output)
-    assert out["segments"] == [] and out["article"]["topic"] is None
+def test_empty_input_is_one_line_and_exit_2(run, tmp_path):
+    (tmp_path / "blank.txt").write_text(" \n\n")
+    (tmp_path / "blank.html").write_text("\n")
+    for args, stdin in ((("-",), ""), ((str(tmp_path / "blank.txt"),), None),
+                        (("--input-format", "html", str(tmp_path / "blank.html")), None)):
+        result = run("--format", "json", *args, input=stdin)
+        assert result.exit_code == 2, result.output
+        assert "no text to label" in result.output and len(result.output.strip().splitlines()) == 1
 
 
 def test_jsonl_keeps_ids_and_reports_bad_lines_by_number(run):

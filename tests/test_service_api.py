@@ -30,9 +30,19 @@ def test_segment_plain_text_equals_json(client):
     assert as_text.get_json()["segments"] == as_json.get_json()["segments"]
 
 
-def test_empty_text_has_no_segments(client):
-    body = client.post("/v1/segment", json={"text": "  \n\n"}).get_json()
-    assert body["segments"] == [] and body["article"]["n_blocks"] == 0
+def test_a_text_with_nothing_to_label_is_a_400(client):
+
+    for kwargs in ({"json": {"text": "  \n\n"}}, {"data": b"", "content_type": "text/plain"},
+                   {"data": b" \n", "content_type": "text/plain; charset=utf-8"},
+                   {"data": b"", "content_type": "text/html"}, {"json": {"html": " \n"}}):
+        error = assert_error(client.post("/v1/segment", **kwargs), 400, "empty_document")
+        assert "no text to label" in error["message"] or "empty" in error["message"]
+
+
+def test_another_content_type_is_a_415_naming_every_one_taken(client):
+
+    error = assert_error(client.post("/v1/segment", data=b"\x89PNG", content_type="image/png"), 415)
+    assert all(kind in error["message"] for kind in ("application/json", "text/plain", "text/html"))
 
 
 def test_batch_keeps_order_and_ids(client):

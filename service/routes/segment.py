@@ -87,7 +87,7 @@ def _one_document() -> tuple[SegmentRequest, str, HtmlPage | None]:
     if request.mimetype == "text/plain":
         doc = SegmentRequest(text=decode_body(request.get_data(cache=True), charset))
     else:
-        doc = parse_json(SegmentRequest)
+        doc = parse_json(SegmentRequest, also=("text/plain", "text/html"))
     return (doc, *_text_of(doc))
 
 
@@ -100,7 +100,9 @@ def segment_one():
 
     A page's bytes are read by their BOM, as UTF-8, or in the charset the `Content-Type`
     or the page declares; a page that cannot be read is 400 `invalid_html`, and a whole
-    page sent as text 422 `html_given_as_text`. Its text blocks are labelled, each segment
+    page sent as text 422 `html_given_as_text`; a text with nothing to label (empty, only
+    whitespace) is 400 `empty_document`, while a page that shows no text (only scripts) has no
+    segments. Its text blocks are labelled, each segment
     with `path`, the XPath of its element; `start`/`end` then refer to the page's flattened
     text, its blocks one a line (the segments' texts joined by newlines), which is also the
     text to send corrections of the page with (`POST /v1/labels`).
@@ -111,6 +113,9 @@ def segment_one():
     says so in `correction` (`match`: how it matched); its `id`, the label store's row
     (`DELETE /v1/labels/<id>`), only with the API token, else null."""
     doc, text, page = _one_document()
+    sent = request.get_data(cache=True) if request.mimetype == "text/html" else (doc.html or "")
+    if not text.strip() and (page is None or not sent.strip()):  # a page of scripts: no segments
+        raise ApiError(400, "empty_document", "the body is empty: send the text or the page to label")
     check_blocks([text])
     version, model = serving_model()
     decision = model.decision_for(doc.main_threshold, doc.keep_comments)
