@@ -113,7 +113,9 @@ def read_labelled_documents(path: Path) -> Iterator[dict]:
     """
     for n, rec in enumerate(_jsonl(Path(path)), 1):
         if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-            raise TrainingError(f"{path}: line {n}: expected an object with a 'text' string")
+            raise TrainingError(f"{path}: line {n}: expected a document, an object with a 'text' "
+                                "string and a 'labels' list ({\"text\", \"labels\": [{\"index\", "
+                                "\"role\", \"topic\"}]}, as GET /v1/labels exports)")
         if not isinstance(rec.get("labels"), list):
             raise TrainingError(f"{path}: line {n}: expected a 'labels' list")
         yield rec
