@@ -8,7 +8,13 @@ import random
 import pytest
 from conftest import needs_shared
 
-from newssift.training.compose import ComposeOptions, compose_document, inline_lines
+from newssift.training.compose import (
+    LINK_MAX_WORDS,
+    ComposeOptions,
+    WrittenLines,
+    compose_document,
+    inline_lines,
+)
 from newssift.training.corpus import story_inline_lines
 from newssift.training.sandwich import normalise_line, written_lines
 
@@ -148,3 +154,66 @@ def test_the_pool_takes_long_lines_a_template_repeats_and_no_other():
     pool = boilerplate_pool(docs, random.Random(0), recurring_words=14)
     assert prompt.replace("daily", "Daily") in pool and "Share this story" in pool
     assert boilerplate_pool(docs, random.Random(0)) == ["Share this story"]
+
+
+WRITTEN = WrittenLines(("Get the harbour office digest in your inbox every weekday morning, free.",
+                        "Accept all cookies | Manage settings"), ("Related story:",))
+OTHER_STORIES = [("Council votes to repair the old lighthouse before winter storms arrive", "politics"),
+                 ("Island school wins national robotics prize", "science-tech")]
+
+
+def test_written_lines_off_leave_every_page_as_it_was():
+    for seed in range(10):
+        plain = compose_document(random.Random(seed), HEADLINE, PARAGRAPHS, OTHER_STORIES, SHORT, ALWAYS)
+        given = compose_document(random.Random(seed), HEADLINE, PARAGRAPHS, OTHER_STORIES, SHORT, ALWAYS,
+                                 written=WRITTEN)
+        assert given == plain
+
+
+def test_written_lines_and_links_to_the_pages_other_stories_go_inside_the_story():
+    options = ComposeOptions(**{**ALWAYS.__dict__, "p_written_inline": 1.0})
+    seen = set()
+    for seed in range(30):
+        doc = compose_document(random.Random(seed), HEADLINE, PARAGRAPHS, OTHER_STORIES, SHORT, options,
+                               written=WRITTEN)
+        inside = [text for text, role in story_span(doc) if role == "boilerplate"]
+        assert inside and all(role == "boilerplate" for _, role in story_span(doc)
+                              if _ not in [HEADLINE] + PARAGRAPHS)
+        for text in inside:
+            if text.startswith("Related story: "):
+                headline = text.removeprefix("Related story: ")
+                assert any(story.split()[:LINK_MAX_WORDS] == headline.split() for story, _ in OTHER_STORIES)
+                seen.add("link")
+            else:
+                assert text in WRITTEN.lines
+                seen.add("line")
+    assert seen == {"link", "line"}
+
+
+def test_the_projects_compose_lines_share_no_wording_with_the_benchmark(tmp_path):
+    from newssift.classifier.errors import TrainingError
+    from newssift.training.corpus import compose_lines
+
+    shipped = compose_lines()
+    benchmark = {normalise_line(line.text) for line in written_lines()}
+    assert len(shipped.lines) >= 50 and len(shipped.prefixes) >= 10
+    assert not {normalise_line(t) for t in shipped.lines} & benchmark
+    assert not any(line.text.lower().startswith(p.lower()) for p in shipped.prefixes
+                   for line in written_lines())
+    clash = tmp_path / "lines.jsonl"
+    clash.write_text('{"text": "Comments are closed for this article.", "kind": "comments"}\n')
+    with pytest.raises(TrainingError, match="sandwich benchmark"):
+        compose_lines(str(clash))
+
+
+def test_the_sandwich_benchmark_counts_the_compose_lines_as_trained_on_when_used():
+    """With the option on, the benchmark puts the lines on the train side (so that no line
+    of the same wording is scored); off, they are no part of it."""
+    from newssift.training.config import TrainConfig
+    from newssift.training.corpus import compose_lines
+    from newssift.training.eval_sandwich import COMPOSE_LINES_SOURCE, _compose_lines
+
+    assert _compose_lines(TrainConfig()) == [] == _compose_lines(TrainConfig(composed_written_lines=0.0))
+    used = _compose_lines(TrainConfig(composed_written_lines=0.3))
+    assert [line.text for line in used] == list(compose_lines().lines)
+    assert {line.source for line in used} == {COMPOSE_LINES_SOURCE}

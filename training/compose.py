@@ -2,8 +2,9 @@
 
 The block datasets say main / not main but never *teaser*; the seed's shape
 (a story, then truncated headlines of unrelated stories) has to be taught by
-example.  Every piece here is real text from the shared data; only the
-arrangement is ours, so the labels are exact.
+example.  Every piece here is real text from the shared data, but for the project's own
+boilerplate lines (``WrittenLines``, when asked for); the arrangement is ours, so the labels
+are exact.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import NamedTuple
 from newssift.classifier.labels import BOILERPLATE, MAIN, TEASER
 
 __all__ = ["ComposedDocument", "compose_document", "truncate_teaser", "ComposeOptions", "Teaser",
-           "inline_lines"]
+           "inline_lines", "WrittenLines", "LINK_MAX_WORDS"]
 
 ELLIPSES = ("…", "…", "...", " …")
 
@@ -43,6 +44,9 @@ class ComposeOptions:
     p_between_paragraphs: float = 0.15
     max_inline: int = 2
     inline_max_words: int = 8
+    # The chance that an inline line is one of ``written`` (compose_document's): the
+    # project's own lines, of any length, and "<prefix> <another story's headline>" links.
+    p_written_inline: float = 0.0
 
 
 class Teaser(NamedTuple):
@@ -104,6 +108,26 @@ def comment_section(rng: random.Random, comments: Sequence[str], max_comments: i
     return lines
 
 
+class WrittenLines(NamedTuple):
+    """The project's own boilerplate lines for composed stories (``training/data/
+    compose_lines.jsonl``): whole ``lines``, and ``prefixes`` that make a link of a
+    headline ("Related story: ..."), one of each drawn as often as any line."""
+
+    lines: tuple[str, ...]
+    prefixes: tuple[str, ...]
+
+    def draw(self, rng: random.Random, headlines: Sequence[str]) -> str:
+        k = rng.randrange(len(self.lines) + len(self.prefixes))
+        if k < len(self.lines) or not headlines:
+            return self.lines[k % len(self.lines)] if self.lines else rng.choice(self.prefixes)
+        words = rng.choice(list(headlines)).split()[:LINK_MAX_WORDS]
+        return f"{self.prefixes[k - len(self.lines)]} {' '.join(words)}"
+
+
+# A written link's headline is cut to this many words, as a related link shows one.
+LINK_MAX_WORDS = 12
+
+
 def inline_lines(boilerplate: Sequence[str], max_words: int,
                  avoid: Collection[str] = frozenset(),
                  normalise: Callable[[str], str] = lambda text: text) -> list[str]:
@@ -117,12 +141,15 @@ def compose_document(rng: random.Random, headline: str | None, paragraphs: Seque
                      teasers: Sequence[tuple], boilerplate: Sequence[str],
                      options: ComposeOptions = ComposeOptions(),
                      comments: Sequence[str] = (),
-                     inline: Sequence[str] | None = None) -> ComposedDocument:
+                     inline: Sequence[str] | None = None,
+                     written: WrittenLines | None = None) -> ComposedDocument:
     """One page: optional header boilerplate, the story, teasers of other stories, comments, footer.
 
     ``teasers`` are :class:`Teaser` entries or (text, topic) pairs; ``boilerplate`` and
     ``comments`` pools to draw from; ``inline`` the lines that may sit inside the story
-    (default: :func:`inline_lines` of ``boilerplate``).
+    (default: :func:`inline_lines` of ``boilerplate``); ``written`` lines of the project's
+    own that may sit there too (``options.p_written_inline``), links made with the page's
+    teasers' headlines.
     User comments are boilerplate: they are not the story.
     """
     texts: list[str] = []
@@ -145,11 +172,15 @@ def compose_document(rng: random.Random, headline: str | None, paragraphs: Seque
     if inline is None:
         inline = inline_lines(boilerplate, options.inline_max_words)
 
+    targets = [entry[0] for entry in teasers]  # other stories, for written links
+
     def add_inline(chance: float) -> None:
         # No draw at all when the option is off, so that pages composed without it stay
         # the same page for page.
         if chance and inline and rng.random() < chance:
             for line in rng.sample(inline, min(rng.randint(1, options.max_inline), len(inline))):
+                if written and options.p_written_inline and rng.random() < options.p_written_inline:
+                    line = written.draw(rng, targets)
                 add(line, BOILERPLATE, None)
 
     def add_teasers(pool: list[tuple]) -> None:

@@ -19,7 +19,13 @@ from newssift.classifier.errors import TrainingError
 from newssift.classifier.labels import DEFAULT_TOPICS, ROLES
 from newssift.classifier.segment import segment
 from newssift.classifier.shallow import shallow_features
-from newssift.training.compose import ComposeOptions, Teaser, compose_document, inline_lines
+from newssift.training.compose import (
+    ComposeOptions,
+    Teaser,
+    WrittenLines,
+    compose_document,
+    inline_lines,
+)
 from newssift.training.config import TrainConfig
 from newssift.training.sandwich import normalise_line, written_lines
 from newssift.training.sources import (
@@ -33,7 +39,7 @@ from newssift.training.sources import (
     read_topic_rows,
 )
 
-__all__ = ["RoleDoc", "TopicExample", "block_docs", "composed_docs", "labelled_docs",
+__all__ = ["RoleDoc", "TopicExample", "block_docs", "composed_docs", "compose_lines", "labelled_docs",
            "topic_examples", "short_text_examples", "is_holdout", "story_inline_lines", "NOT_MAIN",
            "ROLE_CODES"]
 
@@ -192,6 +198,33 @@ def story_inline_lines(boilerplate: Iterable[str], max_words: int) -> list[str]:
     return inline_lines(list(boilerplate), max_words, benchmark, normalise_line)
 
 
+COMPOSE_LINES = "training/data/compose_lines.jsonl"
+
+
+def compose_lines(path: str = COMPOSE_LINES) -> WrittenLines:
+    """The project's own boilerplate lines for composed stories (``{"text", "kind"}`` or
+    ``{"prefix", "kind"}`` a line), never a wording of the sandwich benchmark's lines:
+    the benchmark scores those, and a model must not have learnt them."""
+    import json
+
+    from newssift.classifier.resources import resolve
+
+    lines, prefixes = [], []
+    with open(resolve(path), encoding="utf-8") as handle:
+        for raw in handle:
+            if raw.strip():
+                rec = json.loads(raw)
+                if "prefix" in rec:
+                    prefixes.append(" ".join(rec["prefix"].split()))
+                else:
+                    lines.append(" ".join(rec["text"].split()))
+    benchmark = {normalise_line(line.text) for line in written_lines()}
+    shared = [t for t in lines if normalise_line(t) in benchmark]
+    if shared:
+        raise TrainingError(f"{path}: {shared[0]!r} is worded as a sandwich benchmark line")
+    return WrittenLines(tuple(lines), tuple(prefixes))
+
+
 def composed_docs(cfg: TrainConfig, boilerplate: list[str], teasers: list[Teaser],
                   n: int | None = None, split: str = "train", comments: list[str] | None = None,
                   ) -> list[RoleDoc]:
@@ -216,11 +249,13 @@ def composed_docs(cfg: TrainConfig, boilerplate: list[str], teasers: list[Teaser
                              p_under_headline=cfg.composed_under_headline,
                              p_between_paragraphs=cfg.composed_between_paragraphs,
                              inline_max_words=max(ComposeOptions.inline_max_words,
-                                                  cfg.inline_recurring_words))
+                                                  cfg.inline_recurring_words),
+                             p_written_inline=cfg.composed_written_lines)
     inline = story_inline_lines(boilerplate, options.inline_max_words)
+    written = compose_lines() if cfg.composed_written_lines else None
     for headline, paragraphs in stories[:n]:
         doc = compose_document(rng, headline, paragraphs, rng.sample(teasers, 10), boilerplate,
-                               options, comments=comments, inline=inline)
+                               options, comments=comments, inline=inline, written=written)
         docs.append(RoleDoc(doc.texts, np.array([ROLE_CODES[r] for r in doc.roles], np.int8),
                             "composed", cfg.composed_weight, doc.topics,
                             origins=doc.origins))

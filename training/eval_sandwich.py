@@ -57,6 +57,7 @@ PLACE_NAMES = {"before_headline": "before the headline",
                "between_paragraphs": "between story paragraphs",
                "after_story": "after the story"}
 HANDWRITTEN = "handwritten"
+COMPOSE_LINES_SOURCE = "compose-lines"  # the project's lines composed pages put in stories
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,16 @@ def _handwritten_lines(cfg: TrainConfig) -> list[SandwichLine]:
     return out
 
 
+def _compose_lines(cfg: TrainConfig) -> list[SandwichLine]:
+    """The project's own lines that composed stories carry when the config asks for them
+    (``composed_written_lines``): train side, so no line of the same wording is scored."""
+    if not cfg.composed_written_lines:
+        return []
+    from newssift.training.corpus import compose_lines
+
+    return [SandwichLine(t, "between_paragraphs", COMPOSE_LINES_SOURCE) for t in compose_lines().lines]
+
+
 def sandwich_material(cfg: TrainConfig, n_stories: int = N_STORIES,
                       options: MiningOptions = MiningOptions(),
                       log: Callable[[str], None] = lambda _: None) -> SandwichMaterial:
@@ -97,7 +108,7 @@ def sandwich_material(cfg: TrainConfig, n_stories: int = N_STORIES,
     if not test_sources:
         raise TrainingError("every evaluation source is a training source: the sandwich benchmark "
                             "needs one the model never saw (leave one out of block_sources)")
-    pool: list[SandwichLine] = _handwritten_lines(cfg)
+    pool: list[SandwichLine] = _handwritten_lines(cfg) + _compose_lines(cfg)
     trained = {normalise_line(line.text) for line in pool}
     candidates: list = []
     for source in dict.fromkeys(train_sources + test_sources):
