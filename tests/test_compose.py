@@ -217,3 +217,16 @@ def test_the_sandwich_benchmark_counts_the_compose_lines_as_trained_on_when_used
     used = _compose_lines(TrainConfig(composed_written_lines=0.3))
     assert [line.text for line in used] == list(compose_lines().lines)
     assert {line.source for line in used} == {COMPOSE_LINES_SOURCE}
+
+
+def test_written_lines_drawn_apart_leave_the_rest_of_the_page_as_it_was():
+    """With a generator of their own, the written lines replace inline lines and change
+    nothing else: the page without them has the same blocks in the same order elsewhere."""
+    options = ComposeOptions(**{**ALWAYS.__dict__, "p_written_inline": 0.5, "p_bottom_boilerplate": 0.5})
+    for seed in range(10):
+        plain = compose_document(random.Random(seed), HEADLINE, PARAGRAPHS, OTHER_STORIES, SHORT, options)
+        given = compose_document(random.Random(seed), HEADLINE, PARAGRAPHS, OTHER_STORIES, SHORT, options,
+                                 written=WRITTEN, written_rng=random.Random(99))
+        assert len(given.texts) == len(plain.texts) and given.roles == plain.roles
+        changed = [(a, b) for a, b in zip(plain.texts, given.texts) if a != b]
+        assert all(a in SHORT and b not in SHORT for a, b in changed)

@@ -142,14 +142,16 @@ def compose_document(rng: random.Random, headline: str | None, paragraphs: Seque
                      options: ComposeOptions = ComposeOptions(),
                      comments: Sequence[str] = (),
                      inline: Sequence[str] | None = None,
-                     written: WrittenLines | None = None) -> ComposedDocument:
+                     written: WrittenLines | None = None,
+                     written_rng: random.Random | None = None) -> ComposedDocument:
     """One page: optional header boilerplate, the story, teasers of other stories, comments, footer.
 
     ``teasers`` are :class:`Teaser` entries or (text, topic) pairs; ``boilerplate`` and
     ``comments`` pools to draw from; ``inline`` the lines that may sit inside the story
     (default: :func:`inline_lines` of ``boilerplate``); ``written`` lines of the project's
     own that may sit there too (``options.p_written_inline``), links made with the page's
-    teasers' headlines.
+    teasers' headlines, drawn with ``written_rng`` (default ``rng``): a generator of their
+    own leaves the rest of every page as it would be without them.
     User comments are boilerplate: they are not the story.
     """
     texts: list[str] = []
@@ -173,14 +175,15 @@ def compose_document(rng: random.Random, headline: str | None, paragraphs: Seque
         inline = inline_lines(boilerplate, options.inline_max_words)
 
     targets = [entry[0] for entry in teasers]  # other stories, for written links
+    pick = written_rng or rng
 
     def add_inline(chance: float) -> None:
         # No draw at all when the option is off, so that pages composed without it stay
         # the same page for page.
         if chance and inline and rng.random() < chance:
             for line in rng.sample(inline, min(rng.randint(1, options.max_inline), len(inline))):
-                if written and options.p_written_inline and rng.random() < options.p_written_inline:
-                    line = written.draw(rng, targets)
+                if written and options.p_written_inline and pick.random() < options.p_written_inline:
+                    line = written.draw(pick, targets)
                 add(line, BOILERPLATE, None)
 
     def add_teasers(pool: list[tuple]) -> None:

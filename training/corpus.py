@@ -199,6 +199,7 @@ def story_inline_lines(boilerplate: Iterable[str], max_words: int) -> list[str]:
 
 
 COMPOSE_LINES = "training/data/compose_lines.jsonl"
+WRITTEN_SEED_OFFSET = 7919  # the written lines' generator: the config's seed plus this
 
 
 def compose_lines(path: str = COMPOSE_LINES) -> WrittenLines:
@@ -253,9 +254,13 @@ def composed_docs(cfg: TrainConfig, boilerplate: list[str], teasers: list[Teaser
                              p_written_inline=cfg.composed_written_lines)
     inline = story_inline_lines(boilerplate, options.inline_max_words)
     written = compose_lines() if cfg.composed_written_lines else None
+    # The written lines' own draws: the pages are those composed without them, but for the
+    # inline lines they replace (the teasers and stories the topic head learns from stay).
+    written_rng = random.Random(cfg.seed + WRITTEN_SEED_OFFSET + want_holdout)
     for headline, paragraphs in stories[:n]:
         doc = compose_document(rng, headline, paragraphs, rng.sample(teasers, 10), boilerplate,
-                               options, comments=comments, inline=inline, written=written)
+                               options, comments=comments, inline=inline, written=written,
+                               written_rng=written_rng)
         docs.append(RoleDoc(doc.texts, np.array([ROLE_CODES[r] for r in doc.roles], np.int8),
                             "composed", cfg.composed_weight, doc.topics,
                             origins=doc.origins))
