@@ -115,8 +115,8 @@ def parse_json(model: type[M], allow_empty: bool = False, also: Sequence[str] = 
     if allow_empty and not data:
         return model()
     if not _is_json():
-        expected = " or ".join(["application/json", *also]) if len(also) < 2 else \
-            ", ".join(["application/json", *also[:-1]]) + f" or {also[-1]}"
+        *others, last = ["application/json", *also]
+        expected = f"{', '.join(others)} or {last}" if others else last
         raise ApiError(415, "unsupported_media_type",
                        f"expected Content-Type {expected}, got {request.mimetype or 'none'!r}")
     try:

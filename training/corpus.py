@@ -194,8 +194,12 @@ def story_inline_lines(boilerplate: Iterable[str], max_words: int) -> list[str]:
     """The pool's lines that composed pages may put inside a story, never one whose wording
     is a line of the sandwich benchmark's own (``training/data/sandwich_lines.jsonl``): the
     benchmark scores those lines in these very places."""
-    benchmark = {normalise_line(line.text) for line in written_lines()}
-    return inline_lines(list(boilerplate), max_words, benchmark, normalise_line)
+    return inline_lines(list(boilerplate), max_words, benchmark_wordings(), normalise_line)
+
+
+def benchmark_wordings() -> set[str]:
+    """The wordings of the sandwich benchmark's own lines: no training line may have one."""
+    return {normalise_line(line.text) for line in written_lines()}
 
 
 COMPOSE_LINES = "training/data/compose_lines.jsonl"
@@ -219,7 +223,7 @@ def compose_lines(path: str = COMPOSE_LINES) -> WrittenLines:
                     prefixes.append(" ".join(rec["prefix"].split()))
                 else:
                     lines.append(" ".join(rec["text"].split()))
-    benchmark = {normalise_line(line.text) for line in written_lines()}
+    benchmark = benchmark_wordings()
     shared = [t for t in lines if normalise_line(t) in benchmark]
     if shared:
         raise TrainingError(f"{path}: {shared[0]!r} is worded as a sandwich benchmark line")
