@@ -78,11 +78,10 @@ class TrainConfig:
     # The chance that a line put inside a composed story is one of the project's own
     # (training/data/compose_lines.jsonl: sign-up prompts, consent notices, "Related story:
     # <a headline>" links, many longer than the pool's inline lines of 8 words or fewer), not
-    # one of the pool's.  0: none.  Off until a retrain keeps the seed's teaser topics: at 0.3,
-    # lines called main between held-out stories' paragraphs 0.329 -> 0.087, leave-one-
-    # dataset-out token F1 0.842 -> 0.846 (text), 0.870 -> 0.869 (HTML), but one of the seed's
-    # six teasers changed topic (docs/experiments.md, 2026-12-07, eighth session).
-    composed_written_lines: float = 0.0
+    # one of the pool's.  0: none.  At 0.3, lines called main between held-out stories'
+    # paragraphs 0.327 -> 0.084, leave-one-dataset-out token F1 0.842 -> 0.846 (text), 0.870 ->
+    # 0.872 (HTML) (docs/experiments.md, 2026-12-08).
+    composed_written_lines: float = 0.3
     handwritten_weight: float = 5.0
     labels_weight: float = 10.0
     holdout_fraction: float = 0.2
