@@ -34,6 +34,7 @@ from newssift.training.sources import (
     TopicRow,
     read_articles,
     read_block_pages,
+    read_jsonl,
     read_label_map,
     read_labelled_documents,
     read_topic_rows,
@@ -210,19 +211,14 @@ def compose_lines(path: str = COMPOSE_LINES) -> WrittenLines:
     """The project's own boilerplate lines for composed stories (``{"text", "kind"}`` or
     ``{"prefix", "kind"}`` a line), never a wording of the sandwich benchmark's lines:
     the benchmark scores those, and a model must not have learnt them."""
-    import json
-
     from newssift.classifier.resources import resolve
 
     lines, prefixes = [], []
-    with open(resolve(path), encoding="utf-8") as handle:
-        for raw in handle:
-            if raw.strip():
-                rec = json.loads(raw)
-                if "prefix" in rec:
-                    prefixes.append(" ".join(rec["prefix"].split()))
-                else:
-                    lines.append(" ".join(rec["text"].split()))
+    for rec in read_jsonl(resolve(path)):
+        if "prefix" in rec:
+            prefixes.append(" ".join(rec["prefix"].split()))
+        else:
+            lines.append(" ".join(rec["text"].split()))
     benchmark = benchmark_wordings()
     shared = [t for t in lines if normalise_line(t) in benchmark]
     if shared:

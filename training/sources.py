@@ -17,6 +17,7 @@ from newssift.classifier.errors import TrainingError
 
 __all__ = [
     "BlockPage",
+    "read_jsonl",
     "TopicRow",
     "LabelMap",
     "read_block_pages",
@@ -61,7 +62,8 @@ class LabelMap:
         return label in self.proxy.get(source, set())
 
 
-def _jsonl(path: Path) -> Iterator[dict]:
+def read_jsonl(path: Path) -> Iterator[dict]:
+    """The records of a JSONL file, gzipped or not (blank lines skipped)."""
     if not path.exists():
         raise TrainingError(f"{path}: not found; is ../shared/data beside the project?")
     opener = gzip.open if path.suffix == ".gz" else open
@@ -72,7 +74,7 @@ def _jsonl(path: Path) -> Iterator[dict]:
 
 
 def read_block_pages(path: Path) -> Iterator[BlockPage]:
-    for rec in _jsonl(path):
+    for rec in read_jsonl(path):
         blocks = rec["blocks"]
         yield BlockPage(
             id=rec["id"],
@@ -86,14 +88,14 @@ def read_block_pages(path: Path) -> Iterator[BlockPage]:
 
 
 def read_topic_rows(path: Path) -> Iterator[TopicRow]:
-    for rec in _jsonl(path):
+    for rec in read_jsonl(path):
         headline = rec.get("headline") or rec.get("title") or rec.get("subject")
         yield TopicRow(rec["text"], headline, rec["label"], rec["source"])
 
 
 def read_articles(path: Path) -> Iterator[dict]:
     """Full-text articles: ``headline`` and ``paragraphs`` are what we use."""
-    yield from _jsonl(path)
+    yield from read_jsonl(path)
 
 
 def read_label_map(path: Path) -> LabelMap:
@@ -111,7 +113,7 @@ def read_labelled_documents(path: Path) -> Iterator[dict]:
     The same format is written by the service's ``GET /v1/labels`` and read by
     ``newssift train --labels``; labels may cover only some blocks.
     """
-    for n, rec in enumerate(_jsonl(Path(path)), 1):
+    for n, rec in enumerate(read_jsonl(Path(path)), 1):
         if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
             raise TrainingError(f"{path}: line {n}: expected a document, an object with a 'text' "
                                 "string and a 'labels' list ({\"text\", \"labels\": [{\"index\", "
