@@ -1,8 +1,8 @@
 """Site adaptation: how much a few corrected pages of a site lift token F1 on its other pages.
 
-    python benchmarks/site_adaptation.py [--sources cleanportaleval,utomo-big9,modern2026]
+    python benchmarks/site_adaptation.py [--sources cleanportaleval,utomo-big9,modern2026,dragnet]
         [--ks 1,2,4,8] [--l2 4.0] [--base leave-source-out|shipped] [--retrain-bases]
-        [--json-out FILE]
+        [--input text,html] [--json-out FILE]
 
 What it measures (issue 14, item 4).  Sites with at least 8 pages in the block data:
 CleanPortalEval's four portals and the Modern2026 domains (the host of the page's `url`,
@@ -10,7 +10,9 @@ without "www."), and the nine news sites of utomo-big9, whose pages carry no url
 the site is inferred from the raw HTML (canonical link or og:url, else the most frequent
 host among the absolute href links; Wayback Machine links unwrapped; an inferred site of
 fewer than 5 pages, an old or sister domain, joins the big site its pages reference
-most).  A site's pages are sorted by id.  The first min(8, n-2) are the pool a user might
+most), and Dragnet's, whose pages carry no url either: there the host of the page's
+canonical link or og:url (blogs share a brand, not a template), pages without one left
+out.  A site's pages are sorted by id.  The first min(8, n-2) are the pool a user might
 correct (a k above 8 widens it to k); the rest are the site's test pages, the same for
 every k; a k larger than the pool is skipped.  For each k in --ks, the first k pages are
 "corrected" with their gold labels (gold main -> main, else boilerplate; blocks whose
@@ -21,11 +23,20 @@ blocks labelled main and is scored by token F1 of the kept text against its gold
 with the project's evaluation code (`newssift.training.eval_pages.page_scores`, `summarize`).  A
 site's figure is the mean over its test pages; the summary weighs every site alike.
 
-The base model must not have seen the site's source: for each source, a base model is
-trained on the default block sources minus that source (`newssift.training.train.train`, a few
-minutes each) and cached under runs/site-adaptation/base-without-<source>/ (reused when
-present; --retrain-bases redoes them).  --base shipped uses models/default instead, which
-was trained on all three sources: faster, but in-sample, and the output says so.
+``--input html`` (the default runs both): the same pages read as web pages (issue 23, item
+5).  Each page's blocks come with their markup (``newssift.training.html_corpus.page_markups``;
+a page whose blocks as newssift reads its HTML are not the block file's is left out), the
+corrected pages are corrected as web pages (``AdaptDoc.markup``: the adapter learns against
+the HTML head's scores, with the markup tokens and the template's places), and the test
+pages are labelled through the HTML head.
+
+The base model must not have seen the site's source: Dragnet's sites are scored with
+models/default, which never trained on Dragnet (evaluation only, AGPL-3.0); for each other
+source, a base model is trained on the default block sources minus that source
+(`newssift.training.train.train`, a few minutes each) and cached under
+runs/site-adaptation/base-without-<source>/ (reused when present; --retrain-bases redoes
+them).  --base shipped uses models/default instead, which was trained on the three other
+sources: faster, but in-sample, and the output says so.
 
 The target: with four corrected pages per site, the other pages' token F1 rises by at
 least 0.02 on average, and no site drops by more than 0.01.
@@ -52,6 +63,7 @@ import numpy as np
 
 from newssift.classifier.adapt import L2_DEFAULT, AdaptDoc, fit_adapter
 from newssift.classifier.labels import Role
+from newssift.classifier.markup import PageMarkup
 from newssift.classifier.model import NewssiftModel, label_blocks
 from newssift.classifier.persist import load_model, save_model
 from newssift.training.config import TrainConfig
@@ -60,8 +72,10 @@ from newssift.training.evaluate import _page_scores, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "runs" / "site-adaptation"
-SOURCES = ("cleanportaleval", "utomo-big9", "modern2026")
+SOURCES = ("cleanportaleval", "utomo-big9", "modern2026", "dragnet")
 HTML_SITE_SOURCES = ("utomo-big9",)  # pages without a url: the site comes from the HTML
+HOST_SITE_SOURCES = ("dragnet",)  # ... the host of the page's canonical link or og:url
+INPUTS = ("text", "html")
 MIN_SITE_PAGES = 8
 CORRECTION_POOL = 8   # the first min(8, n-2) pages may be corrected; the rest are test pages
 MIN_TEST_PAGES = 2
@@ -137,6 +151,25 @@ def html_site(html: str) -> HtmlSite:
     return HtmlSite("unknown", "none", references)
 
 
+def canonical_host(html: str) -> str:
+    """The host of a page's canonical link, else of its og:url ("unknown": neither)."""
+    import lxml.html
+
+    text = html.lstrip()
+    if text.startswith("<?xml"):
+        text = text[text.find("?>") + 2:]
+    try:
+        doc = lxml.html.document_fromstring(text or "<html></html>")
+    except (ValueError, lxml.etree.ParserError):
+        return "unknown"
+    for path in ("//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"):
+        for value in doc.xpath(path):
+            host = url_host(unwrap_wayback(value))
+            if "." in host:
+                return host
+    return "unknown"
+
+
 def merge_sister_sites(pages: dict[str, HtmlSite]) -> None:
     """Fold inferred sites of fewer than SISTER_MAX_PAGES pages (an old or sister domain:
     newyorkmetro.com, vulture.com, calendarlive.com, foxbusiness.com) into the bigger site
@@ -182,6 +215,11 @@ def _jsonl(path: Path) -> Iterator[dict]:
 
 def page_sites(cfg: TrainConfig, source: str) -> tuple[dict[str, str], Counter]:
     """Page id -> site for one source, and how each site was found."""
+    if source in HOST_SITE_SOURCES:
+        sites = {rec["id"]: canonical_host(rec["html"])
+                 for rec in _jsonl(cfg.data / "html" / f"{source}.jsonl.gz")}
+        return sites, Counter("canonical or og:url" if s != "unknown" else "none"
+                              for s in sites.values())
     if source in HTML_SITE_SOURCES:
         pages = infer_html_sites(cfg.data / "html" / f"{source}.jsonl.gz",
                                  RUNS / f"sites-{source}.json")
@@ -202,9 +240,10 @@ def leave_out_config(source: str) -> TrainConfig:
 def base_model(kind: str, source: str, retrain: bool, log) -> tuple[NewssiftModel, str, float]:
     """The base model for ``source``'s sites, a description of it, and the seconds it took
     to train (0 when loaded)."""
-    if kind == "shipped":
-        return (load_model(None).adapted(None),
-                "shipped models/default: trained on this source too (IN-SAMPLE)", 0.0)
+    if kind == "shipped" or source not in TrainConfig().block_sources:
+        seen = source in TrainConfig().block_sources
+        return (load_model(None).adapted(None), "shipped models/default: " + (
+            "trained on this source too (IN-SAMPLE)" if seen else "never trained on this source"), 0.0)
     out = RUNS / f"base-without-{source}"
     if (out / "manifest.json").is_file() and not retrain:
         return load_model(out).adapted(None), f"{out.relative_to(ROOT)} (cached)", 0.0
@@ -248,6 +287,7 @@ class KResult:
 @dataclass
 class SiteResult:
     source: str
+    input: str  # text, or html: the pages read as web pages
     site: str
     pages: int
     test_pages: int
@@ -257,19 +297,21 @@ class SiteResult:
     ks: dict[int, KResult] = field(default_factory=dict)
 
 
-def correction(doc: RoleDoc, site: str) -> AdaptDoc:
+def correction(doc: RoleDoc, site: str, markup: PageMarkup | None = None) -> AdaptDoc:
     """A page corrected with its gold labels: main, else boilerplate; half-aligned blocks
-    (gold coverage strictly between 0.3 and 0.7) unknown."""
+    (gold coverage strictly between 0.3 and 0.7) unknown; ``markup``: corrected as a web page."""
     cov = np.asarray(doc.page.cov, dtype=float)
     roles = np.where(np.asarray(doc.page.main) == 1, Role.MAIN, Role.BOILERPLATE).astype(np.int8)
     roles[(cov > UNSURE_COV[0]) & (cov < UNSURE_COV[1])] = -1
-    return AdaptDoc(list(doc.texts), roles, [None] * len(doc.texts), site)
+    return AdaptDoc(list(doc.texts), roles, [None] * len(doc.texts), site, markup)
 
 
-def site_f1(model: NewssiftModel, docs: Sequence[RoleDoc], site: str) -> tuple[float, list[float]]:
-    """Mean token F1 of the site's pages as ``model`` labels them (the site named), and
-    each page's."""
-    scores = label_blocks(model, [d.texts for d in docs], None, None, [site] * len(docs))
+def site_f1(model: NewssiftModel, docs: Sequence[RoleDoc], site: str,
+            markups: dict[str, PageMarkup] | None = None) -> tuple[float, list[float]]:
+    """Mean token F1 of the site's pages as ``model`` labels them (the site named; with
+    ``markups``, each page read as a web page), and each page's."""
+    markup = [markups[d.page.id] for d in docs] if markups is not None else None
+    scores = label_blocks(model, [d.texts for d in docs], None, None, [site] * len(docs), markup)
     bounds = np.cumsum([0] + [len(d.texts) for d in docs])
     keeps = [(scores.role[a:b] == Role.MAIN).tolist() for a, b in zip(bounds[:-1], bounds[1:])]
     pages = _page_scores(docs, keeps)
@@ -277,21 +319,26 @@ def site_f1(model: NewssiftModel, docs: Sequence[RoleDoc], site: str) -> tuple[f
 
 
 def run_site(base: NewssiftModel, source: str, site: str, docs: list[RoleDoc],
-             ks: Sequence[int], l2: float) -> SiteResult:
+             ks: Sequence[int], l2: float, markups: dict[str, PageMarkup] | None = None) -> SiteResult:
+    """One site's figures; with ``markups`` (page id -> its markup), its pages read as web
+    pages, those without markup left out."""
+    if markups is not None:
+        docs = [d for d in docs if d.page.id in markups]
     docs = sorted(docs, key=lambda d: d.page.id)
     pool = min(max(CORRECTION_POOL, max(ks)), len(docs) - MIN_TEST_PAGES)
     test = docs[pool:]
-    before, page_before = site_f1(base, test, site)
-    result = SiteResult(source, site, len(docs), len(test), [d.page.id for d in test],
-                        before, page_before)
+    before, page_before = site_f1(base, test, site, markups)
+    result = SiteResult(source, "text" if markups is None else "html", site, len(docs), len(test),
+                        [d.page.id for d in test], before, page_before)
     for k in ks:
         if k > pool:  # it would correct a test page, or leave fewer than 2
             continue
-        corrected = [correction(d, site) for d in docs[:k]]
+        corrected = [correction(d, site, None if markups is None else markups[d.page.id])
+                     for d in docs[:k]]
         started = time.perf_counter()
         adapter = fit_adapter(base, corrected, l2=l2)
         seconds = time.perf_counter() - started
-        after, page_after = site_f1(base.adapted(adapter), test, site)
+        after, page_after = site_f1(base.adapted(adapter), test, site, markups)
         roles = np.concatenate([c.roles for c in corrected])
         result.ks[k] = KResult(k, int((roles >= 0).sum()), int((roles < 0).sum()),
                                len(adapter.scopes[site].lines), after, after - before, seconds,
@@ -306,7 +353,9 @@ def format_source(source: str, results: Sequence[SiteResult], ks: Sequence[int],
     for k in ks:
         head += f"{'k=' + str(k):>16}"
     head += "   fit s (" + "/".join(f"k={k}" for k in ks) + ")"
-    lines = [f"{source}  (base: {base}; token F1 of the test pages: after, change)", head]
+    kind = results[0].input if results else "text"
+    lines = [f"{source}, read as {'web pages' if kind == 'html' else 'text'}  (base: {base}; "
+             "token F1 of the test pages: after, change)", head]
     for r in results:
         row = f"  {r.site:<26}{r.pages:>6}{r.test_pages:>5}{r.before:8.3f}"
         for k in ks:
@@ -347,8 +396,9 @@ def summary(results: Sequence[SiteResult], ks: Sequence[int]) -> dict:
     return out
 
 
-def format_summary(s: dict) -> str:
-    lines = ["Summary over all sites (every site weighs alike)",
+def format_summary(s: dict, kind: str = "text") -> str:
+    lines = [f"Summary over all sites, pages read as {'web pages' if kind == 'html' else 'text'} "
+             "(every site weighs alike)",
              f"  {'k':>3}{'sites':>6}{'before':>8}{'after':>8}{'mean gain':>11}{'median':>8}"
              f"{'up':>4}{'down>0.01':>10}  worst site (change)"]
     for k, v in s["per_k"].items():
@@ -363,6 +413,15 @@ def format_summary(s: dict) -> str:
     lines.append(f"  adaptation time (fit_adapter): mean {s['mean_fit_seconds']:.3f} s, "
                  f"max {s['max_fit_seconds']:.3f} s")
     return "\n".join(lines)
+
+
+def page_markup_of(cfg: TrainConfig, source: str, docs: Sequence[RoleDoc]) -> dict[str, PageMarkup]:
+    """Page id -> the markup of the page's blocks, for the pages whose blocks as newssift
+    reads their HTML are the block file's (``docs``: the source's pages in file order)."""
+    from newssift.training.html_corpus import page_markups
+
+    markups = page_markups(cfg, source)
+    return {d.page.id: m for d, m in zip(docs, markups) if m is not None}
 
 
 def _int_list(text: str) -> list[int]:
@@ -385,9 +444,15 @@ def main(argv: Sequence[str] | None = None) -> None:
                              "(cached under runs/); shipped: models/default (in-sample)")
     parser.add_argument("--retrain-bases", action="store_true",
                         help="train the leave-source-out base models again even when cached")
+    parser.add_argument("--input", default=",".join(INPUTS),
+                        help="text, html or both: the pages as the block file's text, or read "
+                             "as web pages through the HTML head (default: %(default)s)")
     parser.add_argument("--json-out", default=None, help="also write every figure as JSON")
     args = parser.parse_args(argv)
     sources = [s.strip() for s in args.sources.split(",") if s.strip()]
+    inputs = [i.strip() for i in args.input.split(",") if i.strip()]
+    if not inputs or set(inputs) - set(INPUTS):
+        parser.error("--input: give text, html or text,html")
 
     def log(msg: str) -> None:
         print(msg, flush=True)
@@ -396,7 +461,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     log(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.platform()}")
     log(f"date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}")
-    log(f"ks: {','.join(map(str, args.ks))}; l2 = {args.l2}; base: {args.base}"
+    log(f"ks: {','.join(map(str, args.ks))}; l2 = {args.l2}; base: {args.base}; input: {', '.join(inputs)}"
         + ("  ** IN-SAMPLE: models/default was trained on every source here **"
            if args.base == "shipped" else ""))
     log("")
@@ -424,23 +489,27 @@ def main(argv: Sequence[str] | None = None) -> None:
         else:
             model, bases[source], train_s = base_model(args.base, source, args.retrain_bases, log)
         t1 = time.perf_counter()
-        mine = [run_site(model, source, s, by_site[s], args.ks, args.l2) for s in chosen]
-        results += mine
+        for kind in inputs:
+            markups = page_markup_of(cfg, source, docs) if kind == "html" else None
+            mine = [run_site(model, source, s, by_site[s], args.ks, args.l2, markups) for s in chosen]
+            results += mine
+            log(format_source(source, mine, args.ks, bases[source]))
         timing[source] = {"base_seconds": round(t1 - t0, 1), "training_seconds": round(train_s, 1),
                           "scoring_seconds": round(time.perf_counter() - t1, 1)}
-        log(format_source(source, mine, args.ks, bases[source]))
         log(f"  time: pages and base model {t1 - t0:.0f} s (training {train_s:.0f} s), "
             f"sites {time.perf_counter() - t1:.0f} s")
         log("")
-    s = summary(results, args.ks)
-    log(format_summary(s))
+    s = {kind: summary([r for r in results if r.input == kind], args.ks) for kind in inputs}
+    for kind in inputs:
+        log(format_summary(s[kind], kind))
     total = time.perf_counter() - started
     log(f"total time: {total:.0f} s")
     if args.json_out:
         report = {"machine": {"platform": platform.platform(), "machine": platform.machine(),
                               "cores": os.cpu_count(), "python": platform.python_version()},
                   "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                  "args": {"sources": sources, "ks": args.ks, "l2": args.l2, "base": args.base},
+                  "args": {"sources": sources, "ks": args.ks, "l2": args.l2, "base": args.base,
+                           "input": inputs},
                   "in_sample": args.base == "shipped", "bases": bases, "timing": timing,
                   "total_seconds": round(total, 1), "summary": s,
                   "sites": [asdict(r) for r in results]}

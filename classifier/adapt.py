@@ -10,20 +10,31 @@ text), two things from the corrected blocks only:
   teaser lines verbatim on every page, so this is what carries most corrections to
   the site's other pages; and it makes the adapted model give the corrected labels
   for the corrected blocks themselves;
-- a **shift of the main and teaser log-odds**: a logistic model over the block's
-  words with the base model's log-odds as a fixed offset, regularised towards no
-  change (``L2_DEFAULT``).  It carries a correction to lines that are like, not equal
-  to, the corrected ones ("Posted in Politics | 3 comments" after "Posted in Sport |
-  12 comments").  The blocks of a corrected text that were *not* corrected hold it
-  back: each one's change of log-odds is penalised (``ANCHOR_WEIGHT``), since a person
-  who corrected two paragraphs of a page left the rest as it was.  Only words, not the
-  shallow features: story paragraphs share those, and given them "this paragraph is
-  boilerplate" became "every paragraph is" (an unrelated page's story lost half its
-  P(main), measured).  And no site-wide lean (an intercept): fitted on whole corrected
-  pages, hundreds of boilerplate blocks against a few main ones, it pushed every block
-  of the site down, and the stories of the site's other pages with it (one site's token
-  F1 fell from 0.89 to 0.74 with four corrected pages; without it no site lost more than
-  0.004; benchmarks/site_adaptation.py, docs/corrections.md).
+- a **shift of the main and teaser log-odds**: a logistic model over the block's words
+  (and, where the corrected documents include web pages, its markup's tag, class and id
+  tokens, :mod:`~newssift.classifier.markup`) with the base model's log-odds as a fixed
+  offset, regularised towards no change (``L2_DEFAULT``).  It carries a correction to
+  lines that are like, not equal to, the corrected ones ("Posted in Politics | 3
+  comments" after "Posted in Sport | 12 comments").  The blocks of a corrected text that
+  were *not* corrected hold it back: each one's change of log-odds is penalised
+  (``ANCHOR_WEIGHT``), since a person who corrected two paragraphs of a page left the
+  rest as it was.  Only words, not the shallow features: story paragraphs share those,
+  and given them "this paragraph is boilerplate" became "every paragraph is" (an
+  unrelated page's story lost half its P(main), measured).  And no site-wide lean (an
+  intercept): fitted on whole corrected pages, hundreds of boilerplate blocks against a
+  few main ones, it pushed every block of the site down, and the stories of the site's
+  other pages with it (one site's token F1 fell from 0.89 to 0.74 with four corrected
+  pages; without it no site lost more than 0.004; benchmarks/site_adaptation.py,
+  docs/corrections.md).
+
+A corrected web page is scored as the model scores a page read as HTML (its HTML head),
+so that the shift is learnt against what the adapted model will start from on the site's
+other pages, and its shift also reads the markup tokens of each block (its element's and
+its ancestors' tags and class and id words): a correction carries to the same place in the
+site's template (``div.newsletter-box``, ``aside.related``) whatever the words there.  A
+table of template places, set as the line table is, was tried and left out: on 42 held-out
+sites it added little to the shift and took a story's place away on one site
+(docs/corrections.md).
 
 An adapter for a site applies only to texts sent with that site; the "" scope to
 every text.  The adapted model is still one model directory (the adapter's arrays
@@ -42,24 +53,32 @@ from newssift.classifier.batch import BlockBatch
 from newssift.classifier.corrections import normalize_line
 from newssift.classifier.counting import decode_terms, encode_terms
 from newssift.classifier.labels import ROLES, Role
+from newssift.classifier.markup import HASH_COLUMNS, PageMarkup
 
-__all__ = ["Adapter", "ScopeAdapter", "AdaptDoc", "fit_adapter", "L2_DEFAULT"]
+__all__ = ["Adapter", "ScopeAdapter", "AdaptDoc", "fit_adapter", "markup_tokens", "L2_DEFAULT"]
 
 L2_DEFAULT = 4.0          # weight of the pull towards the base model (per unit of squared weight)
 ANCHOR_WEIGHT = 1.0       # penalty per squared change of an uncorrected block's log-odds
 MIN_LABELLED = 2          # fewer labelled blocks of a head than this: no shift for that head
+# The markup tokens' weights are pulled towards zero this many times less, squared, than the
+# words' (the tokens enter the fit scaled by it): a template's place is the same on every
+# page, where a story's words are not.  On 42 held-out sites (docs/corrections.md), four
+# corrected pages each: +0.056, +0.061, +0.063 and +0.065 token F1 at 0.5, 1, 2 and 4.
+MARKUP_SCALE = 2.0
 MAX_ITER = 200
 _LOGIT_CLIP = 15.0
 
 
 @dataclass
 class AdaptDoc:
-    """A corrected text: its block texts, each block's role code (-1 unknown) and topic."""
+    """A corrected text: its block texts, each block's role code (-1 unknown) and topic;
+    for a web page, its blocks' markup."""
 
     texts: list[str]
     roles: np.ndarray
     topics: list[str | None]
     site: str = ""
+    markup: PageMarkup | None = None
 
 
 @dataclass
@@ -67,14 +86,22 @@ class ScopeAdapter:
     """What one scope's corrections taught: a line table and two word-level log-odds shifts."""
 
     lines: dict[str, tuple[int, int]] = field(default_factory=dict)  # line -> (role, topic index)
-    main_coef: np.ndarray | None = None    # over the TF-IDF columns
+    # Over the TF-IDF columns, then (learnt from web pages) the HASH_COLUMNS markup tokens.
+    main_coef: np.ndarray | None = None
     teaser_coef: np.ndarray | None = None
 
-    def shift(self, batch: BlockBatch, rows: np.ndarray, head: str) -> np.ndarray:
+    def shift(self, batch: BlockBatch, rows: np.ndarray, head: str,
+              marked: sp.csr_matrix | None = None) -> np.ndarray:
+        """The change of ``head``'s log-odds of the blocks ``rows``; ``marked``: every block's
+        markup tokens (no row for a text's blocks: all zero), None: no block has markup."""
         coef = self.main_coef if head == "main" else self.teaser_coef
         if coef is None:
             return np.zeros(len(rows))
-        return batch.tfidf[rows] @ coef
+        words = batch.tfidf.shape[1]
+        out = batch.tfidf[rows] @ coef[:words]
+        if marked is not None and len(coef) > words:
+            out = out + marked[rows] @ coef[words:]
+        return out
 
 
 class Adapter:
@@ -89,15 +116,17 @@ class Adapter:
         return bool(self.scopes)
 
     def adjust(self, batch: BlockBatch, p_main: np.ndarray, p_teaser: np.ndarray,
-               sites: Sequence[str | None] | None) -> tuple[np.ndarray, np.ndarray]:
-        """P(main) and P(teaser) with each block's scope shifts applied (site, then "")."""
+               sites: Sequence[str | None] | None, marked: sp.csr_matrix | None = None,
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """P(main) and P(teaser) with each block's scope shifts applied (site, then "");
+        ``marked``: the blocks' markup tokens (:func:`markup_tokens`), None for texts."""
         if not self.scopes or not len(p_main):
             return p_main, p_teaser
         z_main, z_teaser = _logit(p_main), _logit(p_teaser)
         for scope, rows in self._rows(batch, sites):
             adapter = self.scopes[scope]
-            z_main[rows] += adapter.shift(batch, rows, "main")
-            z_teaser[rows] += adapter.shift(batch, rows, "teaser")
+            z_main[rows] += adapter.shift(batch, rows, "main", marked)
+            z_teaser[rows] += adapter.shift(batch, rows, "teaser", marked)
         return _expit(z_main), _expit(z_teaser)
 
     def table_roles(self, texts: Sequence[str], batch: BlockBatch,
@@ -193,19 +222,31 @@ def _fit_scope(model, docs: Sequence[AdaptDoc], topics: list[str], l2: float) ->
     adapter = ScopeAdapter(lines=lines)
     batch = model.featurizer.transform([d.texts for d in docs])
     roles = np.concatenate([d.roles for d in docs]) if docs else np.zeros(0, np.int8)
-    p_main, p_teaser = model.score_roles(batch)
+    markup = [d.markup for d in docs]
+    p_main, p_teaser = model.score_roles(batch, markup)
+    marked = markup_tokens(batch, markup)
     x = batch.tfidf.astype(np.float64)
+    if marked is not None:
+        x = sp.hstack([x, MARKUP_SCALE * marked], format="csr", dtype=np.float64)
     known = roles >= 0
+    words = batch.tfidf.shape[1]
     if known.sum() >= MIN_LABELLED:
         y = (roles == Role.MAIN).astype(float)
-        adapter.main_coef = _fit_shift(x, _logit(p_main), y, known, l2)
+        adapter.main_coef = _unscaled(_fit_shift(x, _logit(p_main), y, known, l2), words)
     # The teaser head speaks of blocks that are not main: the corrected ones, and those
     # the base model does not keep.
     rows = np.flatnonzero((known & (roles != Role.MAIN)) | (~known & (p_main < 0.5)))
     if known[rows].sum() >= MIN_LABELLED:
         y = (roles[rows] == Role.TEASER).astype(float)
-        adapter.teaser_coef = _fit_shift(x[rows], _logit(p_teaser[rows]), y, known[rows], l2)
+        adapter.teaser_coef = _unscaled(_fit_shift(x[rows], _logit(p_teaser[rows]), y, known[rows], l2),
+                                        words)
     return adapter
+
+
+def _unscaled(coef: np.ndarray, words: int) -> np.ndarray:
+    """Weights over the markup tokens as they are (the fit read them times MARKUP_SCALE)."""
+    coef[words:] *= MARKUP_SCALE
+    return coef
 
 
 def _fit_shift(x: sp.csr_matrix, offset: np.ndarray, y: np.ndarray, labelled: np.ndarray,
@@ -231,6 +272,26 @@ def _fit_shift(x: sp.csr_matrix, offset: np.ndarray, y: np.ndarray, labelled: np
     coef = np.zeros(d, dtype=np.float32)
     coef[used] = result.x
     return coef
+
+
+def markup_tokens(batch: BlockBatch, markup: Sequence[PageMarkup | None] | None,
+                  ) -> sp.csr_matrix | None:
+    """Every block's markup tokens (``PageMarkup.hashed``), a page's rows where ``markup``
+    holds its page's blocks (one entry a document, as ``label_blocks`` takes it) and empty
+    rows for a text's; None when no document has markup."""
+    if markup is None:
+        return None
+    counts = np.bincount(batch.doc, minlength=len(markup))
+    parts, any_page = [], False
+    for d, m in enumerate(markup):
+        if m is not None and len(m) == counts[d] > 0:
+            parts.append(m.hashed)
+            any_page = True
+        elif counts[d]:
+            parts.append(sp.csr_matrix((int(counts[d]), HASH_COLUMNS), dtype=np.float32))
+    if not any_page:
+        return None
+    return sp.vstack(parts, format="csr")
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

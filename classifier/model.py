@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
-from newssift.classifier.adapt import Adapter
+from newssift.classifier.adapt import Adapter, markup_tokens
 from newssift.classifier.arrays import part, prefixed
 from newssift.classifier.batch import BlockBatch, take_blocks
 from newssift.classifier.corrections import (
@@ -109,7 +109,7 @@ def label_blocks(model: NewssiftModel, docs: Sequence[Sequence[str]],
         p_main = model.repeats.adjust(p_main, n_other[batch.doc], other)
     adapter = model.adapter
     if adapter:
-        p_main, p_teaser = adapter.adjust(batch, p_main, p_teaser, sites)
+        p_main, p_teaser = adapter.adjust(batch, p_main, p_teaser, sites, markup_tokens(batch, markup))
     decision = decision or model.decision
     role, role_score = decide(p_main, p_teaser, batch.framing, batch.n_words, batch.doc,
                               decision, marked_comments(batch, markup))

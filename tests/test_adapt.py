@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES
+from conftest import FIXTURES, SHIPPED
 
 from newssift import load_model, save_model
 from newssift.cli import cli
@@ -90,3 +90,82 @@ def test_train_base_mistakes_are_one_clear_line(tiny_model_dir, tmp_path, args, 
     argv = [a.format(model=tiny_model_dir, tmp=tmp_path, labels=labels) for a in args]
     result = CliRunner().invoke(cli, ["train", *argv])
     assert result.exit_code == 2 and message in result.output
+
+
+def site_page(story: list[str], promo: str) -> str:
+    """A page of one site's template: the story's paragraphs in an ``<article>``, a promotion
+    box between them whose words change from page to page while its class does not."""
+    paragraphs = [f"<p>{p}</p>" for p in story]
+    paragraphs.insert(2, f'<div class="promo-box"><p>{promo}</p></div>')
+    return ("<html><body><nav><ul><li><a href='/'>Home</a></li><li><a href='/town'>Town</a></li></ul></nav>"
+            f"<article><h1>{story[0][:40]}</h1>{''.join(paragraphs)}</article>"
+            "<footer><p>Copyright 2026 The Valley Courier</p></footer></body></html>")
+
+
+COUNCIL = ["The town council met on Tuesday evening to debate the future of the old ferry landing.",
+           "Several residents spoke in favour of restoring the landing, which closed nine years ago.",
+           "The council will publish a costed plan before its next meeting in the spring, the mayor said.",
+           "Engineers had warned that the timber piles were rotten and would need to be replaced."]
+HARVEST = ["The harvest festival returned to the market square on Saturday after a two-year break.",
+           "Stallholders said the crowds were the largest they could remember for a decade or more.",
+           "Organisers thanked the volunteers who had cleared the square and strung the lights overnight.",
+           "Next year's festival will run for three days, with a music stage beside the old mill."]
+
+
+def test_a_correction_on_a_web_page_reaches_the_same_place_in_the_site_template(shipped_model,
+                                                                                tmp_path):
+    """Corrected as a web page (a labels record with its ``html``), the promotion box is
+    boilerplate on the site's other pages by its place in the template, in other words."""
+    from newssift.classifier.html import read_page
+
+    first = site_page(COUNCIL, "Readers who join our supporters' circle this month receive a printed "
+                               "almanac of the valley's history and walks, posted free to any address.")
+    other = site_page(HARVEST, "Treat someone this winter: a year of the Courier delivered to the door, "
+                               "with our columnists' best pieces collected in a handsome gift edition.")
+    page, _ = shipped_model.segment_html(first, site="courier.example")
+    promo = next(s.index for s in page.segments if s.text.startswith("Readers who join"))
+    theirs, _ = shipped_model.segment_html(other, site="courier.example")
+    at = next(s.index for s in theirs.segments if s.text.startswith("Treat someone"))
+    assert theirs.segments[at].role == "main"  # the base model reads the box as story
+    story = next(s.index for s in page.segments if s.text.startswith("Several residents"))
+    record = {"html": first, "site": "courier.example",
+              "labels": [{"index": promo, "role": "boilerplate"}, {"index": story, "role": "main"}]}
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    from newssift.training.adapt import write_adapted_model
+
+    adapted = load_model(write_adapted_model(SHIPPED, [labels], tmp_path / "adapted"))
+    after, _ = adapted.segment_html(other, site="courier.example")
+    assert after.segments[at].role != "main"
+    assert [s.role for s in after.segments if s.index != at and s.text in HARVEST] == ["main"] * 4
+    # Not on another site's pages, nor on the same blocks sent as text
+    assert adapted.segment_html(other, site="elsewhere.example")[0].segments[at].role == "main"
+    text = read_page(other).text
+    assert adapted.segment(text, site="courier.example").segments[at].role == \
+        shipped_model.segment(text, site="courier.example").segments[at].role
+
+
+def test_a_labels_record_gives_a_text_or_a_page_and_a_page_must_be_readable(tmp_path):
+    from newssift.classifier.errors import TrainingError
+    from newssift.training.sources import read_labelled_documents
+
+    path = tmp_path / "labels.jsonl"
+    page = site_page(COUNCIL, "A promotion.")
+    path.write_text(json.dumps({"html": page, "labels": []}) + "\n", encoding="utf-8")
+    (rec,) = read_labelled_documents(path)
+    assert rec["text"].splitlines()[-1] == "Copyright 2026 The Valley Courier" and rec["html"] == page
+    path.write_text(json.dumps({"html": page, "text": "x", "labels": []}) + "\n", encoding="utf-8")
+    with pytest.raises(TrainingError, match="line 1: give a document's 'text' or its 'html', not both"):
+        list(read_labelled_documents(path))
+
+
+def test_one_story_paragraph_corrected_on_a_web_page_leaves_the_sites_other_stories(shipped_model):
+    """The other paragraphs at the same place in the template were left main: they hold the
+    shift back, and the site's other stories keep their paragraphs."""
+    first = site_page(COUNCIL, "A promotion for the supporters' circle.")
+    page, _ = shipped_model.segment_html(first, site="courier.example")
+    wrong = next(s.index for s in page.segments if s.text.startswith("Engineers had warned"))
+    adapted = adapt_model(shipped_model, [{"html": first, "site": "courier.example",
+                                           "labels": [{"index": wrong, "role": "boilerplate"}]}])
+    other, _ = adapted.segment_html(site_page(HARVEST, "A promotion."), site="courier.example")
+    assert [s.role for s in other.segments if s.text in HARVEST] == ["main"] * 4

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from newssift.classifier.adapt import AdaptDoc, fit_adapter, roles_of
-from newssift.classifier.errors import TrainingError
+from newssift.classifier.errors import InvalidInput, TrainingError
+from newssift.classifier.html import read_page
 from newssift.classifier.model import NewssiftModel
 from newssift.classifier.persist import FORMAT_VERSION, read_manifest, save_model
 from newssift.classifier.segment import segment
@@ -23,10 +24,19 @@ __all__ = ["adapt_docs", "adapt_model", "write_adapted_model"]
 
 
 def adapt_docs(records: Sequence[dict], topics: Sequence[str], where: str = "labels") -> list[AdaptDoc]:
-    """Labels-format records as the adapter's documents (unlabelled blocks unknown)."""
+    """Labels-format records as the adapter's documents (unlabelled blocks unknown); a
+    record with the page's ``html`` brings its blocks' markup."""
     topics = set(topics)
     docs = []
     for n, rec in enumerate(records, 1):
+        markup = None
+        if isinstance(rec.get("html"), str):
+            try:
+                page = read_page(rec["html"])
+            except InvalidInput as exc:
+                raise TrainingError(f"{where}: record {n}: {exc}") from None
+            rec = {**rec, "text": page.text}
+            markup = page.markup
         blocks = segment(rec["text"])
         roles: list[str | None] = [None] * len(blocks)
         block_topics: list[str | None] = [None] * len(blocks)
@@ -46,7 +56,8 @@ def adapt_docs(records: Sequence[dict], topics: Sequence[str], where: str = "lab
         except ValueError:
             raise TrainingError(f"{where}: record {n}: unknown role among "
                                 f"{sorted(set(map(str, roles)))}") from None
-        docs.append(AdaptDoc([b.text for b in blocks], codes, block_topics, rec.get("site") or ""))
+        docs.append(AdaptDoc([b.text for b in blocks], codes, block_topics, rec.get("site") or "",
+                             markup if markup is not None and len(markup) == len(blocks) else None))
     return docs
 
 

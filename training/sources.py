@@ -111,13 +111,28 @@ def read_labelled_documents(path: Path) -> Iterator[dict]:
     """Documents in the labels exchange format: ``{"text", "labels": [{"index", "role", "topic"}]}``.
 
     The same format is written by the service's ``GET /v1/labels`` and read by
-    ``newssift train --labels``; labels may cover only some blocks.
+    ``newssift train --labels``; labels may cover only some blocks.  A web page may be
+    given as ``{"html", "labels"}`` instead: its blocks are those newssift reads from it
+    (``classify --input-format html`` numbers them so), and the record comes out with the
+    page's flattened text as ``text`` beside its ``html``, which the adapter reads for the
+    markup (``newssift train --base``).
     """
+    from newssift.classifier.errors import InvalidInput
+    from newssift.classifier.html import read_page
+
     for n, rec in enumerate(read_jsonl(Path(path)), 1):
+        if isinstance(rec, dict) and isinstance(rec.get("html"), str):
+            if "text" in rec:
+                raise TrainingError(f"{path}: line {n}: give a document's 'text' or its 'html', "
+                                    "not both")
+            try:
+                rec = {**rec, "text": read_page(rec["html"]).text}
+            except InvalidInput as exc:
+                raise TrainingError(f"{path}: line {n}: {exc}") from None
         if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
             raise TrainingError(f"{path}: line {n}: expected a document, an object with a 'text' "
-                                "string and a 'labels' list ({\"text\", \"labels\": [{\"index\", "
-                                "\"role\", \"topic\"}]}, as GET /v1/labels exports)")
+                                "(or 'html') string and a 'labels' list ({\"text\", \"labels\": "
+                                "[{\"index\", \"role\", \"topic\"}]}, as GET /v1/labels exports)")
         if not isinstance(rec.get("labels"), list):
             raise TrainingError(f"{path}: line {n}: expected a 'labels' list")
         yield rec
