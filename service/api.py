@@ -13,16 +13,17 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import orjson
-from flask import Flask, request
+from flask import Flask, current_app, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.routing import IntegerConverter
 
-from newssift.classifier.errors import InvalidInput
+from newssift.classifier.errors import InvalidInput, TooManyBlocks
+from newssift.classifier.html import HtmlPage, read_page
 from newssift.classifier.textio import decode_utf8
 from newssift.service.errors import ApiError
 from newssift.service.schemas import ErrorResponse
 
-__all__ = ["endpoint", "parse_json", "decode_body", "openapi_document", "RowIdConverter"]
+__all__ = ["endpoint", "parse_json", "decode_body", "openapi_document", "read_html", "RowIdConverter"]
 
 M = TypeVar("M", bound=BaseModel)
 _REF = "#/components/schemas/{model}"
@@ -202,3 +203,23 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         "components": {"schemas": dict(sorted(components.items())),
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
+
+
+def read_html(page: bytes | str, charset: str | None = None) -> HtmlPage:
+    """A page sent in a request, as the model's HTML front end reads it; 400 ``invalid_html``
+    for one it cannot read (binary data, bytes in no charset it can tell, nesting past the
+    parser's depth); 413 ``too_many_blocks`` as soon as it has more blocks than
+    NEWSSIFT_MAX_BLOCKS, before its markup is read."""
+    limit = current_app.extensions["newssift"]["max_blocks"]
+    try:
+        return read_page(page, charset, max_blocks=limit)
+    except TooManyBlocks:
+        raise ApiError(413, "too_many_blocks", f"the page holds more than {limit} blocks; send "
+                       f"at most that many per request (NEWSSIFT_MAX_BLOCKS)") from None
+    except InvalidInput as exc:
+        raise ApiError(400, "invalid_html", str(exc)) from None
+    except (LookupError, UnicodeError) as exc:
+        # A charset Python knows but that decodes no text (base64, rot13, idna, ...), named in
+        # the header or in the page's <meta>: the page cannot be read in it.
+        raise ApiError(400, "invalid_html", f"the page cannot be read in the charset it declares "
+                       f"({exc}); send it as UTF-8") from None

@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS documents (
     sha256 TEXT NOT NULL UNIQUE,
     text TEXT NOT NULL,
     n_blocks INTEGER NOT NULL,
-    created TEXT NOT NULL
+    created TEXT NOT NULL,
+    html TEXT              -- the web page the text was read from (NULL: sent as text)
 );
 CREATE TABLE IF NOT EXISTS labels (
     id INTEGER PRIMARY KEY,
@@ -125,7 +126,8 @@ def init_schema(path: Path | str, timeout: float = 10.0) -> None:
 
 
 # Columns added to tables of existing databases (name -> column definition).
-_ADDED_COLUMNS = {"labels": {"site": "TEXT", "withdrawn": "TEXT"},
+_ADDED_COLUMNS = {"documents": {"html": "TEXT"},
+                  "labels": {"site": "TEXT", "withdrawn": "TEXT"},
                   "versions": {"labels": "TEXT NOT NULL DEFAULT '[]'"}}
 
 

@@ -118,12 +118,22 @@ class LabelItem(_Strict):
 
 
 class LabelsRequest(_Strict):
-    text: str = Field(description="The full text the indexes refer to.")
+    text: str | None = Field(None, description="The full text the indexes refer to. Send this or "
+                                               "`html`, not both.")
+    html: str | None = Field(None, description="A web page: the indexes refer to its blocks as "
+                                               "`POST /v1/segment` reads them; the page is kept with "
+                                               "the corrections, so that a retrain learns from its markup.")
     labels: list[LabelItem] = Field(min_length=1)
     who: str | None = Field(None, max_length=WHO_MAX, description="Who made the corrections.")
     site: str | None = Field(None, min_length=1, max_length=SITE_MAX,
                              description="Scope the corrections' line matches to texts sent with "
                                          "this site (unset: they match every text).")
+
+    @model_validator(mode="after")
+    def _text_or_html(self):
+        if (self.text is None) == (self.html is None):
+            raise ValueError("send exactly one of `text` and `html`")
+        return self
 
 
 class LabelsResponse(BaseModel):

@@ -128,8 +128,10 @@ def withdraw(conn: sqlite3.Connection, label_id: int) -> bool:
 
 def add_labels(conn: sqlite3.Connection, text: str, n_blocks: int,
                corrections: Sequence[Correction], who: str, site: str | None = None,
-               check: Callable[[Stored], object] | None = None) -> StoreResult:
-    """Store corrections of one text in one transaction.
+               check: Callable[[Stored], object] | None = None,
+               html: str | None = None) -> StoreResult:
+    """Store corrections of one text in one transaction; ``html``: the web page ``text``
+    was read from, kept with it (the first page sent for a text is kept).
 
     ``check`` is called inside it, with the text's labels then in force, before anything
     is written; what it raises rolls the transaction back.  Checking them before the
@@ -142,9 +144,11 @@ def add_labels(conn: sqlite3.Connection, text: str, n_blocks: int,
     try:
         if check is not None:
             check(current_labels(conn, text))
-        conn.execute("INSERT OR IGNORE INTO documents (sha256, text, n_blocks, created) "
-                     "VALUES (?, ?, ?, ?)", (digest, text, n_blocks, stamp))
+        conn.execute("INSERT OR IGNORE INTO documents (sha256, text, n_blocks, created, html) "
+                     "VALUES (?, ?, ?, ?, ?)", (digest, text, n_blocks, stamp, html))
         doc_id = conn.execute("SELECT id FROM documents WHERE sha256 = ?", (digest,)).fetchone()[0]
+        if html is not None:  # the text was stored before from a text, or another page
+            conn.execute("UPDATE documents SET html = ? WHERE id = ? AND html IS NULL", (html, doc_id))
         for c in corrections:
             old = conn.execute("SELECT id, role, topic FROM labels WHERE document_id = ? AND "
                                "block = ? AND superseded_by IS NULL", (doc_id, c.index)).fetchone()
@@ -175,9 +179,10 @@ _IDS_PER_QUERY = 500
 
 
 def iter_documents(conn: sqlite3.Connection, label_ids: Sequence[int] | None = None) -> Iterator[dict]:
-    """Each labelled text (once per site its labels are scoped to) with the current label
-    of each of its blocks, in the order the labels were made (so that, applied in turn,
-    the newest correction of a line wins); only the labels ``label_ids`` when given."""
+    """Each labelled text (once per site its labels are scoped to, with the web page it was
+    read from when it came as one) with the current label of each of its blocks, in the
+    order the labels were made (so that, applied in turn, the newest correction of a line
+    wins); only the labels ``label_ids`` when given."""
     query = ("SELECT l.document_id, l.site, l.id, l.block, l.role, l.topic FROM labels l "
              "WHERE l.superseded_by IS NULL")
     if label_ids is None:
@@ -194,9 +199,9 @@ def iter_documents(conn: sqlite3.Connection, label_ids: Sequence[int] | None = N
         groups.setdefault((doc_id, site), []).append(
             {"id": label_id, "index": block, "role": role, "topic": topic})
     for (doc_id, site), labels in groups.items():
-        text = conn.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()[0]
-        yield {"text": text, **({"site": site} if site else {}),
-               "labels": sorted(labels, key=lambda lab: lab["index"])}
+        text, html = conn.execute("SELECT text, html FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        yield {"text": text, **({"html": html} if html is not None else {}),
+               **({"site": site} if site else {}), "labels": sorted(labels, key=lambda lab: lab["index"])}
 
 
 def export_jsonl(conn: sqlite3.Connection) -> Iterator[str]:

@@ -145,7 +145,7 @@ def test_a_correction_on_a_web_page_reaches_the_same_place_in_the_site_template(
         shipped_model.segment(text, site="courier.example").segments[at].role
 
 
-def test_a_labels_record_gives_a_text_or_a_page_and_a_page_must_be_readable(tmp_path):
+def test_a_labels_record_gives_a_text_or_a_page_or_both_as_exported(tmp_path):
     from newssift.classifier.errors import TrainingError
     from newssift.training.sources import read_labelled_documents
 
@@ -154,8 +154,14 @@ def test_a_labels_record_gives_a_text_or_a_page_and_a_page_must_be_readable(tmp_
     path.write_text(json.dumps({"html": page, "labels": []}) + "\n", encoding="utf-8")
     (rec,) = read_labelled_documents(path)
     assert rec["text"].splitlines()[-1] == "Copyright 2026 The Valley Courier" and rec["html"] == page
+    path.write_text(json.dumps({"html": page, "text": rec["text"], "labels": []}) + "\n", encoding="utf-8")
+    assert [r["text"] for r in read_labelled_documents(path)] == [rec["text"]]  # as exported
     path.write_text(json.dumps({"html": page, "text": "x", "labels": []}) + "\n", encoding="utf-8")
-    with pytest.raises(TrainingError, match="line 1: give a document's 'text' or its 'html', not both"):
+    with pytest.raises(TrainingError, match="line 1: its 'text' is not the text newssift reads"):
+        list(read_labelled_documents(path))
+    path.write_text(json.dumps({"html": 5, "labels": []}) + "\n", encoding="utf-8")
+    with pytest.raises(TrainingError, match="line 1: expected a document, an object with a 'text' "
+                                            r"\(or 'html'\) string"):
         list(read_labelled_documents(path))
 
 

@@ -89,3 +89,65 @@ def test_no_token_configured_refuses_writes(tmp_path, seed_model_dir):
 def test_insecure_dev_allows_writes_without_token(tmp_path, seed_model_dir):
     client = make_app(tmp_path, seed_model_dir, api_token=None, insecure_dev=True).test_client()
     assert post(client, [{"index": 0, "role": "main"}], headers={}).status_code == 201
+
+
+PAGE = ("<html><body><nav><ul><li><a href='/'>Home</a></li><li><a href='/markets'>Markets</a></li></ul>"
+        "</nav><article><h1>Markets rally as rates fall</h1><p>Shares rose sharply on Monday.</p>"
+        "<div class='promo-box'><p>Subscribe to our newsletter</p></div></article></body></html>")
+
+
+def test_a_web_page_is_stored_with_its_corrections_and_exported_for_training(client, tmp_path):
+    from newssift.classifier.html import read_page
+    from newssift.training.adapt import adapt_docs
+    from newssift.training.sources import read_labelled_documents
+
+    text = read_page(PAGE).text
+    r = client.post("/v1/labels", json={"html": PAGE, "site": "markets.example",
+                                        "labels": [{"index": 4, "role": "boilerplate"}]}, headers=AUTH)
+    assert r.status_code == 201, r.get_data(as_text=True)
+    assert r.get_json()["document"] == content_hash(text) and r.get_json()["blocks"] == 5
+    # The same blocks sent as text later are the same document; the page stays with it
+    assert post(client, [{"index": 3, "role": "main"}], text=text, site="markets.example").status_code == 201
+    (line,) = client.get("/v1/labels", headers=AUTH).get_data(as_text=True).splitlines()
+    record = json.loads(line)
+    assert record["text"] == text and record["html"] == PAGE and record["site"] == "markets.example"
+    path = tmp_path / "labels.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    (doc,) = adapt_docs(list(read_labelled_documents(path)), ["business"])
+    assert doc.markup is not None and len(doc.markup) == 5 and doc.roles.tolist() == [-1, -1, -1, 0, 2]
+
+
+@pytest.mark.parametrize("body, status, code", [
+    ({"html": PAGE, "text": "Shares rose.", "labels": [{"index": 0, "role": "main"}]}, 422, "invalid_input"),
+    ({"labels": [{"index": 0, "role": "main"}]}, 422, "invalid_input"),
+    ({"html": PAGE, "labels": [{"index": 5, "role": "main"}]}, 422, "index_out_of_range"),
+    ({"html": "<html><body><script>x()</script></body></html>", "labels": [{"index": 0, "role": "main"}]},
+     422, "invalid_input"),
+])
+def test_a_labelled_page_must_be_one_page_with_those_blocks(client, body, status, code):
+    assert_error(client.post("/v1/labels", json=body, headers=AUTH), status, code)
+    assert client.get("/v1/labels", headers=AUTH).get_data(as_text=True) == ""
+
+
+def test_a_store_made_before_pages_were_kept_gains_the_column_and_keeps_its_labels(tmp_path, seed_model_dir):
+    import sqlite3
+
+    db = tmp_path / "data" / "newssift.sqlite3"
+    db.parent.mkdir(parents=True)
+    conn = sqlite3.connect(db)
+    conn.executescript(
+        "CREATE TABLE documents (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, text TEXT NOT NULL, "
+        "n_blocks INTEGER NOT NULL, created TEXT NOT NULL);"
+        "CREATE TABLE labels (id INTEGER PRIMARY KEY, document_id INTEGER NOT NULL, block INTEGER NOT NULL, "
+        "role TEXT, topic TEXT, who TEXT NOT NULL, created TEXT NOT NULL, superseded_by INTEGER);")
+    stamp = "2026-12-01T00:00:00Z"
+    conn.execute("INSERT INTO documents VALUES (1, ?, ?, 3, ?)", (content_hash(TEXT), TEXT, stamp))
+    conn.execute("INSERT INTO labels VALUES (1, 1, 2, 'boilerplate', NULL, 'editor', ?, NULL)", (stamp,))
+    conn.commit()
+    conn.close()
+    client = make_app(tmp_path, seed_model_dir).test_client()
+    assert client.post("/v1/labels", json={"html": PAGE, "labels": [{"index": 4, "role": "boilerplate"}]},
+                       headers=AUTH).status_code == 201
+    export = client.get("/v1/labels", headers=AUTH).get_data(as_text=True)
+    records = [json.loads(x) for x in export.splitlines()]
+    assert [("html" in r, len(r["labels"])) for r in records] == [(False, 1), (True, 1)]

@@ -227,3 +227,33 @@ def test_a_job_killed_after_building_leaves_no_version_behind(tmp_path, seed_mod
     job = client.get("/v1/retrain/1", headers=AUTH).get_json()
     assert job["status"] == "failed" and "interrupted" in job["reason"] and job["version"] is None
     assert listed_versions(client) == ["tiny1"] and version_dirs(restarted) == ["ACTIVE", "tiny1"]
+
+
+# Made up for this test: a page whose promotion box sits between the story's paragraphs.
+PAGE = ("<html><body><article><h1>Harbour council approves new ferry timetable</h1>"
+        "<p>The harbour council on Tuesday approved a new ferry timetable that adds two evening "
+        "crossings to the island from next month.</p><div class='promo-box'><p>Readers who join our "
+        "supporters' circle this month receive a printed almanac of the island's walks.</p></div>"
+        "<p>Councillors said the extra crossings would be paid for from the port budget.</p>"
+        "</article></body></html>")
+
+
+def test_an_adapt_retrain_learns_a_corrected_page_as_a_page(tmp_path, seed_model_dir):
+    """Corrections sent with the page reach the retrained model with their markup: its
+    adapter's shift reads the markup tokens as well as the words."""
+    from newssift import load_model
+
+    app = make_app(tmp_path, seed_model_dir, gate_tolerance=1.0)
+    client = app.test_client()
+    labels = [{"index": 2, "role": "boilerplate"}, {"index": 1, "role": "main"}]
+    assert client.post("/v1/labels", json={"html": PAGE, "site": "harbour.example", "labels": labels},
+                       headers=AUTH).status_code == 201
+    job = wait_for_job(client, client.post("/v1/retrain", headers=AUTH).get_json()["id"])
+    assert job["status"] == "promoted", job
+    model = load_model(app.extensions["newssift"]["model_dir"] / job["version"])
+    shift = model.adapter.scopes["harbour.example"].main_coef
+    words = len(model.featurizer.idf_)
+    assert len(shift) > words and abs(shift[words:]).max() > 0  # the markup tokens have weights
+    body = client.post("/v1/segment", json={"html": PAGE, "site": "harbour.example",
+                                            "use_corrections": False}).get_json()
+    assert [s["role"] for s in body["segments"]][1:3] == ["main", "boilerplate"]

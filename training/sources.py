@@ -115,20 +115,22 @@ def read_labelled_documents(path: Path) -> Iterator[dict]:
     given as ``{"html", "labels"}`` instead: its blocks are those newssift reads from it
     (``classify --input-format html`` numbers them so), and the record comes out with the
     page's flattened text as ``text`` beside its ``html``, which the adapter reads for the
-    markup (``newssift train --base``).
+    markup (``newssift train --base``).  The export gives both; a ``text`` that is not the
+    page's is refused.
     """
     from newssift.classifier.errors import InvalidInput
     from newssift.classifier.html import read_page
 
     for n, rec in enumerate(read_jsonl(Path(path)), 1):
         if isinstance(rec, dict) and isinstance(rec.get("html"), str):
-            if "text" in rec:
-                raise TrainingError(f"{path}: line {n}: give a document's 'text' or its 'html', "
-                                    "not both")
             try:
-                rec = {**rec, "text": read_page(rec["html"]).text}
+                text = read_page(rec["html"]).text
             except InvalidInput as exc:
                 raise TrainingError(f"{path}: line {n}: {exc}") from None
+            if "text" in rec and rec["text"] != text:
+                raise TrainingError(f"{path}: line {n}: its 'text' is not the text newssift reads "
+                                    "from its 'html'; give the page alone")
+            rec = {**rec, "text": text}
         if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
             raise TrainingError(f"{path}: line {n}: expected a document, an object with a 'text' "
                                 "(or 'html') string and a 'labels' list ({\"text\", \"labels\": "

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, stream_with_context
 
 from newssift.classifier.labels import DEFAULT_TOPICS
 from newssift.classifier.segment import segment
-from newssift.service.api import endpoint, parse_json
+from newssift.service.api import endpoint, parse_json, read_html
 from newssift.service.auth import require_token
 from newssift.service.db import connect, get_db
 from newssift.service.errors import ApiError
@@ -36,12 +36,14 @@ def _topics() -> set[str]:
         return set(DEFAULT_TOPICS)
 
 
-def validate(req: LabelsRequest, stored: dict[int, tuple[str | None, str | None]] | None = None,
+def validate(req: LabelsRequest, text: str,
+             stored: dict[int, tuple[str | None, str | None]] | None = None,
              ) -> tuple[int, list[Correction]]:
-    """Check indexes against the text's blocks, labels against the label set, and the
-    labels against each other and the text's ``stored`` ones: a boilerplate block has no
-    topic, and the main blocks of a text share the article's topic."""
-    n_blocks = len(segment(req.text))
+    """Check indexes against the blocks of ``text`` (the request's, or its page's), labels
+    against the label set, and the labels against each other and the text's ``stored``
+    ones: a boilerplate block has no topic, and the main blocks of a text share the
+    article's topic."""
+    n_blocks = len(segment(text))
     if n_blocks == 0:
         raise ApiError(422, "invalid_input", "text has no blocks (no non-empty line)")
     topics = _topics()
@@ -93,13 +95,17 @@ def _check_main_topics(new: list[Correction], stored: dict[int, tuple[str | None
           response=LabelsResponse, status=201, auth=True)
 @require_token
 def post_labels():
-    """A newer correction of the same block of the same text supersedes the older one."""
+    """A newer correction of the same block of the same text supersedes the older one.  A
+    web page (`{"html", "labels"}`) is kept with its corrections: a retrain adapts to it
+    as a page (its markup), and the export gives it back."""
     req = parse_json(LabelsRequest)
+    # A page is stored as the text its blocks make (what corrections match) and as itself.
+    text = req.text if req.html is None else read_html(req.html).text
     conn = get_db()
-    n_blocks, corrections = validate(req)  # what needs no stored label, before taking the lock
-    result = add_labels(conn, req.text, n_blocks, corrections, req.who or DEFAULT_WHO, req.site,
-                        check=lambda stored: validate(req, stored))
-    mark_labelled(conn, req.text)  # its queued document, if any, leaves the labelling queue
+    n_blocks, corrections = validate(req, text)  # what needs no stored label, before the lock
+    result = add_labels(conn, text, n_blocks, corrections, req.who or DEFAULT_WHO, req.site,
+                        check=lambda stored: validate(req, text, stored), html=req.html)
+    mark_labelled(conn, text)  # its queued document, if any, leaves the labelling queue
     return {"document": result.sha256, "stored": result.stored, "superseded": result.superseded,
             "blocks": n_blocks, "ids": list(result.ids)}, 201
 
@@ -126,7 +132,7 @@ def withdraw_label(label_id: int):
           response=None, auth=True, media_type="application/x-ndjson")
 @require_token
 def export_labels():
-    """One `{"text", "site"?, "labels": [{"id", "index", "role", "topic"}]}` object per line,
+    """One `{"text", "html"?, "site"?, "labels": [{"id", "index", "role", "topic"}]}` object per line,
     per text and site: what `newssift train --labels` and `--corrections` read."""
     settings = current_app.extensions["newssift"]
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from newssift.classifier.errors import InvalidInput, TooManyBlocks
-from newssift.classifier.html import HtmlPage, looks_like_html, read_page, with_paths
-from newssift.service.api import decode_body, endpoint, parse_json
+from newssift.classifier.html import HtmlPage, looks_like_html, with_paths
+from newssift.service.api import decode_body, endpoint, parse_json, read_html
 from newssift.service.auth import authenticated
 from newssift.service.errors import ApiError
 from newssift.service.schemas import (
@@ -44,32 +43,12 @@ def _result(out: dict, version: str, doc_id) -> dict:
     return out
 
 
-def _read_html(page: bytes | str, charset: str | None = None) -> HtmlPage:
-    """The page as the model's HTML front end reads it; 400 ``invalid_html`` for one it cannot
-    read (binary data, bytes in no charset it can tell, nesting past the parser's depth);
-    413 ``too_many_blocks`` as soon as it has more blocks than NEWSSIFT_MAX_BLOCKS, before its
-    markup is read."""
-    limit = current_app.extensions["newssift"]["max_blocks"]
-    try:
-        return read_page(page, charset, max_blocks=limit)
-    except TooManyBlocks:
-        raise ApiError(413, "too_many_blocks", f"the page holds more than {limit} blocks; send "
-                       f"at most that many per request (NEWSSIFT_MAX_BLOCKS)") from None
-    except InvalidInput as exc:
-        raise ApiError(400, "invalid_html", str(exc)) from None
-    except (LookupError, UnicodeError) as exc:
-        # A charset Python knows but that decodes no text (base64, rot13, idna, ...), named in
-        # the header or in the page's <meta>: the page cannot be read in it.
-        raise ApiError(400, "invalid_html", f"the page cannot be read in the charset it declares "
-                       f"({exc}); send it as UTF-8") from None
-
-
 def _text_of(doc: SegmentDocument, where: str = "text") -> tuple[str, HtmlPage | None]:
     """The text to label and, for a page sent as ``html``, the page.  A whole HTML page sent as
     text is refused (422): labelled as text its tags and scripts would be blocks, and it
     would get no element paths."""
     if doc.html is not None:
-        page = _read_html(doc.html)
+        page = read_html(doc.html)
         return page.text, page
     assert doc.text is not None  # the schema asks for one of the two
     if looks_like_html(doc.text):
@@ -82,7 +61,7 @@ def _one_document() -> tuple[SegmentRequest, str, HtmlPage | None]:
     """The request's options, the text to label and, for a page, the page."""
     charset = request.mimetype_params.get("charset")
     if request.mimetype == "text/html":
-        page = _read_html(request.get_data(cache=True), charset)
+        page = read_html(request.get_data(cache=True), charset)
         return SegmentRequest.model_construct(), page.text, page  # the options' defaults
     if request.mimetype == "text/plain":
         doc = SegmentRequest(text=decode_body(request.get_data(cache=True), charset))
