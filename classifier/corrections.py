@@ -194,8 +194,15 @@ class CorrectionMemory:
 def _entries(rec: dict, where: str) -> list[tuple[str, int, str, Fix, str]]:
     """(text key, block index, block text, fix, site) of each correction of one record."""
     out: list[tuple[str, int, str, Fix, str]] = []
+    if isinstance(rec, dict) and not isinstance(rec.get("text"), str) and isinstance(rec.get("html"), str):
+        from newssift.classifier.html import read_page
+
+        try:  # a page's corrections (the labels format's {"html", "labels"}): its blocks' text
+            rec = {**rec, "text": read_page(rec["html"]).text}
+        except InvalidInput as exc:
+            raise InvalidInput(f"{where}: {exc}") from None
     if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-        raise InvalidInput(f"{where}: expected an object with a 'text' string")
+        raise InvalidInput(f"{where}: expected an object with a 'text' (or 'html') string")
     labels = rec.get("labels")
     if not isinstance(labels, list):
         raise InvalidInput(f"{where}: expected a 'labels' list")

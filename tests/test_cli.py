@@ -220,10 +220,26 @@ def test_classify_jsonl_matches_site_scoped_corrections_by_each_records_site(tmp
     assert b["segments"][1]["correction"] is None
 
 
+def test_a_corrections_file_may_give_a_page_whose_blocks_it_corrects(tmp_path):
+    page = ("<html><body><article><h1>Ferry timetable approved</h1><p>The council approved the new "
+            "timetable on Tuesday.</p><p>Subscribe to the Ledger for the full story</p></article>"
+            "</body></html>")
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    corrections = tmp_path / "c.jsonl"
+    corrections.write_text(json.dumps({"html": page, "labels": [{"index": 2, "role": "boilerplate"}]}) + "\n",
+                           encoding="utf-8")
+    result = CliRunner().invoke(cli, ["classify", "--format", "json", "--input-format", "html",
+                                      "--corrections", str(corrections), str(tmp_path / "page.html")])
+    assert result.exit_code == 0, result.output
+    last = json.loads(result.output)["segments"][2]
+    assert last["role"] == "boilerplate" and last["correction"] == {"id": None, "match": "document"}
+
+
 @pytest.mark.parametrize("content, message", [
     (None, "no such file, expected a corrections file"),
     ("{not json\n", "line 1: malformed JSON"),
     ('{"text": "a", "labels": [{"index": 5, "role": "main"}]}\n', "line 1: block index 5"),
+    ('{"html": 5, "labels": []}\n', "line 1: expected an object with a 'text' (or 'html') string"),
 ])
 def test_a_bad_corrections_file_is_one_clear_line(tmp_path, content, message):
     path = tmp_path / "c.jsonl"

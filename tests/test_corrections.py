@@ -100,7 +100,7 @@ def test_bulk_dicts_carry_the_same_corrections(tiny_model):
 
 
 @pytest.mark.parametrize("record, match", [
-    ({"labels": []}, "'text' string"),
+    ({"labels": []}, r"'text' \(or 'html'\) string"),
     ({"text": STORY}, "'labels' list"),
     ({"text": STORY, "labels": [{"index": 9, "role": "main"}]}, "block index 9"),
     ({"text": STORY, "labels": [{"index": True, "role": "main"}]}, "block index True"),
