@@ -365,6 +365,38 @@ def test_markup_in_a_text_is_shown_literally(driver, server):
     assert driver.execute_script("return typeof window.__pwned") == "undefined"
 
 
+PAGE = ("<!DOCTYPE html><html><head><title>Ferry</title><script>window.__pwned = 1</script></head>"
+        "<body><nav><ul><li><a href='/'>Home</a></li><li><a href='/island'>Island</a></li></ul></nav>"
+        "<article><h1>Ferry timetable approved</h1><p>The harbour council approved the new ferry "
+        "timetable on Tuesday, adding two evening crossings to the island.</p><div class='promo-box'>"
+        "<p>Readers who join our supporters' circle receive a printed almanac of the island.</p></div>"
+        "</article></body></html>")
+
+
+def test_a_pasted_web_page_is_labelled_by_its_blocks_and_kept_with_its_corrections(driver, server):
+    """A saved page pasted in is read as a page: its blocks, not its lines of HTML; each row says
+    where its block sits; the corrections are stored with the page (the export gives it back)."""
+    from newssift.classifier.html import read_page
+
+    open_page(driver, server)
+    box = driver.find_element(By.ID, "text")
+    box.clear()
+    driver.execute_script("arguments[0].value = arguments[1]", box, PAGE)  # one paste, not keystrokes
+    driver.find_element(By.ID, "site").clear()
+    driver.find_element(By.ID, "segment").click()
+    blocks = read_page(PAGE).text.splitlines()
+    wait(driver, lambda d: [r["text"] for r in rows(d)] == blocks, what="the page's blocks")
+    titles = [r.get_attribute("title") for r in driver.find_elements(By.CSS_SELECTOR, "#blocks .block")]
+    assert titles[-1] == "/html/body/article/div/p" and titles[0] == "/html/body/nav/ul/li[1]"
+    assert driver.execute_script("return typeof window.__pwned") == "undefined"
+    last = len(blocks) - 1
+    keys(driver, *["j"] * last, "t" if rows(driver)[last]["role"] == "boilerplate" else "b", "s")
+    wait_corrected(driver, [last])
+    status, _, data = server.http("GET", "/v1/labels", auth=True)
+    (record,) = [r for r in map(json.loads, data.decode().splitlines()) if r.get("html") == PAGE]
+    assert record["text"] == "\n".join(blocks) and [lab["index"] for lab in record["labels"]] == [last]
+
+
 def test_the_csp_is_sent_and_kept(driver, server):
     for path, ctype in (("/", "text/html"), ("/static/app.js", "text/javascript"),
                         ("/static/app.css", "text/css"), ("/static/favicon.svg", "image/svg+xml")):

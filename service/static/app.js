@@ -6,6 +6,9 @@
 // the current block's stored correction (DELETE /v1/labels/<id>). A withdrawn correction leaves
 // the correction memory at once, but a version retrained with it keeps it until the next
 // retrain: the block's row and the versions table say which versions still carry it.
+// A whole saved web page pasted in is sent as the page (`html`): its blocks are those the HTML
+// front end reads (each row's tooltip is its element's path), and its corrections are stored
+// with the page, so that a retrain adapts to the page's markup.
 //
 // Security: every piece of text from the user or the server is put in the page with
 // textContent, never parsed as markup; the token lives in sessionStorage only and travels in the
@@ -38,6 +41,13 @@
   };
 
   const $ = (id) => document.getElementById(id);
+
+  // A whole HTML document, as the server tells one from a text (classifier/html.py,
+  // looks_like_html): a doctype or an <html>, <head> or <body> tag first, in its first 4 KB.
+  const PAGE_START = /^[\s\ufeff]*(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])/i;
+  const isPage = (text) => PAGE_START.test(text.slice(0, 4096));
+  // What a request sends for the text on screen: the page itself, or the text.
+  const source = (text) => (isPage(text) ? { html: text } : { text });
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -127,6 +137,7 @@
     row.dataset.index = String(seg.index);
     row.dataset.role = eff.role;
     row.dataset.topic = eff.topic || "";
+    if (seg.path) row.title = seg.path;  // a page's block: where it sits in the page
     const mark = el("span", "mark");
     if (seg.correction) {
       row.classList.add("corrected");
@@ -253,7 +264,7 @@
   // ---- segmenting and saving -------------------------------------------------------------
 
   async function requestSegments(text, site) {
-    const body = { text };
+    const body = source(text);
     if (site) body.site = site;
     return api("POST", "/v1/segment", body, true);  // the token: which correction labelled a block
   }
@@ -273,7 +284,10 @@
   }
 
   async function segmentText(text, site) {
-    if (!text.trim()) { say("Paste a text first: one block per non-empty line.", "error"); return false; }
+    if (!text.trim()) {
+      say("Paste a text first (one block per non-empty line) or a saved web page.", "error");
+      return false;
+    }
     const r = await requestSegments(text, site);
     if (r.status !== 200) { say("Cannot segment: " + r.error, "error"); return false; }
     show(text, site, r, false);
@@ -307,7 +321,7 @@
     if (!state.edits.size) { say("No changes to save.", ""); return; }
     const labels = [...state.edits.entries()].sort((a, b) => a[0] - b[0])
       .map(([index, e]) => Object.assign({ index }, e));
-    const body = { text: state.text, labels, who: "labelling page" };
+    const body = Object.assign(source(state.text), { labels, who: "labelling page" });
     if (state.site) body.site = state.site;
     state.busy = true;
     updateControls();
