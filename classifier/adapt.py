@@ -115,6 +115,11 @@ class Adapter:
     def __bool__(self) -> bool:
         return bool(self.scopes)
 
+    def reads_markup(self, n_words: int) -> bool:
+        """Whether a shift learnt markup tokens (from web pages) beside the ``n_words`` words."""
+        return any(c is not None and len(c) > n_words
+                   for a in self.scopes.values() for c in (a.main_coef, a.teaser_coef))
+
     def adjust(self, batch: BlockBatch, p_main: np.ndarray, p_teaser: np.ndarray,
                sites: Sequence[str | None] | None, marked: sp.csr_matrix | None = None,
                ) -> tuple[np.ndarray, np.ndarray]:

@@ -109,7 +109,8 @@ def label_blocks(model: NewssiftModel, docs: Sequence[Sequence[str]],
         p_main = model.repeats.adjust(p_main, n_other[batch.doc], other)
     adapter = model.adapter
     if adapter:
-        p_main, p_teaser = adapter.adjust(batch, p_main, p_teaser, sites, markup_tokens(batch, markup))
+        marked = markup_tokens(batch, markup) if adapter.reads_markup(batch.tfidf.shape[1]) else None
+        p_main, p_teaser = adapter.adjust(batch, p_main, p_teaser, sites, marked)
     decision = decision or model.decision
     role, role_score = decide(p_main, p_teaser, batch.framing, batch.n_words, batch.doc,
                               decision, marked_comments(batch, markup))
