@@ -36,7 +36,7 @@ from newssift.classifier.errors import ModelError
 if TYPE_CHECKING:  # the model module (numpy, scipy) is imported when a model is loaded
     from newssift.classifier.model import NewssiftModel
 
-__all__ = ["save_model", "load_model", "read_manifest", "default_model_dir", "model_record",
+__all__ = ["save_model", "load_model", "read_manifest", "default_model_dir", "model_location", "model_record",
            "check_columns", "CONFIG_FILE", "WEIGHTS_FILE", "MANIFEST_FILE", "FORMAT_VERSION"]
 
 CONFIG_FILE = "model.json"
@@ -63,6 +63,19 @@ def default_model_dir() -> Path:
     return packaged("models/default")
 
 
+def model_location(model_dir: Path | str) -> Path:
+    """Where a model named on a command line is: the directory as given, else, for a path
+    inside the package (``models/default``, as the README writes it), the packaged one, so
+    that a pip install finds the shipped model by the name a checkout uses."""
+    path = Path(model_dir)
+    if path.is_dir() or path.is_absolute():
+        return path
+    from newssift.classifier.resources import resolve
+
+    packaged = resolve(path)
+    return packaged if packaged.is_dir() else path
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -72,7 +85,7 @@ def sha256_file(path: Path) -> str:
 
 
 def read_manifest(model_dir: Path | str) -> dict[str, Any]:
-    model_dir = Path(model_dir)
+    model_dir = model_location(model_dir)
     path = model_dir / MANIFEST_FILE
     if not model_dir.is_dir():
         raise ModelError(f"{model_dir}: no such model directory (train one with `newssift train`)")
@@ -91,7 +104,7 @@ def load_model(model_dir: Path | str | None = None) -> NewssiftModel:
     """Load a model directory after checking its files against the manifest's hashes."""
     from newssift.classifier.model import NewssiftModel
 
-    model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
+    model_dir = model_location(model_dir) if model_dir is not None else default_model_dir()
     manifest = read_manifest(model_dir)
     if LEGACY_FILE in manifest["files"] or CONFIG_FILE not in manifest["files"]:
         raise ModelError(

@@ -342,6 +342,30 @@ def test_train_tiny_config_from_the_package(installed):
     assert json.loads(proc.stdout)["segments"]
 
 
+def test_adapt_the_shipped_model_by_its_readme_name_to_a_corrected_page(installed):
+    """`newssift train --base models/default --labels ...` as the README writes it, from a folder
+    that is no checkout: the shipped model is found in the package, and a labels record may
+    give a web page (`{"html", "labels"}`)."""
+    page = ("<!DOCTYPE html><html><body><article><h1>Ferry timetable approved</h1><p>The harbour "
+            "council approved the new ferry timetable on Tuesday.</p><div class='promo-box'><p>Readers "
+            "who join our supporters' circle receive a printed almanac.</p></div></article></body></html>")
+    labels = installed.work / "page-fixes.jsonl"
+    labels.write_text(json.dumps({"html": page, "site": "harbour.example", "labels": [
+        {"index": 2, "role": "boilerplate"}, {"index": 1, "role": "main"}]}) + "\n", encoding="utf-8")
+    assert not (installed.work / "models" / "default").exists()
+    ok(run([installed.bin / "newssift", "train", "--base", "models/default", "--labels", labels.name,
+            "--out", "adapted-page"], cwd=installed.work, env=installed.env, timeout=300))
+    (installed.work / "page.html").write_text(page, encoding="utf-8")
+    proc = ok(run([installed.bin / "newssift", "classify", "--input-format", "html", "--format", "json",
+                   "--model", "adapted-page", "--site", "harbour.example", "page.html"],
+                  cwd=installed.work, env=installed.env))
+    roles = [s["role"] for s in json.loads(proc.stdout)["segments"]]
+    assert roles[1:] == ["main", "boilerplate"]
+    proc = ok(run([installed.bin / "newssift", "classify", "--model", "models/default", "page.html",
+                   "--input-format", "html"], cwd=installed.work, env=installed.env))
+    assert json.loads(proc.stdout)["model"] == shipped_manifest(installed)["version"]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

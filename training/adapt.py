@@ -16,7 +16,7 @@ from newssift.classifier.adapt import AdaptDoc, fit_adapter, roles_of
 from newssift.classifier.errors import InvalidInput, TrainingError
 from newssift.classifier.html import read_page
 from newssift.classifier.model import NewssiftModel
-from newssift.classifier.persist import FORMAT_VERSION, read_manifest, save_model
+from newssift.classifier.persist import FORMAT_VERSION, model_location, read_manifest, save_model
 from newssift.classifier.segment import segment
 from newssift.training.sources import read_labelled_documents
 
@@ -75,6 +75,7 @@ def write_adapted_model(base_dir: Path, labels_files: Sequence[Path], out_dir: P
     from newssift.classifier.persist import load_model
 
     started = time.time()
+    base_dir = model_location(base_dir)  # models/default: the shipped model, from a pip install too
     base = load_model(base_dir)
     records = [rec for path in labels_files for rec in read_labelled_documents(path)]
     model = adapt_model(base, records, where=", ".join(map(str, labels_files)))
