@@ -159,7 +159,7 @@ def test_a_crowded_worker_closes_a_connection_after_its_response(worker):
 
 
 CLIENTS = 6
-WINDOW = 60  # worker answers counted once the replacement serves
+WINDOW = 60  # worker answers counted once the replacement serves (the second 60 of them)
 RATE_S = 5.0  # throughput is compared over this long before the kill and after the replacement
 SPREAD_TEXT = ("Divers recovered the bell of the old ferry from the bottom of the bay.\n"
                "Tap here to follow the Harbour Gazette on every platform\n")
@@ -247,20 +247,23 @@ def test_after_a_worker_is_killed_its_replacement_takes_a_share_and_no_write_is_
 
             _until(replacement, 120, "a replacement worker")
             ready = time.monotonic()
-            _until(lambda: (sum(bool(pid) for t, pid in done if t > ready) >= WINDOW
+            _until(lambda: (sum(bool(pid) for t, pid in done if t > ready) >= 2 * WINDOW
                             and time.monotonic() > ready + RATE_S), 120,
-                   f"{WINDOW} answers after the replacement came up")
+                   f"{2 * WINDOW} answers after the replacement came up")
         finally:
             stop.set()
             for c in clients:
                 c.join(90)
-        after = [pid for t, pid in done if t > ready and pid][:WINDOW]
+        # The second WINDOW answers: once the crowded survivor has closed what it holds over
+        # (on a loaded machine the first ones still catch the clients moving).
+        after = [pid for t, pid in done if t > ready and pid][WINDOW:2 * WINDOW]
         new = set(after) - {survivor}
         share = sum(pid in new for pid in after) / len(after)
         before = sum(killed - RATE_S < t <= killed for t, _ in done) / RATE_S
         back = sum(ready < t <= ready + RATE_S for t, _ in done) / RATE_S
         print(f"killed -> replacement taking new connections: {ready - killed:.1f} s; "
-              f"its share of the next {len(after)} keep-alive answers: {share:.2f}; requests/s "
+              f"its share of keep-alive answers {WINDOW + 1}-{WINDOW + len(after)} after it came up: "
+              f"{share:.2f}; requests/s "
               f"{before:.1f} in the {RATE_S:.0f} s before the kill, {back:.1f} in the "
               f"{RATE_S:.0f} s after the replacement came up; {len(failed)} requests cut by "
               f"the kill; {len(acked)} writes acknowledged")
