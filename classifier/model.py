@@ -117,6 +117,12 @@ def label_blocks(model: NewssiftModel, docs: Sequence[Sequence[str]],
     heads = headline_roles(role, role_score, p_main, [t for d in docs for t in d], batch.n_words,
                            batch.doc, len(docs), decision)
     table = adapter.table_roles([t for d in docs for t in d], batch, sites) if adapter else None
+    if table and heads is not None:
+        # A story's own headline stays main: another page of the site may list the same line
+        # as a link to this story, corrected there to boilerplate.
+        for h in heads[heads >= 0].tolist():
+            if table[h] is not None and table[h][0] != Role.MAIN:
+                table[h] = None
     role, role_score, topics = apply_corrections(role, role_score, table, fixes)
     scores = model.score_topics(batch, len(docs), p_main, p_teaser, role, role_score)
     scores.fixes, scores.topic_override, scores.headline = fixes, topics, heads

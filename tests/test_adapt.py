@@ -175,3 +175,19 @@ def test_one_story_paragraph_corrected_on_a_web_page_leaves_the_sites_other_stor
                                            "labels": [{"index": wrong, "role": "boilerplate"}]}])
     other, _ = adapted.segment_html(site_page(HARVEST, "A promotion."), site="courier.example")
     assert [s.role for s in other.segments if s.text in HARVEST] == ["main"] * 4
+
+
+def test_a_line_corrected_as_a_link_elsewhere_stays_the_headline_of_its_own_story(shipped_model):
+    """A site lists its stories' headlines as links on its other pages: corrected there to
+    boilerplate, the line is still main where it heads its own story (the line table gives
+    way to the headline found above the story)."""
+    headline = "Harvest festival returns to the market square"
+    page = "\n".join(COUNCIL + ["More from the valley", headline, "Ferry fares frozen until spring"])
+    own = "\n".join([headline] + HARVEST)
+    at = page.splitlines().index(headline)
+    adapted = adapt_model(shipped_model, [{"text": page, "site": "courier.example", "labels": [
+        {"index": at, "role": "boilerplate"}, {"index": at + 1, "role": "boilerplate"}]}])
+    assert adapted.segment(page, site="courier.example").segments[at].role == "boilerplate"
+    result = adapted.segment(own, site="courier.example")
+    assert result.article.headline == headline and result.segments[0].role == "main"
+    assert [s.role for s in result.segments[1:]] == ["main"] * 4
