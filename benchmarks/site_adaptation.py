@@ -27,8 +27,8 @@ site's figure is the mean over its test pages; the summary weighs every site ali
 5).  Each page's blocks come with their markup (``newssift.training.html_corpus.page_markups``;
 a page whose blocks as newssift reads its HTML are not the block file's is left out), the
 corrected pages are corrected as web pages (``AdaptDoc.markup``: the adapter learns against
-the HTML head's scores, with the markup tokens and the template's places), and the test
-pages are labelled through the HTML head.
+the HTML head's scores, with the blocks' markup tokens), and the test pages are labelled
+through the HTML head.
 
 The base model must not have seen the site's source: Dragnet's sites are scored with
 models/default, which never trained on Dragnet (evaluation only, AGPL-3.0); for each other
@@ -39,7 +39,7 @@ them).  --base shipped uses models/default instead, which was trained on the thr
 sources: faster, but in-sample, and the output says so.
 
 The target: with four corrected pages per site, the other pages' token F1 rises by at
-least 0.02 on average, and no site drops by more than 0.01.
+least 0.02 on average (0.03 for web pages), and no site drops by more than 0.01.
 """
 
 from __future__ import annotations
@@ -80,7 +80,8 @@ MIN_SITE_PAGES = 8
 CORRECTION_POOL = 8   # the first min(8, n-2) pages may be corrected; the rest are test pages
 MIN_TEST_PAGES = 2
 SISTER_MAX_PAGES = 5  # an inferred site this small is a sister domain of a bigger one
-TARGET_K, TARGET_GAIN, TARGET_WORST = 4, 0.02, -0.01
+TARGET_K, TARGET_WORST = 4, -0.01
+TARGET_GAIN = {"text": 0.02, "html": 0.03}  # issue 14's bar for texts, issue 23's for web pages
 
 _WAYBACK = re.compile(r"^https?://(?:[\w-]+\.)*archive\.org/web/[0-9a-z_*]+/(.*)$", re.I)
 _ABSOLUTE = re.compile(r"""https?://[^\s"'<>()\\]+""", re.I)
@@ -370,7 +371,7 @@ def format_source(source: str, results: Sequence[SiteResult], ks: Sequence[int],
     return "\n".join(lines)
 
 
-def summary(results: Sequence[SiteResult], ks: Sequence[int]) -> dict:
+def summary(results: Sequence[SiteResult], ks: Sequence[int], kind: str = "text") -> dict:
     out: dict = {"per_k": {}}
     for k in ks:
         rows = [r for r in results if k in r.ks]
@@ -391,8 +392,10 @@ def summary(results: Sequence[SiteResult], ks: Sequence[int]) -> dict:
     out["max_fit_seconds"] = float(np.max(fits)) if fits else float("nan")
     t = out["per_k"].get(TARGET_K)
     if t:
-        out["target"] = {"k": TARGET_K, "mean_gain": t["mean_gain"], "worst_change": t["worst_change"],
-                         "met": bool(t["mean_gain"] >= TARGET_GAIN and t["worst_change"] >= TARGET_WORST)}
+        gain = TARGET_GAIN[kind]
+        out["target"] = {"k": TARGET_K, "gain": gain, "mean_gain": t["mean_gain"],
+                         "worst_change": t["worst_change"],
+                         "met": bool(t["mean_gain"] >= gain and t["worst_change"] >= TARGET_WORST)}
     return out
 
 
@@ -407,7 +410,7 @@ def format_summary(s: dict, kind: str = "text") -> str:
                      f"{v['hurt_over_0.01']:>10}  {v['worst_site']} ({v['worst_change']:+.4f})")
     t = s.get("target")
     if t:
-        lines.append(f"  target at k={t['k']} (mean gain >= {TARGET_GAIN}, no site below "
+        lines.append(f"  target at k={t['k']} (mean gain >= {t['gain']}, no site below "
                      f"{TARGET_WORST:+}): mean gain {t['mean_gain']:+.4f}, worst site "
                      f"{t['worst_change']:+.4f} -> {'MET' if t['met'] else 'NOT MET'}")
     lines.append(f"  adaptation time (fit_adapter): mean {s['mean_fit_seconds']:.3f} s, "
@@ -499,7 +502,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         log(f"  time: pages and base model {t1 - t0:.0f} s (training {train_s:.0f} s), "
             f"sites {time.perf_counter() - t1:.0f} s")
         log("")
-    s = {kind: summary([r for r in results if r.input == kind], args.ks) for kind in inputs}
+    s = {kind: summary([r for r in results if r.input == kind], args.ks, kind) for kind in inputs}
     for kind in inputs:
         log(format_summary(s[kind], kind))
     total = time.perf_counter() - started
