@@ -128,21 +128,35 @@ class HtmlSite:
     references: Counter = field(default_factory=Counter)  # brand -> absolute URLs in the HTML
 
 
-def html_site(html: str) -> HtmlSite:
-    """One page's site: the host of its canonical link or og:url, else the most frequent
-    host among its absolute href links (Wayback Machine links unwrapped)."""
+_DECLARED = (("canonical", "//link[@rel='canonical']/@href"),
+             ("og:url", "//meta[@property='og:url']/@content"))
+
+
+def _document(html: str):
+    """The page parsed by lxml (a str with an XML declaration is refused by it: cut)."""
     import lxml.html
 
     text = html.lstrip()
-    if text.startswith("<?xml"):  # lxml refuses a str with an encoding declaration
+    if text.startswith("<?xml"):
         text = text[text.find("?>") + 2:]
-    doc = lxml.html.document_fromstring(text or "<html></html>")
-    references = Counter(b for u in _ABSOLUTE.findall(html) if (b := brand(u)))
-    for how, path in (("canonical", "//link[@rel='canonical']/@href"),
-                      ("og:url", "//meta[@property='og:url']/@content")):
+    return lxml.html.document_fromstring(text or "<html></html>")
+
+
+def _declared_urls(doc) -> Iterator[tuple[str, str]]:
+    """(how, url) of the page's canonical links, then its og:url."""
+    for how, path in _DECLARED:
         for value in doc.xpath(path):
-            if (b := brand(value)):
-                return HtmlSite(b, how, references)
+            yield how, value
+
+
+def html_site(html: str) -> HtmlSite:
+    """One page's site: the host of its canonical link or og:url, else the most frequent
+    host among its absolute href links (Wayback Machine links unwrapped)."""
+    doc = _document(html)
+    references = Counter(b for u in _ABSOLUTE.findall(html) if (b := brand(u)))
+    for how, value in _declared_urls(doc):
+        if (b := brand(value)):
+            return HtmlSite(b, how, references)
     links = Counter(b for u in doc.xpath("//a/@href") if re.match(r"\s*https?://", u, re.I)
                     and (b := brand(u)))
     if links:
@@ -154,20 +168,16 @@ def html_site(html: str) -> HtmlSite:
 
 def canonical_host(html: str) -> str:
     """The host of a page's canonical link, else of its og:url ("unknown": neither)."""
-    import lxml.html
+    import lxml.etree
 
-    text = html.lstrip()
-    if text.startswith("<?xml"):
-        text = text[text.find("?>") + 2:]
     try:
-        doc = lxml.html.document_fromstring(text or "<html></html>")
+        doc = _document(html)
     except (ValueError, lxml.etree.ParserError):
         return "unknown"
-    for path in ("//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"):
-        for value in doc.xpath(path):
-            host = url_host(unwrap_wayback(value))
-            if "." in host:
-                return host
+    for _, value in _declared_urls(doc):
+        host = url_host(unwrap_wayback(value))
+        if "." in host:
+            return host
     return "unknown"
 
 

@@ -53,7 +53,7 @@ from newssift.classifier.batch import BlockBatch
 from newssift.classifier.corrections import normalize_line
 from newssift.classifier.counting import decode_terms, encode_terms
 from newssift.classifier.labels import ROLES, Role
-from newssift.classifier.markup import HASH_COLUMNS, PageMarkup
+from newssift.classifier.markup import HASH_COLUMNS, PageMarkup, pages_with_markup
 
 __all__ = ["Adapter", "ScopeAdapter", "AdaptDoc", "fit_adapter", "markup_tokens", "L2_DEFAULT"]
 
@@ -286,19 +286,13 @@ def markup_tokens(batch: BlockBatch, markup: Sequence[PageMarkup | None] | None,
     """Every block's markup tokens (``PageMarkup.hashed``), a page's rows where ``markup``
     holds its page's blocks (one entry a document, as ``label_blocks`` takes it) and empty
     rows for a text's; None when no document has markup."""
-    if markup is None:
+    pages = set(pages_with_markup(batch.doc, markup)) if markup is not None else set()
+    if not pages:
         return None
-    counts = np.bincount(batch.doc, minlength=len(markup))
-    parts, any_page = [], False
-    for d, m in enumerate(markup):
-        if m is not None and len(m) == counts[d] > 0:
-            parts.append(m.hashed)
-            any_page = True
-        elif counts[d]:
-            parts.append(sp.csr_matrix((int(counts[d]), HASH_COLUMNS), dtype=np.float32))
-    if not any_page:
-        return None
-    return sp.vstack(parts, format="csr")
+    counts = np.bincount(batch.doc, minlength=len(markup)).tolist()
+    return sp.vstack([markup[d].hashed if d in pages else
+                      sp.csr_matrix((counts[d], HASH_COLUMNS), dtype=np.float32)
+                      for d in range(len(markup)) if counts[d]], format="csr")
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

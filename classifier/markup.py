@@ -41,7 +41,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["PageMarkup", "page_markup", "concat_markup", "MARKUP_NAMES", "HASH_COLUMNS",
+__all__ = ["PageMarkup", "page_markup", "concat_markup", "pages_with_markup", "MARKUP_NAMES", "HASH_COLUMNS",
            "CLASS_GROUPS"]
 
 HASH_COLUMNS = 1 << 15
@@ -299,3 +299,12 @@ def concat_markup(pages: Sequence[PageMarkup]) -> PageMarkup:
         else sp.csr_matrix((0, HASH_COLUMNS), dtype=np.float32),
         np.vstack(containers) if containers else np.zeros((0, 2), np.int64),
         np.concatenate([m.comments() for m in pages]) if pages else np.zeros(0, bool))
+
+
+def pages_with_markup(doc: np.ndarray, markup: Sequence[PageMarkup | None]) -> list[int]:
+    """The documents of a batch (``doc``: each block's) whose markup has a row for each of
+    their blocks: those read as web pages, whose markup the HTML head and an adapter read."""
+    if all(m is None for m in markup):  # texts alone (one at a time: the usual call)
+        return []
+    counts = np.bincount(doc, minlength=len(markup))
+    return [d for d, m in enumerate(markup) if m is not None and len(m) == counts[d] > 0]

@@ -38,7 +38,7 @@ from newssift.classifier.errors import InvalidInput
 from newssift.classifier.features import Featurizer, normalize_rows, shape_of
 from newssift.classifier.labels import ROLES, Role
 from newssift.classifier.language import Language, identify, longest_sample, sample, topic_trained_for
-from newssift.classifier.markup import PageMarkup, concat_markup
+from newssift.classifier.markup import PageMarkup, concat_markup, pages_with_markup
 from newssift.classifier.markup_head import MarkupScorer
 from newssift.classifier.pooling import article_rows
 from newssift.classifier.repeats import RepeatHead
@@ -133,20 +133,12 @@ def label_blocks(model: NewssiftModel, docs: Sequence[Sequence[str]],
     return scores
 
 
-def _with_markup(batch: BlockBatch, markup: Sequence[PageMarkup | None]) -> list[int]:
-    """The documents whose markup has a row for each of their blocks."""
-    if all(m is None for m in markup):  # texts alone (one at a time: the usual call)
-        return []
-    counts = np.bincount(batch.doc, minlength=len(markup))
-    return [d for d, m in enumerate(markup) if m is not None and len(m) == counts[d] > 0]
-
-
 def marked_comments(batch: BlockBatch, markup: Sequence[PageMarkup | None] | None) -> np.ndarray | None:
     """Per block: whether its page's markup puts it in a comment section (None: no page of
     the batch was read as HTML)."""
     if markup is None:
         return None
-    pages = _with_markup(batch, markup)
+    pages = pages_with_markup(batch.doc, markup)
     if not pages:
         return None
     out = np.zeros(len(batch), dtype=bool)
@@ -212,7 +204,7 @@ class NewssiftModel:
                     ) -> tuple[np.ndarray, np.ndarray]:
         """P(main) and P(teaser | not main) of every block; the main score of a page with
         ``markup`` (one entry a document) from the HTML head, when the model has one."""
-        pages = [] if markup is None or self.html_main is None else _with_markup(batch, markup)
+        pages = [] if markup is None or self.html_main is None else pages_with_markup(batch.doc, markup)
         if not pages:
             return role_probas(self.main, self.teaser, batch)
         p_first, words = self.main.first_pass_and_words(batch)
