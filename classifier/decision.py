@@ -24,6 +24,7 @@ import numpy as np
 from newssift.classifier.errors import InvalidInput
 from newssift.classifier.headline import with_headlines
 from newssift.classifier.labels import Role
+from newssift.classifier.line_forms import FORM_NONE, forms_of_kept
 from newssift.classifier.threads import (
     drop_comment_threads,
     dropped_threads,
@@ -88,19 +89,25 @@ def main_line(p_main: np.ndarray, threshold: float, framing: np.ndarray | None,
 
 def keep_main(p_main: np.ndarray, threshold: float, framing: np.ndarray | None,
               n_words: np.ndarray, doc: np.ndarray, marked_comments: np.ndarray | None = None,
-              texts: Sequence[str] | None = None) -> np.ndarray:
-    """Which blocks are main.
+              texts: Sequence[str] | None = None, line_forms: bool = True,
+              headlines: bool = True) -> np.ndarray:
+    """Which blocks are main, as :func:`decide` and the labeller decide it.
 
     ``framing`` holds the blocks' comment-framing kinds, or None to keep comment
     threads; ``marked_comments`` marks the blocks a page's markup puts in its comment section (None:
     no markup, or comments kept); ``doc`` numbers the blocks' documents (ascending runs);
-    ``texts``, the blocks' texts, keeps each story's headline too
-    (:mod:`~newssift.classifier.headline`; None: P(main) alone)."""
+    ``texts``, the blocks' texts, takes out the lines whose form says they are no story
+    (``line_forms``, :mod:`~newssift.classifier.line_forms`) and keeps each story's headline
+    (``headlines``, :mod:`~newssift.classifier.headline`; None: P(main) alone)."""
     p_main = np.asarray(p_main)
     thread = in_comment_thread(framing, doc) if framing is not None else None
     keep = _at(p_main, main_line(p_main, threshold, framing, n_words, doc, marked_comments, thread),
                framing, n_words, doc, marked_comments, thread)
-    return keep if texts is None else with_headlines(keep, texts, n_words, doc)[0]
+    if texts is None:
+        return keep
+    if line_forms:
+        keep &= forms_of_kept(keep, texts, n_words, doc, SNIPPET_MAX_BLOCKS) == FORM_NONE
+    return with_headlines(keep, texts, n_words, doc)[0] if headlines else keep
 
 
 def check_main_threshold(threshold: float) -> float:
@@ -129,6 +136,9 @@ class Decision:
     teaser_threshold: float = TEASER_THRESHOLD_DEFAULT
     # The story's own headline is main (classifier/headline.py), whatever P(main) says.
     headlines: bool = True
+    # A main line whose form says it is no story ("Read more: ...", "Advertisement",
+    # "Photo: ...") leaves the story (classifier/line_forms.py).
+    line_forms: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "main_threshold", check_main_threshold(self.main_threshold))
@@ -140,9 +150,11 @@ class Decision:
         if isinstance(t, (bool, np.bool_)) or not isinstance(t, numbers.Real) or not 0 < t < 1:
             raise InvalidInput(f"teaser threshold {t!r} is outside 0..1")
         object.__setattr__(self, "teaser_threshold", float(t))
-        if not isinstance(self.headlines, (bool, np.bool_)):
-            raise InvalidInput(f"headlines must be true or false, not {self.headlines!r}")
-        object.__setattr__(self, "headlines", bool(self.headlines))
+        for name in ("headlines", "line_forms"):
+            value = getattr(self, name)
+            if not isinstance(value, (bool, np.bool_)):
+                raise InvalidInput(f"{name} must be true or false, not {value!r}")
+            object.__setattr__(self, name, bool(value))
 
     def with_options(self, main_threshold: float | None = None,
                      keep_comments: bool | None = None) -> Decision:
@@ -159,7 +171,8 @@ class Decision:
     def to_dict(self) -> dict:
         return {"main_threshold": self.main_threshold,
                 "drop_comment_threads": self.drop_comment_threads,
-                "teaser_threshold": self.teaser_threshold, "headlines": self.headlines}
+                "teaser_threshold": self.teaser_threshold, "headlines": self.headlines,
+                "line_forms": self.line_forms}
 
 
 def decide(p_main: np.ndarray, p_teaser: np.ndarray, framing: np.ndarray | None,

@@ -28,6 +28,7 @@ from newssift.classifier.corrections import (
 from newssift.classifier.decision import (
     MAIN_THRESHOLD_DEFAULT,
     MAIN_THRESHOLD_RANGE,
+    SNIPPET_MAX_BLOCKS,
     Decision,
     check_main_threshold,
     decide,
@@ -38,6 +39,7 @@ from newssift.classifier.errors import InvalidInput
 from newssift.classifier.features import Featurizer, normalize_rows, shape_of
 from newssift.classifier.labels import ROLES, Role
 from newssift.classifier.language import Language, identify, longest_sample, sample, topic_trained_for
+from newssift.classifier.line_forms import apply_line_forms, forms_of_kept
 from newssift.classifier.markup import PageMarkup, concat_markup, pages_with_markup
 from newssift.classifier.markup_head import MarkupScorer
 from newssift.classifier.pooling import article_rows
@@ -100,8 +102,8 @@ def label_blocks(model: NewssiftModel, docs: Sequence[Sequence[str]],
                  sites: Sequence[str | None] | None = None,
                  markup: Sequence[PageMarkup | None] | None = None,
                  site_lines: SiteLines | None = None) -> Scores:
-    """featurize -> score roles (-> site repeats) (-> adapt) -> decide (-> corrections) ->
-    score topics, for documents already split into block texts."""
+    """featurize -> score roles (-> site repeats) (-> adapt) -> decide (-> line forms) (->
+    corrections) -> score topics, for documents already split into block texts."""
     batch = model.featurizer.transform(docs)
     p_main, p_teaser = model.score_roles(batch, markup)
     if site_lines is not None and sites is not None and model.repeats is not None:
@@ -114,9 +116,13 @@ def label_blocks(model: NewssiftModel, docs: Sequence[Sequence[str]],
     decision = decision or model.decision
     role, role_score = decide(p_main, p_teaser, batch.framing, batch.n_words, batch.doc,
                               decision, marked_comments(batch, markup))
-    heads = headline_roles(role, role_score, p_main, [t for d in docs for t in d], batch.n_words,
-                           batch.doc, len(docs), decision)
-    table = adapter.table_roles([t for d in docs for t in d], batch, sites) if adapter else None
+    texts = [t for d in docs for t in d]
+    if decision.line_forms:
+        apply_line_forms(role, role_score, p_main, forms_of_kept(
+            role == Role.MAIN, texts, batch.n_words, batch.doc, SNIPPET_MAX_BLOCKS))
+    heads = headline_roles(role, role_score, p_main, texts, batch.n_words, batch.doc, len(docs),
+                           decision)
+    table = adapter.table_roles(texts, batch, sites) if adapter else None
     if table and heads is not None:
         # A story's own headline stays main: another page of the site may list the same line
         # as a link to this story, corrected there to boilerplate.

@@ -82,8 +82,8 @@ def _keeps(p: np.ndarray, rows: SourceRows, decision: Decision, docs: Sequence[R
         framing = None if batch.framing is None or not drop else batch.framing[a:b]
         marked = rows.markup.comments()[a:b] if drop and read_markup else None
         out.append(keep_main(p[a:b], decision.main_threshold, framing, batch.n_words[a:b],
-                             np.zeros(b - a, np.int64), marked,
-                             doc.texts if decision.headlines else None))
+                             np.zeros(b - a, np.int64), marked, doc.texts,
+                             line_forms=decision.line_forms, headlines=decision.headlines))
     return out
 
 

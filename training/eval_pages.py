@@ -93,8 +93,8 @@ def main_keeps(model: NewssiftModel, pages: Sequence[PageMain], threshold: float
     d = model.decision
     line = d.main_threshold if threshold is None else threshold
     return [keep_main(pm.p, line, pm.framing if d.drop_comment_threads else None, pm.n_words,
-                      np.zeros(len(pm.p), np.int64), texts=pm.texts if d.headlines else None
-                      ).tolist() for pm in pages]
+                      np.zeros(len(pm.p), np.int64), texts=pm.texts, line_forms=d.line_forms,
+                      headlines=d.headlines).tolist() for pm in pages]
 
 
 def score_pages(model: NewssiftModel, docs: Sequence[RoleDoc], batch_size: int = 200,
