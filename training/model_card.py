@@ -147,7 +147,10 @@ def _sandwich_table(report: dict) -> list[str]:
             "boilerplate lines put where news pages put them: lines recurring as boilerplate on "
             f"many pages and sites of {sources}, and lines of our own, none with a wording found on "
             "the training sources' side; the share of blocks called main in each place, newssift "
-            "given the page as text, jusText the same blocks (EVALUATION_SANDWICH.txt has more).",
+            "given the page as text, jusText the same blocks (EVALUATION_SANDWICH.txt has more). "
+            "The decision's line forms (docs/how-it-works.md) were written after reading which of "
+            "these lines slipped through: for lines of those forms the rows show that the forms "
+            "work, not how other wordings fare.",
             "", *_table(["where the lines sit", "blocks", "newssift", "jusText"], rows), ""]
 
 
