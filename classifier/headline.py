@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from newssift.classifier.line_forms import FORM_NONE, line_form
 from newssift.classifier.shallow import CJK_PATTERN
 
 __all__ = ["find_headlines", "with_headlines",
@@ -69,9 +70,12 @@ def find_headlines(texts: Sequence[str], keep: np.ndarray, n_words: np.ndarray,
     for d in np.flatnonzero(first >= 0).tolist():
         f = int(first[d])
         lo = max(int(starts[d]), f - HEADLINE_WINDOW)
+        # A line whose form says it is no story (a cookie notice, "Read more: ...") is no
+        # story's headline either, whatever words it shares with the story.
         candidates = [i for i in range(f - 1, lo - 1, -1)
                       if HEADLINE_MIN_WORDS <= n_words[i] <= HEADLINE_MAX_WORDS
-                      and not texts[i].rstrip().endswith(_SENTENCE_END)]
+                      and not texts[i].rstrip().endswith(_SENTENCE_END)
+                      and line_form(texts[i]) == FORM_NONE]
         if not candidates:
             continue
         at = np.searchsorted(main, f)

@@ -46,6 +46,9 @@ def test_a_label_and_a_title_is_a_cross_link(text):
     "Image credit: Tom Hale / Coastline Pictures", "Illustration by the graphics desk",
     "Photos by Nina Sorel", "© 2026 The Harbour Times", "Click to enlarge",
     "Photo gallery",
+    "We use cookies to improve your experience on our site. By continuing to browse the site "
+    "you agree to our use of cookies, as our cookie policy explains in more detail.",
+    "This website uses cookies. Accept all | Manage choices",
 ])
 def test_a_note_about_the_page_or_a_picture_credit_is_a_note(text):
     assert line_form(text) == FORM_NOTE
@@ -61,6 +64,9 @@ def test_a_note_about_the_page_or_a_picture_credit_is_a_note(text):
     "The story continues to unfold as rescuers reach the village.",
     # a label with a paragraph after it is a paragraph
     "See also: " + "the council said the harbour works would go on through the winter " * 3,
+    # cookies that are food
+    "Bake the cookies on a greased cookie sheet for twelve minutes.",
+    "Cookie sales at the harbour fair raised four hundred pounds for the lifeboat.",
     # bylines: gold standards keep them as often as not
     "By Marta Ilves, science correspondent",
     "",
@@ -163,3 +169,16 @@ def test_on_the_labelled_block_pages_the_forms_are_nearly_always_not_main():
     for name, (no, yes) in counts.items():
         if no + yes >= 20:
             assert no / (no + yes) >= 0.8, (name, no, yes)
+
+
+def test_a_line_with_a_form_is_never_the_storys_headline():
+    from newssift.classifier.headline import find_headlines
+
+    texts = ["We use cookies on the harbour site this winter: accept all cookies | manage choices",
+             "Harbour works to go on through the winter"] + STORY[1:2]
+    n_words, doc = _arrays(texts)
+    keep = np.array([False, False, True])
+    assert find_headlines(texts, keep, n_words, doc, 1).tolist() == [1]
+    without_title = [texts[0], texts[2]]
+    n2, d2 = _arrays(without_title)
+    assert find_headlines(without_title, np.array([False, True]), n2, d2, 1).tolist() == [-1]
