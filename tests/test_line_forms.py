@@ -182,3 +182,14 @@ def test_a_line_with_a_form_is_never_the_storys_headline():
     without_title = [texts[0], texts[2]]
     n2, d2 = _arrays(without_title)
     assert find_headlines(without_title, np.array([False, True]), n2, d2, 1).tolist() == [-1]
+
+
+def test_a_cookie_notice_at_the_top_of_a_short_text_stays_out_of_the_story(shipped_model):
+    """Issue 24: a cookie line at the top of a short text came out main at 0.97."""
+    text = "\n".join(["We use cookies to give you the best experience on our site. By continuing "
+                      "you agree to our use of cookies.", *STORY[:2], STORY[3]])
+    off = shipped_model.segment(text, decision=Decision(line_forms=False))
+    result = shipped_model.segment(text)
+    assert result.segments[0].role == "boilerplate", (off.segments[0].role, off.segments[0].role_score)
+    assert "cookies" not in result.article.text
+    assert STORY[1] in result.article.text and STORY[3] in result.article.text
