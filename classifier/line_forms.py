@@ -4,19 +4,19 @@ The role heads weigh a block against its neighbours, so a short line between two
 paragraphs inherits their label: "Read more: <another story's headline>", "Article
 continues below", "Photo: Jane Roe for The Courier".  What gives such a line away is
 its form, the same on every site: a cross-link label and a title, a note about the page
-itself, a cookie notice, a picture credit.  A block the decision calls main and that has one of these
-forms is taken out of the story: a cross-link becomes a teaser (it names another story),
-a note or a credit boilerplate, scored by ``1 - P(main)`` as the comment rule scores what
-it takes out.
+itself, a cookie notice, a picture credit.  A block the decision calls main and that has
+one of these forms is taken out of the story: a cross-link becomes a teaser (it names
+another story), a note or a credit boilerplate, scored by ``1 - P(main)`` as the comment
+rule scores what it takes out.
 
 Only the forms a story does not use are here.  Measured on the shared block data's
 4,196 labelled pages (every source), the patterns match 3,000 blocks labelled not main and
 161 labelled main (gold standards that keep "Continue reading the main story", a
 "Photo: ..." caption, a "Read more: ..." link or a shop's cookie notice); token F1 of the
-shipped model's output moved by at most 0.0004 on any source.  Bylines were left out: 40% of the lines of the
-form "By Jane Roe" are main in the gold standards.  The forms were chosen after reading
-which lines of issue 24's benchmark slipped through, so that benchmark's figures for
-them are no longer an independent estimate (docs/experiments.md).
+shipped model's output moved by at most 0.0004 on any source.  Bylines were left out: 40%
+of the lines of the form "By Jane Roe" are main in the gold standards.  The forms were
+chosen after reading which lines of issue 24's benchmark slipped through, so that
+benchmark's figures for them are no longer an independent estimate (docs/experiments.md).
 """
 
 from __future__ import annotations
